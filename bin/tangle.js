@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+"use strict";
+// The `tangle` command. The implementation is compiled TypeScript (npm install builds it).
+let main;
+try {
+  ({ main } = require("../dist/cli/main.js"));
+} catch (err) {
+  if (err && err.code === "MODULE_NOT_FOUND" && String(err.message).includes("dist/cli/main.js")) {
+    process.stderr.write("tangle: not built yet; run `npm install` (or `npm run build`) first\n");
+    process.exit(1);
+  }
+  throw err;
+}
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code ?? 0),
+  (err) => {
+    process.stderr.write(`tangle: ${err && err.message ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,57 @@
+/** `tangle bench pow|tips|all [--json FILE] [--quick] [--threads N]` */
+import { BenchReport, BenchResult, makeReport, SuiteOptions, writeReport } from "../bench/lib/report";
+import { intOption, parse, UsageError } from "./args";
+import { formatTable, ProgressBar, si } from "./progress";
+
+type Suite = (opts: SuiteOptions) => Promise<BenchResult[]>;
+
+const SUITES: Record<string, () => Suite> = {
+  pow: () => require("../bench/pow/suite").runPowSuite,
+  tips: () => require("../bench/tips/suite").runTipsSuite,
+};
+
+export async function benchCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      json: { type: "string" },
+      quick: { type: "boolean", default: false },
+      threads: { type: "string" },
+    },
+    true,
+  );
+  const which = positionals[0];
+  if (positionals.length !== 1 || (which !== "all" && !(which in SUITES))) {
+    throw new UsageError(`bench takes one suite: ${Object.keys(SUITES).join(", ")} or all`);
+  }
+  const threads = values.threads === undefined ? undefined : intOption("threads", values.threads, 1, 256);
+  const names = which === "all" ? Object.keys(SUITES) : [which];
+  const reports: BenchReport[] = [];
+  for (const name of names) {
+    const bar = new ProgressBar(`bench ${name}`.padEnd(12));
+    const results = await SUITES[name]()({
+      quick: values.quick,
+      threads,
+      progress: (done, total, label) => bar.update(done / Math.max(total, 1), label),
+    });
+    bar.done();
+    const report = makeReport(name, results);
+    reports.push(report);
+    process.stdout.write(`\n${name}\n${formatTable(["name", "params", "metric", "value"], results.map(row))}\n`);
+  }
+  if (values.json) {
+    // One suite: its report. Several: each to FILE with the suite name inserted before the extension.
+    if (reports.length === 1) writeReport(values.json, reports[0]);
+    else for (const r of reports) writeReport(values.json.replace(/(\.json)?$/, `-${r.suite}.json`), r);
+  }
+  return 0;
+}
+
+function row(r: BenchResult): string[] {
+  const params = Object.entries(r.params)
+    .filter(([k]) => !["samples", "sampleMs", "computesWork"].includes(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const value = r.unit === "x" ? `${r.value.toFixed(2)} x` : `${r.value >= 1000 ? si(r.value) : String(Number(r.value.toPrecision(4)))} ${r.unit}`;
+  return [r.name, params, r.metric, value];
+}

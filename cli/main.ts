@@ -1,0 +1,54 @@
+/**
+ * The `tangle` command: argument parsing and dispatch. Each subcommand lives in its own file.
+ * Output is for people by default; `--json` prints one JSON document for machines.
+ */
+import { powCommand } from "./pow";
+import { benchCommand } from "./bench";
+import { UsageError } from "./args";
+
+const VERSION: string = require("../package.json").version;
+
+const USAGE = `tangle ${VERSION} — feeless tangle ledger for smart-city IoT
+
+Usage:
+  tangle pow --root HEX --difficulty BITS [--threads N] [--json]
+      Find a proof-of-work nonce for a 32-byte root (64 hex characters).
+  tangle bench pow|tips|all [--json FILE] [--quick] [--threads N]
+      Run benchmark suites; --json writes the results file.
+  tangle node ...
+      Run a tangle node (not built yet: see the project's issues).
+  tangle --version | --help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "pow":
+        return await powCommand(rest);
+      case "bench":
+        return await benchCommand(rest);
+      case "node":
+        process.stderr.write("tangle node: the node is not part of this build yet.\n");
+        return 2;
+      case "--version":
+      case "-v":
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`tangle: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
