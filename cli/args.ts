@@ -1,16 +1,22 @@
 /** Argument parsing shared by the subcommands. */
-import { parseArgs } from "node:util";
+import { parseArgs, ParseArgsConfig } from "node:util";
 
 /** A mistake in the command line: printed with the usage text, exit code 2. */
 export class UsageError extends Error {}
 
 /** parseArgs with our conventions: strict, no positionals unless asked. */
-export function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>["options"]>(
+export function parse(
   args: string[],
-  options: T,
+  options: NonNullable<ParseArgsConfig["options"]>,
   allowPositionals = false,
-) {
-  return parseArgs({ args, options, strict: true, allowPositionals });
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals });
+  return { values: values as Record<string, string | boolean | undefined>, positionals };
+}
+
+/** A string option, or undefined. */
+export function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 /** An integer option within bounds, or the default when absent. */

@@ -1,6 +1,6 @@
 /** `tangle bench pow|tips|all [--json FILE] [--quick] [--threads N]` */
 import { BenchReport, BenchResult, makeReport, SuiteOptions, writeReport } from "../bench/lib/report";
-import { intOption, parse, UsageError } from "./args";
+import { intOption, parse, str, UsageError } from "./args";
 import { formatTable, ProgressBar, si } from "./progress";
 
 type Suite = (opts: SuiteOptions) => Promise<BenchResult[]>;
@@ -30,7 +30,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   for (const name of names) {
     const bar = new ProgressBar(`bench ${name}`.padEnd(12));
     const results = await SUITES[name]()({
-      quick: values.quick,
+      quick: values.quick === true,
       threads,
       progress: (done, total, label) => bar.update(done / Math.max(total, 1), label),
     });
@@ -39,10 +39,11 @@ export async function benchCommand(args: string[]): Promise<number> {
     reports.push(report);
     process.stdout.write(`\n${name}\n${formatTable(["name", "params", "metric", "value"], results.map(row))}\n`);
   }
-  if (values.json) {
+  const json = str(values.json);
+  if (json) {
     // One suite: its report. Several: each to FILE with the suite name inserted before the extension.
-    if (reports.length === 1) writeReport(values.json, reports[0]);
-    else for (const r of reports) writeReport(values.json.replace(/(\.json)?$/, `-${r.suite}.json`), r);
+    if (reports.length === 1) writeReport(json, reports[0]);
+    else for (const r of reports) writeReport(json.replace(/(\.json)?$/, `-${r.suite}.json`), r);
   }
   return 0;
 }

@@ -6,7 +6,19 @@ import { powCommand } from "./pow";
 import { benchCommand } from "./bench";
 import { UsageError } from "./args";
 
-const VERSION: string = require("../package.json").version;
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The package version, found from the sources (cli/) and from the build (dist/cli/) alike. */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")).version;
+  }
+  return "unknown";
+}
+
+const VERSION = packageVersion();
 
 const USAGE = `tangle ${VERSION} — feeless tangle ledger for smart-city IoT
 

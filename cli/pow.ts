@@ -1,7 +1,7 @@
 /** `tangle pow --root HEX --difficulty BITS [--threads N] [--json]` */
 import { computePow, defaultThreads } from "../client/pow";
 import { validatePow } from "../core-wasm/src/pow";
-import { intOption, parse, UsageError } from "./args";
+import { intOption, parse, str, UsageError } from "./args";
 import { ProgressBar, si } from "./progress";
 
 export async function powCommand(args: string[]): Promise<number> {
@@ -11,7 +11,7 @@ export async function powCommand(args: string[]): Promise<number> {
     threads: { type: "string" },
     json: { type: "boolean", default: false },
   });
-  const rootHex = values.root;
+  const rootHex = str(values.root);
   if (typeof rootHex !== "string" || !/^[0-9a-fA-F]{64}$/.test(rootHex)) {
     throw new UsageError("--root must be 64 hex characters (32 bytes)");
   }

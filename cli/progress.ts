@@ -33,11 +33,12 @@ export class ProgressBar {
   }
 }
 
-/** A plain table for people: columns padded to their widest cell. */
+/** A plain table for people: columns padded to their widest cell; the last (a number) right-aligned. */
 export function formatTable(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const last = headers.length - 1;
+  const line = (r: string[]) => r.map((c, i) => (i === last ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
   return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
 }
 

@@ -43,16 +43,16 @@ const SCALAR = {
   rot: (x, n) => `rotr<u64>(${x}, ${n})`,
   xor: (a, b) => `${a} ^ ${b}`,
 };
-// Byte rotations within each 64-bit lane are single shuffles; rotation by 63 is (x + x) | (x >> 63).
-function laneRotShuffle(x, n) {
-  const k = n / 8;
-  const lanes = [];
-  for (let i = 0; i < 16; i++) lanes.push((i & ~7) + (((i & 7) + k) & 7));
-  return `i8x16.shuffle(${x}, ${x}, ${lanes.join(", ")})`;
-}
+// Rotations within each 64-bit lane. V8 (x86-64) builds the 16-byte mask of a general byte shuffle
+// with four or five instructions on every use, so only the 32-bit rotation is a shuffle (it maps to
+// one pshufd); the others are two shifts and an or (63: t + t for the left shift).
 const VECTOR = {
   add: (a, b) => `i64x2.add(${a}, ${b})`,
-  rot: (x, n) => (n === 63 ? `v128.or(i64x2.add(T, T), i64x2.shr_u(T, 63))`.replace(/T/g, x) : laneRotShuffle(x, n)),
+  rot: (x, n) => {
+    if (n === 32) return `i32x4.shuffle(${x}, ${x}, 1, 0, 3, 2)`;
+    if (n === 63) return `v128.or(i64x2.add(T, T), i64x2.shr_u(T, 63))`.replace(/T/g, x);
+    return `v128.or(i64x2.shr_u(${x}, ${n}), i64x2.shl(${x}, ${64 - n}))`;
+  },
   xor: (a, b) => `v128.xor(${a}, ${b})`,
 };
 
