@@ -5,7 +5,7 @@ let main;
 try {
   ({ main } = require("../dist/cli/main.js"));
 } catch (err) {
-  if (err && err.code === "MODULE_NOT_FOUND" && String(err.message).includes("dist/cli/main.js")) {
+  if (err && err.code === "MODULE_NOT_FOUND" && String(err.message).startsWith("Cannot find module '../dist/cli/main.js'")) {
     process.stderr.write("tangle: not built yet; run `npm install` (or `npm run build`) first\n");
     process.exit(1);
   }
