@@ -1,5 +1,6 @@
 /** `tangle bench pow|tips|all [--json FILE] [--quick] [--threads N]` */
 import { BenchReport, BenchResult, makeReport, SuiteOptions, writeReport } from "../bench/lib/report";
+import { writeCharts } from "../bench/lib/chart";
 import { intOption, parse, str, UsageError } from "./args";
 import { formatTable, ProgressBar, si } from "./progress";
 
@@ -42,8 +43,13 @@ export async function benchCommand(args: string[]): Promise<number> {
   const json = str(values.json);
   if (json) {
     // One suite: its report. Several: each to FILE with the suite name inserted before the extension.
-    if (reports.length === 1) writeReport(json, reports[0]);
-    else for (const r of reports) writeReport(json.replace(/(\.json)?$/, `-${r.suite}.json`), r);
+    // Charts (SVG) go next to the JSON.
+    for (const r of reports) {
+      const file = reports.length === 1 ? json : json.replace(/(\.json)?$/, `-${r.suite}.json`);
+      writeReport(file, r);
+      const charts = await writeCharts(r, file);
+      process.stdout.write(`wrote ${[file, ...charts].join(", ")}\n`);
+    }
   }
   return 0;
 }

@@ -1,0 +1,136 @@
+/**
+ * Charts of benchmark reports: vega-lite specifications rendered to SVG by vega in Node (no canvas,
+ * no browser). One small spec per figure people want to look at; `chartsFor` picks them per suite.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BenchReport, BenchResult } from "./report";
+
+type Spec = Record<string, unknown>;
+
+// vega and vega-lite are ES modules; keep a real dynamic import in the CommonJS build.
+const importEsm = new Function("m", "return import(m)") as (m: string) => Promise<any>;
+
+export async function renderSvg(spec: Spec): Promise<string> {
+  const [vega, vl] = await Promise.all([importEsm("vega"), importEsm("vega-lite")]);
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
+  const svg: string = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+const BASE = {
+  $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+  background: "white",
+  config: { font: "sans-serif", axis: { labelFontSize: 11, titleFontSize: 12 } },
+};
+
+function subtitle(r: BenchReport): string {
+  return `${r.machine.cpuModel}, ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}`;
+}
+
+function powCharts(r: BenchReport): [string, Spec][] {
+  const single = r.results
+    .filter((x) => x.name === "pow-1-thread")
+    .map((x) => ({ impl: String(x.params.impl), rate: x.value / 1e6, usable: x.params.computesWork !== false }));
+  const threads = r.results
+    .filter((x) => x.name === "pow-threads")
+    .map((x) => ({ threads: Number(x.params.threads), rate: x.value / 1e6 }));
+  return [
+    [
+      "pow-implementations",
+      {
+        ...BASE,
+        title: { text: "Proof of work, one thread: million trials per second", subtitle: subtitle(r) },
+        width: 520,
+        height: 24 * single.length,
+        data: { values: single.map((x) => ({ ...x, label: x.rate.toPrecision(3) })) },
+        encoding: {
+          y: { field: "impl", type: "nominal", sort: "-x", title: null, axis: { labelLimit: 220 } },
+        },
+        layer: [
+          {
+            // Bars on a log axis need an explicit base: they start at 0.01 M trials/s.
+            mark: { type: "bar", tooltip: true },
+            encoding: {
+              x: { field: "rate", type: "quantitative", scale: { type: "log", domainMin: 0.01, nice: true }, title: "M trials/s (log scale)" },
+              x2: { datum: 0.01 },
+              color: {
+                field: "usable",
+                type: "nominal",
+                title: "computes this PoW",
+                legend: { orient: "bottom" },
+                scale: { domain: [true, false], range: ["#4c78a8", "#bab0ac"] },
+              },
+            },
+          },
+          {
+            mark: { type: "text", align: "left", dx: 4 },
+            encoding: { x: { field: "rate", type: "quantitative" }, text: { field: "label" } },
+          },
+        ],
+      },
+    ],
+    [
+      "pow-threads",
+      {
+        ...BASE,
+        title: { text: "Proof of work on worker threads (ours)", subtitle: subtitle(r) },
+        width: 320,
+        height: 220,
+        data: { values: threads },
+        mark: { type: "bar", tooltip: true },
+        encoding: {
+          x: { field: "threads", type: "ordinal", title: "worker threads" },
+          y: { field: "rate", type: "quantitative", title: "M trials/s" },
+        },
+      },
+    ],
+  ];
+}
+
+/** Latency-against-window figures for every (name, metric) pair of the tips suite with a window. */
+function tipsCharts(r: BenchReport): [string, Spec][] {
+  const byName = new Map<string, BenchResult[]>();
+  for (const x of r.results) {
+    if (x.params.window === undefined || x.metric !== "latency-median") continue;
+    const list = byName.get(x.name) ?? [];
+    list.push(x);
+    byName.set(x.name, list);
+  }
+  return [...byName.entries()].map(([name, xs]) => [
+    `tips-${name}`,
+    {
+      ...BASE,
+      title: { text: `${name}: median latency against window size`, subtitle: subtitle(r) },
+      width: 420,
+      height: 260,
+      data: { values: xs.map((x) => ({ window: Number(x.params.window), impl: String(x.params.impl), value: x.value, unit: x.unit })) },
+      mark: { type: "line", point: true, tooltip: true },
+      encoding: {
+        x: { field: "window", type: "quantitative", scale: { type: "log" }, title: "window (transactions)" },
+        y: { field: "value", type: "quantitative", scale: { type: "log" }, title: `median (${xs[0].unit})` },
+        color: { field: "impl", type: "nominal", title: "implementation" },
+      },
+    },
+  ]);
+}
+
+export function chartsFor(report: BenchReport): [string, Spec][] {
+  if (report.suite === "pow") return powCharts(report);
+  if (report.suite === "tips") return tipsCharts(report);
+  return [];
+}
+
+/** Renders the suite's charts next to `jsonFile` as `<base>-<chart>.svg`; returns the files written. */
+export async function writeCharts(report: BenchReport, jsonFile: string): Promise<string[]> {
+  const base = jsonFile.replace(/\.json$/, "");
+  const written: string[] = [];
+  for (const [name, spec] of chartsFor(report)) {
+    const file = `${path.dirname(base)}/${name}.svg`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, await renderSvg(spec));
+    written.push(file);
+  }
+  return written;
+}
