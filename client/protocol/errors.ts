@@ -37,6 +37,20 @@ export const ProtocolErrorCode = {
   BAD_FIELD: "ERR_TX_BAD_FIELD",
   /** Not decodable for a reason not covered above (reported, never thrown). */
   MALFORMED: "ERR_TX_MALFORMED",
+
+  // Validation (node/validation/pipeline.ts), in pipeline order after decoding.
+  /** Network id differs from this network's. */
+  WRONG_NETWORK: "ERR_TX_WRONG_NETWORK",
+  /** Attachment timestamp too far in the past. */
+  TIMESTAMP_TOO_OLD: "ERR_TX_TIMESTAMP_TOO_OLD",
+  /** Attachment timestamp too far in the future. */
+  TIMESTAMP_IN_FUTURE: "ERR_TX_TIMESTAMP_IN_FUTURE",
+  /** Work below the difficulty required for the transaction's size. */
+  POW_INSUFFICIENT: "ERR_TX_POW_INSUFFICIENT",
+  /** Ed25519 signature does not verify against the issuer key. */
+  BAD_SIGNATURE: "ERR_TX_BAD_SIGNATURE",
+  /** A milestone issued by a key that is not one of the network's coordinators. */
+  NOT_COORDINATOR: "ERR_TX_NOT_COORDINATOR",
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
