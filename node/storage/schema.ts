@@ -1,0 +1,108 @@
+/**
+ * The storage schema: every LMDB sub-database (our key prefixes), its key layout and its value
+ * layout, in one place. Multi-part keys are fixed-width byte strings, big-endian where they hold
+ * numbers, so LMDB's byte order is the order we iterate in.
+ *
+ * | db         | key                                   | value                                        |
+ * |------------|---------------------------------------|----------------------------------------------|
+ * | tx         | id (32)                               | serialized transaction                       |
+ * | meta       | id (32)                               | msgpack TxMeta                               |
+ * | arrival    | seq u64 BE                            | id (32): arrival order, to rebuild the window |
+ * | approvers  | parent id (32) ‖ child id (32)        | empty                                        |
+ * | utxo       | tx id (32) ‖ output index u8          | address (32) ‖ amount u64 LE ‖ milestone u32 LE |
+ * | balances   | address (32)                          | amount u64 LE                                |
+ * | milestones | index u32 BE                          | msgpack MilestoneRecord                      |
+ * | streams    | stream id (32) ‖ sequence u64 BE      | id (32)                                      |
+ * | issuers    | issuer key (32) ‖ timestamp u64 BE ‖ id | empty                                      |
+ * | state      | string                                | msgpack (ledger index, state hash, genesis…)  |
+ */
+
+export const DB = {
+  tx: "tx",
+  meta: "meta",
+  arrival: "arrival",
+  approvers: "approvers",
+  utxo: "utxo",
+  balances: "balances",
+  milestones: "milestones",
+  streams: "streams",
+  issuers: "issuers",
+  state: "state",
+} as const;
+
+/** Bumped when a layout above changes; a node refuses a database of another version. */
+export const SCHEMA_VERSION = 1;
+
+/** Keys of the `state` db. */
+export const STATE = {
+  schemaVersion: "schemaVersion",
+  genesisHash: "genesisHash",
+  ledgerIndex: "ledgerIndex",
+  stateHash: "stateHash",
+  nextSeq: "nextSeq",
+} as const;
+
+export interface TxMeta {
+  /** Arrival order (also the key in `arrival`). */
+  seq: number;
+  receivedMs: number;
+  /** Index of the milestone that confirmed it; absent while unconfirmed. */
+  confirmedBy?: number;
+  /** White-flag conflict reason when the confirming milestone did not apply it. */
+  conflict?: string;
+  /** For milestones: their index. */
+  milestoneIndex?: number;
+}
+
+export interface MilestoneRecord {
+  index: number;
+  id: Uint8Array;
+  timestamp: number;
+  merkleRoot: Uint8Array;
+  stateHash: Uint8Array;
+  /** Ids confirmed by it, in white-flag order (kept for replay and audits). */
+  included: Uint8Array[];
+}
+
+function u64be(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+export const keys = {
+  seq: (seq: number) => u64be(seq),
+  approver: (parent: Uint8Array, child: Uint8Array) => Buffer.concat([parent, child]),
+  approverPrefix: (parent: Uint8Array) => Buffer.from(parent),
+  output: (txId: Uint8Array, index: number) => Buffer.concat([txId, Buffer.of(index)]),
+  milestone: (index: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(index);
+    return b;
+  },
+  stream: (streamId: Uint8Array, sequence: number) => Buffer.concat([streamId, u64be(sequence)]),
+  issuer: (issuer: Uint8Array, timestamp: number, id: Uint8Array) => Buffer.concat([issuer, u64be(timestamp), id]),
+};
+
+export function encodeOutputValue(address: Uint8Array, amount: bigint, milestone: number): Buffer {
+  const b = Buffer.alloc(44);
+  b.set(address, 0);
+  b.writeBigUInt64LE(amount, 32);
+  b.writeUInt32LE(milestone, 40);
+  return b;
+}
+
+export function decodeOutputValue(v: Uint8Array): { address: Uint8Array; amount: bigint; milestone: number } {
+  const b = Buffer.from(v.buffer, v.byteOffset, v.length);
+  return { address: Uint8Array.from(b.subarray(0, 32)), amount: b.readBigUInt64LE(32), milestone: b.readUInt32LE(40) };
+}
+
+export function encodeAmount(amount: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(amount);
+  return b;
+}
+
+export function decodeAmount(v: Uint8Array): bigint {
+  return Buffer.from(v.buffer, v.byteOffset, v.length).readBigUInt64LE(0);
+}

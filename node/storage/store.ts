@@ -1,0 +1,257 @@
+/**
+ * LMDB storage (the `lmdb` package). One environment, one sub-database per kind of record
+ * (schema.ts). Writes go through `transaction()` so each logical change is atomic; lmdb-js batches
+ * the transactions queued in the same turn into one commit (group commit). The environment is
+ * opened with overlappingSync off, so a write's promise resolves only after its commit was synced
+ * to disk: "acknowledged" can safely mean "durable".
+ */
+import * as fs from "node:fs";
+import { open, RootDatabase, Database } from "lmdb";
+import {
+  DB,
+  decodeAmount,
+  decodeOutputValue,
+  encodeAmount,
+  encodeOutputValue,
+  keys,
+  MilestoneRecord,
+  SCHEMA_VERSION,
+  STATE,
+  TxMeta,
+} from "./schema";
+import type { Transaction } from "../../client/protocol/codec";
+
+type BinDb = Database<Buffer, Buffer>;
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "StorageError";
+  }
+}
+
+export interface StoredOutput {
+  txId: Uint8Array;
+  index: number;
+  address: Uint8Array;
+  amount: bigint;
+  milestone: number;
+}
+
+/** Ledger changes a milestone makes, written together with its metadata. */
+export interface MilestoneWrite {
+  record: MilestoneRecord;
+  /** id (hex) → metadata changes for every transaction the milestone confirmed. */
+  metaUpdates: { id: Uint8Array; confirmedBy: number; conflict?: string }[];
+  consumed: { txId: Uint8Array; index: number }[];
+  created: StoredOutput[];
+  /** New confirmed balance per address (absent or 0n deletes). */
+  balances: { address: Uint8Array; amount: bigint }[];
+  ledgerIndex: number;
+  stateHash: Uint8Array;
+}
+
+export class Store {
+  readonly root: RootDatabase;
+  readonly tx: BinDb;
+  readonly meta: Database<TxMeta, Buffer>;
+  readonly arrival: BinDb;
+  readonly approvers: BinDb;
+  readonly utxo: BinDb;
+  readonly balances: BinDb;
+  readonly milestones: Database<MilestoneRecord, Buffer>;
+  readonly streams: BinDb;
+  readonly issuers: BinDb;
+  readonly state: Database<unknown, string>;
+
+  private constructor(readonly path: string) {
+    fs.mkdirSync(path, { recursive: true });
+    this.root = open({ path: `${path}/data.mdb`, maxDbs: 16, overlappingSync: false, compression: false });
+    const bin = (name: string) => this.root.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" });
+    this.tx = bin(DB.tx);
+    this.meta = this.root.openDB<TxMeta, Buffer>({ name: DB.meta, keyEncoding: "binary", encoding: "msgpack" });
+    this.arrival = bin(DB.arrival);
+    this.approvers = bin(DB.approvers);
+    this.utxo = bin(DB.utxo);
+    this.balances = bin(DB.balances);
+    this.milestones = this.root.openDB<MilestoneRecord, Buffer>({ name: DB.milestones, keyEncoding: "binary", encoding: "msgpack" });
+    this.streams = bin(DB.streams);
+    this.issuers = bin(DB.issuers);
+    this.state = this.root.openDB<unknown, string>({ name: DB.state, encoding: "msgpack" });
+  }
+
+  /** Opens (creating if needed) the database in `path`; refuses one of another schema version. */
+  static async open(path: string): Promise<Store> {
+    const s = new Store(path);
+    const v = s.state.get(STATE.schemaVersion);
+    if (v === undefined) await s.state.put(STATE.schemaVersion, SCHEMA_VERSION);
+    else if (v !== SCHEMA_VERSION) {
+      await s.close();
+      throw new StorageError("ERR_SCHEMA_VERSION", `database schema ${String(v)}, this node reads ${SCHEMA_VERSION}`);
+    }
+    return s;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+
+  // ---- transactions ---------------------------------------------------------------------
+
+  hasTransaction(id: Uint8Array): boolean {
+    return this.tx.doesExist(Buffer.from(id));
+  }
+
+  getTransactionBytes(id: Uint8Array): Uint8Array | undefined {
+    const v = this.tx.getBinary(Buffer.from(id));
+    return v ? Uint8Array.from(v) : undefined;
+  }
+
+  getMeta(id: Uint8Array): TxMeta | undefined {
+    return this.meta.get(Buffer.from(id));
+  }
+
+  /** Next arrival sequence number (persisted with every stored transaction). */
+  nextSeq(): number {
+    return (this.state.get(STATE.nextSeq) as number | undefined) ?? 0;
+  }
+
+  /**
+   * Stores a validated transaction with its indexes, atomically. Resolves once the commit is on
+   * disk. `seq` must be nextSeq() at the time of the call (the caller serializes arrivals).
+   */
+  addTransaction(id: Uint8Array, bytes: Uint8Array, tx: Transaction, seq: number, receivedMs: number): Promise<boolean> {
+    const idb = Buffer.from(id);
+    return this.root.transaction(() => {
+      if (this.tx.doesExist(idb)) return false;
+      this.tx.put(idb, Buffer.from(bytes));
+      const meta: TxMeta = { seq, receivedMs };
+      if (tx.payload.type === "milestone") meta.milestoneIndex = tx.payload.index;
+      this.meta.put(idb, meta);
+      this.arrival.put(keys.seq(seq), idb);
+      for (const p of tx.parents) this.approvers.put(keys.approver(p, id), Buffer.alloc(0));
+      if (tx.payload.type === "data") this.streams.put(keys.stream(tx.payload.streamId, tx.payload.sequence), idb);
+      this.issuers.put(keys.issuer(tx.issuer, tx.timestamp, id), Buffer.alloc(0));
+      this.state.put(STATE.nextSeq, seq + 1);
+      return true;
+    }) as Promise<boolean>;
+  }
+
+  /** Children of `id` that are stored. */
+  approversOf(id: Uint8Array): Uint8Array[] {
+    const prefix = Buffer.from(id);
+    const out: Uint8Array[] = [];
+    for (const key of this.approvers.getKeys({ start: Buffer.concat([prefix, Buffer.alloc(32)]), end: Buffer.concat([prefix, Buffer.alloc(32, 0xff), Buffer.of(0)]) })) {
+      out.push(Uint8Array.from((key as Buffer).subarray(32)));
+    }
+    return out;
+  }
+
+  /** Ids in arrival order from `fromSeq` on. */
+  *arrivals(fromSeq = 0): Generator<{ seq: number; id: Uint8Array }> {
+    for (const { key, value } of this.arrival.getRange({ start: keys.seq(fromSeq) })) {
+      yield { seq: Number((key as Buffer).readBigUInt64BE(0)), id: Uint8Array.from(value) };
+    }
+  }
+
+  /** Records of a stream from `fromSeq`, at most `limit`. */
+  streamRecords(streamId: Uint8Array, fromSeq = 0, limit = 100): { sequence: number; id: Uint8Array }[] {
+    const start = keys.stream(streamId, fromSeq);
+    const end = Buffer.concat([Buffer.from(streamId), Buffer.alloc(8, 0xff), Buffer.of(0)]);
+    const out: { sequence: number; id: Uint8Array }[] = [];
+    for (const { key, value } of this.streams.getRange({ start, end, limit })) {
+      out.push({ sequence: Number((key as Buffer).readBigUInt64BE(32)), id: Uint8Array.from(value) });
+    }
+    return out;
+  }
+
+  // ---- ledger ---------------------------------------------------------------------------
+
+  ledgerIndex(): number {
+    return (this.state.get(STATE.ledgerIndex) as number | undefined) ?? 0;
+  }
+
+  stateHash(): Uint8Array | undefined {
+    const v = this.state.get(STATE.stateHash) as Uint8Array | undefined;
+    return v ? Uint8Array.from(v) : undefined;
+  }
+
+  getOutput(txId: Uint8Array, index: number): StoredOutput | undefined {
+    const v = this.utxo.getBinary(keys.output(txId, index));
+    if (!v) return undefined;
+    return { txId, index, ...decodeOutputValue(v) };
+  }
+
+  *outputs(): Generator<StoredOutput> {
+    for (const { key, value } of this.utxo.getRange({})) {
+      const k = key as Buffer;
+      yield { txId: Uint8Array.from(k.subarray(0, 32)), index: k[32], ...decodeOutputValue(value) };
+    }
+  }
+
+  balance(address: Uint8Array): bigint {
+    const v = this.balances.getBinary(Buffer.from(address));
+    return v ? decodeAmount(v) : 0n;
+  }
+
+  getMilestone(index: number): MilestoneRecord | undefined {
+    return this.milestones.get(keys.milestone(index));
+  }
+
+  /** Writes the genesis ledger (once). */
+  initGenesis(genesisHash: Uint8Array, outputs: StoredOutput[], balances: { address: Uint8Array; amount: bigint }[], stateHash: Uint8Array): Promise<void> {
+    return this.root.transaction(() => {
+      const existing = this.state.get(STATE.genesisHash) as Uint8Array | undefined;
+      if (existing) {
+        if (Buffer.compare(Buffer.from(existing), Buffer.from(genesisHash)) !== 0) {
+          throw new StorageError("ERR_GENESIS_MISMATCH", "the database belongs to another network (genesis differs)");
+        }
+        return;
+      }
+      for (const o of outputs) this.utxo.put(keys.output(o.txId, o.index), encodeOutputValue(o.address, o.amount, 0));
+      for (const b of balances) this.balances.put(Buffer.from(b.address), encodeAmount(b.amount));
+      this.state.put(STATE.genesisHash, Buffer.from(genesisHash));
+      this.state.put(STATE.ledgerIndex, 0);
+      this.state.put(STATE.stateHash, Buffer.from(stateHash));
+    }) as Promise<void>;
+  }
+
+  /** Applies a milestone's ledger changes and confirmation marks atomically. */
+  applyMilestone(w: MilestoneWrite): Promise<void> {
+    return this.root.transaction(() => {
+      const current = this.ledgerIndex();
+      if (w.ledgerIndex !== current + 1) {
+        throw new StorageError("ERR_MILESTONE_ORDER", `milestone ${w.ledgerIndex} after ledger index ${current}`);
+      }
+      this.milestones.put(keys.milestone(w.record.index), w.record);
+      for (const u of w.metaUpdates) {
+        const k = Buffer.from(u.id);
+        const m = this.meta.get(k);
+        if (!m) throw new StorageError("ERR_MISSING_TX", "a confirmed transaction is not stored");
+        const next: TxMeta = { ...m, confirmedBy: u.confirmedBy };
+        if (u.conflict) next.conflict = u.conflict;
+        this.meta.put(k, next);
+      }
+      for (const c of w.consumed) this.utxo.remove(keys.output(c.txId, c.index));
+      for (const o of w.created) this.utxo.put(keys.output(o.txId, o.index), encodeOutputValue(o.address, o.amount, o.milestone));
+      for (const b of w.balances) {
+        if (b.amount === 0n) this.balances.remove(Buffer.from(b.address));
+        else this.balances.put(Buffer.from(b.address), encodeAmount(b.amount));
+      }
+      this.state.put(STATE.ledgerIndex, w.ledgerIndex);
+      this.state.put(STATE.stateHash, Buffer.from(w.stateHash));
+    }) as Promise<void>;
+  }
+
+  /** Bytes used by the database file. */
+  sizeBytes(): number {
+    try {
+      return fs.statSync(`${this.path}/data.mdb`).size;
+    } catch {
+      return 0;
+    }
+  }
+}
