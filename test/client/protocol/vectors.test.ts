@@ -65,3 +65,28 @@ test("the payload fields are the ones the generator wrote", () => {
   }
   expect(get("milestone")).toMatchObject({ type: "milestone", index: 12, timestamp: 1763800000250 });
 });
+
+describe("docs/protocol.md", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const doc: string = require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "..", "..", "docs", "protocol.md"), "utf8");
+  const L = require("../../../client/protocol/limits") as typeof import("../../../client/protocol/limits");
+  const E = require("../../../client/protocol/errors").ProtocolErrorCode as Record<string, string>;
+
+  test("carries every vector's transaction bytes", () => {
+    const flat = doc.replace(/\s+/g, "");
+    for (const v of vectors.vectors) expect(flat).toContain(v.transactionHex);
+  });
+
+  test("states the limits that the code enforces", () => {
+    expect(doc).toContain(`| parents | ${L.MIN_PARENTS}..${L.MAX_PARENTS} |`);
+    expect(doc).toContain(`| transaction size | ≤ ${L.MAX_TRANSACTION_BYTES} bytes |`);
+    expect(doc).toContain(`| transfer inputs | 1..${L.MAX_INPUTS} |`);
+    expect(doc).toContain(`| transfer outputs | 1..${L.MAX_OUTPUTS} |`);
+    expect(doc).toContain(`| data bytes | ≤ ${L.MAX_DATA_BYTES} |`);
+    expect(doc).toContain(`| content type | 1..${L.MAX_CONTENT_TYPE_BYTES} printable ASCII characters |`);
+  });
+
+  test("lists every error code", () => {
+    for (const code of Object.values(E)) expect(doc).toContain(`\`${code}\``);
+  });
+});
