@@ -1,0 +1,189 @@
+/**
+ * The network's genesis file: strict parsing and validation, and the values derived from it (the
+ * virtual genesis transaction id that owns the initial outputs, and the initial ledger state hash).
+ *
+ * Strict on purpose: every node of a network must derive the same genesis id and state hash from
+ * the same file, so anything ambiguous (unknown fields, non-canonical amounts, floats) is refused
+ * with a coded error instead of being interpreted.
+ */
+import { blake2b256 } from "../../core-wasm/src/blake2b";
+import { fromHex } from "../../client/protocol/bytes";
+import { MAX_AMOUNT, MAX_OUTPUTS } from "../../client/protocol/limits";
+import { LedgerError, LedgerErrorCode as E } from "./errors";
+
+export interface GenesisOutput {
+  /** Hex of the 32-byte address (lowercase after parsing). */
+  address: string;
+  /** Decimal u64, canonical (no sign, no leading zeros), at least 1. */
+  amount: string;
+}
+
+export interface Genesis {
+  networkId: number;
+  networkName: string;
+  /** Hex of the 32-byte Ed25519 public keys allowed to sign milestones (lowercase after parsing). */
+  coordinatorPublicKeys: string[];
+  outputs: GenesisOutput[];
+  milestoneIntervalMs: number;
+  baseDifficulty: number;
+}
+
+/** A genesis output in binary form. */
+export interface GenesisOutputBytes {
+  address: Uint8Array;
+  amount: bigint;
+}
+
+/** Largest genesis file accepted. */
+export const MAX_GENESIS_BYTES = 1 << 20;
+/** Most coordinator keys a genesis may name. */
+export const MAX_COORDINATOR_KEYS = 16;
+/** Genesis outputs are outputs of one virtual transaction, so at most the protocol's MAX_OUTPUTS. */
+export const MAX_GENESIS_OUTPUTS = MAX_OUTPUTS;
+export const MAX_NETWORK_NAME_CHARS = 64;
+export const MIN_MILESTONE_INTERVAL_MS = 1;
+/** One hour; a longer interval is a configuration mistake. */
+export const MAX_MILESTONE_INTERVAL_MS = 3_600_000;
+/** PoW difficulty is d bits with 0 <= d <= 63 (DESIGN.md §2). */
+export const MAX_BASE_DIFFICULTY = 63;
+
+/** Domain tag of the virtual genesis transaction id. */
+export const GENESIS_ID_TAG = new TextEncoder().encode("tangle-genesis");
+
+const FIELDS = ["networkId", "networkName", "coordinatorPublicKeys", "outputs", "milestoneIntervalMs", "baseDifficulty"] as const;
+const OUTPUT_FIELDS = ["address", "amount"] as const;
+const HEX32 = /^[0-9a-fA-F]{64}$/;
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+const PRINTABLE = /^[\x20-\x7e]+$/;
+
+function fail(code: E, message: string): never {
+  throw new LedgerError(code, message);
+}
+
+function checkObject(value: unknown, where: string, fields: readonly string[]): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(E.GENESIS_NOT_OBJECT, `${where} must be a JSON object`);
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!fields.includes(key)) fail(E.GENESIS_UNKNOWN_FIELD, `${where} has unknown field ${JSON.stringify(key)}`);
+  }
+  for (const key of fields) {
+    if (!Object.prototype.hasOwnProperty.call(obj, key)) fail(E.GENESIS_MISSING_FIELD, `${where} lacks field ${JSON.stringify(key)}`);
+  }
+  return obj;
+}
+
+function checkInt(value: unknown, name: string, min: number, max: number, code: E): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    fail(code, `${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkHex32(value: unknown, name: string, code: E): string {
+  if (typeof value !== "string" || !HEX32.test(value)) fail(code, `${name} must be 64 hex characters (32 bytes), got ${JSON.stringify(value)}`);
+  return value.toLowerCase();
+}
+
+/**
+ * Validates an already parsed genesis value and returns a normalized copy (lowercase hex).
+ * Throws LedgerError with an ERR_GENESIS_* code naming the first problem found.
+ */
+export function validateGenesis(value: unknown): Genesis {
+  const g = checkObject(value, "genesis", FIELDS);
+
+  const networkId = checkInt(g.networkId, "networkId", 0, 0xffffffff, E.GENESIS_NETWORK_ID);
+
+  const name = g.networkName;
+  if (typeof name !== "string" || name.length < 1 || name.length > MAX_NETWORK_NAME_CHARS || !PRINTABLE.test(name)) {
+    fail(E.GENESIS_NETWORK_NAME, `networkName must be 1..${MAX_NETWORK_NAME_CHARS} printable ASCII characters, got ${JSON.stringify(name)}`);
+  }
+
+  const keys = g.coordinatorPublicKeys;
+  if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_COORDINATOR_KEYS) {
+    fail(E.GENESIS_COORDINATOR_KEYS, `coordinatorPublicKeys must be an array of 1..${MAX_COORDINATOR_KEYS} keys`);
+  }
+  const coordinatorPublicKeys = keys.map((k, i) => checkHex32(k, `coordinatorPublicKeys[${i}]`, E.GENESIS_COORDINATOR_KEY));
+  coordinatorPublicKeys.forEach((k, i) => {
+    if (coordinatorPublicKeys.indexOf(k) !== i) fail(E.GENESIS_COORDINATOR_DUPLICATE, `coordinatorPublicKeys[${i}] repeats an earlier key`);
+  });
+
+  const outs = g.outputs;
+  if (!Array.isArray(outs) || outs.length < 1 || outs.length > MAX_GENESIS_OUTPUTS) {
+    fail(E.GENESIS_OUTPUTS, `outputs must be an array of 1..${MAX_GENESIS_OUTPUTS} outputs`);
+  }
+  let supply = 0n;
+  const outputs = outs.map((o, i): GenesisOutput => {
+    const out = checkObject(o, `outputs[${i}]`, OUTPUT_FIELDS);
+    const address = checkHex32(out.address, `outputs[${i}].address`, E.GENESIS_OUTPUT_ADDRESS);
+    const amount = out.amount;
+    if (typeof amount !== "string" || !DECIMAL.test(amount) || amount.length > 20 || BigInt(amount) < 1n || BigInt(amount) > MAX_AMOUNT) {
+      fail(E.GENESIS_OUTPUT_AMOUNT, `outputs[${i}].amount must be a decimal string of an integer in [1, 2^64 - 1], got ${JSON.stringify(amount)}`);
+    }
+    supply += BigInt(amount);
+    if (supply > MAX_AMOUNT) fail(E.GENESIS_SUPPLY_OVERFLOW, `outputs up to outputs[${i}] sum past 2^64 - 1`);
+    return { address, amount };
+  });
+
+  const milestoneIntervalMs = checkInt(g.milestoneIntervalMs, "milestoneIntervalMs", MIN_MILESTONE_INTERVAL_MS, MAX_MILESTONE_INTERVAL_MS, E.GENESIS_MILESTONE_INTERVAL);
+  const baseDifficulty = checkInt(g.baseDifficulty, "baseDifficulty", 0, MAX_BASE_DIFFICULTY, E.GENESIS_BASE_DIFFICULTY);
+
+  return { networkId, networkName: name, coordinatorPublicKeys, outputs, milestoneIntervalMs, baseDifficulty };
+}
+
+/** Parses and validates genesis JSON text. Throws LedgerError (ERR_GENESIS_*). */
+export function parseGenesis(text: string): Genesis {
+  if (typeof text !== "string") fail(E.GENESIS_JSON, "genesis must be JSON text");
+  if (text.length > MAX_GENESIS_BYTES) fail(E.GENESIS_TOO_LARGE, `genesis of ${text.length} characters, more than ${MAX_GENESIS_BYTES}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    fail(E.GENESIS_JSON, `genesis is not JSON: ${(err as Error).message}`);
+  }
+  return validateGenesis(value);
+}
+
+/** The genesis outputs in binary form, in file order. Expects a validated genesis. */
+export function genesisOutputs(genesis: Genesis): GenesisOutputBytes[] {
+  return genesis.outputs.map((o) => ({ address: fromHex(o.address, "address"), amount: BigInt(o.amount) }));
+}
+
+/** Canonical bytes of the genesis outputs: for each output in order, address (32) || u64le amount. */
+export function encodeGenesisOutputs(genesis: Genesis): Uint8Array {
+  const outs = genesisOutputs(genesis);
+  const buf = new Uint8Array(outs.length * 40);
+  const dv = new DataView(buf.buffer);
+  outs.forEach((o, i) => {
+    buf.set(o.address, i * 40);
+    dv.setBigUint64(i * 40 + 32, o.amount, true);
+  });
+  return buf;
+}
+
+function u32le(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v, true);
+  return b;
+}
+
+/**
+ * Id of the virtual genesis transaction whose outputs 0..n-1 are the genesis outputs:
+ * BLAKE2b-256("tangle-genesis" || u32le networkId || encodeGenesisOutputs).
+ */
+export function genesisTransactionId(genesis: Genesis): Uint8Array {
+  const outs = encodeGenesisOutputs(genesis);
+  const buf = new Uint8Array(GENESIS_ID_TAG.length + 4 + outs.length);
+  buf.set(GENESIS_ID_TAG, 0);
+  buf.set(u32le(genesis.networkId), GENESIS_ID_TAG.length);
+  buf.set(outs, GENESIS_ID_TAG.length + 4);
+  return blake2b256(buf);
+}
+
+/** State hash at ledger index 0: BLAKE2b-256(u32le networkId || encodeGenesisOutputs). */
+export function genesisStateHash(genesis: Genesis): Uint8Array {
+  const outs = encodeGenesisOutputs(genesis);
+  const buf = new Uint8Array(4 + outs.length);
+  buf.set(u32le(genesis.networkId), 0);
+  buf.set(outs, 4);
+  return blake2b256(buf);
+}

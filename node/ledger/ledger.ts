@@ -1,0 +1,188 @@
+/**
+ * The confirmed ledger: UTXO set, per-address balances, the index of the last applied milestone
+ * and the state hash chain. It changes only through `apply(result)` with a white-flag result
+ * computed against exactly this state (whiteflag.ts computes without mutating).
+ */
+import { equalBytes, toHex } from "../../client/protocol/bytes";
+import { MAX_AMOUNT } from "../../client/protocol/limits";
+import { LedgerError, LedgerErrorCode as E } from "./errors";
+import { Genesis, genesisOutputs, genesisStateHash, genesisTransactionId, validateGenesis } from "./genesis";
+import { isOutputRef, outputKey, SpentOutput, UnspentOutput, UtxoSet } from "./utxo";
+import type { WhiteFlagResult } from "./whiteflag";
+
+/** What white flag reads from the ledger. */
+export interface LedgerView {
+  readonly ledgerIndex: number;
+  readonly stateHash: Uint8Array;
+  getOutput(txId: Uint8Array, index: number): UnspentOutput | undefined;
+  isSpent(txId: Uint8Array, index: number): boolean;
+}
+
+/** Everything needed to rebuild a LedgerState (the node persists it; balances are derived). */
+export interface LedgerSnapshot {
+  networkId: number;
+  ledgerIndex: number;
+  stateHash: Uint8Array;
+  unspent: UnspentOutput[];
+  spent: SpentOutput[];
+}
+
+function inconsistent(message: string): never {
+  throw new LedgerError(E.LEDGER_INCONSISTENT, message);
+}
+
+export class LedgerState implements LedgerView {
+  private readonly utxo = new UtxoSet();
+  /** address hex -> confirmed balance (absent = 0) */
+  private readonly balances = new Map<string, bigint>();
+  private index: number;
+  private hash: Uint8Array;
+
+  private constructor(
+    readonly networkId: number,
+    ledgerIndex: number,
+    stateHash: Uint8Array,
+  ) {
+    this.index = ledgerIndex;
+    this.hash = stateHash.slice();
+  }
+
+  /** The ledger at index 0: the genesis outputs, owned by the virtual genesis transaction. */
+  static fromGenesis(genesis: Genesis): LedgerState {
+    const g = validateGenesis(genesis);
+    const ledger = new LedgerState(g.networkId, 0, genesisStateHash(g));
+    const txId = genesisTransactionId(g);
+    genesisOutputs(g).forEach((o, index) => ledger.addOutput({ txId, index, address: o.address, amount: o.amount }));
+    return ledger;
+  }
+
+  /** Rebuilds a ledger from a snapshot. Throws LedgerError (ERR_LEDGER_INCONSISTENT) on bad data. */
+  static restore(s: LedgerSnapshot): LedgerState {
+    if (!Number.isInteger(s.networkId) || s.networkId < 0 || s.networkId > 0xffffffff) inconsistent("snapshot networkId out of range");
+    if (!Number.isInteger(s.ledgerIndex) || s.ledgerIndex < 0 || s.ledgerIndex > 0xffffffff) inconsistent("snapshot ledgerIndex out of range");
+    if (!(s.stateHash instanceof Uint8Array) || s.stateHash.length !== 32) inconsistent("snapshot stateHash must be 32 bytes");
+    const ledger = new LedgerState(s.networkId, s.ledgerIndex, s.stateHash);
+    const check = (o: UnspentOutput, what: string) => {
+      if (!isOutputRef(o.txId, o.index) || !(o.address instanceof Uint8Array) || o.address.length !== 32) inconsistent(`snapshot ${what} output is malformed`);
+      if (typeof o.amount !== "bigint" || o.amount < 1n || o.amount > MAX_AMOUNT) inconsistent(`snapshot ${what} output amount out of range`);
+      if (ledger.utxo.hasKey(outputKey(o.txId, o.index))) inconsistent(`snapshot lists output ${outputKey(o.txId, o.index)} twice`);
+    };
+    for (const o of s.unspent) {
+      check(o, "unspent");
+      ledger.addOutput(o);
+    }
+    if (ledger.supply() > MAX_AMOUNT) inconsistent("snapshot supply past 2^64 - 1");
+    for (const o of s.spent) {
+      check(o, "spent");
+      ledger.utxo.addSpent(o);
+    }
+    return ledger;
+  }
+
+  /** Index of the last applied milestone (0 = genesis). */
+  get ledgerIndex(): number {
+    return this.index;
+  }
+
+  /** State hash after the last applied milestone (a copy). */
+  get stateHash(): Uint8Array {
+    return this.hash.slice();
+  }
+
+  /** The unspent output (txId, index), if any. Treat the returned object as read-only. */
+  getOutput(txId: Uint8Array, index: number): UnspentOutput | undefined {
+    return isOutputRef(txId, index) ? this.utxo.getUnspent(txId, index) : undefined;
+  }
+
+  /** The spent record of (txId, index), if a confirmed transfer spent it. */
+  getSpent(txId: Uint8Array, index: number): SpentOutput | undefined {
+    return isOutputRef(txId, index) ? this.utxo.getSpent(txId, index) : undefined;
+  }
+
+  isSpent(txId: Uint8Array, index: number): boolean {
+    return this.getSpent(txId, index) !== undefined;
+  }
+
+  /** Confirmed balance of an address. */
+  balanceOf(address: Uint8Array): bigint {
+    return this.balances.get(toHex(address)) ?? 0n;
+  }
+
+  /** Unspent outputs of an address. */
+  outputsOf(address: Uint8Array): UnspentOutput[] {
+    return this.utxo.unspentOf(address);
+  }
+
+  get unspentCount(): number {
+    return this.utxo.unspentCount;
+  }
+
+  /** Sum of all balances; constant after genesis (no fees, no minting). */
+  supply(): bigint {
+    let s = 0n;
+    for (const v of this.balances.values()) s += v;
+    return s;
+  }
+
+  /** Addresses with a non-zero balance, hex -> balance. */
+  balanceEntries(): IterableIterator<[string, bigint]> {
+    return this.balances.entries();
+  }
+
+  snapshot(): LedgerSnapshot {
+    return {
+      networkId: this.networkId,
+      ledgerIndex: this.index,
+      stateHash: this.hash.slice(),
+      unspent: [...this.utxo.unspentOutputs()],
+      spent: [...this.utxo.spentOutputs()],
+    };
+  }
+
+  /**
+   * Applies a white-flag result. Refuses, without changing anything, a result that is not for
+   * milestone ledgerIndex + 1 (ERR_LEDGER_INDEX_MISMATCH), that was computed against another
+   * state (ERR_LEDGER_STATE_MISMATCH) or that contradicts the UTXO set (ERR_LEDGER_INCONSISTENT).
+   */
+  apply(result: WhiteFlagResult): void {
+    if (result.milestoneIndex !== this.index + 1) {
+      throw new LedgerError(E.LEDGER_INDEX_MISMATCH, `result is for milestone ${result.milestoneIndex}, the ledger expects ${this.index + 1}`);
+    }
+    if (!equalBytes(result.prevStateHash, this.hash)) {
+      throw new LedgerError(E.LEDGER_STATE_MISMATCH, `result was computed against state ${toHex(result.prevStateHash)}, the ledger is at ${toHex(this.hash)}`);
+    }
+    // Check everything first so that a refused result leaves the ledger untouched.
+    const createdKeys = new Set<string>();
+    for (const c of result.created) {
+      const key = outputKey(c.txId, c.index);
+      if (this.utxo.hasKey(key) || createdKeys.has(key)) inconsistent(`result creates output ${key}, which exists`);
+      createdKeys.add(key);
+    }
+    const consumedKeys = new Set<string>();
+    for (const c of result.consumed) {
+      const key = outputKey(c.txId, c.index);
+      if (consumedKeys.has(key) || !(this.utxo.isUnspentKey(key) || createdKeys.has(key))) inconsistent(`result consumes output ${key}, which is not unspent`);
+      consumedKeys.add(key);
+    }
+    // Outputs created and spent within this milestone are consumed too, so creating first is safe.
+    for (const c of result.created) this.addOutput({ txId: c.txId, index: c.index, address: c.address, amount: c.amount });
+    for (const c of result.consumed) {
+      const s = this.utxo.markSpent(outputKey(c.txId, c.index), c.spentBy, result.milestoneIndex);
+      this.addBalance(s.address, -s.amount);
+    }
+    this.index = result.milestoneIndex;
+    this.hash = result.stateHash.slice();
+  }
+
+  private addOutput(o: UnspentOutput): void {
+    this.utxo.addUnspent(o);
+    this.addBalance(o.address, o.amount);
+  }
+
+  private addBalance(address: Uint8Array, delta: bigint): void {
+    const key = toHex(address);
+    const v = (this.balances.get(key) ?? 0n) + delta;
+    if (v === 0n) this.balances.delete(key);
+    else this.balances.set(key, v);
+  }
+}
