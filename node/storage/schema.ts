@@ -10,6 +10,7 @@
  * | arrival    | seq u64 BE                            | id (32): arrival order, to rebuild the window |
  * | approvers  | parent id (32) ‖ child id (32)        | empty                                        |
  * | utxo       | tx id (32) ‖ output index u8          | address (32) ‖ amount u64 LE ‖ milestone u32 LE |
+ * | spent      | tx id (32) ‖ output index u8          | address (32) ‖ amount u64 LE ‖ milestone u32 LE ‖ spent by (32) |
  * | balances   | address (32)                          | amount u64 LE                                |
  * | milestones | index u32 BE                          | msgpack MilestoneRecord                      |
  * | streams    | stream id (32) ‖ sequence u64 BE      | id (32)                                      |
@@ -23,6 +24,7 @@ export const DB = {
   arrival: "arrival",
   approvers: "approvers",
   utxo: "utxo",
+  spent: "spent",
   balances: "balances",
   milestones: "milestones",
   streams: "streams",
@@ -101,6 +103,14 @@ export function encodeAmount(amount: bigint): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(amount);
   return b;
+}
+
+export function encodeSpentValue(address: Uint8Array, amount: bigint, milestone: number, spentBy: Uint8Array): Buffer {
+  return Buffer.concat([encodeOutputValue(address, amount, milestone), spentBy]);
+}
+
+export function decodeSpentValue(v: Uint8Array): { address: Uint8Array; amount: bigint; milestone: number; spentBy: Uint8Array } {
+  return { ...decodeOutputValue(v.subarray(0, 44)), spentBy: Uint8Array.from(v.subarray(44, 76)) };
 }
 
 export function decodeAmount(v: Uint8Array): bigint {

@@ -11,8 +11,10 @@ import {
   DB,
   decodeAmount,
   decodeOutputValue,
+  decodeSpentValue,
   encodeAmount,
   encodeOutputValue,
+  encodeSpentValue,
   keys,
   MilestoneRecord,
   SCHEMA_VERSION,
@@ -46,7 +48,8 @@ export interface MilestoneWrite {
   record: MilestoneRecord;
   /** id (hex) → metadata changes for every transaction the milestone confirmed. */
   metaUpdates: { id: Uint8Array; confirmedBy: number; conflict?: string }[];
-  consumed: { txId: Uint8Array; index: number }[];
+  /** Outputs spent, with the transfer that spent them (confirmed by this milestone). */
+  consumed: { txId: Uint8Array; index: number; address: Uint8Array; amount: bigint; spentBy: Uint8Array }[];
   created: StoredOutput[];
   /** New confirmed balance per address (absent or 0n deletes). */
   balances: { address: Uint8Array; amount: bigint }[];
@@ -61,6 +64,7 @@ export class Store {
   readonly arrival: BinDb;
   readonly approvers: BinDb;
   readonly utxo: BinDb;
+  readonly spent: BinDb;
   readonly balances: BinDb;
   readonly milestones: Database<MilestoneRecord, Buffer>;
   readonly streams: BinDb;
@@ -76,6 +80,7 @@ export class Store {
     this.arrival = bin(DB.arrival);
     this.approvers = bin(DB.approvers);
     this.utxo = bin(DB.utxo);
+    this.spent = bin(DB.spent);
     this.balances = bin(DB.balances);
     this.milestones = this.root.openDB<MilestoneRecord, Buffer>({ name: DB.milestones, keyEncoding: "binary", encoding: "msgpack" });
     this.streams = bin(DB.streams);
@@ -192,6 +197,13 @@ export class Store {
     }
   }
 
+  *spentOutputs(): Generator<StoredOutput & { spentBy: Uint8Array }> {
+    for (const { key, value } of this.spent.getRange({})) {
+      const k = key as Buffer;
+      yield { txId: Uint8Array.from(k.subarray(0, 32)), index: k[32], ...decodeSpentValue(value) };
+    }
+  }
+
   balance(address: Uint8Array): bigint {
     const v = this.balances.getBinary(Buffer.from(address));
     return v ? decodeAmount(v) : 0n;
@@ -235,8 +247,13 @@ export class Store {
         if (u.conflict) next.conflict = u.conflict;
         this.meta.put(k, next);
       }
-      for (const c of w.consumed) this.utxo.remove(keys.output(c.txId, c.index));
+      // Created first: an output created and spent under the same milestone ends up spent only.
       for (const o of w.created) this.utxo.put(keys.output(o.txId, o.index), encodeOutputValue(o.address, o.amount, o.milestone));
+      for (const c of w.consumed) {
+        const k = keys.output(c.txId, c.index);
+        this.utxo.remove(k);
+        this.spent.put(k, encodeSpentValue(c.address, c.amount, w.ledgerIndex, c.spentBy));
+      }
       for (const b of w.balances) {
         if (b.amount === 0n) this.balances.remove(Buffer.from(b.address));
         else this.balances.put(Buffer.from(b.address), encodeAmount(b.amount));

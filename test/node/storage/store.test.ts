@@ -73,7 +73,7 @@ test("genesis and milestone ledger writes are atomic and ordered", async () => {
   const write = {
     record: { index: 1, id: randomBytes(32), timestamp: 5, merkleRoot: randomBytes(32), stateHash: randomBytes(32), included: [id] },
     metaUpdates: [{ id, confirmedBy: 1 }],
-    consumed: [{ txId: g, index: 0 }],
+    consumed: [{ txId: g, index: 0, address: addr, amount: 100n, spentBy: id }],
     created: [{ txId: id, index: 0, address: to, amount: 100n, milestone: 1 }],
     balances: [
       { address: addr, amount: 0n },
@@ -95,6 +95,10 @@ test("genesis and milestone ledger writes are atomic and ordered", async () => {
   expect(s.getMeta(id)).toMatchObject({ confirmedBy: 1 });
   expect(s.getMilestone(1)!.index).toBe(1);
   expect([...s.outputs()]).toHaveLength(1);
+  const spent = [...s.spentOutputs()];
+  expect(spent).toHaveLength(1);
+  expect(spent[0]).toMatchObject({ index: 0, amount: 100n, milestone: 1 });
+  expect(Buffer.from(spent[0].spentBy).equals(Buffer.from(id))).toBe(true);
   expect(s.sizeBytes()).toBeGreaterThan(0);
   await s.close();
 });

@@ -1,0 +1,77 @@
+/**
+ * The coordinator: when this node holds a coordinator key, it issues a milestone every interval.
+ * A milestone references the previous milestone and up to seven URTS tips; its payload carries the
+ * white-flag result this node computes for exactly those parents, so every node that applies it
+ * must reach the same merkle root and ledger state hash.
+ */
+import { attach, signTransaction, stampSync } from "../client/protocol/build";
+import { fromHex } from "../client/protocol/bytes";
+import { keyPairFromSeed, KeyPair } from "../client/protocol/keys";
+import { milestonePayloadFor } from "./ledger/whiteflag";
+import { requiredDifficulty } from "./validation/pipeline";
+import type { TangleNode } from "./tangle-node";
+
+export interface CoordinatorOptions {
+  intervalMs: number;
+  /** Tips referenced besides the previous milestone (default 7). */
+  tips?: number;
+  onError?: (err: Error) => void;
+}
+
+export class Coordinator {
+  private readonly keys: KeyPair;
+  private timer?: NodeJS.Timeout;
+  private busy?: Promise<unknown>;
+  issued = 0;
+
+  constructor(
+    private readonly node: TangleNode,
+    seed: Uint8Array,
+    private readonly opts: CoordinatorOptions,
+  ) {
+    this.keys = keyPairFromSeed(seed);
+  }
+
+  get publicKey(): Uint8Array {
+    return this.keys.publicKey;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.busy || this.node.closed || this.node.diverged) return;
+      this.busy = this.issue()
+        .catch((err: Error) => this.opts.onError?.(err))
+        .finally(() => (this.busy = undefined));
+    }, this.opts.intervalMs);
+  }
+
+  /** Stops the timer and waits for a milestone being issued. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.busy;
+  }
+
+  /** Builds, stamps and submits the next milestone; resolves with its id once applied. */
+  async issue(): Promise<string> {
+    const node = this.node;
+    const index = node.ledgerIndex + 1;
+    // The previous milestone first, then tips, at most eight in all, in canonical order.
+    const chosen = new Set<string>();
+    if (node.latestMilestone) chosen.add(node.latestMilestone.id);
+    for (const t of node.selectParents(this.opts.tips ?? 7)) if (chosen.size < 8) chosen.add(t);
+    const parents = [...chosen].sort().map((h) => fromHex(h));
+    const wf = node.whiteFlag(index, parents);
+    const now = node.now();
+    const signed = signTransaction(
+      { version: 1, networkId: node.params.networkId, issuer: this.keys.publicKey, payload: milestonePayloadFor(wf, now) },
+      this.keys.secretKey,
+    );
+    const bytes = attach(signed, parents, now);
+    stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty));
+    const r = await node.submit(bytes);
+    this.issued++;
+    return r.id;
+  }
+}

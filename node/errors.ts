@@ -1,0 +1,33 @@
+/**
+ * Error codes of the node itself (on top of the protocol codes in client/protocol/errors.ts and
+ * the ledger codes in node/ledger/errors.ts). Stable strings; docs/api.md lists them all.
+ */
+export const NodeErrorCode = {
+  /** A parent is still unknown after the solidification timeout. */
+  NOT_SOLID: "ERR_TX_NOT_SOLID",
+  /** Too many transactions are already waiting for parents. */
+  SOLIDIFIER_FULL: "ERR_SOLIDIFIER_FULL",
+  /** The node is shutting down. */
+  CLOSED: "ERR_NODE_CLOSED",
+  /** A milestone was refused because this node computed a different ledger; the node stops confirming. */
+  LEDGER_DIVERGED: "ERR_LEDGER_DIVERGED",
+  /** A milestone whose index is not the next one. */
+  MILESTONE_ORDER: "ERR_MILESTONE_ORDER",
+  /** The tip pool is empty (nothing to attach to yet). */
+  NO_TIPS: "ERR_NO_TIPS",
+  /** Storage failed; the transaction was not acknowledged. */
+  STORAGE: "ERR_STORAGE",
+} as const;
+
+export type NodeErrorCode = (typeof NodeErrorCode)[keyof typeof NodeErrorCode];
+
+/** An error a client gets back: a stable code and a message for people. */
+export class NodeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "NodeError";
+  }
+}

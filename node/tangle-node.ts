@@ -1,0 +1,508 @@
+/**
+ * The tangle node's core, without sockets: validation → solidity → durable storage → the WASM
+ * window and tip pool → white-flag confirmation when a milestone arrives. API servers and peers
+ * (later components) call `submit` and the queries, and listen to the events.
+ *
+ * Ordering rules that keep it simple and safe:
+ * - A transaction is acknowledged (submit resolves) only after its LMDB commit is on disk, and for a
+ *   milestone after the ledger changes it makes are on disk too.
+ * - A transaction is processed only after all its parents were (it waits for in-flight parents), so
+ *   the WASM window always receives parents before children.
+ * - Milestones apply strictly in index order; a milestone whose white-flag result differs from what
+ *   it carries is refused and the node stops confirming (it reports the divergence).
+ */
+import { EventEmitter } from "node:events";
+import { MilestonePayload, Transaction } from "../client/protocol/codec";
+import { decodeTransaction } from "../client/protocol/codec";
+import { equalBytes, fromHex, toHex } from "../client/protocol/bytes";
+import { TangleGraph, TxFlags } from "../core-wasm/src/tangle";
+import { blake2b256 } from "../core-wasm/src/blake2b";
+import { Genesis, genesisTransactionId, genesisStateHash, validateGenesis, genesisOutputs } from "./ledger/genesis";
+import { LedgerState } from "./ledger/ledger";
+import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
+import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
+import { Store } from "./storage/store";
+import { validateTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
+import { NodeError, NodeErrorCode } from "./errors";
+
+export const VERSION = "0.1.0";
+
+/** The id every first transaction may attach to besides the genesis transaction: 32 zero bytes. */
+export const ZERO_ENTRY_POINT = new Uint8Array(32);
+
+export interface TangleNodeOptions {
+  dataDir: string;
+  genesis: Genesis;
+  /** Transactions kept in the WASM window (default 65536). */
+  window?: number;
+  /** Attachment timestamps accepted this far in the past / future (defaults 10 min / 30 s). */
+  maxPastMs?: number;
+  maxFutureMs?: number;
+  /** How long a transaction waits for unknown parents (default 5 s), and how many may wait. */
+  solidifyTimeoutMs?: number;
+  maxWaiting?: number;
+  /** Clock (ms); tests inject one. */
+  now?: () => number;
+}
+
+export interface SubmitResult {
+  id: string;
+  /** The node already had it (acknowledged again, nothing changed). */
+  duplicate: boolean;
+}
+
+export interface TransactionMetadata {
+  id: string;
+  solid: boolean;
+  /** Milestone index that confirmed it, or null. */
+  confirmedBy: number | null;
+  /** White-flag conflict reason, or null. */
+  conflict: string | null;
+  milestoneIndex: number | null;
+  receivedMs: number;
+}
+
+export interface MilestoneInfo {
+  index: number;
+  id: string;
+  timestamp: number;
+  merkleRoot: string;
+  stateHash: string;
+  included: number;
+}
+
+export interface Divergence {
+  index: number;
+  code: string;
+  message: string;
+}
+
+/** A bounded map that forgets its oldest entries. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit: number) {}
+  get(k: string): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: string, v: V): void {
+    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
+    this.map.set(k, v);
+  }
+}
+
+export class TangleNode extends EventEmitter {
+  readonly genesis: Genesis;
+  readonly genesisId: Uint8Array;
+  readonly params: ValidationParams;
+  /** Milliseconds spent rebuilding the window and ledger at open. */
+  readonly startupMs: number;
+  private ledger!: LedgerState;
+  private pending!: PendingIndex;
+  private graph: TangleGraph;
+  private nextSeq: number;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private waiting = 0;
+  private readonly decoded = new Lru<{ id: Uint8Array; tx: Transaction }>(65536);
+  private latest?: MilestoneInfo;
+  private _diverged?: Divergence;
+  private _closed = false;
+  /** Serializes milestone application. */
+  private milestoneChain: Promise<unknown> = Promise.resolve();
+  private readonly entryPoints: Set<string>;
+  private readonly solidifyTimeoutMs: number;
+  private readonly maxWaiting: number;
+  readonly now: () => number;
+
+  private constructor(
+    readonly store: Store,
+    opts: TangleNodeOptions,
+    t0: number,
+  ) {
+    super();
+    this.genesis = validateGenesis(opts.genesis);
+    this.genesisId = genesisTransactionId(this.genesis);
+    this.now = opts.now ?? Date.now;
+    this.params = {
+      networkId: this.genesis.networkId,
+      baseDifficulty: this.genesis.baseDifficulty,
+      maxPastMs: opts.maxPastMs ?? 600_000,
+      maxFutureMs: opts.maxFutureMs ?? 30_000,
+      coordinatorKeys: new Set(this.genesis.coordinatorPublicKeys),
+    };
+    this.entryPoints = new Set([toHex(ZERO_ENTRY_POINT), toHex(this.genesisId)]);
+    this.solidifyTimeoutMs = opts.solidifyTimeoutMs ?? 5000;
+    this.maxWaiting = opts.maxWaiting ?? 10_000;
+    this.graph = new TangleGraph({ window: opts.window ?? 65536, seed: BigInt(Math.floor(Math.random() * 2 ** 48)) });
+    this.nextSeq = store.nextSeq();
+    this.startupMs = 0;
+    void t0;
+  }
+
+  /** Opens the database in `dataDir`, initializes or checks the genesis, and rebuilds the window. */
+  static async open(opts: TangleNodeOptions): Promise<TangleNode> {
+    const t0 = performance.now();
+    const store = await Store.open(opts.dataDir);
+    let node: TangleNode;
+    try {
+      node = new TangleNode(store, opts, t0);
+      await node.init();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    (node as { startupMs: number }).startupMs = performance.now() - t0;
+    return node;
+  }
+
+  private async init(): Promise<void> {
+    const g = this.genesis;
+    const genesisHash = blake2b256(new TextEncoder().encode(JSON.stringify(g)));
+    const outputs = genesisOutputs(g).map((o, index) => ({ txId: this.genesisId, index, address: o.address, amount: o.amount, milestone: 0 }));
+    const balances = new Map<string, bigint>();
+    for (const o of outputs) balances.set(toHex(o.address), (balances.get(toHex(o.address)) ?? 0n) + o.amount);
+    await this.store.initGenesis(
+      genesisHash,
+      outputs,
+      [...balances].map(([a, amount]) => ({ address: fromHex(a), amount })),
+      genesisStateHash(g),
+    );
+    this.ledger = LedgerState.restore({
+      networkId: g.networkId,
+      ledgerIndex: this.store.ledgerIndex(),
+      stateHash: this.store.stateHash()!,
+      unspent: [...this.store.outputs()].map(({ txId, index, address, amount }) => ({ txId, index, address, amount })),
+      spent: [...this.store.spentOutputs()].map(({ txId, index, address, amount, spentBy, milestone }) => ({ txId, index, address, amount, spentBy, milestoneIndex: milestone })),
+    });
+    this.pending = new PendingIndex(ledgerAmountLookup(this.ledger));
+    const li = this.ledger.ledgerIndex;
+    if (li > 0) {
+      const m = this.store.getMilestone(li);
+      if (m) this.latest = milestoneInfo(m);
+    }
+    this.rebuildWindow();
+  }
+
+  /** Replays the last `window` stored transactions into the WASM graph, pool and pending index. */
+  private rebuildWindow(): void {
+    const from = Math.max(0, this.nextSeq - this.graph.window);
+    let boundarySet = false;
+    for (const { id } of this.store.arrivals(from)) {
+      const bytes = this.store.getTransactionBytes(id);
+      const meta = this.store.getMeta(id);
+      if (!bytes || !meta) continue;
+      const d = decodeTransaction(bytes);
+      if (!d.ok) continue;
+      const tx = d.value.tx;
+      const idHex = toHex(id);
+      if (!boundarySet) {
+        // Parents before the window count as confirmed up to the milestone the first one needed.
+        this.graph.setBoundaryIndex(Math.max(0, (meta.confirmedBy ?? this.ledger.ledgerIndex + 1) - 1));
+        boundarySet = true;
+      }
+      this.decoded.set(idHex, { id, tx });
+      const parents = tx.parents.map(toHex);
+      const ts = Math.floor(tx.timestamp / 1000);
+      if (tx.payload.type === "milestone" && meta.confirmedBy === tx.payload.index) {
+        this.graph.appendMilestoneById(idHex, parents, ts, tx.payload.index);
+      } else {
+        this.graph.appendById(idHex, parents, ts, TxFlags.SOLID | (meta.conflict ? TxFlags.CONFLICTING : 0));
+      }
+      if (tx.payload.type === "transfer" && meta.confirmedBy === undefined) this.pending.add(id, tx);
+    }
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  get diverged(): Divergence | undefined {
+    return this._diverged;
+  }
+
+  get ledgerIndex(): number {
+    return this.ledger.ledgerIndex;
+  }
+
+  get stateHash(): Uint8Array {
+    return this.ledger.stateHash;
+  }
+
+  get latestMilestone(): MilestoneInfo | undefined {
+    return this.latest;
+  }
+
+  get storedTransactions(): number {
+    return this.nextSeq;
+  }
+
+  isEntryPoint(idHex: string): boolean {
+    return this.entryPoints.has(idHex);
+  }
+
+  // ---- submission ---------------------------------------------------------------------------
+
+  /**
+   * Validates, solidifies and stores a transaction. Resolves once it is durable (a milestone: once
+   * its ledger changes are durable too); rejects with a NodeError carrying a stable code.
+   */
+  async submit(bytes: unknown): Promise<SubmitResult> {
+    if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
+    const v = validateTransaction(bytes, this.params, this.now());
+    if (!v.ok) {
+      this.emit("rejected", v.code);
+      throw new NodeError(v.code, v.message);
+    }
+    const dup = await this.known(v.value.idHex, v.value.id);
+    if (dup) return { id: v.value.idHex, duplicate: true };
+    await this.awaitParents(v.value.tx.parents);
+    if (await this.known(v.value.idHex, v.value.id)) return { id: v.value.idHex, duplicate: true };
+    if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
+    const seq = this.nextSeq++;
+    const write = this.process(v.value, seq);
+    this.inflight.set(v.value.idHex, write);
+    try {
+      await write;
+    } finally {
+      this.inflight.delete(v.value.idHex);
+    }
+    this.emit("accepted", v.value.idHex);
+    return { id: v.value.idHex, duplicate: false };
+  }
+
+  /** Whether the transaction is stored (waiting for an in-flight write of it first). */
+  private async known(idHex: string, id: Uint8Array): Promise<boolean> {
+    const w = this.inflight.get(idHex);
+    if (w) {
+      await w;
+      return true;
+    }
+    return this.store.hasTransaction(id);
+  }
+
+  private async awaitParents(parents: readonly Uint8Array[]): Promise<void> {
+    const inflight: Promise<void>[] = [];
+    const missing: string[] = [];
+    for (const p of parents) {
+      const h = toHex(p);
+      if (this.entryPoints.has(h)) continue;
+      const w = this.inflight.get(h);
+      if (w) inflight.push(w);
+      else if (!this.store.hasTransaction(p)) missing.push(h);
+    }
+    if (inflight.length) await Promise.all(inflight);
+    if (missing.length === 0) return;
+    if (this.waiting >= this.maxWaiting) throw new NodeError(NodeErrorCode.SOLIDIFIER_FULL, `${this.waiting} transactions already wait for parents`);
+    this.waiting++;
+    const cleanups: (() => void)[] = [];
+    try {
+      const arrivals = missing.map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            let set = this.waiters.get(h);
+            if (!set) this.waiters.set(h, (set = new Set()));
+            set.add(resolve);
+            cleanups.push(() => {
+              set!.delete(resolve);
+              if (set!.size === 0 && this.waiters.get(h) === set) this.waiters.delete(h);
+            });
+          }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new NodeError(NodeErrorCode.NOT_SOLID, `parents still unknown after ${this.solidifyTimeoutMs} ms: ${missing.join(", ")}`)),
+          this.solidifyTimeoutMs,
+        );
+      });
+      try {
+        await Promise.race([Promise.all(arrivals), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      this.waiting--;
+      cleanups.forEach((c) => c());
+    }
+  }
+
+  private wake(idHex: string): void {
+    const set = this.waiters.get(idHex);
+    if (!set) return;
+    this.waiters.delete(idHex);
+    for (const resolve of set) resolve();
+  }
+
+  private async process(v: ValidTransaction, seq: number): Promise<void> {
+    const receivedMs = this.now();
+    try {
+      await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs);
+    } catch (err) {
+      throw new NodeError(NodeErrorCode.STORAGE, `storing failed: ${(err as Error).message}`);
+    }
+    this.decoded.set(v.idHex, { id: v.id, tx: v.tx });
+    const parents = v.tx.parents.map(toHex);
+    const ts = Math.floor(v.tx.timestamp / 1000);
+    if (v.tx.payload.type === "milestone") {
+      const payload = v.tx.payload;
+      const run = this.milestoneChain.then(() => this.applyMilestone(v, payload));
+      this.milestoneChain = run.catch(() => undefined);
+      const applied = await run;
+      if (applied) this.graph.appendMilestoneById(v.idHex, parents, ts, v.tx.payload.index);
+      else this.graph.appendById(v.idHex, parents, ts);
+    } else {
+      this.graph.appendById(v.idHex, parents, ts);
+      if (v.tx.payload.type === "transfer") this.pending.add(v.id, v.tx);
+    }
+    this.wake(v.idHex);
+    this.emit("transaction", { id: v.idHex, tx: v.tx, bytes: v.bytes });
+  }
+
+  // ---- confirmation -------------------------------------------------------------------------
+
+  /** The stored tangle as white flag sees it. */
+  readonly coneView: ConeView = {
+    get: (id: Uint8Array): ConeEntry | undefined => {
+      const h = toHex(id);
+      let e = this.decoded.get(h);
+      if (!e) {
+        const bytes = this.store.getTransactionBytes(id);
+        if (!bytes) return undefined;
+        const d = decodeTransaction(bytes);
+        if (!d.ok) return undefined;
+        e = { id, tx: d.value.tx };
+        this.decoded.set(h, e);
+      }
+      const meta = this.store.getMeta(id);
+      return { id: e.id, tx: e.tx, confirmed: meta?.confirmedBy !== undefined };
+    },
+    isSolidEntryPoint: (id: Uint8Array) => this.entryPoints.has(toHex(id)),
+  };
+
+  /** White flag for a would-be milestone with these parents (the coordinator's question). */
+  whiteFlag(index: number, parents: readonly Uint8Array[]): WhiteFlagResult {
+    const r = computeWhiteFlag(index, parents, this.coneView, this.ledger);
+    if (!r.ok) throw new NodeError(NodeErrorCode.NOT_SOLID, r.message);
+    return r.value;
+  }
+
+  private refuse(index: number, code: string, message: string): false {
+    this._diverged = { index, code, message };
+    this.emit("diverged", this._diverged);
+    return false;
+  }
+
+  /** Applies a stored, solid milestone. Returns whether it was applied. */
+  private async applyMilestone(v: ValidTransaction, payload: MilestonePayload): Promise<boolean> {
+    if (this._diverged) return false;
+    if (payload.index <= this.ledger.ledgerIndex) return false; // an old milestone: nothing to do
+    if (payload.index !== this.ledger.ledgerIndex + 1) {
+      return this.refuse(payload.index, NodeErrorCode.MILESTONE_ORDER, `milestone ${payload.index} arrived while the ledger is at ${this.ledger.ledgerIndex}`);
+    }
+    const wf = computeWhiteFlag(payload.index, v.tx.parents, this.coneView, this.ledger);
+    if (!wf.ok) return this.refuse(payload.index, wf.code, wf.message);
+    const check = checkMilestone(wf.value, payload);
+    if (!check.ok) return this.refuse(payload.index, check.code, check.message);
+    const r = wf.value;
+    const deltas = new Map<string, bigint>();
+    for (const c of r.consumed) deltas.set(toHex(c.address), (deltas.get(toHex(c.address)) ?? 0n) - c.amount);
+    for (const c of r.created) deltas.set(toHex(c.address), (deltas.get(toHex(c.address)) ?? 0n) + c.amount);
+    const conflicts = new Map(r.conflicts.map((c) => [toHex(c.id), c.reason]));
+    const record = { index: payload.index, id: v.id, timestamp: payload.timestamp, merkleRoot: r.merkleRoot, stateHash: r.stateHash, included: r.included };
+    await this.store.applyMilestone({
+      record,
+      metaUpdates: [...r.included.map((id) => ({ id, confirmedBy: payload.index, conflict: conflicts.get(toHex(id)) })), { id: v.id, confirmedBy: payload.index }],
+      consumed: r.consumed.map((c) => ({ txId: c.txId, index: c.index, address: c.address, amount: c.amount, spentBy: c.spentBy })),
+      created: r.created.map((c) => ({ ...c, milestone: payload.index })),
+      balances: [...deltas].map(([a, d]) => ({ address: fromHex(a), amount: this.ledger.balanceOf(fromHex(a)) + d })),
+      ledgerIndex: payload.index,
+      stateHash: r.stateHash,
+    });
+    this.ledger.apply(r);
+    for (const id of r.included) this.pending.remove(id);
+    this.latest = milestoneInfo(record);
+    this.emit("milestone", { ...this.latest, conflicts: r.conflicts.map((c) => ({ id: toHex(c.id), reason: c.reason })), includedIds: r.included.map(toHex) });
+    return true;
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** Up to `count` parents for a new transaction: URTS tips, topped up with the latest milestone
+   * and the entry points so there are always at least two. */
+  selectParents(count = 4): string[] {
+    const n = Math.max(2, Math.min(8, count));
+    this.graph.setClockMs(this.now());
+    const picked = new Set<string>();
+    for (const seq of this.graph.selectTips(n)) {
+      const id = this.graph.idOf(seq);
+      if (id) picked.add(id);
+    }
+    if (picked.size < 2 && this.latest) picked.add(this.latest.id);
+    for (const e of this.entryPoints) if (picked.size < 2) picked.add(e);
+    return [...picked].slice(0, n).sort();
+  }
+
+  getTransactionBytes(idHex: string): Uint8Array | undefined {
+    return this.store.getTransactionBytes(fromHex(idHex, "id"));
+  }
+
+  getMetadata(idHex: string): TransactionMetadata | undefined {
+    const meta = this.store.getMeta(fromHex(idHex, "id"));
+    if (!meta) return undefined;
+    return {
+      id: idHex,
+      solid: true,
+      confirmedBy: meta.confirmedBy ?? null,
+      conflict: meta.conflict ?? null,
+      milestoneIndex: meta.milestoneIndex ?? null,
+      receivedMs: meta.receivedMs,
+    };
+  }
+
+  /** Confirmation confidence of an unconfirmed transaction in the window (share of MCMC walks). */
+  confidence(idHex: string, walks = 100): number | undefined {
+    const seq = this.graph.seqOf(idHex);
+    if (seq === undefined) return undefined;
+    return this.graph.confidence(seq, walks);
+  }
+
+  balance(address: Uint8Array): { confirmed: bigint; pendingIncoming: bigint; pendingOutgoing: bigint } {
+    const p = this.pending.pendingOf(address);
+    return { confirmed: this.ledger.balanceOf(address), pendingIncoming: p.incoming, pendingOutgoing: p.outgoing };
+  }
+
+  outputs(address: Uint8Array) {
+    return this.ledger.outputsOf(address);
+  }
+
+  getMilestone(index: number): MilestoneInfo | undefined {
+    const m = this.store.getMilestone(index);
+    return m ? milestoneInfo(m) : undefined;
+  }
+
+  streamRecords(streamId: Uint8Array, fromSeq = 0, limit = 100) {
+    return this.store.streamRecords(streamId, fromSeq, limit).map((r) => ({ sequence: r.sequence, id: toHex(r.id) }));
+  }
+
+  tipCount(): number {
+    return this.graph.nonLazyTipCount;
+  }
+
+  /** Stops accepting, waits for in-flight writes, closes the database. */
+  async close(): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    this.emit("closing");
+    await Promise.allSettled([...this.inflight.values()]);
+    await this.store.close();
+  }
+
+  /** Whether `ids` are equal byte strings (helper for callers comparing hashes). */
+  static same(a: Uint8Array, b: Uint8Array): boolean {
+    return equalBytes(a, b);
+  }
+}
+
+function milestoneInfo(m: { index: number; id: Uint8Array; timestamp: number; merkleRoot: Uint8Array; stateHash: Uint8Array; included: Uint8Array[] }): MilestoneInfo {
+  return { index: m.index, id: toHex(m.id), timestamp: m.timestamp, merkleRoot: toHex(m.merkleRoot), stateHash: toHex(m.stateHash), included: m.included.length };
+}

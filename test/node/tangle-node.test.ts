@@ -1,0 +1,145 @@
+import { randomBytes } from "node:crypto";
+import { fromHex, toHex } from "../../client/protocol/bytes";
+import { addressOf } from "../../client/protocol/keys";
+import { ProtocolErrorCode } from "../../client/protocol/errors";
+import { Coordinator } from "../../node/coordinator";
+import { TangleNode } from "../../node/tangle-node";
+import { genesisTransactionId } from "../../node/ledger/genesis";
+import { alice, bob, buildTx, cleanupDirs, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "./_helpers";
+
+afterAll(cleanupDirs);
+
+async function openNode(dir = tmpDir(), extra = {}) {
+  const node = await TangleNode.open({ dataDir: dir, genesis: testGenesis(), ...extra });
+  const coord = new Coordinator(node, coordinatorSeed, { intervalMs: 1_000_000 });
+  return { node, coord, dir };
+}
+
+test("data transactions are stored, confirmed by the next milestone, and survive a restart", async () => {
+  const { node, coord, dir } = await openNode();
+  const stream = randomBytes(32);
+  const a = await node.submit(buildTx(node, alice, dataPayload(stream, 0)));
+  expect(a.duplicate).toBe(false);
+  const b = await node.submit(buildTx(node, alice, dataPayload(stream, 1, fromHex(a.id))));
+  expect(node.getMetadata(a.id)).toMatchObject({ confirmedBy: null, conflict: null });
+  // Idempotent: the same bytes again are acknowledged as a duplicate.
+  const bytesB = node.getTransactionBytes(b.id)!;
+  expect(await node.submit(bytesB)).toEqual({ id: b.id, duplicate: true });
+
+  const ms1 = await coord.issue();
+  expect(node.ledgerIndex).toBe(1);
+  expect(node.getMetadata(a.id)!.confirmedBy).toBe(1);
+  expect(node.getMetadata(b.id)!.confirmedBy).toBe(1);
+  expect(node.getMetadata(ms1)).toMatchObject({ confirmedBy: 1, milestoneIndex: 1 });
+  expect(node.latestMilestone!.included).toBe(2);
+  expect(node.streamRecords(stream).map((r) => r.id)).toEqual([a.id, b.id]);
+  const stateHash = toHex(node.stateHash);
+  await coord.issue(); // an empty milestone still advances the chain
+  expect(node.ledgerIndex).toBe(2);
+  const stateHash2 = toHex(node.stateHash);
+  expect(stateHash2).not.toBe(stateHash);
+  await node.close();
+
+  const again = await TangleNode.open({ dataDir: dir, genesis: testGenesis() });
+  expect(again.ledgerIndex).toBe(2);
+  expect(toHex(again.stateHash)).toBe(stateHash2);
+  expect(again.getMetadata(b.id)!.confirmedBy).toBe(1);
+  expect(again.startupMs).toBeGreaterThan(0);
+  // The window was rebuilt: new transactions attach and confirm.
+  const c = await again.submit(buildTx(again, alice, dataPayload(stream, 2, fromHex(b.id))));
+  await new Coordinator(again, coordinatorSeed, { intervalMs: 1e6 }).issue();
+  expect(again.getMetadata(c.id)!.confirmedBy).toBe(3);
+  await again.close();
+});
+
+test("a transfer moves confirmed balances; a double spend ends conflicting and changes nothing", async () => {
+  const { node, coord } = await openNode();
+  const g = genesisTransactionId(testGenesis());
+  const aliceAddr = addressOf(alice.publicKey);
+  const bobAddr = addressOf(bob.publicKey);
+  expect(node.balance(aliceAddr).confirmed).toBe(1500n);
+  const pay = (amount: bigint, to: Uint8Array) => ({
+    type: "transfer" as const,
+    inputs: [{ txId: g, index: 0 }],
+    outputs: [
+      { address: to, amount },
+      { address: aliceAddr, amount: 1000n - amount },
+    ],
+  });
+  const t1 = await node.submit(buildTx(node, alice, pay(300n, bobAddr)));
+  expect(node.balance(bobAddr)).toMatchObject({ confirmed: 0n, pendingIncoming: 300n });
+  expect(node.balance(aliceAddr).pendingOutgoing).toBe(1000n);
+  const t2 = await node.submit(buildTx(node, alice, pay(400n, bobAddr)));
+  await coord.issue();
+  const m1 = node.getMetadata(t1.id)!;
+  const m2 = node.getMetadata(t2.id)!;
+  expect([m1.confirmedBy, m2.confirmedBy]).toEqual([1, 1]);
+  const conflicts = [m1.conflict, m2.conflict];
+  expect(conflicts.filter((c) => c === null)).toHaveLength(1);
+  expect(conflicts).toContain("INPUT_SPENT");
+  const winnerAmount = m1.conflict === null ? 300n : 400n;
+  expect(node.balance(bobAddr)).toEqual({ confirmed: winnerAmount, pendingIncoming: 0n, pendingOutgoing: 0n });
+  expect(node.balance(aliceAddr).confirmed).toBe(1500n - winnerAmount);
+  // Spending bob's new output with alice's key is a wrong-owner conflict.
+  const winner = m1.conflict === null ? t1.id : t2.id;
+  const steal = await node.submit(
+    buildTx(node, alice, { type: "transfer", inputs: [{ txId: fromHex(winner), index: 0 }], outputs: [{ address: aliceAddr, amount: winnerAmount }] }),
+  );
+  await coord.issue();
+  expect(node.getMetadata(steal.id)!.conflict).toBe("INPUT_NOT_OWNED");
+  expect(node.balance(bobAddr).confirmed).toBe(winnerAmount);
+  await node.close();
+});
+
+test("bad transactions are refused with their code and change nothing", async () => {
+  const { node } = await openNode();
+  const before = node.storedTransactions;
+  await expect(node.submit(new Uint8Array(10))).rejects.toMatchObject({ code: ProtocolErrorCode.TRUNCATED });
+  await expect(node.submit("hello")).rejects.toMatchObject({ code: ProtocolErrorCode.NOT_BYTES });
+  const good = buildTx(node, alice, dataPayload(randomBytes(32), 0));
+  good[50] ^= 1; // inside the payload: the signature no longer verifies (or the PoW fails first)
+  await expect(node.submit(good)).rejects.toMatchObject({ code: expect.stringMatching(/ERR_TX_(BAD_SIGNATURE|POW_INSUFFICIENT)/) });
+  // A milestone from a non-coordinator key.
+  const fake = buildTx(node, alice, { type: "milestone", index: 1, timestamp: 1, confirmedMerkleRoot: new Uint8Array(32), ledgerStateHash: new Uint8Array(32) });
+  await expect(node.submit(fake)).rejects.toMatchObject({ code: ProtocolErrorCode.NOT_COORDINATOR });
+  expect(node.storedTransactions).toBe(before);
+  expect(node.ledgerIndex).toBe(0);
+  await node.close();
+  await expect(node.submit(good)).rejects.toMatchObject({ code: "ERR_NODE_CLOSED" });
+});
+
+test("a transaction waits for unknown parents, and gives up after the timeout", async () => {
+  const { node } = await openNode(undefined, { solidifyTimeoutMs: 300 });
+  const parent = buildTx(node, alice, dataPayload(randomBytes(32), 0));
+  const { transactionId } = await import("../../client/protocol/codec");
+  const parentId = toHex(transactionId(parent));
+  const child = buildTx(node, bob, dataPayload(randomBytes(32), 0), [parentId, node.selectParents(2)[0]].sort());
+  const waiting = node.submit(child);
+  await new Promise((r) => setTimeout(r, 50));
+  await node.submit(parent);
+  const r = await waiting;
+  expect(node.getMetadata(r.id)).toBeDefined();
+  const orphan = buildTx(node, bob, dataPayload(randomBytes(32), 0), [toHex(randomBytes(32)), toHex(randomBytes(32))].sort());
+  await expect(node.submit(orphan)).rejects.toMatchObject({ code: "ERR_TX_NOT_SOLID" });
+  await node.close();
+});
+
+test("a milestone whose ledger state differs is refused and the node reports the divergence", async () => {
+  const { node } = await openNode();
+  const diverged: unknown[] = [];
+  node.on("diverged", (d) => diverged.push(d));
+  const wf = node.whiteFlag(1, node.selectParents(2).map((p) => fromHex(p)));
+  const { coordinator } = await import("./_helpers");
+  const bad = buildTx(node, coordinator, { type: "milestone", index: 1, timestamp: node.now(), confirmedMerkleRoot: wf.merkleRoot, ledgerStateHash: randomBytes(32) });
+  await node.submit(bad);
+  expect(node.ledgerIndex).toBe(0);
+  expect(node.diverged).toMatchObject({ index: 1, code: "ERR_MILESTONE_STATE_MISMATCH" });
+  expect(diverged).toHaveLength(1);
+  await node.close();
+});
+
+test("the genesis of another network is refused for an existing database", async () => {
+  const { node, dir } = await openNode();
+  await node.close();
+  await expect(TangleNode.open({ dataDir: dir, genesis: testGenesis({ networkId: 5 }) })).rejects.toMatchObject({ code: "ERR_GENESIS_MISMATCH" });
+});
