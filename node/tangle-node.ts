@@ -180,11 +180,15 @@ export class TangleNode extends EventEmitter {
       const m = this.store.getMilestone(li);
       if (m) this.latest = milestoneInfo(m);
     }
-    this.rebuildWindow();
+    await this.rebuildWindow();
   }
 
-  /** Replays the last `window` stored transactions into the WASM graph, pool and pending index. */
-  private rebuildWindow(): void {
+  /**
+   * Replays the last `window` stored transactions into the WASM graph, pool and pending index. A
+   * milestone that was stored but not yet applied when the node stopped is applied here, at its
+   * place in arrival order (its whole cone is already back in the graph by then).
+   */
+  private async rebuildWindow(): Promise<void> {
     const from = Math.max(0, this.nextSeq - this.graph.window);
     let boundarySet = false;
     for (const { id } of this.store.arrivals(from)) {
@@ -203,8 +207,17 @@ export class TangleNode extends EventEmitter {
       this.decoded.set(idHex, { id, tx });
       const parents = tx.parents.map(toHex);
       const ts = Math.floor(tx.timestamp / 1000);
-      if (tx.payload.type === "milestone" && meta.confirmedBy === tx.payload.index) {
-        this.graph.appendMilestoneById(idHex, parents, ts, tx.payload.index);
+      const ms = tx.payload.type === "milestone" ? tx.payload : undefined;
+      // Applied milestones are the ones their index's record names (another transaction carrying
+      // the same payload type, e.g. an unapplied milestone that later got confirmed as an ordinary
+      // transaction, is not one).
+      const applied = ms !== undefined && toHex(this.store.getMilestone(ms.index)?.id ?? new Uint8Array(0)) === idHex;
+      if (applied) {
+        this.graph.appendMilestoneById(idHex, parents, ts, ms.index);
+      } else if (ms && ms.index === this.ledger.ledgerIndex + 1 && !this._diverged) {
+        const v = { tx, bytes, essenceLength: d.value.essenceLength, id, idHex, difficulty: 0 };
+        if (await this.applyMilestone(v, ms)) this.graph.appendMilestoneById(idHex, parents, ts, ms.index);
+        else this.graph.appendById(idHex, parents, ts);
       } else {
         this.graph.appendById(idHex, parents, ts, TxFlags.SOLID | (meta.conflict ? TxFlags.CONFLICTING : 0));
       }

@@ -143,3 +143,29 @@ test("the genesis of another network is refused for an existing database", async
   await node.close();
   await expect(TangleNode.open({ dataDir: dir, genesis: testGenesis({ networkId: 5 }) })).rejects.toMatchObject({ code: "ERR_GENESIS_MISMATCH" });
 });
+
+test("a milestone stored but not applied before a stop is applied at the next start", async () => {
+  const { node, coord, dir } = await openNode();
+  const stream = randomBytes(32);
+  const a = await node.submit(buildTx(node, alice, dataPayload(stream, 0)));
+  // Build the milestone as the coordinator would, but store it without applying it.
+  const { attach, signTransaction, stampSync } = await import("../../client/protocol/build");
+  const { milestonePayloadFor } = await import("../../node/ledger/whiteflag");
+  const { decodeTransaction } = await import("../../client/protocol/codec");
+  const { coordinator } = await import("./_helpers");
+  const parents = node.selectParents(2).map((p) => fromHex(p));
+  const wf = node.whiteFlag(1, parents);
+  const signed = signTransaction({ version: 1, networkId: 99, issuer: coordinator.publicKey, payload: milestonePayloadFor(wf, node.now()) }, coordinator.secretKey);
+  const bytes = stampSync(attach(signed, parents, node.now()), 6);
+  const d = decodeTransaction(bytes);
+  if (!d.ok) throw new Error(d.code);
+  const { transactionId } = await import("../../client/protocol/codec");
+  await node.store.addTransaction(transactionId(bytes), bytes, d.value.tx, node.store.nextSeq(), node.now());
+  void coord;
+  await node.close();
+  const again = await TangleNode.open({ dataDir: dir, genesis: testGenesis() });
+  expect(again.ledgerIndex).toBe(1);
+  expect(again.getMetadata(a.id)!.confirmedBy).toBe(1);
+  expect(again.latestMilestone!.id).toBe(toHex(transactionId(bytes)));
+  await again.close();
+});
