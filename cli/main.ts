@@ -4,6 +4,7 @@
  */
 import { powCommand } from "./pow";
 import { benchCommand } from "./bench";
+import { nodeCommand } from "./node";
 import { UsageError } from "./args";
 
 import * as fs from "node:fs";
@@ -27,8 +28,9 @@ Usage:
       Find a proof-of-work nonce for a 32-byte root (64 hex characters).
   tangle bench pow|tips|all [--json FILE] [--quick] [--threads N]
       Run benchmark suites; --json writes the results file.
-  tangle node ...
-      Run a tangle node (not built yet: see the project's issues).
+  tangle node [--port 14265] [--host 127.0.0.1] [--data ./data] [--network dev|FILE]
+              [--coordinator-key FILE|dev] [--peer URL ...] [--config FILE] [--help]
+      Run a tangle node (\`tangle node --help\` lists every option).
   tangle --version | --help
 `;
 
@@ -41,8 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       case "bench":
         return await benchCommand(rest);
       case "node":
-        process.stderr.write("tangle node: the node is not part of this build yet.\n");
-        return 2;
+        return await nodeCommand(rest);
       case "--version":
       case "-v":
         process.stdout.write(`${VERSION}\n`);

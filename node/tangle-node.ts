@@ -15,7 +15,7 @@ import { EventEmitter } from "node:events";
 import { MilestonePayload, Transaction } from "../client/protocol/codec";
 import { decodeTransaction } from "../client/protocol/codec";
 import { equalBytes, fromHex, toHex } from "../client/protocol/bytes";
-import { TangleGraph, TxFlags } from "../core-wasm/src/tangle";
+import { TangleGraph, TipScore, TxFlags } from "../core-wasm/src/tangle";
 import { blake2b256 } from "../core-wasm/src/blake2b";
 import { Genesis, genesisTransactionId, genesisStateHash, validateGenesis, genesisOutputs } from "./ledger/genesis";
 import { LedgerState } from "./ledger/ledger";
@@ -259,9 +259,10 @@ export class TangleNode extends EventEmitter {
    * Validates, solidifies and stores a transaction. Resolves once it is durable (a milestone: once
    * its ledger changes are durable too); rejects with a NodeError carrying a stable code.
    */
-  async submit(bytes: unknown): Promise<SubmitResult> {
+  async submit(bytes: unknown, opts: { extraDifficulty?: (issuer: Uint8Array) => number } = {}): Promise<SubmitResult> {
     if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
-    const v = validateTransaction(bytes, this.params, this.now());
+    this.emit("received");
+    const v = validateTransaction(bytes, this.params, this.now(), { extraDifficulty: opts.extraDifficulty });
     if (!v.ok) {
       this.emit("rejected", v.code);
       throw new NodeError(v.code, v.message);
@@ -279,7 +280,7 @@ export class TangleNode extends EventEmitter {
     } finally {
       this.inflight.delete(v.value.idHex);
     }
-    this.emit("accepted", v.value.idHex);
+    this.emit("accepted", v.value.idHex, v.value.tx);
     return { id: v.value.idHex, duplicate: false };
   }
 
@@ -477,6 +478,24 @@ export class TangleNode extends EventEmitter {
     const seq = this.graph.seqOf(idHex);
     if (seq === undefined) return undefined;
     return this.graph.confidence(seq, walks);
+  }
+
+  /**
+   * For an unconfirmed transaction: its confirmation confidence and whether its issuer should
+   * promote it (semi-lazy under TIP-3: attach a new transaction to it) or reattach it (lazy, or no
+   * longer in the window: it will not be confirmed where it is).
+   */
+  attachmentHints(idHex: string): { confidence: number | null; shouldReattach: boolean; shouldPromote: boolean } {
+    const meta = this.store.getMeta(fromHex(idHex, "id"));
+    if (!meta || meta.confirmedBy !== undefined) return { confidence: meta ? 1 : null, shouldReattach: false, shouldPromote: false };
+    const seq = this.graph.seqOf(idHex);
+    if (seq === undefined) return { confidence: 0, shouldReattach: true, shouldPromote: false };
+    const score = this.graph.score(seq);
+    return {
+      confidence: this.graph.confidence(seq, 64),
+      shouldReattach: score === TipScore.LAZY,
+      shouldPromote: score === TipScore.SEMI_LAZY,
+    };
   }
 
   balance(address: Uint8Array): { confirmed: bigint; pendingIncoming: bigint; pendingOutgoing: bigint } {

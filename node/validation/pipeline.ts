@@ -61,7 +61,7 @@ export function validateTransaction(
   bytes: unknown,
   params: ValidationParams,
   nowMs: number,
-  opts: { extraDifficulty?: number; verify?: SignatureVerifier } = {},
+  opts: { extraDifficulty?: number | ((issuer: Uint8Array) => number); verify?: SignatureVerifier } = {},
 ): Verdict {
   const decoded = decodeTransaction(bytes);
   if (!decoded.ok) return decoded;
@@ -74,7 +74,8 @@ export function validateTransaction(
   if (tx.timestamp > nowMs + params.maxFutureMs) {
     return reject(E.TIMESTAMP_IN_FUTURE, `timestamp ${tx.timestamp} is more than ${params.maxFutureMs} ms ahead`);
   }
-  const difficulty = requiredDifficulty(raw.length, params.baseDifficulty, opts.extraDifficulty ?? 0);
+  const extra = typeof opts.extraDifficulty === "function" ? opts.extraDifficulty(tx.issuer) : (opts.extraDifficulty ?? 0);
+  const difficulty = requiredDifficulty(raw.length, params.baseDifficulty, extra);
   if (!hasEnoughWork(raw, tx.nonce, difficulty)) {
     return reject(E.POW_INSUFFICIENT, `work below ${difficulty} bits, required for ${raw.length} bytes`);
   }

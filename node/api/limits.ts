@@ -1,0 +1,44 @@
+/**
+ * Every limit of the client API, in one place (docs/api.md lists them with the same values; a test
+ * keeps the two in step).
+ */
+export const API_LIMITS = {
+  /** Largest WebSocket frame accepted; larger ones close the connection with 1009. */
+  maxFrameBytes: 64 * 1024,
+  /** Open WebSocket connections; more are refused with HTTP 503. */
+  maxConnections: 1024,
+  /** Requests of one connection being processed at once; more get ERR_TOO_MANY_IN_FLIGHT. */
+  maxInFlightPerConnection: 64,
+  /** Sustained requests per second per connection (token bucket, burst = one second's worth). */
+  maxRequestsPerSecond: 2000,
+  /** Rate-limited requests in a row before the connection is closed with 1008. */
+  maxRateViolations: 1000,
+  /** Subscribed topics per connection. */
+  maxSubscriptionsPerConnection: 256,
+  /** Topics in one subscribe or unsubscribe request. */
+  maxTopicsPerRequest: 64,
+  /** Records returned by one getStream call. */
+  maxStreamLimit: 1000,
+  /** Outputs returned by one getOutputs call. */
+  maxOutputs: 1000,
+  /** Remote proof-of-work requests per connection per minute. */
+  remotePowPerMinute: 60,
+  /** Remote proof-of-work jobs queued at once on the node (all connections). */
+  remotePowQueue: 8,
+  /** Server ping interval; a connection that misses a pong is closed. */
+  pingIntervalMs: 30_000,
+  /** Messages waiting in one connection's send buffer before pushes to it are dropped. */
+  maxBufferedBytes: 4 * 1024 * 1024,
+} as const;
+
+/** Adaptive proof of work (per issuer). */
+export const ADAPTIVE_POW = {
+  /** Window over which an issuer's rate is measured. */
+  windowMs: 10_000,
+  /** Transactions per second an issuer may send at the base difficulty. */
+  allowancePerSecond: 50,
+  /** Most extra bits asked of one issuer. */
+  maxExtraBits: 12,
+  /** Issuers tracked at once (least recent forgotten). */
+  maxIssuers: 100_000,
+} as const;

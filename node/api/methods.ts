@@ -1,0 +1,205 @@
+/**
+ * The client API's methods: parameter checks (each failure names the parameter) and handlers over
+ * the node. Names, params and results are the contract documented in docs/api.md.
+ */
+import { fromHex, toHex } from "../../client/protocol/bytes";
+import { decodeTransaction, powRoot, setNonce } from "../../client/protocol/codec";
+import { ProtocolErrorCode } from "../../client/protocol/errors";
+import { requiredDifficulty } from "../validation/pipeline";
+import type { TangleNode } from "../tangle-node";
+import type { PowPool } from "../../client/pow";
+import type { AdaptivePow } from "../adaptive-pow";
+import { API_LIMITS } from "./limits";
+import { ApiError, ApiErrorCode as E } from "./errors";
+import { NodeError } from "../errors";
+
+export type Params = Record<string, unknown>;
+
+export interface MethodContext {
+  node: TangleNode;
+  adaptive: AdaptivePow;
+  /** Present when remote PoW is enabled. */
+  pow?: { pool: PowPool; queued: number };
+  peers: () => number;
+  version: string;
+}
+
+export interface Caller {
+  /** Remote PoW requests of this connection in the last minute (timestamps). */
+  powTimes: number[];
+  subscribe(topics: string[]): string[];
+  unsubscribe(topics: string[]): string[];
+}
+
+export type Method = (params: Params, caller: Caller) => unknown | Promise<unknown>;
+
+const bad = (message: string): never => {
+  throw new ApiError(E.BAD_PARAMS, message);
+};
+
+function hex32(params: Params, name: string): Uint8Array {
+  const v = params[name];
+  if (typeof v !== "string" || !/^[0-9a-fA-F]{64}$/.test(v)) bad(`${name} must be 64 hex characters`);
+  return fromHex(v as string);
+}
+
+function optInt(params: Params, name: string, min: number, max: number, dflt: number): number {
+  const v = params[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) bad(`${name} must be an integer in [${min}, ${max}]`);
+  return v as number;
+}
+
+function bytesParam(params: Params, name: string): Uint8Array {
+  const v = params[name];
+  if (!(v instanceof Uint8Array)) bad(`${name} must be binary (msgpack bin)`);
+  return v as Uint8Array;
+}
+
+function topicsParam(params: Params): string[] {
+  const t = params.topics;
+  if (!Array.isArray(t) || t.length === 0 || t.length > API_LIMITS.maxTopicsPerRequest || !t.every((x) => typeof x === "string")) {
+    bad(`topics must be a non-empty array of at most ${API_LIMITS.maxTopicsPerRequest} strings`);
+  }
+  return t as string[];
+}
+
+const TOPIC = /^(milestones|transactions|confirmed|(address|tx|stream):[0-9a-f]{64})$/;
+
+export function checkTopics(topics: string[]): string[] {
+  const norm = topics.map((t) => t.replace(/:([0-9a-fA-F]{64})$/, (_m, h: string) => `:${h.toLowerCase()}`));
+  for (const t of norm) if (!TOPIC.test(t)) throw new ApiError(E.BAD_TOPIC, `unknown topic '${t.slice(0, 80)}'`);
+  return norm;
+}
+
+function notFound(what: string): never {
+  throw new ApiError(E.NOT_FOUND, `${what} not found`);
+}
+
+export function createMethods(ctx: MethodContext): Record<string, Method> {
+  const { node } = ctx;
+  return {
+    ping: () => "pong",
+
+    getNodeInfo: () => ({
+      networkId: node.params.networkId,
+      networkName: node.genesis.networkName,
+      version: ctx.version,
+      latestMilestoneIndex: node.latestMilestone?.index ?? 0,
+      confirmedMilestoneIndex: node.ledgerIndex,
+      ledgerStateHash: toHex(node.stateHash),
+      tips: node.tipCount(),
+      peers: ctx.peers(),
+      difficulty: node.params.baseDifficulty,
+      synced: !node.diverged,
+      diverged: node.diverged ?? null,
+      storedTransactions: node.storedTransactions,
+      startupMs: Math.round(node.startupMs),
+      remotePow: Boolean(ctx.pow),
+      milestoneIntervalMs: node.genesis.milestoneIntervalMs,
+      coordinatorPublicKeys: node.genesis.coordinatorPublicKeys,
+    }),
+
+    getDifficulty: (p) => {
+      const issuer = hex32(p, "issuer");
+      const size = optInt(p, "size", 1, 32 * 1024, 512);
+      const extra = ctx.adaptive.extraBits(toHex(issuer), node.now());
+      return { difficulty: requiredDifficulty(size, node.params.baseDifficulty, extra), extraBits: extra };
+    },
+
+    selectParents: (p) => ({ parents: node.selectParents(optInt(p, "count", 2, 8, 4)) }),
+
+    submitTransaction: async (p, caller) => {
+      let bytes = bytesParam(p, "bytes");
+      if (p.pow !== undefined && typeof p.pow !== "boolean") bad("pow must be a boolean");
+      const extraDifficulty = (issuer: Uint8Array) => ctx.adaptive.extraBits(toHex(issuer), node.now());
+      if (p.pow === true) bytes = await remotePow(ctx, caller, bytes, extraDifficulty);
+      const r = await node.submit(bytes, { extraDifficulty });
+      if (!r.duplicate) {
+        const d = decodeTransaction(bytes);
+        if (d.ok) ctx.adaptive.record(toHex(d.value.tx.issuer), node.now());
+      }
+      return { id: r.id, duplicate: r.duplicate };
+    },
+
+    getTransaction: (p) => {
+      const id = toHex(hex32(p, "id"));
+      const bytes = node.getTransactionBytes(id);
+      if (!bytes) notFound(`transaction ${id}`);
+      return { id, bytes };
+    },
+
+    getTransactionMetadata: (p) => {
+      const id = toHex(hex32(p, "id"));
+      const meta = node.getMetadata(id);
+      if (!meta) notFound(`transaction ${id}`);
+      const hints = node.attachmentHints(id);
+      return { ...meta!, confirmed: meta!.confirmedBy !== null, ...hints };
+    },
+
+    getBalance: (p) => {
+      const address = hex32(p, "address");
+      const b = node.balance(address);
+      return {
+        address: toHex(address),
+        confirmed: b.confirmed.toString(),
+        pending: { incoming: b.pendingIncoming.toString(), outgoing: b.pendingOutgoing.toString() },
+      };
+    },
+
+    getOutputs: (p) => {
+      const address = hex32(p, "address");
+      const outs = node.outputs(address).slice(0, API_LIMITS.maxOutputs);
+      return { address: toHex(address), outputs: outs.map((o) => ({ txId: toHex(o.txId), index: o.index, amount: o.amount.toString() })) };
+    },
+
+    getMilestone: (p) => {
+      const which = p.index;
+      let index: number;
+      if (which === "latest") index = node.latestMilestone?.index ?? 0;
+      else if (typeof which === "number" && Number.isInteger(which) && which >= 1 && which <= 0xffffffff) index = which;
+      else bad(`index must be a milestone index (>= 1) or "latest"`);
+      const m = node.getMilestone(index!);
+      if (!m) notFound(`milestone ${String(which)}`);
+      return m;
+    },
+
+    getStream: (p) => {
+      const streamId = hex32(p, "streamId");
+      const fromSeq = optInt(p, "fromSeq", 0, Number.MAX_SAFE_INTEGER, 0);
+      const limit = optInt(p, "limit", 1, API_LIMITS.maxStreamLimit, 100);
+      const records = node.streamRecords(streamId, fromSeq, limit).map((r) => {
+        const meta = node.getMetadata(r.id);
+        return { sequence: r.sequence, id: r.id, bytes: node.getTransactionBytes(r.id), confirmedBy: meta?.confirmedBy ?? null };
+      });
+      return { streamId: toHex(streamId), records };
+    },
+
+    subscribe: (p, caller) => ({ subscribed: caller.subscribe(checkTopics(topicsParam(p))) }),
+
+    unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(checkTopics(topicsParam(p))) }),
+  };
+}
+
+/** Does the proof of work for a client: rate limited per connection, queue bounded per node. */
+async function remotePow(ctx: MethodContext, caller: Caller, bytes: Uint8Array, extra: (issuer: Uint8Array) => number): Promise<Uint8Array> {
+  if (!ctx.pow) throw new ApiError(E.REMOTE_POW_DISABLED, "this node does not do proof of work for clients");
+  const now = Date.now();
+  while (caller.powTimes.length && caller.powTimes[0] <= now - 60_000) caller.powTimes.shift();
+  if (caller.powTimes.length >= API_LIMITS.remotePowPerMinute) throw new ApiError(E.REMOTE_POW_BUSY, `at most ${API_LIMITS.remotePowPerMinute} remote PoW requests per minute`);
+  if (ctx.pow.queued >= API_LIMITS.remotePowQueue) throw new ApiError(E.REMOTE_POW_BUSY, "remote PoW queue is full; try again later");
+  const d = decodeTransaction(bytes);
+  if (!d.ok) throw new NodeError(d.code, d.message);
+  if (d.value.tx.networkId !== ctx.node.params.networkId) throw new NodeError(ProtocolErrorCode.WRONG_NETWORK, "wrong network id");
+  caller.powTimes.push(now);
+  const copy = Uint8Array.from(bytes);
+  const difficulty = requiredDifficulty(copy.length, ctx.node.params.baseDifficulty, extra(d.value.tx.issuer));
+  ctx.pow.queued++;
+  try {
+    const r = await ctx.pow.pool.search(powRoot(copy), difficulty);
+    if (!r) throw new ApiError(E.INTERNAL, "remote PoW gave up");
+    return setNonce(copy, r.nonce);
+  } finally {
+    ctx.pow.queued--;
+  }
+}

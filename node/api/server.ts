@@ -1,0 +1,343 @@
+/**
+ * The client API server: WebSocket with msgpack frames, plus plain HTTP on the same port for
+ * `GET /health` and `GET /metrics`.
+ *
+ *   request   {id, method, params}   →   {id, result}  |  {id, error: {code, message}}
+ *   push      {topic, data}
+ *
+ * Nothing a client sends can crash the node or change state outside the methods' own contracts:
+ * frames are size-limited before they are buffered (ws maxPayload), undecodable frames and bad
+ * requests get coded errors, and every handler runs inside a catch that turns surprises into
+ * ERR_INTERNAL. Limits: ./limits.ts.
+ */
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+import { Packr } from "msgpackr";
+import { WebSocket, WebSocketServer, RawData } from "ws";
+import { toHex } from "../../client/protocol/bytes";
+import type { Transaction } from "../../client/protocol/codec";
+import { addressOf } from "../../client/protocol/keys";
+import type { PowPool } from "../../client/pow";
+import { AdaptivePow } from "../adaptive-pow";
+import { Counter, Gauge, Histogram, Registry } from "../metrics";
+import type { TangleNode } from "../tangle-node";
+import type { Logger } from "../logger";
+import { API_LIMITS } from "./limits";
+import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
+import { Caller, createMethods, Method } from "./methods";
+
+export const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
+
+export interface ApiServerOptions {
+  node: TangleNode;
+  port: number;
+  host: string;
+  log: Logger;
+  version: string;
+  /** Pool for remote proof of work; absent = disabled. */
+  powPool?: PowPool;
+  peers?: () => number;
+}
+
+class Connection implements Caller {
+  readonly topics = new Set<string>();
+  powTimes: number[] = [];
+  inFlight = 0;
+  tokens: number = API_LIMITS.maxRequestsPerSecond;
+  lastRefill = Date.now();
+  violations = 0;
+  alive = true;
+  constructor(
+    readonly ws: WebSocket,
+    private readonly hub: Hub,
+  ) {}
+  subscribe(topics: string[]): string[] {
+    const fresh = topics.filter((t) => !this.topics.has(t));
+    if (this.topics.size + fresh.length > API_LIMITS.maxSubscriptionsPerConnection) {
+      throw new ApiError(E.TOO_MANY_SUBSCRIPTIONS, `at most ${API_LIMITS.maxSubscriptionsPerConnection} subscriptions per connection`);
+    }
+    for (const t of fresh) {
+      this.topics.add(t);
+      this.hub.add(t, this);
+    }
+    return topics;
+  }
+  unsubscribe(topics: string[]): string[] {
+    for (const t of topics) {
+      if (this.topics.delete(t)) this.hub.remove(t, this);
+    }
+    return topics;
+  }
+  /** Token bucket; returns false when the request must be refused. */
+  take(): boolean {
+    const now = Date.now();
+    const rate = API_LIMITS.maxRequestsPerSecond;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.lastRefill) * rate) / 1000);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+  send(msg: unknown): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(packr.pack(msg));
+  }
+}
+
+/** Topic → subscribed connections. */
+class Hub {
+  private readonly subs = new Map<string, Set<Connection>>();
+  add(topic: string, c: Connection): void {
+    let s = this.subs.get(topic);
+    if (!s) this.subs.set(topic, (s = new Set()));
+    s.add(c);
+  }
+  remove(topic: string, c: Connection): void {
+    const s = this.subs.get(topic);
+    if (!s) return;
+    s.delete(c);
+    if (s.size === 0) this.subs.delete(topic);
+  }
+  has(topic: string): boolean {
+    return this.subs.has(topic);
+  }
+  publish(topic: string, data: unknown): void {
+    const s = this.subs.get(topic);
+    if (!s) return;
+    const frame = packr.pack({ topic, data });
+    for (const c of s) {
+      // A slow reader loses pushes rather than growing the node's memory.
+      if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) c.ws.send(frame);
+    }
+  }
+}
+
+export class ApiServer {
+  readonly http: http.Server;
+  private readonly wss: WebSocketServer;
+  private readonly hub = new Hub();
+  private readonly connections = new Set<Connection>();
+  private readonly methods: Record<string, Method>;
+  readonly metrics = new Registry();
+  private readonly requests: Counter;
+  private pingTimer?: NodeJS.Timeout;
+  private readonly unhook: (() => void)[] = [];
+
+  constructor(private readonly opts: ApiServerOptions) {
+    const node = opts.node;
+    const powCtx = opts.powPool ? { pool: opts.powPool, queued: 0 } : undefined;
+    this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peers: opts.peers ?? (() => 0), version: opts.version });
+    this.requests = this.metrics.add(new Counter("tangle_api_requests_total", "API requests by method"));
+    this.installMetrics();
+    this.http = http.createServer((req, res) => this.onHttp(req, res));
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });
+    this.http.on("upgrade", (req, socket, head) => {
+      if (this.connections.size >= API_LIMITS.maxConnections) {
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+    });
+    this.installPushes();
+  }
+
+  private installMetrics(): void {
+    const node = this.opts.node;
+    const m = this.metrics;
+    const received = m.add(new Counter("tangle_transactions_received_total", "transactions submitted to this node"));
+    const accepted = m.add(new Counter("tangle_transactions_accepted_total", "transactions validated and durably stored"));
+    const rejected = m.add(new Counter("tangle_transactions_rejected_total", "transactions refused, by error code"));
+    const latency = m.add(new Histogram("tangle_confirmation_latency_seconds", "from arrival to confirmation by a milestone", [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]));
+    m.add(new Gauge("tangle_tips", "non-lazy tips in the URTS pool", () => node.tipCount()));
+    m.add(new Gauge("tangle_milestone_index", "index of the last applied milestone", () => node.ledgerIndex));
+    m.add(new Gauge("tangle_stored_transactions", "transactions stored", () => node.storedTransactions));
+    m.add(new Gauge("tangle_database_bytes", "size of the database file", () => node.store.sizeBytes()));
+    m.add(new Gauge("tangle_connections", "open API connections", () => this.connections.size));
+    m.add(new Gauge("tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0)));
+    const onReceived = () => received.inc();
+    const onAccepted = () => accepted.inc();
+    const onRejected = (code: string) => rejected.inc({ code });
+    const onMilestone = (ms: { includedIds: string[]; timestamp: number }) => {
+      const now = node.now();
+      for (const id of ms.includedIds) {
+        const meta = node.getMetadata(id);
+        if (meta) latency.observe(Math.max(0, now - meta.receivedMs) / 1000);
+      }
+    };
+    node.on("received", onReceived);
+    node.on("accepted", onAccepted);
+    node.on("rejected", onRejected);
+    node.on("milestone", onMilestone);
+    this.unhook.push(() => {
+      node.off("received", onReceived);
+      node.off("accepted", onAccepted);
+      node.off("rejected", onRejected);
+      node.off("milestone", onMilestone);
+    });
+  }
+
+  private installPushes(): void {
+    const node = this.opts.node;
+    const hub = this.hub;
+    const onTx = (e: { id: string; tx: Transaction }) => {
+      const type = e.tx.payload.type;
+      hub.publish("transactions", { id: e.id, type });
+      if (type === "data" && e.tx.payload.type === "data") {
+        const topic = `stream:${toHex(e.tx.payload.streamId)}`;
+        if (hub.has(topic)) hub.publish(topic, { id: e.id, sequence: e.tx.payload.sequence });
+      }
+      if (e.tx.payload.type === "transfer") {
+        for (const a of transferAddresses(e.tx)) {
+          const topic = `address:${a}`;
+          if (hub.has(topic)) hub.publish(topic, { event: "pending", txId: e.id });
+        }
+      }
+    };
+    const onMilestone = (ms: { index: number; id: string; timestamp: number; included: number; stateHash: string; includedIds: string[]; conflicts: { id: string; reason: string }[] }) => {
+      hub.publish("milestones", { index: ms.index, id: ms.id, timestamp: ms.timestamp, included: ms.included, stateHash: ms.stateHash });
+      hub.publish("confirmed", { milestoneIndex: ms.index, ids: ms.includedIds, conflicts: ms.conflicts });
+      const conflicts = new Map(ms.conflicts.map((c) => [c.id, c.reason]));
+      for (const id of [...ms.includedIds, ms.id]) {
+        const topic = `tx:${id}`;
+        if (hub.has(topic)) hub.publish(topic, { id, confirmedBy: ms.index, conflict: conflicts.get(id) ?? null });
+        const e = node.coneView.get(Buffer.from(id, "hex"));
+        if (e && e.tx.payload.type === "transfer") {
+          for (const a of transferAddresses(e.tx)) {
+            const at = `address:${a}`;
+            if (hub.has(at)) hub.publish(at, { event: "confirmed", txId: id, milestoneIndex: ms.index, conflict: conflicts.get(id) ?? null });
+          }
+        }
+      }
+    };
+    node.on("transaction", onTx);
+    node.on("milestone", onMilestone);
+    this.unhook.push(() => {
+      node.off("transaction", onTx);
+      node.off("milestone", onMilestone);
+    });
+  }
+
+  private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && url === "/health") {
+      const node = this.opts.node;
+      const reason = node.closed ? "shutting down" : node.diverged ? `ledger diverged at milestone ${node.diverged.index}: ${node.diverged.code}` : null;
+      const body = JSON.stringify(reason ? { status: "unhealthy", reason } : { status: "ok", milestoneIndex: node.ledgerIndex, storedTransactions: node.storedTransactions });
+      res.writeHead(reason ? 503 : 200, { "content-type": "application/json" });
+      res.end(body);
+      return;
+    }
+    if (req.method === "GET" && url === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(this.metrics.render());
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code: "ERR_NOT_FOUND", message: "GET /health, GET /metrics, or a WebSocket upgrade" } }));
+  }
+
+  private onConnection(ws: WebSocket): void {
+    const c = new Connection(ws, this.hub);
+    this.connections.add(c);
+    ws.on("pong", () => (c.alive = true));
+    ws.on("message", (data: RawData, isBinary: boolean) => this.onMessage(c, data, isBinary));
+    ws.on("error", () => ws.terminate());
+    ws.on("close", () => {
+      this.connections.delete(c);
+      for (const t of c.topics) this.hub.remove(t, c);
+      c.topics.clear();
+    });
+  }
+
+  private onMessage(c: Connection, data: RawData, isBinary: boolean): void {
+    if (!c.take()) {
+      if (++c.violations >= API_LIMITS.maxRateViolations) c.ws.close(CloseCode.POLICY_VIOLATION, "request rate limit exceeded repeatedly");
+      else c.send({ id: null, error: { code: E.RATE_LIMITED, message: `more than ${API_LIMITS.maxRequestsPerSecond} requests per second` } });
+      return;
+    }
+    c.violations = 0;
+    let req: unknown;
+    try {
+      if (!isBinary) throw new Error("text frame");
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      req = packr.unpack(buf);
+    } catch {
+      c.send({ id: null, error: { code: E.BAD_FRAME, message: "frames must be binary msgpack" } });
+      return;
+    }
+    const r = req as { id?: unknown; method?: unknown; params?: unknown };
+    const id = r && typeof r === "object" && (typeof r.id === "number" || typeof r.id === "string") ? r.id : null;
+    if (id === null || typeof r.method !== "string" || (r.params !== undefined && (typeof r.params !== "object" || r.params === null || Array.isArray(r.params)))) {
+      c.send({ id, error: { code: E.BAD_REQUEST, message: "a request is {id: number|string, method: string, params?: object}" } });
+      return;
+    }
+    const method = Object.prototype.hasOwnProperty.call(this.methods, r.method) ? this.methods[r.method] : undefined;
+    if (!method) {
+      c.send({ id, error: { code: E.UNKNOWN_METHOD, message: `unknown method '${r.method.slice(0, 64)}'` } });
+      return;
+    }
+    if (c.inFlight >= API_LIMITS.maxInFlightPerConnection) {
+      c.send({ id, error: { code: E.TOO_MANY_IN_FLIGHT, message: `at most ${API_LIMITS.maxInFlightPerConnection} requests in flight per connection` } });
+      return;
+    }
+    this.requests.inc({ method: r.method });
+    c.inFlight++;
+    Promise.resolve()
+      .then(() => method((r.params as Record<string, unknown>) ?? {}, c))
+      .then(
+        (result) => c.send({ id, result }),
+        (err: unknown) => {
+          const e = err as { code?: unknown; message?: string };
+          if (typeof e?.code === "string" && e.code.startsWith("ERR_")) c.send({ id, error: { code: e.code, message: e.message ?? e.code } });
+          else {
+            this.opts.log.error({ err, method: r.method }, "request failed");
+            c.send({ id, error: { code: E.INTERNAL, message: "internal error" } });
+          }
+        },
+      )
+      .finally(() => c.inFlight--);
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.http.once("error", reject);
+      this.http.listen(this.opts.port, this.opts.host, () => {
+        this.http.off("error", reject);
+        this.pingTimer = setInterval(() => {
+          for (const c of this.connections) {
+            if (!c.alive) {
+              c.ws.terminate();
+              continue;
+            }
+            c.alive = false;
+            c.ws.ping();
+          }
+        }, API_LIMITS.pingIntervalMs);
+        this.pingTimer.unref();
+        resolve((this.http.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /** Closes every connection (1001) and stops listening. */
+  async close(): Promise<void> {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    for (const u of this.unhook) u();
+    for (const c of this.connections) c.ws.close(CloseCode.GOING_AWAY, "node shutting down");
+    await new Promise<void>((resolve) => {
+      this.wss.close(() => resolve());
+    });
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    for (const c of this.connections) c.ws.terminate();
+  }
+}
+
+/** Hex addresses a transfer touches: its issuer's (outgoing) and its outputs' (incoming). */
+function transferAddresses(tx: Transaction): Set<string> {
+  const out = new Set<string>();
+  if (tx.payload.type !== "transfer") return out;
+  out.add(toHex(addressOf(tx.issuer)));
+  for (const o of tx.payload.outputs) out.add(toHex(o.address));
+  return out;
+}

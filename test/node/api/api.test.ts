@@ -1,0 +1,213 @@
+/**
+ * Every API method and topic against a real node process (dev network, its own coordinator) over
+ * real sockets on 127.0.0.1.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import WebSocket from "ws";
+import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
+import { fromHex, toHex } from "../../../client/protocol/bytes";
+import { Payload, transactionId } from "../../../client/protocol/codec";
+import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
+import { devGenesis, devWalletSeed } from "../../../node/networks/dev";
+import { API_LIMITS } from "../../../node/api/limits";
+import { packr, RawClient, startNode, NodeProcess } from "./_process";
+
+const dev = keyPairFromSeed(devWalletSeed());
+const devAddr = addressOf(dev.publicKey);
+let node: NodeProcess;
+let c: RawClient;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-api-"));
+  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
+  c = await RawClient.connect(node.url);
+}, 30_000);
+
+afterAll(async () => {
+  c?.close();
+  const code = await node?.stop("SIGTERM");
+  expect(code).toBe(0);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function build(key: KeyPair, payload: Payload, stamp = true): Promise<Uint8Array> {
+  const { parents } = await c.call("selectParents", { count: 2 });
+  const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload }, key.secretKey);
+  const bytes = attach(signed, parents.map((p: string) => fromHex(p)), Date.now());
+  if (!stamp) return bytes;
+  const { difficulty } = await c.call("getDifficulty", { issuer: toHex(key.publicKey), size: bytes.length });
+  return stampSync(bytes, difficulty);
+}
+
+const record = (stream: Uint8Array, sequence: number, prev?: string): Payload => ({
+  type: "data",
+  streamId: stream,
+  sequence,
+  prevRecordId: prev ? fromHex(prev) : new Uint8Array(32),
+  contentType: "application/json",
+  data: new TextEncoder().encode(`{"temp":${20 + sequence}}`),
+});
+
+test("getNodeInfo and ping", async () => {
+  const info = await c.call("getNodeInfo");
+  expect(info).toMatchObject({ networkId: devGenesis().networkId, networkName: "dev", version: expect.any(String), difficulty: devGenesis().baseDifficulty, synced: true, remotePow: true });
+  expect(info.ledgerStateHash).toMatch(/^[0-9a-f]{64}$/);
+  for (const k of ["latestMilestoneIndex", "confirmedMilestoneIndex", "tips", "peers", "storedTransactions"]) expect(typeof info[k]).toBe("number");
+  expect(await c.call("ping")).toBe("pong");
+});
+
+test("milestones arrive on their topic, getMilestone by index and latest", async () => {
+  expect(await c.call("subscribe", { topics: ["milestones"] })).toEqual({ subscribed: ["milestones"] });
+  const push = await c.waitPush((p) => p.topic === "milestones");
+  expect(push.data).toMatchObject({ index: expect.any(Number), id: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  const m = await c.call("getMilestone", { index: push.data.index });
+  expect(m).toMatchObject({ index: push.data.index, id: push.data.id });
+  const latest = await c.call("getMilestone", { index: "latest" });
+  expect(latest.index).toBeGreaterThanOrEqual(push.data.index);
+});
+
+test("a data record: submit, fetch, stream, transaction and tx:<id> pushes, confirmation, metadata", async () => {
+  const stream = randomBytes(32);
+  await c.call("subscribe", { topics: ["transactions", "confirmed", `stream:${toHex(stream)}`] });
+  const bytes = await build(dev, record(stream, 0));
+  const id = toHex(transactionId(bytes));
+  await c.call("subscribe", { topics: [`tx:${id}`] });
+  expect(await c.call("submitTransaction", { bytes })).toEqual({ id, duplicate: false });
+  expect(await c.call("submitTransaction", { bytes })).toEqual({ id, duplicate: true });
+  const got = await c.call("getTransaction", { id });
+  expect(toHex(got.bytes)).toBe(toHex(bytes));
+  await c.waitPush((p) => p.topic === "transactions" && p.data.id === id);
+  await c.waitPush((p) => p.topic === `stream:${toHex(stream)}` && p.data.id === id);
+  const confirmed = await c.waitPush((p) => p.topic === `tx:${id}`);
+  expect(confirmed.data).toMatchObject({ id, confirmedBy: expect.any(Number), conflict: null });
+  await c.waitPush((p) => p.topic === "confirmed" && p.data.ids.includes(id));
+  const meta = await c.call("getTransactionMetadata", { id });
+  expect(meta).toMatchObject({ id, solid: true, confirmed: true, confirmedBy: confirmed.data.confirmedBy, conflict: null, shouldReattach: false, shouldPromote: false, confidence: 1 });
+
+  const second = await build(dev, record(stream, 1, id));
+  const id2 = (await c.call("submitTransaction", { bytes: second })).id;
+  const unconfirmed = await c.call("getTransactionMetadata", { id: id2 });
+  expect(typeof unconfirmed.shouldReattach).toBe("boolean");
+  expect(unconfirmed.confidence === null || (unconfirmed.confidence >= 0 && unconfirmed.confidence <= 1)).toBe(true);
+  const s = await c.call("getStream", { streamId: toHex(stream) });
+  expect(s.records.map((r: any) => r.sequence)).toEqual([0, 1]);
+  expect(s.records.map((r: any) => r.id)).toEqual([id, id2]);
+  expect(toHex(s.records[0].bytes)).toBe(toHex(bytes));
+  expect((await c.call("getStream", { streamId: toHex(stream), fromSeq: 1, limit: 5 })).records).toHaveLength(1);
+});
+
+test("a transfer: pending then confirmed balances on both sides, address pushes, outputs", async () => {
+  const to = keyPairFromSeed(randomBytes(32));
+  const toAddr = addressOf(to.publicKey);
+  await c.call("subscribe", { topics: [`address:${toHex(toAddr)}`] });
+  const outs = (await c.call("getOutputs", { address: toHex(devAddr) })).outputs;
+  expect(outs.length).toBeGreaterThan(0);
+  const input = outs[0];
+  const amount = BigInt(input.amount);
+  const before = await c.call("getBalance", { address: toHex(devAddr) });
+  const bytes = await build(dev, {
+    type: "transfer",
+    inputs: [{ txId: fromHex(input.txId), index: input.index }],
+    outputs: [
+      { address: toAddr, amount: 1234n },
+      { address: devAddr, amount: amount - 1234n },
+    ],
+  });
+  const id = (await c.call("submitTransaction", { bytes })).id;
+  const pending = await c.waitPush((p) => p.topic === `address:${toHex(toAddr)}` && p.data.event === "pending");
+  expect(pending.data.txId).toBe(id);
+  const conf = await c.waitPush((p) => p.topic === `address:${toHex(toAddr)}` && p.data.event === "confirmed");
+  expect(conf.data).toMatchObject({ txId: id, conflict: null });
+  expect(await c.call("getBalance", { address: toHex(toAddr) })).toEqual({ address: toHex(toAddr), confirmed: "1234", pending: { incoming: "0", outgoing: "0" } });
+  const after = await c.call("getBalance", { address: toHex(devAddr) });
+  expect(BigInt(after.confirmed)).toBe(BigInt(before.confirmed) - 1234n);
+  expect((await c.call("getOutputs", { address: toHex(toAddr) })).outputs).toEqual([{ txId: id, index: 0, amount: "1234" }]);
+});
+
+test("remote proof of work", async () => {
+  const bytes = await build(dev, record(randomBytes(32), 0), false);
+  const r = await c.call("submitTransaction", { bytes, pow: true });
+  expect(r.id).toMatch(/^[0-9a-f]{64}$/);
+  const stored = await c.call("getTransaction", { id: r.id });
+  expect(toHex(stored.bytes.subarray(0, bytes.length - 8))).toBe(toHex(bytes.subarray(0, bytes.length - 8)));
+});
+
+test("coded errors for bad requests; the connection stays usable", async () => {
+  const cases: [string, unknown, string][] = [
+    ["nope", {}, "ERR_UNKNOWN_METHOD"],
+    ["getTransaction", { id: "xyz" }, "ERR_BAD_PARAMS"],
+    ["getTransaction", { id: "00".repeat(32) }, "ERR_NOT_FOUND"],
+    ["getMilestone", { index: 0 }, "ERR_BAD_PARAMS"],
+    ["getMilestone", { index: 999999 }, "ERR_NOT_FOUND"],
+    ["getStream", { streamId: "00".repeat(32), limit: API_LIMITS.maxStreamLimit + 1 }, "ERR_BAD_PARAMS"],
+    ["selectParents", { count: 9 }, "ERR_BAD_PARAMS"],
+    ["submitTransaction", { bytes: "notbytes" }, "ERR_BAD_PARAMS"],
+    ["submitTransaction", { bytes: new Uint8Array(5) }, "ERR_TX_TRUNCATED"],
+    ["subscribe", { topics: ["weather"] }, "ERR_BAD_TOPIC"],
+    ["subscribe", { topics: [] }, "ERR_BAD_PARAMS"],
+    ["__proto__", {}, "ERR_UNKNOWN_METHOD"],
+    ["toString", {}, "ERR_UNKNOWN_METHOD"],
+  ];
+  for (const [method, params, code] of cases) {
+    const r = await c.raw(method, params);
+    expect(r.error?.code).toBe(code);
+    expect(typeof r.error.message).toBe("string");
+  }
+  // Malformed frames: text, garbage, not a request.
+  const raw = await RawClient.connect(node.url);
+  const next = () => new Promise<any>((resolve) => raw.ws.once("message", (d: Buffer) => resolve(packr.unpack(d))));
+  let p = next();
+  raw.ws.send("hello");
+  expect((await p).error.code).toBe("ERR_BAD_FRAME");
+  p = next();
+  raw.ws.send(Buffer.from([0xc1, 0xc1, 0xc1]));
+  expect((await p).error.code).toBe("ERR_BAD_FRAME");
+  p = next();
+  raw.ws.send(packr.pack([1, 2, 3]));
+  expect((await p).error.code).toBe("ERR_BAD_REQUEST");
+  expect(await raw.call("ping")).toBe("pong");
+  raw.close();
+});
+
+test("an oversized frame closes the connection with 1009", async () => {
+  const ws = new WebSocket(node.url);
+  await new Promise((r) => ws.once("open", r));
+  const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+  ws.send(Buffer.alloc(API_LIMITS.maxFrameBytes + 1));
+  expect(await closed).toBe(1009);
+});
+
+test("unsubscribe stops pushes", async () => {
+  const d = await RawClient.connect(node.url);
+  await d.call("subscribe", { topics: ["milestones"] });
+  await d.waitPush((p) => p.topic === "milestones");
+  expect(await d.call("unsubscribe", { topics: ["milestones"] })).toEqual({ unsubscribed: ["milestones"] });
+  const n = d.pushes.length;
+  await new Promise((r) => setTimeout(r, 400));
+  expect(d.pushes.length).toBeLessThanOrEqual(n + 1); // at most one already in flight
+  d.close();
+});
+
+test("GET /health and /metrics", async () => {
+  const h = await fetch(`http://127.0.0.1:${node.port}/health`);
+  expect(h.status).toBe(200);
+  expect(await h.json()).toMatchObject({ status: "ok" });
+  const m = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+  for (const name of [
+    "tangle_transactions_received_total",
+    "tangle_transactions_accepted_total",
+    "tangle_transactions_rejected_total{code=\"ERR_TX_TRUNCATED\"}",
+    "tangle_confirmation_latency_seconds_bucket",
+    "tangle_tips",
+    "tangle_milestone_index",
+    "tangle_database_bytes",
+    "tangle_connections",
+  ]) {
+    expect(m).toContain(name);
+  }
+  expect((await fetch(`http://127.0.0.1:${node.port}/nothing`)).status).toBe(404);
+});
