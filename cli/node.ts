@@ -31,6 +31,7 @@ function parseNodeArgs(args: string[]): { cli: Record<string, unknown>; configFi
   const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = { config: { type: "string" }, help: { type: "boolean" } };
   for (const [name, spec] of Object.entries(NODE_OPTIONS)) {
     options[kebab(name)] = spec.kind === "boolean" ? { type: "boolean" } : spec.kind === "list" ? { type: "string", multiple: true } : { type: "string" };
+    if (spec.kind === "boolean") options[`no-${kebab(name)}`] = { type: "boolean" };
   }
   let values: Record<string, unknown>;
   try {
@@ -39,7 +40,10 @@ function parseNodeArgs(args: string[]): { cli: Record<string, unknown>; configFi
     throw new UsageError((err as Error).message);
   }
   const cli: Record<string, unknown> = {};
-  for (const name of Object.keys(NODE_OPTIONS)) if (values[kebab(name)] !== undefined) cli[name] = values[kebab(name)];
+  for (const name of Object.keys(NODE_OPTIONS)) {
+    if (values[kebab(name)] !== undefined) cli[name] = values[kebab(name)];
+    if (values[`no-${kebab(name)}`] === true) cli[name] = false;
+  }
   return { cli, configFile: values.config as string | undefined, help: values.help === true };
 }
 

@@ -106,7 +106,7 @@ export function resolveConfig(
 export function configUsage(): string {
   return Object.entries(NODE_OPTIONS)
     .map(([name, spec]) => {
-      const flag = `--${kebab(name)}${spec.kind === "boolean" ? "" : spec.kind === "list" ? " URL" : " VALUE"}`;
+      const flag = spec.kind === "boolean" ? `--[no-]${kebab(name)}` : `--${kebab(name)}${spec.kind === "list" ? " URL" : " VALUE"}`;
       const dflt = spec.default === undefined || (Array.isArray(spec.default) && spec.default.length === 0) ? "" : ` (default ${JSON.stringify(spec.default)})`;
       return `  ${flag.padEnd(28)} ${spec.usage}${dflt}\n  ${"".padEnd(28)} env TANGLE_${snake(name)}`;
     })

@@ -28,5 +28,5 @@ test.each([
 
 test("usage has one entry per option", () => {
   const u = configUsage();
-  for (const name of Object.keys(NODE_OPTIONS)) expect(u).toContain(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  for (const name of Object.keys(NODE_OPTIONS)) expect(u).toContain(`${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 });

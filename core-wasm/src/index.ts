@@ -1,0 +1,6 @@
+/** The WASM core's TypeScript API: hashing, proof of work, the tangle graph and tip selection. */
+export * from "./errors";
+export { coreModule, instantiateCore, sharedCore, wasmPath } from "./module";
+export * from "./blake2b";
+export * from "./pow";
+export * from "./tangle";
