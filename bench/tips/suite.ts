@@ -19,6 +19,7 @@
 import { TangleGraph } from "../../core-wasm/src/tangle";
 import { type BenchResult, type SuiteOptions, median, nowNs, percentile } from "../lib/report";
 import { PlainTangle } from "./plain";
+import { buildObjectGraph, walkObjects } from "./idiomatic";
 
 const RATE_TPS = 500;
 const MILESTONE_MS = 250;
@@ -418,7 +419,27 @@ export async function runTipsSuite(opts: SuiteOptions): Promise<BenchResult[]> {
         add("mcmc-walk", { impl: "ts-on-demand", window, alpha: ALPHA, entry: entryKind }, "latency-median",
           median(od), "ms");
       }
+      // The everyday TypeScript walk (objects, arrays per step) on the same graph and weights.
+      const objects = buildObjectGraph(wasm);
+      const entryNode = objects.get(entry)!;
+      const rand = simRandom(99 + window);
+      const tipsI: number[] = [];
+      const [wMs2, iMs] = timePair(
+        walkSamples,
+        () => {
+          wasm.walk(ALPHA, entry);
+        },
+        () => {
+          tipsI.push(walkObjects(entryNode, ALPHA, rand).seq);
+        },
+      ).map((xs) => xs.map((us) => us / 1000));
+      for (const tip of tipsI) {
+        if (wasm.weight(tip) !== 1) throw new Error(`tips bench: idiomatic walk ended on ${tip}, not a tip`);
+      }
       const params = { window, alpha: ALPHA, entry: entryKind };
+      add("mcmc-walk", { impl: "ts-idiomatic", ...params }, "latency-median", median(iMs), "ms");
+      add("mcmc-walk", { impl: "ts-idiomatic", ...params }, "latency-p99", percentile(iMs, 99), "ms");
+      add("mcmc-walk", params, "speedup-vs-ts-idiomatic", median(iMs) / median(wMs2), "x");
       for (const [impl, xs] of [["wasm", wMs], ["ts", tMs]] as const) {
         add("mcmc-walk", { impl, ...params }, "latency-median", median(xs), "ms");
         add("mcmc-walk", { impl, ...params }, "latency-p99", percentile(xs, 99), "ms");
