@@ -13,8 +13,6 @@ export const NodeErrorCode = {
   LEDGER_DIVERGED: "ERR_LEDGER_DIVERGED",
   /** A milestone whose index is not the next one. */
   MILESTONE_ORDER: "ERR_MILESTONE_ORDER",
-  /** The tip pool is empty (nothing to attach to yet). */
-  NO_TIPS: "ERR_NO_TIPS",
   /** Storage failed; the transaction was not acknowledged. */
   STORAGE: "ERR_STORAGE",
 } as const;
