@@ -44,14 +44,16 @@ const SCALAR = {
   xor: (a, b) => `${a} ^ ${b}`,
 };
 // Rotations within each 64-bit lane. V8 (x86-64) builds the 16-byte mask of a general byte shuffle
-// with four or five instructions on every use, so only the 32-bit rotation is a shuffle (it maps to
-// one pshufd); the others are two shifts and an or (63: t + t for the left shift).
+// (i8x16.shuffle) with four or five instructions on every use, so: the 32-bit rotation is a 32-bit
+// lane shuffle (one pshufd); 24 and 16 are byte swizzles with constant masks (pshufb with the mask
+// from the constant pool); 63 is (t + t) | (t >> 63). Measured: shifts for 24/16 ran at 0.74x the
+// scalar kernel, swizzles at 0.9x.
 const VECTOR = {
   add: (a, b) => `i64x2.add(${a}, ${b})`,
   rot: (x, n) => {
     if (n === 32) return `i32x4.shuffle(${x}, ${x}, 1, 0, 3, 2)`;
     if (n === 63) return `v128.or(i64x2.add(T, T), i64x2.shr_u(T, 63))`.replace(/T/g, x);
-    return `v128.or(i64x2.shr_u(${x}, ${n}), i64x2.shl(${x}, ${64 - n}))`;
+    return `i8x16.swizzle(${x}, R${n})`;
   },
   xor: (a, b) => `v128.xor(${a}, ${b})`,
 };
@@ -164,6 +166,12 @@ function powState(ops) {
   for (let i = 0; i < 16; i++) lines.push(`let v${i}: ${ty} = ${splat(init[i])};`);
   for (let i = 1; i <= 4; i++) lines.push(`const m${i}: ${ty} = ${splat(`load<u64>(root, ${(i - 1) * 8})`)};`);
   if (ops === VECTOR) lines.push(`let t: v128 = i64x2.splat(0);`);
+  if (ops === VECTOR) {
+    // Byte masks rotating each 64-bit lane right by 3 and 2 bytes.
+    const mask = (k) => Array.from({ length: 16 }, (_, i) => (i & ~7) + (((i & 7) + k) & 7)).join(", ");
+    lines.push(`const R24: v128 = i8x16(${mask(3)});`);
+    lines.push(`const R16: v128 = i8x16(${mask(2)});`);
+  }
   // Round 0, steps 1..3 (they read m2..m7 only): computed once here.
   const msg = (i) => (i === 0 ? "m0" : i <= 4 ? `m${i}` : null);
   for (let i = 1; i < 4; i++) {
