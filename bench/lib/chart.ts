@@ -89,28 +89,37 @@ function powCharts(r: BenchReport): [string, Spec][] {
   ];
 }
 
-/** Latency-against-window figures for every (name, metric) pair of the tips suite with a window. */
+/**
+ * Latency-against-window figures of the tips suite: one chart per benchmark (and per walk entry
+ * point), one line per implementation and setting.
+ */
 function tipsCharts(r: BenchReport): [string, Spec][] {
-  const byName = new Map<string, BenchResult[]>();
+  const groups = new Map<string, BenchResult[]>();
   for (const x of r.results) {
     if (x.params.window === undefined || x.metric !== "latency-median") continue;
-    const list = byName.get(x.name) ?? [];
+    const key = x.params.entry ? `${x.name}-${x.params.entry}` : x.name;
+    const list = groups.get(key) ?? [];
     list.push(x);
-    byName.set(x.name, list);
+    groups.set(key, list);
   }
-  return [...byName.entries()].map(([name, xs]) => [
-    `tips-${name}`,
+  const series = (x: BenchResult) =>
+    Object.entries(x.params)
+      .filter(([k]) => !["window", "alpha", "count", "pool", "entry"].includes(k))
+      .map(([k, v]) => (k === "impl" ? String(v) : `${k} ${v}`))
+      .join(", ");
+  return [...groups.entries()].map(([key, xs]) => [
+    `tips-${key}`,
     {
       ...BASE,
-      title: { text: `${name}: median latency against window size`, subtitle: subtitle(r) },
+      title: { text: `${key}: median latency against window size`, subtitle: subtitle(r) },
       width: 420,
       height: 260,
-      data: { values: xs.map((x) => ({ window: Number(x.params.window), impl: String(x.params.impl), value: x.value, unit: x.unit })) },
+      data: { values: xs.map((x) => ({ window: Number(x.params.window), series: series(x), value: x.value })) },
       mark: { type: "line", point: true, tooltip: true },
       encoding: {
         x: { field: "window", type: "quantitative", scale: { type: "log" }, title: "window (transactions)" },
         y: { field: "value", type: "quantitative", scale: { type: "log" }, title: `median (${xs[0].unit})` },
-        color: { field: "impl", type: "nominal", title: "implementation" },
+        color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 2 } },
       },
     },
   ]);
