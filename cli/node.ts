@@ -15,6 +15,7 @@ import { devCoordinatorSeed, devGenesis, devWalletSeed } from "../node/networks/
 import { Genesis, parseGenesis } from "../node/ledger/genesis";
 import { TangleNode, VERSION } from "../node/tangle-node";
 import { ApiServer } from "../node/api/server";
+import { PeerManager } from "../node/peering/peers";
 import { createLogger } from "../node/logger";
 import { UsageError } from "./args";
 
@@ -99,11 +100,13 @@ export async function nodeCommand(args: string[]): Promise<number> {
   node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
   const remotePow = config.remotePow ?? config.network === "dev";
   const powPool = remotePow ? new PowPool() : undefined;
-  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool });
+  const peering = new PeerManager({ node, log, maxPeers: config.maxPeers });
+  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken });
   const port = await api.listen();
   const intervalMs = config.milestoneIntervalMs ?? genesis.milestoneIntervalMs;
   const coordinator = coordinatorSeed ? new Coordinator(node, coordinatorSeed, { intervalMs, onError: (err) => log.warn({ err: err.message }, "milestone not issued") }) : undefined;
   coordinator?.start();
+  for (const url of config.peer) peering.addPeer(url);
   log.info({ url: `ws://${config.host}:${port}`, health: `http://${config.host}:${port}/health`, coordinator: Boolean(coordinator), intervalMs, remotePow }, "listening");
   if (config.network === "dev") {
     const devAddress = toHex(addressOf(keyPairFromSeed(devWalletSeed()).publicKey));
@@ -118,8 +121,10 @@ export async function nodeCommand(args: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
-  // Shutdown order: stop issuing milestones, stop taking requests, finish writes, close storage.
+  // Shutdown order: stop issuing milestones, drop peers, stop taking requests, finish writes,
+  // close storage.
   await coordinator?.stop();
+  await peering.close();
   await api.close();
   await node.close();
   await powPool?.close();

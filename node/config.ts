@@ -11,6 +11,8 @@ export interface NodeConfig {
   network: string;
   coordinatorKey?: string;
   peer: string[];
+  maxPeers: number;
+  adminToken?: string;
   milestoneIntervalMs?: number;
   remotePow?: boolean;
   logLevel: string;
@@ -34,6 +36,8 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   network: { kind: "string", default: "dev", usage: "'dev' for the built-in dev network, or the path of a genesis JSON file" },
   coordinatorKey: { kind: "string", usage: "file holding the coordinator's 32-byte seed in hex (makes this node issue milestones)" },
   peer: { kind: "list", default: [], usage: "WebSocket URL of a peer node (repeatable)" },
+  maxPeers: { kind: "number", default: 16, min: 0, max: 256, usage: "most peers connected at once (both directions)" },
+  adminToken: { kind: "string", usage: "token for the admin API methods addPeer and removePeer (unset: disabled)" },
   milestoneIntervalMs: { kind: "number", min: 1, max: 3_600_000, usage: "milestone interval in ms when coordinating (default: the genesis value)" },
   remotePow: { kind: "boolean", usage: "do proof of work for clients that ask (default: on for dev, off otherwise)" },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },

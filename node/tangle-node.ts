@@ -45,6 +45,17 @@ export interface TangleNodeOptions {
   now?: () => number;
 }
 
+export interface SubmitOptions {
+  /** Extra PoW bits asked of the issuer (adaptive difficulty; API submissions only). */
+  extraDifficulty?: (issuer: Uint8Array) => number;
+  /** Overrides the timestamp window's past bound (peers syncing history pass Infinity). */
+  maxPastMs?: number;
+  /** Who sent it (a peer's key), reported with the `transaction` event so gossip skips it. */
+  source?: string;
+  /** How long to wait for unknown parents (default: the node's solidifyTimeoutMs). */
+  solidifyTimeoutMs?: number;
+}
+
 export interface SubmitResult {
   id: string;
   /** The node already had it (acknowledged again, nothing changed). */
@@ -259,28 +270,29 @@ export class TangleNode extends EventEmitter {
    * Validates, solidifies and stores a transaction. Resolves once it is durable (a milestone: once
    * its ledger changes are durable too); rejects with a NodeError carrying a stable code.
    */
-  async submit(bytes: unknown, opts: { extraDifficulty?: (issuer: Uint8Array) => number } = {}): Promise<SubmitResult> {
+  async submit(bytes: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
     if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
     this.emit("received");
-    const v = validateTransaction(bytes, this.params, this.now(), { extraDifficulty: opts.extraDifficulty });
+    const params = opts.maxPastMs === undefined ? this.params : { ...this.params, maxPastMs: opts.maxPastMs };
+    const v = validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty });
     if (!v.ok) {
       this.emit("rejected", v.code);
       throw new NodeError(v.code, v.message);
     }
     const dup = await this.known(v.value.idHex, v.value.id);
     if (dup) return { id: v.value.idHex, duplicate: true };
-    await this.awaitParents(v.value.tx.parents);
+    await this.awaitParents(v.value.tx.parents, opts.solidifyTimeoutMs ?? this.solidifyTimeoutMs);
     if (await this.known(v.value.idHex, v.value.id)) return { id: v.value.idHex, duplicate: true };
     if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
     const seq = this.nextSeq++;
-    const write = this.process(v.value, seq);
+    const write = this.process(v.value, seq, opts.source);
     this.inflight.set(v.value.idHex, write);
     try {
       await write;
     } finally {
       this.inflight.delete(v.value.idHex);
     }
-    this.emit("accepted", v.value.idHex, v.value.tx);
+    this.emit("accepted", v.value.idHex, v.value.tx, opts.source);
     return { id: v.value.idHex, duplicate: false };
   }
 
@@ -294,7 +306,7 @@ export class TangleNode extends EventEmitter {
     return this.store.hasTransaction(id);
   }
 
-  private async awaitParents(parents: readonly Uint8Array[]): Promise<void> {
+  private async awaitParents(parents: readonly Uint8Array[], timeoutMs: number): Promise<void> {
     const inflight: Promise<void>[] = [];
     const missing: string[] = [];
     for (const p of parents) {
@@ -308,6 +320,8 @@ export class TangleNode extends EventEmitter {
     if (missing.length === 0) return;
     if (this.waiting >= this.maxWaiting) throw new NodeError(NodeErrorCode.SOLIDIFIER_FULL, `${this.waiting} transactions already wait for parents`);
     this.waiting++;
+    // Peering listens and asks its peers for them (solidification).
+    this.emit("missing", missing);
     const cleanups: (() => void)[] = [];
     try {
       const arrivals = missing.map(
@@ -325,8 +339,8 @@ export class TangleNode extends EventEmitter {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new NodeError(NodeErrorCode.NOT_SOLID, `parents still unknown after ${this.solidifyTimeoutMs} ms: ${missing.join(", ")}`)),
-          this.solidifyTimeoutMs,
+          () => reject(new NodeError(NodeErrorCode.NOT_SOLID, `parents still unknown after ${timeoutMs} ms: ${missing.join(", ")}`)),
+          timeoutMs,
         );
       });
       try {
@@ -347,7 +361,7 @@ export class TangleNode extends EventEmitter {
     for (const resolve of set) resolve();
   }
 
-  private async process(v: ValidTransaction, seq: number): Promise<void> {
+  private async process(v: ValidTransaction, seq: number, source?: string): Promise<void> {
     const receivedMs = this.now();
     try {
       await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs);
@@ -369,7 +383,7 @@ export class TangleNode extends EventEmitter {
       if (v.tx.payload.type === "transfer") this.pending.add(v.id, v.tx);
     }
     this.wake(v.idHex);
-    this.emit("transaction", { id: v.idHex, tx: v.tx, bytes: v.bytes });
+    this.emit("transaction", { id: v.idHex, tx: v.tx, bytes: v.bytes, source });
   }
 
   // ---- confirmation -------------------------------------------------------------------------

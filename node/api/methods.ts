@@ -12,6 +12,9 @@ import type { AdaptivePow } from "../adaptive-pow";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E } from "./errors";
 import { NodeError } from "../errors";
+import type { PeerManager } from "../peering/peers";
+import { PeerErrorCode } from "../peering/protocol";
+import { timingSafeEqual } from "node:crypto";
 
 export type Params = Record<string, unknown>;
 
@@ -20,7 +23,8 @@ export interface MethodContext {
   adaptive: AdaptivePow;
   /** Present when remote PoW is enabled. */
   pow?: { pool: PowPool; queued: number };
-  peers: () => number;
+  peering?: PeerManager;
+  adminToken?: string;
   version: string;
 }
 
@@ -89,9 +93,9 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       confirmedMilestoneIndex: node.ledgerIndex,
       ledgerStateHash: toHex(node.stateHash),
       tips: node.tipCount(),
-      peers: ctx.peers(),
+      peers: ctx.peering?.count ?? 0,
       difficulty: node.params.baseDifficulty,
-      synced: !node.diverged,
+      synced: !node.diverged && (ctx.peering?.synced ?? true),
       diverged: node.diverged ?? null,
       storedTransactions: node.storedTransactions,
       startupMs: Math.round(node.startupMs),
@@ -107,7 +111,29 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       return { difficulty: requiredDifficulty(size, node.params.baseDifficulty, extra), extraBits: extra };
     },
 
-    selectParents: (p) => ({ parents: node.selectParents(optInt(p, "count", 2, 8, 4)) }),
+    selectParents: (p) => {
+      const count = optInt(p, "count", 2, 8, 4);
+      if (ctx.peering && !ctx.peering.synced) {
+        throw new ApiError(PeerErrorCode.NOT_SYNCED, `catching up: milestone ${node.ledgerIndex} of ${ctx.peering.bestKnownMilestone}`);
+      }
+      return { parents: node.selectParents(count) };
+    },
+
+    getPeers: () => ({ peers: ctx.peering?.stats() ?? [] }),
+
+    addPeer: (p) => {
+      admin(ctx, p);
+      const url = p.url;
+      if (typeof url !== "string" || !/^wss?:\/\/[^\s]+$/.test(url) || url.length > 200) bad("url must be a ws:// or wss:// URL");
+      return { added: ctx.peering!.addPeer(url as string) };
+    },
+
+    removePeer: (p) => {
+      admin(ctx, p);
+      const url = p.url;
+      if (typeof url !== "string" || url.length > 200) bad("url must be a string");
+      return { removed: ctx.peering!.removePeer(url as string) };
+    },
 
     submitTransaction: async (p, caller) => {
       let bytes = bytesParam(p, "bytes");
@@ -179,6 +205,14 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
 
     unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(checkTopics(topicsParam(p))) }),
   };
+}
+
+/** Checks the admin token (constant time). */
+function admin(ctx: MethodContext, p: Params): void {
+  if (!ctx.adminToken || !ctx.peering) throw new ApiError(PeerErrorCode.ADMIN_DISABLED, "admin methods are disabled (start the node with --admin-token)");
+  const given = Buffer.from(typeof p.token === "string" ? p.token : "");
+  const want = Buffer.from(ctx.adminToken);
+  if (given.length !== want.length || !timingSafeEqual(given, want)) throw new ApiError(PeerErrorCode.UNAUTHORIZED, "wrong admin token");
 }
 
 /** Does the proof of work for a client: rate limited per connection, queue bounded per node. */

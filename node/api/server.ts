@@ -25,6 +25,8 @@ import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
 import { Caller, createMethods, Method } from "./methods";
+import type { PeerManager } from "../peering/peers";
+import { PEER_PATH } from "../peering/protocol";
 
 export const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
@@ -36,7 +38,10 @@ export interface ApiServerOptions {
   version: string;
   /** Pool for remote proof of work; absent = disabled. */
   powPool?: PowPool;
-  peers?: () => number;
+  /** Peering: handles `/peer` upgrades, answers the peer methods, tells whether we are synced. */
+  peering?: PeerManager;
+  /** Token for the admin methods (addPeer, removePeer); absent = admin disabled. */
+  adminToken?: string;
 }
 
 class Connection implements Caller {
@@ -126,12 +131,17 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     const node = opts.node;
     const powCtx = opts.powPool ? { pool: opts.powPool, queued: 0 } : undefined;
-    this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peers: opts.peers ?? (() => 0), version: opts.version });
+    this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peering: opts.peering, adminToken: opts.adminToken, version: opts.version });
     this.requests = this.metrics.add(new Counter("tangle_api_requests_total", "API requests by method"));
     this.installMetrics();
     this.http = http.createServer((req, res) => this.onHttp(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });
     this.http.on("upgrade", (req, socket, head) => {
+      if ((req.url ?? "/").split("?")[0] === PEER_PATH) {
+        if (opts.peering) opts.peering.handleUpgrade(req, socket, head);
+        else socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+        return;
+      }
       if (this.connections.size >= API_LIMITS.maxConnections) {
         socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
         return;
@@ -154,6 +164,25 @@ export class ApiServer {
     m.add(new Gauge("tangle_database_bytes", "size of the database file", () => node.store.sizeBytes()));
     m.add(new Gauge("tangle_connections", "open API connections", () => this.connections.size));
     m.add(new Gauge("tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0)));
+    const peering = this.opts.peering;
+    if (peering) {
+      m.add(new Gauge("tangle_peers", "connected peers", () => peering.count));
+      m.add({
+        render: () => {
+          const lines: string[] = [];
+          for (const [metric, help, pick] of [
+            ["tangle_peer_sent_total", "transactions sent to a peer", (s: { sent: number }) => s.sent],
+            ["tangle_peer_received_total", "transactions received from a peer", (s: { received: number }) => s.received],
+            ["tangle_peer_invalid_total", "invalid messages from a peer", (s: { invalid: number }) => s.invalid],
+            ["tangle_peer_latency_ms", "round trip of the last heartbeat", (s: { latencyMs: number | null }) => s.latencyMs ?? -1],
+          ] as const) {
+            lines.push(`# HELP ${metric} ${help}`, `# TYPE ${metric} ${metric.endsWith("_total") ? "counter" : "gauge"}`);
+            for (const s of peering.stats()) lines.push(`${metric}{peer="${s.url}"} ${pick(s as never)}`);
+          }
+          return lines.join("\n");
+        },
+      });
+    }
     const onReceived = () => received.inc();
     const onAccepted = () => accepted.inc();
     const onRejected = (code: string) => rejected.inc({ code });
@@ -221,7 +250,14 @@ export class ApiServer {
     const url = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && url === "/health") {
       const node = this.opts.node;
-      const reason = node.closed ? "shutting down" : node.diverged ? `ledger diverged at milestone ${node.diverged.index}: ${node.diverged.code}` : null;
+      const peering = this.opts.peering;
+      const reason = node.closed
+        ? "shutting down"
+        : node.diverged
+          ? `ledger diverged at milestone ${node.diverged.index}: ${node.diverged.code}`
+          : peering && !peering.synced
+            ? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}`
+            : null;
       const body = JSON.stringify(reason ? { status: "unhealthy", reason } : { status: "ok", milestoneIndex: node.ledgerIndex, storedTransactions: node.storedTransactions });
       res.writeHead(reason ? 503 : 200, { "content-type": "application/json" });
       res.end(body);

@@ -3,13 +3,17 @@
  * documented, well-known dev key. Never use these keys for anything of value: they are public.
  *
  *   coordinator seed   BLAKE2b-256("tangle-ledger dev coordinator")
- *   dev wallet seed    BLAKE2b-256("tangle-ledger dev wallet")
+ *   dev wallet seed    the Ed25519 seed that the wallet derives from the dev mnemonic
+ *                      "test test test test test test test test test test test junk"
+ *                      at account 0, address index 0 (m/44'/7467'/0'/0'/0', client/wallet/keys.ts)
  *
- * (Ed25519 seeds, RFC 8032 private keys; the dev wallet's address owns the genesis output.)
+ * (Ed25519 seeds, RFC 8032 private keys; the dev wallet's address owns the genesis output, so
+ * `tangle wallet send --dev …` spends it.)
  */
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { toHex } from "../../client/protocol/bytes";
 import { addressOf, keyPairFromSeed } from "../../client/protocol/keys";
+import { devEd25519Seed } from "../../client/wallet/keys";
 import type { Genesis } from "../ledger/genesis";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -24,7 +28,7 @@ export function devCoordinatorSeed(): Uint8Array {
 }
 
 export function devWalletSeed(): Uint8Array {
-  return blake2b256(utf8("tangle-ledger dev wallet"));
+  return devEd25519Seed();
 }
 
 export function devGenesis(): Genesis {

@@ -4,6 +4,7 @@ import { API_LIMITS } from "../../../node/api/limits";
 import { ApiErrorCode } from "../../../node/api/errors";
 import { NodeErrorCode } from "../../../node/errors";
 import { createMethods } from "../../../node/api/methods";
+import { PeerErrorCode } from "../../../node/peering/protocol";
 
 const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "api.md"), "utf8");
 
@@ -13,7 +14,7 @@ test("docs/api.md documents every method", () => {
 });
 
 test("docs/api.md lists every API and node error code", () => {
-  for (const code of [...Object.values(ApiErrorCode), ...Object.values(NodeErrorCode)]) {
+  for (const code of [...Object.values(ApiErrorCode), ...Object.values(NodeErrorCode), ...Object.values(PeerErrorCode)]) {
     expect(doc).toContain(`\`${code}\``);
   }
 });

@@ -1,0 +1,457 @@
+/**
+ * Peering: static peers from config and runtime additions, handshake (network, genesis, protocol),
+ * reconnect with backoff, gossip of every new valid transaction to the peers that did not send
+ * it, solidification requests for missing parents (retried at another peer, bounded in count and
+ * age), milestone-by-milestone sync for a node that is behind, and peer accounting (a peer that
+ * sends invalid data is disconnected and refused for a while).
+ */
+import { IncomingMessage } from "node:http";
+import { Packr } from "msgpackr";
+import WebSocket from "ws";
+import { toHex } from "../../client/protocol/bytes";
+import { blake2b256 } from "../../core-wasm/src/blake2b";
+import { ProtocolErrorCode } from "../../client/protocol/errors";
+import { NodeErrorCode } from "../errors";
+import type { TangleNode } from "../tangle-node";
+import type { Logger } from "../logger";
+import { Hello, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
+
+/** Codes that say nothing bad about the sender (it may simply know more or less than we do). */
+const BENIGN = new Set<string>([NodeErrorCode.NOT_SOLID, NodeErrorCode.SOLIDIFIER_FULL, NodeErrorCode.CLOSED, NodeErrorCode.STORAGE, ProtocolErrorCode.TIMESTAMP_IN_FUTURE]);
+
+/** A bounded set that forgets its oldest members. */
+class RecentSet {
+  private readonly set = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(k: string): boolean {
+    return this.set.has(k);
+  }
+  delete(k: string): void {
+    this.set.delete(k);
+  }
+  add(k: string): void {
+    if (this.set.has(k)) return;
+    if (this.set.size >= this.limit) this.set.delete(this.set.values().next().value as string);
+    this.set.add(k);
+  }
+}
+
+export interface PeerStats {
+  url: string;
+  direction: "out" | "in";
+  connected: boolean;
+  latestMilestoneIndex: number;
+  sent: number;
+  received: number;
+  invalid: number;
+  latencyMs: number | null;
+}
+
+class Peer {
+  hello?: Hello;
+  sent = 0;
+  received = 0;
+  invalid = 0;
+  latencyMs: number | null = null;
+  readonly queue: Uint8Array[] = [];
+  readonly known = new RecentSet(50_000);
+  constructor(
+    readonly key: string,
+    readonly ws: WebSocket,
+    readonly direction: "out" | "in",
+  ) {}
+  get ready(): boolean {
+    return this.hello !== undefined && this.ws.readyState === WebSocket.OPEN;
+  }
+  send(msg: unknown): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(packr.pack(msg));
+  }
+  /** Gossip with backpressure: queue while the socket buffer is full, dropping the oldest. */
+  sendTx(bytes: Uint8Array): void {
+    if (this.ws.bufferedAmount > PEER_LIMITS.maxBufferedBytes || this.queue.length > 0) {
+      if (this.queue.length >= PEER_LIMITS.maxQueuedPerPeer) this.queue.shift();
+      this.queue.push(bytes);
+      return;
+    }
+    this.send({ t: "tx", bytes });
+    this.sent++;
+  }
+  flush(): void {
+    while (this.queue.length > 0 && this.ws.bufferedAmount <= PEER_LIMITS.maxBufferedBytes) {
+      this.send({ t: "tx", bytes: this.queue.shift()! });
+      this.sent++;
+    }
+  }
+}
+
+interface Outgoing {
+  url: string;
+  peer?: Peer;
+  backoffMs: number;
+  timer?: NodeJS.Timeout;
+  removed: boolean;
+}
+
+export interface PeerManagerOptions {
+  node: TangleNode;
+  log: Logger;
+  maxPeers?: number;
+}
+
+export class PeerManager {
+  private readonly node: TangleNode;
+  private readonly log: Logger;
+  private readonly peers = new Set<Peer>();
+  private readonly outgoing = new Map<string, Outgoing>();
+  private readonly banned = new Map<string, number>();
+  private readonly seen = new RecentSet(PEER_LIMITS.recentIds);
+  private readonly requests = new Map<string, { at: number; first: number; tried: Set<Peer> }>();
+  private readonly wss: WebSocket.Server;
+  private beatTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private syncing?: { index: number; at: number };
+  private closed = false;
+  private readonly maxPeers: number;
+  private readonly unhook: (() => void)[] = [];
+  /** Highest milestone index any peer announced. */
+  bestKnownMilestone = 0;
+
+  constructor(opts: PeerManagerOptions) {
+    this.node = opts.node;
+    this.log = opts.log;
+    this.maxPeers = opts.maxPeers ?? PEER_LIMITS.maxPeers;
+    this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
+    const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip(e.id, e.bytes, e.source);
+    const onMissing = (ids: string[]) => this.requestMissing(ids);
+    const onMilestone = () => this.continueSync();
+    this.node.on("transaction", onTx);
+    this.node.on("missing", onMissing);
+    this.node.on("milestone", onMilestone);
+    this.unhook.push(() => {
+      this.node.off("transaction", onTx);
+      this.node.off("missing", onMissing);
+      this.node.off("milestone", onMilestone);
+    });
+    this.beatTimer = setInterval(() => this.beat(), PEER_LIMITS.beatIntervalMs);
+    this.retryTimer = setInterval(() => this.retryRequests(), PEER_LIMITS.requestRetryMs);
+  }
+
+  /**
+   * Whether this node has caught up with the best milestone its peers announced, give or take
+   * PEER_LIMITS.syncToleranceMilestones (a milestone in flight does not make a node unsynced).
+   */
+  get synced(): boolean {
+    return this.node.ledgerIndex + PEER_LIMITS.syncToleranceMilestones >= this.bestKnownMilestone;
+  }
+
+  get count(): number {
+    let n = 0;
+    for (const p of this.peers) if (p.ready) n++;
+    return n;
+  }
+
+  stats(): PeerStats[] {
+    const out: PeerStats[] = [];
+    for (const p of this.peers) {
+      out.push({
+        url: p.key,
+        direction: p.direction,
+        connected: p.ready,
+        latestMilestoneIndex: p.hello?.latestMilestoneIndex ?? 0,
+        sent: p.sent,
+        received: p.received,
+        invalid: p.invalid,
+        latencyMs: p.latencyMs,
+      });
+    }
+    for (const o of this.outgoing.values()) {
+      if (!o.peer) out.push({ url: o.url, direction: "out", connected: false, latestMilestoneIndex: 0, sent: 0, received: 0, invalid: 0, latencyMs: null });
+    }
+    return out;
+  }
+
+  // ---- connections --------------------------------------------------------------------------
+
+  /** Adds a peer to dial (and keep dialing). Returns false if it is already configured. */
+  addPeer(url: string): boolean {
+    const u = normalizeUrl(url);
+    if (this.outgoing.has(u)) return false;
+    const o: Outgoing = { url: u, backoffMs: PEER_LIMITS.reconnectMinMs, removed: false };
+    this.outgoing.set(u, o);
+    this.dial(o);
+    return true;
+  }
+
+  /** Stops dialing a peer and closes its connection. */
+  removePeer(url: string): boolean {
+    const u = normalizeUrl(url);
+    const o = this.outgoing.get(u);
+    if (!o) return false;
+    o.removed = true;
+    if (o.timer) clearTimeout(o.timer);
+    o.peer?.ws.close(PeerCloseCode.REMOVED, "peer removed");
+    this.outgoing.delete(u);
+    return true;
+  }
+
+  private dial(o: Outgoing): void {
+    if (this.closed || o.removed) return;
+    const ws = new WebSocket(o.url + PEER_PATH, { maxPayload: PEER_LIMITS.maxFrameBytes, handshakeTimeout: 5000 });
+    const peer = new Peer(o.url, ws, "out");
+    ws.on("open", () => {
+      if (this.count >= this.maxPeers) {
+        ws.close(PeerCloseCode.TOO_MANY_PEERS, "peer limit reached");
+        return;
+      }
+      o.peer = peer;
+      this.attach(peer);
+    });
+    ws.on("error", () => undefined); // 'close' follows
+    ws.on("close", () => {
+      if (o.peer === peer) o.peer = undefined;
+      if (this.closed || o.removed) return;
+      const bannedUntil = this.banned.get(o.url) ?? 0;
+      const delay = Math.max(o.backoffMs, bannedUntil - Date.now());
+      o.backoffMs = Math.min(PEER_LIMITS.reconnectMaxMs, o.backoffMs * 2);
+      o.timer = setTimeout(() => this.dial(o), delay);
+      o.timer.unref();
+    });
+  }
+
+  /** Upgrade handler for `/peer` on the API server's port. */
+  handleUpgrade(req: IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): void {
+    const addr = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const host = req.socket.remoteAddress ?? "";
+    if ((this.banned.get(host) ?? 0) > Date.now() || this.count >= this.maxPeers || this.closed) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(new Peer(`in:${addr}`, ws, "in"), host));
+  }
+
+  private attach(peer: Peer, host?: string): void {
+    this.peers.add(peer);
+    const ws = peer.ws;
+    ws.on("message", (data: Buffer, isBinary: boolean) => this.onMessage(peer, data, isBinary, host));
+    ws.on("close", () => {
+      this.peers.delete(peer);
+      for (const r of this.requests.values()) r.tried.delete(peer);
+    });
+    ws.on("error", () => ws.terminate());
+    ws.on("drain", () => peer.flush());
+    peer.send(this.helloMessage());
+  }
+
+  private helloMessage(): Hello {
+    return {
+      t: "hello",
+      protocol: PEER_PROTOCOL_VERSION,
+      networkId: this.node.params.networkId,
+      genesisId: toHex(this.node.genesisId),
+      latestMilestoneIndex: this.node.ledgerIndex,
+    };
+  }
+
+  private penalize(peer: Peer, host: string | undefined, why: string): void {
+    peer.invalid++;
+    this.log.warn({ peer: peer.key, why }, "peer sent invalid data; disconnecting");
+    const until = Date.now() + PEER_LIMITS.banMs;
+    this.banned.set(peer.direction === "out" ? peer.key : (host ?? peer.key), until);
+    peer.ws.close(PeerCloseCode.INVALID_DATA, why.slice(0, 100));
+  }
+
+  // ---- messages ------------------------------------------------------------------------------
+
+  private onMessage(peer: Peer, data: Buffer, isBinary: boolean, host?: string): void {
+    let msg: { t?: unknown; [k: string]: unknown };
+    try {
+      if (!isBinary) throw new Error("text frame");
+      msg = packr.unpack(data);
+      if (!msg || typeof msg !== "object" || typeof msg.t !== "string") throw new Error("not a message");
+    } catch (err) {
+      this.penalize(peer, host, `undecodable frame (${(err as Error).message})`);
+      return;
+    }
+    if (!peer.hello) {
+      if (msg.t !== "hello") return this.penalize(peer, host, "first message must be hello");
+      const h = msg as unknown as Hello;
+      if (h.protocol !== PEER_PROTOCOL_VERSION) {
+        peer.ws.close(PeerCloseCode.BAD_PROTOCOL, `protocol ${String(h.protocol)}, want ${PEER_PROTOCOL_VERSION}`);
+        return;
+      }
+      if (h.networkId !== this.node.params.networkId || h.genesisId !== toHex(this.node.genesisId)) {
+        peer.ws.close(PeerCloseCode.WRONG_NETWORK, "different network");
+        return;
+      }
+      peer.hello = h;
+      const o = this.outgoing.get(peer.key);
+      if (o) o.backoffMs = PEER_LIMITS.reconnectMinMs;
+      this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
+      this.learn(h.latestMilestoneIndex);
+      return;
+    }
+    switch (msg.t) {
+      case "tx": {
+        if (!(msg.bytes instanceof Uint8Array)) return this.penalize(peer, host, "tx without bytes");
+        peer.received++;
+        void this.receive(peer, msg.bytes, host);
+        return;
+      }
+      case "req": {
+        const ids = msg.ids;
+        if (!Array.isArray(ids) || ids.length > PEER_LIMITS.maxIdsPerRequest || !ids.every((x) => typeof x === "string" && /^[0-9a-f]{64}$/.test(x))) {
+          return this.penalize(peer, host, "bad req");
+        }
+        for (const id of ids as string[]) {
+          const bytes = this.node.getTransactionBytes(id);
+          if (bytes) {
+            peer.send({ t: "tx", bytes });
+            peer.sent++;
+          }
+        }
+        return;
+      }
+      case "msreq": {
+        const index = msg.index;
+        if (typeof index !== "number" || !Number.isInteger(index) || index < 1) return this.penalize(peer, host, "bad msreq");
+        const m = this.node.getMilestone(index);
+        const bytes = m ? this.node.getTransactionBytes(m.id) : undefined;
+        if (bytes) {
+          peer.send({ t: "tx", bytes });
+          peer.sent++;
+        }
+        return;
+      }
+      case "beat": {
+        if (typeof msg.latestMilestoneIndex !== "number") return this.penalize(peer, host, "bad beat");
+        peer.hello.latestMilestoneIndex = msg.latestMilestoneIndex;
+        peer.send({ t: "beatack", sentMs: msg.sentMs });
+        this.learn(msg.latestMilestoneIndex);
+        return;
+      }
+      case "beatack": {
+        if (typeof msg.sentMs === "number") peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);
+        return;
+      }
+      default:
+        this.penalize(peer, host, `unknown message type ${String(msg.t).slice(0, 20)}`);
+    }
+  }
+
+  private async receive(peer: Peer, bytes: Uint8Array, host?: string): Promise<void> {
+    // Duplicates are dropped on the id alone, before any decoding.
+    const id = toHex(blake2b256(bytes));
+    peer.known.add(id);
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    this.requests.delete(id);
+    try {
+      await this.node.submit(bytes, { source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "ERR_INTERNAL";
+      if (!BENIGN.has(code)) this.penalize(peer, host, `invalid transaction: ${code}`);
+      // A transaction we could not take yet (e.g. it never solidified) may be offered again.
+      else this.seen.delete(id);
+    }
+  }
+
+  private gossip(id: string, bytes: Uint8Array, source?: string): void {
+    this.seen.add(id);
+    for (const p of this.peers) {
+      if (!p.ready || p.key === source || p.known.has(id)) continue;
+      p.known.add(id);
+      p.sendTx(bytes);
+    }
+  }
+
+  // ---- solidification and sync ---------------------------------------------------------------
+
+  private requestMissing(ids: string[]): void {
+    const now = Date.now();
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (this.requests.has(id) || this.requests.size >= PEER_LIMITS.maxOutstandingRequests) continue;
+      this.requests.set(id, { at: 0, first: now, tried: new Set() });
+      fresh.push(id);
+    }
+    if (fresh.length) this.sendRequests(fresh, now);
+  }
+
+  private sendRequests(ids: string[], now: number): void {
+    const ready = [...this.peers].filter((p) => p.ready);
+    if (ready.length === 0) return;
+    const byPeer = new Map<Peer, string[]>();
+    for (const id of ids) {
+      const r = this.requests.get(id);
+      if (!r) continue;
+      // Prefer a peer not yet asked, ideally one that is ahead of us.
+      const candidates = ready.filter((p) => !r.tried.has(p));
+      const pool = candidates.length ? candidates : ready;
+      const p = pool[Math.floor(Math.random() * pool.length)];
+      r.tried.add(p);
+      r.at = now;
+      const list = byPeer.get(p) ?? [];
+      list.push(id);
+      byPeer.set(p, list);
+    }
+    for (const [p, list] of byPeer) {
+      for (let i = 0; i < list.length; i += PEER_LIMITS.maxIdsPerRequest) p.send({ t: "req", ids: list.slice(i, i + PEER_LIMITS.maxIdsPerRequest) });
+    }
+  }
+
+  private retryRequests(): void {
+    const now = Date.now();
+    const again: string[] = [];
+    for (const [id, r] of this.requests) {
+      if (this.node.getMetadata(id) || now - r.first > PEER_LIMITS.requestGiveUpMs) this.requests.delete(id);
+      else if (now - r.at >= PEER_LIMITS.requestRetryMs) again.push(id);
+    }
+    if (again.length) this.sendRequests(again, now);
+    if (this.syncing && now - this.syncing.at > PEER_LIMITS.requestRetryMs * 3) {
+      this.syncing = undefined;
+      this.continueSync();
+    }
+  }
+
+  private learn(index: number): void {
+    if (index > this.bestKnownMilestone) this.bestKnownMilestone = index;
+    this.continueSync();
+  }
+
+  /** Asks a peer that is ahead for the next milestone we lack. */
+  private continueSync(): void {
+    const next = this.node.ledgerIndex + 1;
+    if (this.closed || next > this.bestKnownMilestone || this.node.diverged) return;
+    if (this.syncing && this.syncing.index === next) return;
+    const ahead = [...this.peers].filter((p) => p.ready && (p.hello?.latestMilestoneIndex ?? 0) >= next);
+    if (ahead.length === 0) return;
+    const p = ahead[Math.floor(Math.random() * ahead.length)];
+    this.syncing = { index: next, at: Date.now() };
+    p.send({ t: "msreq", index: next });
+    if (next % 50 === 0 || next === this.bestKnownMilestone) this.log.info({ milestone: next, of: this.bestKnownMilestone }, "syncing");
+  }
+
+  private beat(): void {
+    const msg = { t: "beat", latestMilestoneIndex: this.node.ledgerIndex, sentMs: Date.now() };
+    for (const p of this.peers) if (p.ready) p.send(msg);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    for (const u of this.unhook) u();
+    for (const o of this.outgoing.values()) if (o.timer) clearTimeout(o.timer);
+    for (const p of this.peers) p.ws.close(1001, "node shutting down");
+    await new Promise<void>((r) => this.wss.close(() => r()));
+    for (const p of this.peers) p.ws.terminate();
+  }
+}
+
+function normalizeUrl(url: string): string {
+  const u = new URL(url);
+  if (u.protocol !== "ws:" && u.protocol !== "wss:") throw new Error(`peer URL must be ws:// or wss://, got ${url}`);
+  return `${u.protocol}//${u.host}`;
+}

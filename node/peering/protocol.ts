@@ -1,0 +1,71 @@
+/**
+ * The peer protocol: WebSocket on path `/peer` of a node's port, binary msgpack frames, each a
+ * message with a type field `t`. Limits and codes for peers live here.
+ *
+ *   hello   {t, protocol, networkId, genesisId, latestMilestoneIndex}   first message, both ways
+ *   tx      {t, bytes}                          a transaction (gossip, or the answer to req/msreq)
+ *   req     {t, ids: hex[]}                     please send these transactions (solidification)
+ *   msreq   {t, index}                          please send milestone `index` (sync)
+ *   beat    {t, latestMilestoneIndex, sentMs}   every PEER_LIMITS.beatIntervalMs
+ *   beatack {t, sentMs}                         echo of a beat (latency)
+ */
+export const PEER_PROTOCOL_VERSION = 1;
+export const PEER_PATH = "/peer";
+
+export const PEER_LIMITS = {
+  /** Peers connected at once (both directions). */
+  maxPeers: 16,
+  /** Largest peer frame (a transaction plus envelope). */
+  maxFrameBytes: 64 * 1024,
+  /** Ids in one req message. */
+  maxIdsPerRequest: 64,
+  /** Transactions queued for one peer when its socket is congested; older ones are dropped. */
+  maxQueuedPerPeer: 10_000,
+  /** Socket buffer above which sends to a peer are queued instead. */
+  maxBufferedBytes: 1024 * 1024,
+  /** Ids remembered as already seen (duplicates are dropped before decoding). */
+  recentIds: 200_000,
+  /** A missing transaction is asked of another peer after this long. */
+  requestRetryMs: 1000,
+  /** And given up after this long. */
+  requestGiveUpMs: 30_000,
+  /** Outstanding solidification requests at once. */
+  maxOutstandingRequests: 20_000,
+  /** Transactions received from peers wait this long for their parents. */
+  solidifyTimeoutMs: 60_000,
+  beatIntervalMs: 1000,
+  /** A node at most this many milestones behind the best a peer announced counts as synced. */
+  syncToleranceMilestones: 2,
+  /** Reconnect backoff for configured peers: from min, doubling, to max. */
+  reconnectMinMs: 250,
+  reconnectMaxMs: 10_000,
+  /** A peer that sent invalid data is refused for this long. */
+  banMs: 60_000,
+} as const;
+
+/** Codes peers close with (4000-4999 are the application's) and peer-related API errors. */
+export const PeerCloseCode = {
+  WRONG_NETWORK: 4001,
+  BAD_PROTOCOL: 4002,
+  INVALID_DATA: 4003,
+  TOO_MANY_PEERS: 4004,
+  BANNED: 4005,
+  REMOVED: 4006,
+} as const;
+
+export const PeerErrorCode = {
+  /** Admin methods need `--admin-token`; none is set. */
+  ADMIN_DISABLED: "ERR_ADMIN_DISABLED",
+  /** Wrong admin token. */
+  UNAUTHORIZED: "ERR_UNAUTHORIZED",
+  /** The node is behind its peers and still catching up; it does not hand out parents. */
+  NOT_SYNCED: "ERR_NOT_SYNCED",
+} as const;
+
+export interface Hello {
+  t: "hello";
+  protocol: number;
+  networkId: number;
+  genesisId: string;
+  latestMilestoneIndex: number;
+}
