@@ -9,6 +9,7 @@ type Suite = (opts: SuiteOptions) => Promise<BenchResult[]>;
 const SUITES: Record<string, () => Suite> = {
   pow: () => require("../bench/pow/suite").runPowSuite,
   tips: () => require("../bench/tips/suite").runTipsSuite,
+  network: () => require("../bench/network/suite").runNetworkSuite,
 };
 
 export async function benchCommand(args: string[]): Promise<number> {
