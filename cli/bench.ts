@@ -10,6 +10,7 @@ const SUITES: Record<string, () => Suite> = {
   pow: () => require("../bench/pow/suite").runPowSuite,
   tips: () => require("../bench/tips/suite").runTipsSuite,
   network: () => require("../bench/network/suite").runNetworkSuite,
+  "verify-bound": () => require("../bench/verify/suite").runVerifySuite,
 };
 
 export async function benchCommand(args: string[]): Promise<number> {
