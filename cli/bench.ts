@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Suite> = {
   tips: () => require("../bench/tips/suite").runTipsSuite,
   network: () => require("../bench/network/suite").runNetworkSuite,
   "verify-bound": () => require("../bench/verify/suite").runVerifySuite,
+  node: () => require("../bench/node/suite").runNodeSuite,
 };
 
 export async function benchCommand(args: string[]): Promise<number> {

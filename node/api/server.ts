@@ -318,11 +318,17 @@ export class ApiServer {
     }
     this.requests.inc({ method: r.method });
     c.inFlight++;
+    // The in-flight count drops before the answer goes out: a client that sends its next request
+    // on receiving this answer must never find the slot still taken.
     Promise.resolve()
       .then(() => method((r.params as Record<string, unknown>) ?? {}, c))
       .then(
-        (result) => c.send({ id, result }),
+        (result) => {
+          c.inFlight--;
+          c.send({ id, result });
+        },
         (err: unknown) => {
+          c.inFlight--;
           const e = err as { code?: unknown; message?: string };
           if (typeof e?.code === "string" && e.code.startsWith("ERR_")) c.send({ id, error: { code: e.code, message: e.message ?? e.code } });
           else {
@@ -330,8 +336,7 @@ export class ApiServer {
             c.send({ id, error: { code: E.INTERNAL, message: "internal error" } });
           }
         },
-      )
-      .finally(() => c.inFlight--);
+      );
   }
 
   /** Starts listening; resolves with the bound port. */

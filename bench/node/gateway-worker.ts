@@ -1,0 +1,171 @@
+/**
+ * One gateway of the node benchmark, on its own thread with its own WebSocket connection, relaying
+ * for IDENTITIES sensor keys (each an issuer, so each stays inside the adaptive-PoW allowance).
+ * Before the timed part it signs all its records (the signature does not cover parents); during
+ * it, it attaches each record to two tips drawn at random from eight URTS picks refreshed every
+ * 25 ms, plus its own last acknowledged transaction (so the tip set stays narrow, as if every
+ * record had asked for parents, and nothing waits on an unstored parent), stamps it (~0.1 ms at
+ * the dev difficulty), and submits at its share of the offered
+ * rate (or as fast as acks allow, with a bounded number in flight). Every tenth transaction is a
+ * transfer chained from the gateway's previous transfer (its change output).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from "node:crypto";
+import { Packr } from "msgpackr";
+import WebSocket from "ws";
+import { encodeAttached, encodeEssence, Essence, powRoot, setNonce, signingHash, sortParents, transactionId } from "../../client/protocol/codec";
+import { fromHex } from "../../client/protocol/bytes";
+import { addressOf } from "../../client/protocol/keys";
+import { PowSearcher, POW_BATCH_TRIALS } from "../../core-wasm/src/pow";
+import { requiredDifficulty } from "../../node/validation/pipeline";
+
+interface Job {
+  url: string;
+  networkId: number;
+  baseDifficulty: number;
+  count: number;
+  /** Transactions per second for this gateway; 0 = as fast as acknowledged. */
+  rate: number;
+  maxInFlight: number;
+  durationMs: number;
+  /** Funding output for the transfer chain (hex txId, index, amount), or null. */
+  funding: { txId: string; index: number; amount: string } | null;
+  seed: string;
+}
+
+const job = workerData as Job;
+const IDENTITIES = 50;
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
+
+async function main(): Promise<void> {
+  // The gateway key from its 32-byte seed (PKCS#8 wrapping of an Ed25519 private key, RFC 8410).
+  const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(job.seed, "hex")]), format: "der", type: "pkcs8" });
+  const pub = new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(12));
+  const me = addressOf(pub);
+  const searcher = new PowSearcher();
+  const ws = new WebSocket(job.url);
+  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
+  let nextId = 1;
+  const pending = new Map<number, (m: any) => void>();
+  ws.on("message", (d: Buffer) => {
+    const m = packr.unpack(d);
+    const cb = pending.get(m?.id);
+    if (cb) {
+      pending.delete(m.id);
+      cb(m);
+    }
+  });
+  const call = (method: string, params?: unknown) =>
+    new Promise<any>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      ws.send(packr.pack({ id, method, params }));
+    });
+  // Pre-sign the data records, spread over the sensor identities.
+  const identities = Array.from({ length: IDENTITIES }, () => {
+    const k = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), randomBytes(32)]), format: "der", type: "pkcs8" });
+    return { key: k, pub: new Uint8Array(createPublicKey(k).export({ format: "der", type: "spki" }).subarray(12)) };
+  });
+  const essences: Uint8Array[] = [];
+  const signatures: Uint8Array[] = [];
+  for (let i = 0; i < job.count; i++) {
+    const who = identities[i % IDENTITIES];
+    const e: Essence = {
+      version: 1,
+      networkId: job.networkId,
+      issuer: who.pub,
+      payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/msgpack", data: randomBytes(96) },
+    };
+    const bytes = encodeEssence(e);
+    essences.push(bytes);
+    signatures.push(new Uint8Array(edSign(null, signingHash(bytes), who.key)));
+  }
+  let parents: string[] = (await call("selectParents", { count: 8 })).result.parents;
+  const refresh = setInterval(() => void call("selectParents", { count: 8 }).then((m) => m.result && (parents = m.result.parents)), 25);
+  let change = job.funding ? { txId: fromHex(job.funding.txId), index: job.funding.index, amount: BigInt(job.funding.amount) } : null;
+  let lastTransfer: Uint8Array | null = null;
+  let lastAcked: Uint8Array | null = null;
+  const pick = () => fromHex(parents[Math.floor(Math.random() * parents.length)]);
+  const stampAndAttach = (essence: Uint8Array, signature: Uint8Array, extraParent?: Uint8Array) => {
+    const ps = [pick(), pick()];
+    if (lastAcked) ps.push(lastAcked);
+    if (extraParent) ps.push(extraParent);
+    let sorted = sortParents(ps).slice(0, 8);
+    for (const p of parents) if (sorted.length < 2) sorted = sortParents([...sorted, fromHex(p)]);
+    const bytes = encodeAttached(essence, signature, Date.now(), sorted, 0n);
+    searcher.setRoot(powRoot(bytes));
+    const difficulty = requiredDifficulty(bytes.length, job.baseDifficulty);
+    for (let n = BigInt(Math.floor(Math.random() * 2 ** 40)); ; n += BigInt(POW_BATCH_TRIALS)) {
+      const r = searcher.search(n, POW_BATCH_TRIALS, difficulty);
+      if (r.found) return setNonce(bytes, r.nonce);
+    }
+  };
+  parentPort!.postMessage({ type: "ready" });
+  await new Promise<void>((r) => parentPort!.once("message", () => r()));
+
+  const acks: { id: string; sentMs: number; ackMs: number }[] = [];
+  const rejected: Record<string, number> = {};
+  let inFlight = 0;
+  let i = 0;
+  const t0 = performance.now();
+  const end = t0 + job.durationMs;
+  await new Promise<void>((resolve) => {
+    const sendOne = () => {
+      let bytes: Uint8Array;
+      if (change && i % 10 === 9 && change.amount > 1n) {
+        const half = change.amount / 2n;
+        const e: Essence = {
+          version: 1,
+          networkId: job.networkId,
+          issuer: pub,
+          payload: { type: "transfer", inputs: [{ txId: change.txId, index: change.index }], outputs: [{ address: me, amount: half }, { address: me, amount: change.amount - half }] },
+        };
+        const eb = encodeEssence(e);
+        bytes = stampAndAttach(eb, new Uint8Array(edSign(null, signingHash(eb), privateKey)), lastTransfer ?? change.txId);
+        const id = transactionId(bytes);
+        lastTransfer = id;
+        change = { txId: id, index: 1, amount: change.amount - half };
+      } else {
+        bytes = stampAndAttach(essences[i % essences.length], signatures[i % signatures.length]);
+      }
+      i++;
+      const sentMs = performance.timeOrigin + performance.now();
+      inFlight++;
+      void call("submitTransaction", { bytes }).then((m) => {
+        inFlight--;
+        const ackMs = performance.timeOrigin + performance.now();
+        if (m.error) rejected[m.error.code] = (rejected[m.error.code] ?? 0) + 1;
+        else {
+          acks.push({ id: m.result.id, sentMs, ackMs });
+          lastAcked = fromHex(m.result.id);
+        }
+        if (job.rate === 0) pump();
+        if (performance.now() >= end && inFlight === 0) resolve();
+      });
+    };
+    const pump = () => {
+      while (performance.now() < end && inFlight < job.maxInFlight && i < job.count) sendOne();
+      if ((performance.now() >= end || i >= job.count) && inFlight === 0) resolve();
+    };
+    if (job.rate === 0) pump();
+    else {
+      const tick = () => {
+        const now = performance.now();
+        if (now >= end || i >= job.count) {
+          if (inFlight === 0) resolve();
+          else setTimeout(tick, 5);
+          return;
+        }
+        const due = Math.floor(((now - t0) * job.rate) / 1000);
+        while (i < due && i < job.count && inFlight < job.maxInFlight) sendOne();
+        setTimeout(tick, 2);
+      };
+      tick();
+    }
+  });
+  clearInterval(refresh);
+  ws.close();
+  parentPort!.postMessage({ type: "done", acks, rejected, t0, sent: i });
+}
+
+main().catch((err) => parentPort!.postMessage({ type: "error", message: (err as Error).stack }));

@@ -1,0 +1,162 @@
+/**
+ * Node load test: K simulated gateways (worker threads, each with its own WebSocket connection and
+ * key) send signed, stamped transactions — data records with every tenth a transfer — to a real
+ * node process at offered rates and as fast as accepted. Measured: accepted transactions per
+ * second, acknowledgement latency (p50, p99), confirmation latency (p50, p99; from the `confirmed`
+ * topic), rejections by code, and the node's RSS and CPU (from /proc). Checked: every acknowledged
+ * id of the as-fast-as-accepted run is stored on the node.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import { attach, signTransaction, stampSync } from "../../client/protocol/build";
+import { fromHex, toHex } from "../../client/protocol/bytes";
+import { transactionId } from "../../client/protocol/codec";
+import { addressOf, keyPairFromSeed } from "../../client/protocol/keys";
+import { devGenesis, devWalletSeed } from "../../node/networks/dev";
+import { requiredDifficulty } from "../../node/validation/pipeline";
+import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
+import { BenchNode, startBenchNode } from "../lib/processes";
+
+const GATEWAYS = 4;
+const MILESTONE_MS = 250;
+
+interface Ack {
+  id: string;
+  sentMs: number;
+  ackMs: number;
+}
+
+function procStats(pid: number): { rssBytes: number; cpuSeconds: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime (fields 14, 15)
+  const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: ticks / 100 };
+}
+
+async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; index: number; amount: string }[]> {
+  const dev = keyPairFromSeed(devWalletSeed());
+  const outs = (await node.client.call("getOutputs", { address: toHex(addressOf(dev.publicKey)) })).outputs;
+  const input = outs[0];
+  const each = 1_000_000n;
+  const outputs = seeds.map((s) => ({ address: addressOf(keyPairFromSeed(fromHex(s)).publicKey), amount: each }));
+  outputs.push({ address: addressOf(dev.publicKey), amount: BigInt(input.amount) - each * BigInt(seeds.length) });
+  const { parents } = await node.client.call("selectParents", { count: 2 });
+  const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "transfer", inputs: [{ txId: fromHex(input.txId), index: input.index }], outputs } }, dev.secretKey);
+  const bytes = stampSync(attach(signed, parents.map((p: string) => fromHex(p)), Date.now()), requiredDifficulty(400, devGenesis().baseDifficulty));
+  const id = toHex(transactionId(bytes));
+  await node.client.call("submitTransaction", { bytes });
+  for (let k = 0; k < 200; k++) {
+    const m = await node.client.call("getTransactionMetadata", { id });
+    if (m.confirmed) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return seeds.map((_, index) => ({ txId: id, index, amount: each.toString() }));
+}
+
+async function runLoad(node: BenchNode, label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[]) {
+  const confirmedAt = new Map<string, number>();
+  node.client.onPush((topic, data) => {
+    if (topic !== "confirmed") return;
+    const t = performance.timeOrigin + performance.now();
+    for (const id of data.ids as string[]) if (!confirmedAt.has(id)) confirmedAt.set(id, t);
+  });
+  const workerFile = path.join(__dirname, "gateway-worker.js");
+  const count = offered === 0 ? 400_000 : Math.ceil((offered * durationMs) / 1000 / GATEWAYS) + 10;
+  const workers = seeds.map((seed, g) =>
+    new Worker(workerFile, {
+      workerData: {
+        url: node.url,
+        networkId: devGenesis().networkId,
+        baseDifficulty: devGenesis().baseDifficulty,
+        count: Math.min(count, offered === 0 ? 60_000 : count),
+        rate: offered / GATEWAYS,
+        // Below the server's 64 per connection: the parent refreshes share the connection.
+        maxInFlight: offered === 0 ? 56 : 1024,
+        durationMs,
+        funding: funding[g] ?? null,
+        seed,
+      },
+    }),
+  );
+  await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+    w.once("error", reject);
+    w.on("message", (m) => {
+      if (m.type === "ready") resolve();
+      if (m.type === "error") reject(new Error(m.message));
+    });
+  })));
+  const before = procStats(node.child.pid!);
+  const t0 = performance.now();
+  const rssSamples: number[] = [];
+  const sampler = setInterval(() => rssSamples.push(procStats(node.child.pid!).rssBytes), 250);
+  const done = workers.map((w) => new Promise<{ acks: Ack[]; rejected: Record<string, number>; sent: number }>((resolve, reject) => {
+    w.on("message", (m) => m.type === "done" && resolve(m));
+    w.on("message", (m) => m.type === "error" && reject(new Error(m.message)));
+  }));
+  workers.forEach((w) => w.postMessage("start"));
+  const results = await Promise.all(done);
+  const elapsed = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const after = procStats(node.child.pid!);
+  await Promise.all(workers.map((w) => w.terminate()));
+  const acks = results.flatMap((r) => r.acks);
+  // Give the last ones two milestone intervals to confirm.
+  await new Promise((r) => setTimeout(r, 3 * MILESTONE_MS));
+  const ackLat = acks.map((a) => a.ackMs - a.sentMs);
+  const confLat = acks.filter((a) => confirmedAt.has(a.id)).map((a) => confirmedAt.get(a.id)! - a.sentMs);
+  const rejected: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
+  const params = { mode: label, offeredPerSecond: offered || "max", gateways: GATEWAYS, seconds: Number(elapsed.toFixed(1)) };
+  const out: BenchResult[] = [
+    { name: "node-accepted", params, metric: "transactions-per-second", value: Math.round(acks.length / elapsed), unit: "tx/s" },
+    { name: "node-ack-latency", params, metric: "latency-p50", value: Number(median(ackLat).toFixed(2)), unit: "ms" },
+    { name: "node-ack-latency", params, metric: "latency-p99", value: Number(percentile(ackLat, 99).toFixed(2)), unit: "ms" },
+    { name: "node-confirmed-share", params, metric: "share", value: Number((confLat.length / Math.max(1, acks.length)).toFixed(3)), unit: "ratio" },
+    { name: "node-cpu", params, metric: "cores", value: Number(((after.cpuSeconds - before.cpuSeconds) / elapsed).toFixed(2)), unit: "cores" },
+    { name: "node-rss", params, metric: "max", value: Math.round(Math.max(...rssSamples, after.rssBytes) / 2 ** 20), unit: "MiB" },
+  ];
+  if (confLat.length) {
+    out.push({ name: "node-confirmation-latency", params, metric: "latency-p50", value: Number(median(confLat).toFixed(1)), unit: "ms" });
+    out.push({ name: "node-confirmation-latency", params, metric: "latency-p99", value: Number(percentile(confLat, 99).toFixed(1)), unit: "ms" });
+  }
+  for (const [code, n] of Object.entries(rejected)) out.push({ name: "node-rejected", params: { ...params, code }, metric: "count", value: n, unit: "tx" });
+  return { results: out, acks };
+}
+
+export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
+  const quick = Boolean(opts.quick);
+  const levels = quick ? [200] : [250, 500, 1000, 2000];
+  const durationMs = quick ? 3000 : 10_000;
+  const progress = opts.progress ?? (() => {});
+  const steps = levels.length + 2;
+  const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]);
+  const all: BenchResult[] = [];
+  try {
+    await node.client.call("subscribe", { topics: ["confirmed"] });
+    for (let k = 0; k < 100 && (await node.client.call("getNodeInfo")).confirmedMilestoneIndex < 1; k++) await new Promise((r) => setTimeout(r, 50));
+    const seeds = Array.from({ length: GATEWAYS }, () => toHex(randomBytes(32)));
+    progress(0, steps, "funding gateways");
+    let funding = await fund(node, seeds);
+    let step = 1;
+    for (const offered of levels) {
+      progress(step++, steps, `offered ${offered}/s`);
+      const r = await runLoad(node, "single-node", offered, durationMs, funding, seeds);
+      all.push(...r.results);
+      funding = []; // the transfer chains moved on; later runs send data records only
+    }
+    progress(step++, steps, "as fast as accepted");
+    const max = await runLoad(node, "single-node", 0, durationMs, funding, seeds);
+    all.push(...max.results);
+    // Check: every acknowledged id is stored.
+    for (const a of max.acks.slice(0, 2000)) {
+      const t = await node.client.call("getTransaction", { id: a.id }).catch(() => undefined);
+      if (!t) throw new Error(`node bench: acknowledged ${a.id} is not stored`);
+    }
+    progress(steps, steps, "done");
+    return all;
+  } finally {
+    await node.stop();
+  }
+}
