@@ -114,7 +114,8 @@ export class TangleNode extends EventEmitter {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private waiting = 0;
-  private readonly decoded = new Lru<{ id: Uint8Array; tx: Transaction }>(65536);
+  // Decoded transactions for white flag and gossip: the recent ones only (each costs a few KB).
+  private readonly decoded = new Lru<{ id: Uint8Array; tx: Transaction }>(8192);
   private latest?: MilestoneInfo;
   private _diverged?: Divergence;
   private _closed = false;
