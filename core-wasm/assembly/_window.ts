@@ -23,7 +23,7 @@
 // so the rings cannot alias while CAP >= WINDOW.
 
 import { ERR_GRAPH_MILESTONE_INDEX, ERR_GRAPH_NOT_INIT, ERR_GRAPH_PARENT_AHEAD,
-  ERR_GRAPH_PARENT_COUNT, ERR_GRAPH_PARENT_DUPLICATE } from "./graph";
+  ERR_GRAPH_PARENT_COUNT, ERR_GRAPH_PARENT_DUPLICATE } from "./errors";
 import { creditPastCone, maybeCheckpoint, onEvictWeights, resetWeights } from "./_weights";
 import { poolOnAppend, poolOnMilestone, poolRemove, resetPool } from "./_pool";
 import { rngSeed } from "./_rng";

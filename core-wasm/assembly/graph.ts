@@ -7,26 +7,12 @@
 // u32 fits next to the negative error codes. Layout, flags and rules: docs/tip-selection.md and
 // the header of _window.ts. Getters on a seq outside the window return 0 (check graph_inWindow).
 
+import { ERR_GRAPH_CAPACITY, ERR_GRAPH_NOT_INIT, ERR_GRAPH_PARENT_COUNT, ERR_GRAPH_PARENT_DUPLICATE, ERR_GRAPH_PARENT_AHEAD, ERR_GRAPH_NOT_IN_WINDOW, ERR_GRAPH_MILESTONE_INDEX } from "./errors";
 import { CAP, COUNT, C_CONF, C_MSREF, C_OM, C_TIME, C_YM, H_CHILDREN, H_FIRST, H_FLAGS, H_PCOUNT,
   H_SEQ, HOT, INPUT, LATEST_MS, MAX_CAPACITY, MAX_PARENTS, NEXT, OUTPUT, OUT_CAP, PARENTS, WINDOW,
   appendTx, cold, hot, inWindow, initWindow, msInWindow, msSeqOf, setBoundary, setFlags,
   slotOf } from "./_window";
 
-// Error codes (range -20..-39). Success is >= 0.
-/** capacity is not a power of two in 16..2^20, or window is 0 or above capacity */
-export const ERR_GRAPH_CAPACITY: i32 = -20;
-/** graph_init has not been called */
-export const ERR_GRAPH_NOT_INIT: i32 = -21;
-/** parent count outside 0..8 */
-export const ERR_GRAPH_PARENT_COUNT: i32 = -22;
-/** the same parent twice */
-export const ERR_GRAPH_PARENT_DUPLICATE: i32 = -23;
-/** a parent seq that has not been assigned yet (parents must be appended first) */
-export const ERR_GRAPH_PARENT_AHEAD: i32 = -24;
-/** the seq is not in the window */
-export const ERR_GRAPH_NOT_IN_WINDOW: i32 = -25;
-/** milestone index not above the latest, or not latest + 1 while the latest is in the window */
-export const ERR_GRAPH_MILESTONE_INDEX: i32 = -26;
 
 /** Allocates (or reuses) and empties a window of `window` transactions in a ring of `capacity`
  * slots (a power of two; window 0 means window = capacity); the first append gets `firstSeq`.

@@ -2,23 +2,13 @@
 // (_walk.ts). Deterministic for a given seed and sequence of calls. Picks are written as seqs to
 // the graph output buffer (graph_outputPtr).
 
+import { ERR_TIPS_EMPTY, ERR_TIPS_CONFIG, ERR_TIPS_COUNT, ERR_TIPS_ALPHA, ERR_TIPS_NOT_IN_WINDOW } from "./errors";
 import { CAP, COUNT, C_CONF, C_POOL, H_SEQ, OUTPUT, OUT_CAP, cold, hot, inWindow, slotOf } from "./_window";
 import { NON_LAZY_COUNT, SCORE_NON_LAZY, SCORE_SEMI_LAZY, SEMI_COUNT, configurePool, scoreOf,
   selectFrom, setClock } from "./_pool";
 import { confidenceHits, entryPoint, walkFrom } from "./_walk";
 import { rngSeed } from "./_rng";
 
-// Error codes (range -40..-59). Success is >= 0.
-/** the window is empty or graph_init has not been called */
-export const ERR_TIPS_EMPTY: i32 = -40;
-/** invalid URTS configuration (C1 <= M and C2 <= M required, max children >= 1) */
-export const ERR_TIPS_CONFIG: i32 = -41;
-/** count outside 0..output capacity */
-export const ERR_TIPS_COUNT: i32 = -42;
-/** alpha is negative, NaN or infinite */
-export const ERR_TIPS_ALPHA: i32 = -43;
-/** entry point or target not in the window */
-export const ERR_TIPS_NOT_IN_WINDOW: i32 = -44;
 
 export function tips_seed(lo: u32, hi: u32): void {
   rngSeed(lo, hi);

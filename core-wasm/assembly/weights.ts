@@ -1,13 +1,10 @@
 // Cumulative weight API. The algorithm (exact, kept current on append) is in _weights.ts.
 
+import { ERR_WEIGHTS_NOT_EMPTY, ERR_WEIGHTS_POLICY } from "./errors";
 import { CAP, COUNT, inWindow, slotOf } from "./_window";
 import { WEIGHTS_ON, latestCheckpoint, setCheckpointPolicy, setWeightsOn, visitedTotal,
   weightOf } from "./_weights";
 
-/** weights_enable was called on a graph that already holds transactions */
-export const ERR_WEIGHTS_NOT_EMPTY: i32 = -30;
-/** checkpoint interval or lag is 0 */
-export const ERR_WEIGHTS_POLICY: i32 = -31;
 
 /** H(seq) = 1 + transactions in its future cone inside the window; 0 if not in the window or if
  * weight upkeep is disabled. */

@@ -1,6 +1,7 @@
 /**
- * Stable string codes for the negative results of WASM entry points (core-wasm/assembly/errors.ts),
- * and the error class the wrappers throw for bad arguments.
+ * Stable string codes for the negative results of the hashing and PoW entry points
+ * (core-wasm/assembly/errors.ts; the graph and tip-selection codes are mapped by tangle.ts as
+ * GRAPH_*, WEIGHTS_*, TIPS_*), and the error class the wrappers throw for bad arguments.
  */
 export const WASM_ERROR_CODES: Readonly<Record<number, string>> = Object.freeze({
   [-1]: "ERR_BAD_LENGTH",
