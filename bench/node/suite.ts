@@ -76,7 +76,7 @@ async function runLoad(node: BenchNode, label: string, offered: number, duration
         prestamp: offered === 0,
         rate: offered / GATEWAYS,
         // Below the server's 64 per connection: the parent refreshes share the connection.
-        maxInFlight: offered === 0 ? 56 : 1024,
+        maxInFlight: 56,
         durationMs,
         funding: funding[g] ?? null,
         seed,
