@@ -5,6 +5,9 @@
 import { powCommand } from "./pow";
 import { benchCommand } from "./bench";
 import { nodeCommand } from "./node";
+import { walletCommand } from "./wallet";
+import { gatewayCommand } from "./gateway";
+import { streamCommand } from "./stream";
 import { UsageError } from "./args";
 
 import * as fs from "node:fs";
@@ -31,6 +34,13 @@ Usage:
   tangle node [--port 14265] [--host 127.0.0.1] [--data ./data] [--network dev|FILE]
               [--coordinator-key FILE|dev] [--peer URL ...] [--config FILE] [--help]
       Run a tangle node (\`tangle node --help\` lists every option).
+  tangle wallet new|address|balance|send …   (\`tangle wallet --help\`)
+      BIP-39 wallet: new mnemonic, addresses (bech32m), balances, sending with PoW and confirmation.
+  tangle gateway publish|simulate …          (\`tangle gateway --help\`)
+      Publish sensor readings through the on-disk outbox; simulate a fleet of city sensors.
+  tangle stream verify ID|NAME …             (\`tangle stream --help\`)
+      Check a stream's audit trail: signatures, hash links, gaps, confirmation.
+  Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:14265) and --json.
   tangle --version | --help
 `;
 
@@ -44,6 +54,12 @@ export async function main(argv: string[]): Promise<number> {
         return await benchCommand(rest);
       case "node":
         return await nodeCommand(rest);
+      case "wallet":
+        return await walletCommand(rest);
+      case "gateway":
+        return await gatewayCommand(rest);
+      case "stream":
+        return await streamCommand(rest);
       case "--version":
       case "-v":
         process.stdout.write(`${VERSION}\n`);

@@ -408,10 +408,18 @@ export class TangleNode extends EventEmitter {
     isSolidEntryPoint: (id: Uint8Array) => this.entryPoints.has(toHex(id)),
   };
 
+  /** The last white flag the coordinator asked for, reused when that milestone arrives. */
+  private lastWhiteFlag?: { key: string; result: WhiteFlagResult };
+
+  private whiteFlagKey(index: number, parents: readonly Uint8Array[]): string {
+    return `${index}:${toHex(this.ledger.stateHash)}:${parents.map(toHex).join("")}`;
+  }
+
   /** White flag for a would-be milestone with these parents (the coordinator's question). */
   whiteFlag(index: number, parents: readonly Uint8Array[]): WhiteFlagResult {
     const r = computeWhiteFlag(index, parents, this.coneView, this.ledger);
     if (!r.ok) throw new NodeError(NodeErrorCode.NOT_SOLID, r.message);
+    this.lastWhiteFlag = { key: this.whiteFlagKey(index, parents), result: r.value };
     return r.value;
   }
 
@@ -428,7 +436,15 @@ export class TangleNode extends EventEmitter {
     if (payload.index !== this.ledger.ledgerIndex + 1) {
       return this.refuse(payload.index, NodeErrorCode.MILESTONE_ORDER, `milestone ${payload.index} arrived while the ledger is at ${this.ledger.ledgerIndex}`);
     }
-    const wf = computeWhiteFlag(payload.index, v.tx.parents, this.coneView, this.ledger);
+    // The coordinator computed exactly this result a moment ago (same index, parents and ledger):
+    // reuse it instead of walking the cone twice. Confirmation marks cannot have changed in
+    // between, since only milestone application changes them and it is serialized.
+    const cached = this.lastWhiteFlag;
+    this.lastWhiteFlag = undefined;
+    const wf =
+      cached && cached.key === this.whiteFlagKey(payload.index, v.tx.parents)
+        ? { ok: true as const, value: cached.result }
+        : computeWhiteFlag(payload.index, v.tx.parents, this.coneView, this.ledger);
     if (!wf.ok) return this.refuse(payload.index, wf.code, wf.message);
     const check = checkMilestone(wf.value, payload);
     if (!check.ok) return this.refuse(payload.index, check.code, check.message);

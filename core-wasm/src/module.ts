@@ -7,11 +7,15 @@
  * boundary; callers read and write linear memory through typed-array views over static buffers
  * whose addresses the module exports.
  *
- * `TANGLE_WASM=debug` selects the debug build (assertions on, bounds checked) for investigations.
+ * Where the bytes come from: in Node, `wasm-file.ts` reads the build with fs (compiled on first use,
+ * synchronously). Browsers compile large modules only asynchronously on the main thread, so a page
+ * calls `await initCore()` once before anything hashes (the browser bundle embeds the bytes); any
+ * host may also hand over its own module or bytes with `setCoreModule` / `initCore(source)`.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as loader from "@assemblyscript/loader";
+import { wasmBytes, wasmPath } from "./wasm-file";
+
+export { wasmPath };
 
 /** Raw exports of the core module; each file in core-wasm/src types the part it uses. */
 export type CoreExports = Record<string, any> & { memory: WebAssembly.Memory };
@@ -24,21 +28,37 @@ export interface CoreInstance {
 let compiled: WebAssembly.Module | undefined;
 let shared: CoreInstance | undefined;
 
-/** Absolute path of the build in use. */
-export function wasmPath(): string {
-  const flavour = process.env.TANGLE_WASM === "debug" ? "debug" : "release";
-  // Works from the TypeScript sources (core-wasm/src) and from the compiled tree (dist/core-wasm/src).
-  const candidates = [
-    path.resolve(__dirname, "..", "build", `${flavour}.wasm`),
-    path.resolve(__dirname, "..", "..", "..", "core-wasm", "build", `${flavour}.wasm`),
-  ];
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  throw new Error(`WASM core not built (${flavour}.wasm missing); run \`npm run asbuild\``);
+/** What `setCoreModule` and `initCore` accept: a compiled module or the bytes of one. */
+export type CoreSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView;
+
+function asBytes(source: ArrayBuffer | ArrayBufferView): BufferSource {
+  return (source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength)) as BufferSource;
 }
 
-/** The compiled module (compiled once; can be posted to worker threads). */
+/**
+ * Uses `source` as the core from now on (instances made earlier keep theirs). Bytes are compiled
+ * synchronously here, which browsers refuse on the main thread for modules this size: there, use
+ * `initCore`.
+ */
+export function setCoreModule(source: CoreSource): WebAssembly.Module {
+  compiled = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(asBytes(source));
+  shared = undefined;
+  return compiled;
+}
+
+/**
+ * Compiles the core asynchronously (from `source`, or from the bytes this build knows about) and
+ * makes it current. Idempotent without a source; required once in browsers, optional in Node.
+ */
+export async function initCore(source?: CoreSource): Promise<WebAssembly.Module> {
+  if (source === undefined && compiled) return compiled;
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(asBytes(source ?? wasmBytes()));
+  return setCoreModule(module);
+}
+
+/** The compiled module (compiled once; can be posted to worker threads and Web Workers). */
 export function coreModule(): WebAssembly.Module {
-  if (!compiled) compiled = new WebAssembly.Module(fs.readFileSync(wasmPath()));
+  if (!compiled) compiled = new WebAssembly.Module(asBytes(wasmBytes()));
   return compiled;
 }
 

@@ -1,0 +1,433 @@
+/**
+ * The gateway SDK: many sensors publish readings through one gateway key.
+ *
+ *   publish(stream, value) ──► outbox (durable) ──► record (batched, sealed: signed) ──► PoW ──► node
+ *                                                                   ▲ next sequence, previous id
+ *
+ * Each stream (one per sensor) is a hash chain of data records: sequence 0, 1, 2, … each carrying
+ * the id of the one before. A stream has at most one record on its way at any time: the next one
+ * can only be signed once the previous one's id is final, i.e. acknowledged. Streams travel in
+ * parallel (`maxConcurrentStreams`).
+ *
+ * Batching: a stream's waiting readings become a record when they reach `maxRecordBytes` or
+ * `maxReadingsPerRecord`, or when the oldest has waited `maxDelayMs`, or on `flush()`.
+ *
+ * Exactly once: readings leave the outbox only inside a sealed record, and a sealed record is
+ * resubmitted byte for byte until a node acknowledges it (a node that already has it answers
+ * `duplicate: true`). Only when the node no longer accepts those bytes (timestamp too old, parents
+ * unknown) is the same signed essence attached again: same sequence, same content. Errors that no
+ * retry can fix stop that stream and are reported (`error` event); its readings stay in the outbox.
+ */
+import type { ApiClient } from "../api/client";
+import { Emitter } from "../api/emitter";
+import { hasCode, isTransient } from "../api/errors";
+import { fromHex, toHex } from "../protocol/bytes";
+import { decodeTransaction, Essence } from "../protocol/codec";
+import { signTransaction } from "../protocol/build";
+import type { KeyPair } from "../protocol/keys";
+import { MAX_DATA_BYTES, PROTOCOL_VERSION } from "../protocol/limits";
+import { nodeInfoOf, prepareAttachment, REATTACHABLE_CODES, AttachOptions } from "../attach";
+import type { LocalPow } from "../local-pow";
+import { MemoryOutbox, Outbox, StreamHead } from "./outbox";
+import { arrayHeaderBytes, encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId } from "./readings";
+
+export const GatewayErrorCode = {
+  /** One encoded reading does not fit a record. */
+  READING_TOO_LARGE: "ERR_GATEWAY_READING_TOO_LARGE",
+  /** The stream's records on the node are signed by another key. */
+  FOREIGN_STREAM: "ERR_GATEWAY_FOREIGN_STREAM",
+  /** The node refused a record for a reason no retry cures; the stream is stopped. */
+  REJECTED: "ERR_GATEWAY_REJECTED",
+  /** flush() did not finish in time. */
+  FLUSH_TIMEOUT: "ERR_GATEWAY_FLUSH_TIMEOUT",
+  CLOSED: "ERR_GATEWAY_CLOSED",
+} as const;
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly streamId?: string,
+  ) {
+    super(message);
+    this.name = "GatewayError";
+  }
+}
+
+export interface GatewayOptions {
+  client: ApiClient;
+  /** The key that signs every record. */
+  keyPair: KeyPair;
+  /** Default: in memory (nothing survives the process). */
+  outbox?: Outbox;
+  /** Local PoW engine (default: InlinePow). */
+  pow?: LocalPow;
+  /** More attach options (parent age bound, parent count). Remote PoW is never used. */
+  attach?: Omit<AttachOptions, "pow" | "signal" | "onEvent">;
+  /** Record data size bound in bytes (default 8192, at most 16384). */
+  maxRecordBytes?: number;
+  /** Readings per record at most (default 1000). */
+  maxReadingsPerRecord?: number;
+  /** A reading waits at most this long before its record is sealed (default 1000 ms). */
+  maxDelayMs?: number;
+  /** Streams being sealed and submitted at once (default 4). */
+  maxConcurrentStreams?: number;
+  /** For a stream the outbox knows nothing about, continue after its last record on the node (default true). */
+  resumeFromNode?: boolean;
+}
+
+export interface AckEvent {
+  streamId: string;
+  sequence: number;
+  id: string;
+  readings: number;
+  duplicate: boolean;
+}
+
+export interface GatewayEvents extends Record<string, unknown> {
+  /** A record was acknowledged by the node. */
+  ack: AckEvent;
+  /** A stream stopped on an error no retry cures. */
+  error: GatewayError;
+  /** A submission failed and will be retried. */
+  retry: { streamId: string; sequence: number; code: string };
+}
+
+export interface GatewayStats {
+  /** Readings waiting for a record. */
+  waitingReadings: number;
+  /** Sealed records not yet acknowledged. */
+  unackedRecords: number;
+  /** Records and readings acknowledged by this instance. */
+  ackedRecords: number;
+  ackedReadings: number;
+  /** Streams stopped by an error. */
+  stoppedStreams: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Gateway extends Emitter<GatewayEvents> {
+  readonly client: ApiClient;
+  readonly keyPair: KeyPair;
+  readonly outbox: Outbox;
+  private readonly o: Required<Pick<GatewayOptions, "maxRecordBytes" | "maxReadingsPerRecord" | "maxDelayMs" | "maxConcurrentStreams" | "resumeFromNode">>;
+  private readonly attachOpts: AttachOptions;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly waitingToRun: string[] = [];
+  private readonly stopped = new Map<string, GatewayError>();
+  private readonly flushing = new Set<string>();
+  private readonly abort = new AbortController();
+  private timer?: ReturnType<typeof setInterval>;
+  private closed = false;
+  private acked = { records: 0, readings: 0 };
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(opts: GatewayOptions) {
+    super();
+    this.client = opts.client;
+    this.keyPair = opts.keyPair;
+    this.outbox = opts.outbox ?? new MemoryOutbox();
+    this.o = {
+      maxRecordBytes: Math.min(MAX_DATA_BYTES, opts.maxRecordBytes ?? 8192),
+      maxReadingsPerRecord: opts.maxReadingsPerRecord ?? 1000,
+      maxDelayMs: opts.maxDelayMs ?? 1000,
+      maxConcurrentStreams: opts.maxConcurrentStreams ?? 4,
+      resumeFromNode: opts.resumeFromNode ?? true,
+    };
+    this.attachOpts = { ...opts.attach, pow: opts.pow, remotePow: "never", signal: this.abort.signal };
+    const tick = Math.max(20, Math.min(250, this.o.maxDelayMs / 2));
+    this.timer = setInterval(() => this.onTick(), tick);
+    // Whatever a previous run left in the outbox goes out first.
+    for (const s of this.outbox.streams()) this.kick(s);
+  }
+
+  /** The stream id of a sensor name (or 64 hex characters taken as an id). */
+  streamId(stream: string): string {
+    return resolveStreamId(this.keyPair.publicKey, stream);
+  }
+
+  /**
+   * Queues a reading of `stream` (a sensor name or a stream id). Resolves once the reading is in
+   * the outbox (on disk with LmdbOutbox); it reaches the node later.
+   */
+  async publish(stream: string, value: unknown, opts: { timestamp?: number } = {}): Promise<string> {
+    return this.publishMany(stream, [{ t: opts.timestamp ?? Date.now(), v: value }]);
+  }
+
+  /** Queues several readings of one stream, in order. Resolves with the stream id. */
+  async publishMany(stream: string, readings: { t: number; v: unknown }[]): Promise<string> {
+    if (this.closed) throw new GatewayError(GatewayErrorCode.CLOSED, "gateway closed");
+    const streamId = this.streamId(stream);
+    const at = Date.now();
+    const items = readings.map((r) => {
+      const bytes = encodeReading(r);
+      if (bytes.length + 5 > this.o.maxRecordBytes) throw new GatewayError(GatewayErrorCode.READING_TOO_LARGE, `a reading of ${bytes.length} bytes does not fit a record of ${this.o.maxRecordBytes}`, streamId);
+      return { at, bytes };
+    });
+    await this.outbox.addReadings(streamId, items);
+    if (this.due(streamId, false)) this.kick(streamId);
+    return streamId;
+  }
+
+  /**
+   * Seals every waiting reading now and resolves once everything is acknowledged. Rejects with a
+   * stream's error if a stream with work in the outbox was stopped, and with
+   * ERR_GATEWAY_FLUSH_TIMEOUT after `timeoutMs`.
+   */
+  async flush(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const all = this.outbox.streams();
+      const failed = all.find((s) => this.stopped.has(s));
+      if (failed) throw this.stopped.get(failed)!;
+      const streams = all;
+      if (streams.length === 0) return;
+      for (const s of streams) {
+        this.flushing.add(s);
+        this.kick(s);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new GatewayError(GatewayErrorCode.FLUSH_TIMEOUT, `flush: ${this.stats().waitingReadings} readings and ${this.stats().unackedRecords} records still waiting after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        this.idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  stats(): GatewayStats {
+    let waitingReadings = 0;
+    let unackedRecords = 0;
+    for (const s of this.outbox.streams()) {
+      waitingReadings += this.outbox.pending(s).count;
+      if (this.outbox.record(s)) unackedRecords++;
+    }
+    return { waitingReadings, unackedRecords, ackedRecords: this.acked.records, ackedReadings: this.acked.readings, stoppedStreams: this.stopped.size };
+  }
+
+  /** The error that stopped a stream, if any. */
+  streamError(streamId: string): GatewayError | undefined {
+    return this.stopped.get(streamId);
+  }
+
+  /**
+   * Stops: no new readings, timers cleared, work in progress abandoned (it stays in the outbox and
+   * goes out on the next start). Does not flush: call flush() first for that. Closes the outbox.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.abort.abort();
+    await Promise.allSettled([...this.running.values()]);
+    await this.outbox.close();
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------
+
+  private due(streamId: string, timed: boolean): boolean {
+    if (this.outbox.record(streamId)) return true;
+    const p = this.outbox.pending(streamId);
+    if (p.count === 0) return false;
+    if (this.flushing.has(streamId)) return true;
+    if (p.count >= this.o.maxReadingsPerRecord || p.bytes + arrayHeaderBytes(p.count) >= this.o.maxRecordBytes) return true;
+    return timed && p.oldestAt !== null && Date.now() - p.oldestAt >= this.o.maxDelayMs;
+  }
+
+  private onTick(): void {
+    for (const s of this.outbox.streams()) if (!this.running.has(s) && this.due(s, true)) this.kick(s);
+  }
+
+  private kick(streamId: string): void {
+    if (this.closed || this.stopped.has(streamId) || this.running.has(streamId)) return;
+    if (this.running.size >= this.o.maxConcurrentStreams) {
+      if (!this.waitingToRun.includes(streamId)) this.waitingToRun.push(streamId);
+      return;
+    }
+    const run = this.pump(streamId)
+      .catch((err: Error) => {
+        if (this.closed) return;
+        const e = err instanceof GatewayError ? err : new GatewayError(GatewayErrorCode.REJECTED, err.message, streamId);
+        this.stopped.set(streamId, e);
+        this.emit("error", e);
+      })
+      .finally(() => {
+        this.running.delete(streamId);
+        const next = this.waitingToRun.shift();
+        if (next) this.kick(next);
+        if (this.due(streamId, false)) this.kick(streamId);
+        for (const w of this.idleWaiters.splice(0)) w();
+      });
+    this.running.set(streamId, run);
+  }
+
+  // ---- one stream -----------------------------------------------------------------------------
+
+  /**
+   * Seals and submits this stream's records while there is due work. Transient failures (node
+   * down, timeouts, rate limits) wait with backoff and for the client to reconnect, then resume
+   * where they stopped; anything else ends the stream (the caller reports it).
+   */
+  private async pump(streamId: string): Promise<void> {
+    for (let failures = 0; !this.closed; ) {
+      let sequence = -1;
+      try {
+        const rec = this.outbox.record(streamId);
+        sequence = rec?.sequence ?? -1;
+        const more = await this.step(streamId);
+        if (!more) return;
+        failures = 0;
+      } catch (err) {
+        if (this.closed) return;
+        if (!isTransient(err)) throw err;
+        this.emit("retry", { streamId, sequence, code: (err as { code?: string }).code ?? "" });
+        await sleep(Math.min(2000, 50 * 2 ** Math.min(failures++, 6)));
+        if (this.client.state !== "open") await this.client.ready(3_600_000).catch(() => undefined);
+      }
+    }
+  }
+
+  /** One record further: seal, attach, submit. Returns false when the stream has nothing due. */
+  private async step(streamId: string): Promise<boolean> {
+    let rec = this.outbox.record(streamId);
+    if (!rec) {
+      if (!this.due(streamId, true)) {
+        this.flushing.delete(streamId);
+        return false;
+      }
+      rec = await this.seal(streamId);
+      if (!rec) return false;
+    }
+    if (!rec.bytes || !rec.id) {
+      const a = await prepareAttachment(this.client, { essenceBytes: rec.essenceBytes, signature: rec.signature }, this.attachOpts);
+      await this.outbox.saveAttachment(streamId, a.bytes, a.id);
+      rec = { ...rec, bytes: a.bytes, id: a.id };
+    }
+    await this.submit(streamId, rec.sequence, rec.bytes!, rec.id!, rec.readings);
+    return true;
+  }
+
+  private async seal(streamId: string) {
+    const head = await this.headOf(streamId);
+    const taken: Uint8Array[] = [];
+    let size = 0;
+    let lastKey = -1;
+    for (const r of this.outbox.readings(streamId, this.o.maxReadingsPerRecord)) {
+      if (taken.length > 0 && size + r.bytes.length + arrayHeaderBytes(taken.length + 1) > this.o.maxRecordBytes) break;
+      taken.push(r.bytes);
+      size += r.bytes.length;
+      lastKey = r.key;
+    }
+    if (taken.length === 0) return undefined;
+    const info = await nodeInfoOf(this.client);
+    const essence: Essence = {
+      version: PROTOCOL_VERSION,
+      networkId: info.networkId,
+      issuer: this.keyPair.publicKey,
+      payload: {
+        type: "data",
+        streamId: fromHex(streamId, "streamId"),
+        sequence: head.nextSequence,
+        prevRecordId: head.prevId ? fromHex(head.prevId, "prevId") : new Uint8Array(32),
+        contentType: READINGS_CONTENT_TYPE,
+        data: packReadings(taken),
+      },
+    };
+    const signed = signTransaction(essence, this.keyPair.secretKey);
+    const rec = { sequence: head.nextSequence, essenceBytes: signed.essenceBytes, signature: signed.signature, readings: taken.length };
+    await this.outbox.seal(streamId, rec, lastKey);
+    return rec;
+  }
+
+  /**
+   * Submits the stamped record once. Acknowledged (stored now or before): the head moves on.
+   * Refused for a reason a new attachment cures: the stamped bytes are dropped so the next step
+   * attaches the same signed essence again. Transient failures are thrown to pump(); any other
+   * refusal ends the stream.
+   */
+  private async submit(streamId: string, sequence: number, bytes: Uint8Array, id: string, readings: number): Promise<void> {
+    try {
+      const r = await this.client.submitTransaction(bytes, { signal: this.abort.signal });
+      await this.acknowledge(streamId, sequence, r.id, readings, r.duplicate);
+    } catch (err) {
+      if (this.closed || isTransient(err)) throw err;
+      const code = (err as { code?: string }).code ?? "ERR_UNKNOWN";
+      if (!(REATTACHABLE_CODES as readonly string[]).includes(code)) {
+        throw new GatewayError(GatewayErrorCode.REJECTED, `record ${sequence} of stream ${streamId} refused: ${(err as Error).message}`, streamId);
+      }
+      // The node checks the timestamp before looking the id up: it may have these very bytes.
+      if (await this.nodeHas(id)) {
+        await this.acknowledge(streamId, sequence, id, readings, true);
+        return;
+      }
+      await this.outbox.saveAttachment(streamId, undefined, undefined);
+      this.emit("retry", { streamId, sequence, code });
+    }
+  }
+
+  private async nodeHas(id: string): Promise<boolean> {
+    try {
+      await this.client.getTransactionMetadata(id);
+      return true;
+    } catch (err) {
+      if (hasCode(err, "ERR_NOT_FOUND")) return false;
+      throw err;
+    }
+  }
+
+  private async acknowledge(streamId: string, sequence: number, id: string, readings: number, duplicate: boolean): Promise<void> {
+    await this.outbox.ack(streamId, sequence, id);
+    this.acked.records++;
+    this.acked.readings += readings;
+    this.emit("ack", { streamId, sequence, id, readings, duplicate });
+  }
+
+  /** The outbox's head, or (first time) the node's last record of the stream. */
+  private async headOf(streamId: string): Promise<StreamHead> {
+    const h = this.outbox.head(streamId);
+    if (h) return h;
+    const head = this.o.resumeFromNode ? await findStreamHead(this.client, streamId, this.keyPair.publicKey) : { nextSequence: 0, prevId: null };
+    await this.outbox.setHead(streamId, head);
+    return head;
+  }
+}
+
+/**
+ * The head after the last record of a stream on the node: sequence + 1 and its id. Finds the last
+ * sequence with O(log n) `getStream` calls (doubling, then bisecting). Throws
+ * ERR_GATEWAY_FOREIGN_STREAM when that record has another issuer than `issuer`.
+ */
+export async function findStreamHead(client: ApiClient, streamId: string, issuer?: Uint8Array): Promise<StreamHead> {
+  const firstAtOrAfter = async (seq: number) => (await client.getStream(streamId, { fromSeq: seq, limit: 1 })).records[0];
+  let last = await firstAtOrAfter(0);
+  if (!last) return { nextSequence: 0, prevId: null };
+  // Doubling: find a bound above which no record exists.
+  let hi = last.sequence * 2 + 1;
+  for (;;) {
+    const r = await firstAtOrAfter(hi);
+    if (!r) break;
+    last = r;
+    hi = r.sequence * 2 + 1;
+  }
+  // Bisect (last.sequence, hi): the largest sequence present.
+  let lo = last.sequence;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = await firstAtOrAfter(mid);
+    if (r) {
+      last = r;
+      lo = r.sequence;
+    } else hi = mid;
+  }
+  if (issuer) {
+    const d = decodeTransaction(last.bytes);
+    if (d.ok && toHex(d.value.tx.issuer) !== toHex(issuer)) {
+      throw new GatewayError(GatewayErrorCode.FOREIGN_STREAM, `stream ${streamId} is written by ${toHex(d.value.tx.issuer)}, not by this gateway`, streamId);
+    }
+  }
+  return { nextSequence: last.sequence + 1, prevId: last.id };
+}

@@ -1,0 +1,9 @@
+/** The gateway SDK: batching readings into signed, chained data records; the outbox; the stream verifier. */
+export { Gateway, GatewayError, GatewayErrorCode, findStreamHead } from "./gateway";
+export type { AckEvent, GatewayEvents, GatewayOptions, GatewayStats } from "./gateway";
+export { MemoryOutbox } from "./outbox";
+export type { Outbox, OutboxReading, SealedRecord, StreamHead } from "./outbox";
+export { encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId, streamIdFor, unpackReadings } from "./readings";
+export type { Reading } from "./readings";
+export { fetchStream, verifyRecords, verifyStream } from "./verify";
+export type { ProblemKind, StreamProblem, StreamReport, VerifiedRecord, VerifyOptions } from "./verify";

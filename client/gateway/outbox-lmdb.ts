@@ -1,0 +1,144 @@
+/**
+ * The outbox on disk (LMDB, Node only): the contract is in outbox.ts. Every change is one LMDB
+ * write transaction, and a promise resolves only once it is committed, so whatever a caller was
+ * told is stored survives a crash of the gateway.
+ *
+ * | db       | key                          | value                                       |
+ * |----------|------------------------------|---------------------------------------------|
+ * | readings | [stream id hex, key]         | {at, bytes}                                 |
+ * | records  | stream id hex                | SealedRecord                                |
+ * | heads    | stream id hex                | StreamHead                                  |
+ *
+ * Counts, sizes and the next reading key per stream are kept in memory and rebuilt at open.
+ */
+import * as fs from "node:fs";
+import { open, Database, RootDatabase } from "lmdb";
+import type { Outbox, OutboxReading, SealedRecord, StreamHead } from "./outbox";
+
+interface Stat {
+  count: number;
+  bytes: number;
+  nextKey: number;
+  oldestAt: number | null;
+}
+
+type Key = [string, number];
+
+const toBytes = (b: Uint8Array | undefined) => (b ? Uint8Array.from(b) : undefined);
+
+export class LmdbOutbox implements Outbox {
+  private readonly root: RootDatabase;
+  private readonly readingsDb: Database<{ at: number; bytes: Uint8Array }, Key>;
+  private readonly recordsDb: Database<SealedRecord, string>;
+  private readonly headsDb: Database<StreamHead, string>;
+  private readonly stats = new Map<string, Stat>();
+
+  private constructor(readonly path: string) {
+    fs.mkdirSync(path, { recursive: true });
+    this.root = open({ path: `${path}/outbox.mdb`, maxDbs: 4, compression: false, overlappingSync: false });
+    this.readingsDb = this.root.openDB({ name: "readings", encoding: "msgpack" });
+    this.recordsDb = this.root.openDB({ name: "records", encoding: "msgpack" });
+    this.headsDb = this.root.openDB({ name: "heads", encoding: "msgpack" });
+    for (const { key, value } of this.readingsDb.getRange()) {
+      const [s, k] = key;
+      const st = this.stat(s);
+      st.count++;
+      st.bytes += value.bytes.length;
+      st.nextKey = Math.max(st.nextKey, k + 1);
+      st.oldestAt ??= value.at;
+    }
+  }
+
+  /** Opens (creating if needed) the outbox in directory `path`. */
+  static open(path: string): LmdbOutbox {
+    return new LmdbOutbox(path);
+  }
+
+  private stat(s: string): Stat {
+    let st = this.stats.get(s);
+    if (!st) this.stats.set(s, (st = { count: 0, bytes: 0, nextKey: 0, oldestAt: null }));
+    return st;
+  }
+
+  streams(): string[] {
+    const out = new Set<string>();
+    for (const [s, st] of this.stats) if (st.count > 0) out.add(s);
+    for (const s of this.recordsDb.getKeys()) out.add(s);
+    return [...out];
+  }
+
+  async addReadings(streamId: string, items: { at: number; bytes: Uint8Array }[]): Promise<void> {
+    const st = this.stat(streamId);
+    const rows = items.map((it) => ({ key: [streamId, st.nextKey++] as Key, value: { at: it.at, bytes: it.bytes } }));
+    // Counted at once (keys are taken in call order); durable when the commit resolves.
+    for (const r of rows) {
+      st.count++;
+      st.bytes += r.value.bytes.length;
+      st.oldestAt ??= r.value.at;
+    }
+    await this.root.transaction(() => {
+      for (const r of rows) this.readingsDb.put(r.key, r.value);
+    });
+  }
+
+  readings(streamId: string, limit: number): OutboxReading[] {
+    const out: OutboxReading[] = [];
+    for (const { key, value } of this.readingsDb.getRange({ start: [streamId, 0], end: [streamId, Number.MAX_SAFE_INTEGER], limit })) {
+      out.push({ key: key[1], at: value.at, bytes: Uint8Array.from(value.bytes) });
+    }
+    return out;
+  }
+
+  pending(streamId: string): { count: number; bytes: number; oldestAt: number | null } {
+    const st = this.stats.get(streamId);
+    return { count: st?.count ?? 0, bytes: st?.bytes ?? 0, oldestAt: st?.oldestAt ?? null };
+  }
+
+  head(streamId: string): StreamHead | undefined {
+    return this.headsDb.get(streamId);
+  }
+
+  async setHead(streamId: string, head: StreamHead): Promise<void> {
+    await this.headsDb.put(streamId, { nextSequence: head.nextSequence, prevId: head.prevId });
+  }
+
+  record(streamId: string): SealedRecord | undefined {
+    const r = this.recordsDb.get(streamId);
+    if (!r) return undefined;
+    return { ...r, essenceBytes: Uint8Array.from(r.essenceBytes), signature: Uint8Array.from(r.signature), bytes: toBytes(r.bytes) };
+  }
+
+  async seal(streamId: string, record: SealedRecord, lastKey: number): Promise<void> {
+    const taken = this.readings(streamId, Number.MAX_SAFE_INTEGER).filter((r) => r.key <= lastKey);
+    await this.root.transaction(() => {
+      for (const r of taken) this.readingsDb.remove([streamId, r.key]);
+      this.recordsDb.put(streamId, stripUndefined(record));
+    });
+    const st = this.stat(streamId);
+    st.count -= taken.length;
+    st.bytes -= taken.reduce((n, r) => n + r.bytes.length, 0);
+    st.oldestAt = this.readings(streamId, 1)[0]?.at ?? null;
+  }
+
+  async saveAttachment(streamId: string, bytes: Uint8Array | undefined, id: string | undefined): Promise<void> {
+    await this.root.transaction(() => {
+      const r = this.recordsDb.get(streamId);
+      if (r) this.recordsDb.put(streamId, stripUndefined({ ...r, bytes, id }));
+    });
+  }
+
+  async ack(streamId: string, sequence: number, id: string): Promise<void> {
+    await this.root.transaction(() => {
+      this.recordsDb.remove(streamId);
+      this.headsDb.put(streamId, { nextSequence: sequence + 1, prevId: id });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,134 @@
+/**
+ * The gateway's outbox: readings wait here until a record holding them is acknowledged by a node.
+ *
+ * Per stream it holds
+ *   - readings not yet in a record, in publish order (each with a per-stream key that only grows);
+ *   - at most one sealed record: signed, maybe already stamped, not acknowledged. Sealing removes
+ *     its readings in the same atomic write, so a reading is always in exactly one place;
+ *   - the head: the next sequence number and the id of the last acknowledged record (the link the
+ *     next record must carry).
+ * Acknowledging deletes the record and moves the head in one atomic write. After a crash the
+ * gateway resubmits the sealed record's exact bytes (the node answers `duplicate` if it had them),
+ * so a sequence is never issued twice with different content.
+ *
+ * `MemoryOutbox` keeps it in memory (browsers, tests, fire-and-forget use); `LmdbOutbox`
+ * (outbox-lmdb.ts, Node only) keeps it on disk.
+ */
+
+export interface OutboxReading {
+  /** Per-stream key, increasing in publish order. */
+  key: number;
+  /** Publish time (ms), for the batching time bound. */
+  at: number;
+  /** The encoded reading (readings.ts). */
+  bytes: Uint8Array;
+}
+
+export interface StreamHead {
+  nextSequence: number;
+  /** Id of the last acknowledged record (hex); null before sequence 0. */
+  prevId: string | null;
+}
+
+export interface SealedRecord {
+  sequence: number;
+  essenceBytes: Uint8Array;
+  signature: Uint8Array;
+  readings: number;
+  /** Stamped bytes once attached (persisted before the first submission). */
+  bytes?: Uint8Array;
+  id?: string;
+}
+
+export interface Outbox {
+  /** Streams with readings or a sealed record. */
+  streams(): string[];
+  /** Appends readings (durable when the promise resolves). */
+  addReadings(streamId: string, items: { at: number; bytes: Uint8Array }[]): Promise<void>;
+  /** The oldest waiting readings, at most `limit`. */
+  readings(streamId: string, limit: number): OutboxReading[];
+  /** Count, total bytes and oldest publish time of the waiting readings. */
+  pending(streamId: string): { count: number; bytes: number; oldestAt: number | null };
+  head(streamId: string): StreamHead | undefined;
+  setHead(streamId: string, head: StreamHead): Promise<void>;
+  record(streamId: string): SealedRecord | undefined;
+  /** Stores the sealed record and removes the readings up to `lastKey`, atomically. */
+  seal(streamId: string, record: SealedRecord, lastKey: number): Promise<void>;
+  /** Records the stamped bytes (or clears them, to attach again). */
+  saveAttachment(streamId: string, bytes: Uint8Array | undefined, id: string | undefined): Promise<void>;
+  /** Deletes the sealed record and sets the head after it, atomically. */
+  ack(streamId: string, sequence: number, id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface MemStream {
+  readings: OutboxReading[];
+  bytes: number;
+  nextKey: number;
+  head?: StreamHead;
+  record?: SealedRecord;
+}
+
+export class MemoryOutbox implements Outbox {
+  private readonly s = new Map<string, MemStream>();
+
+  private get(streamId: string): MemStream {
+    let m = this.s.get(streamId);
+    if (!m) this.s.set(streamId, (m = { readings: [], bytes: 0, nextKey: 0 }));
+    return m;
+  }
+
+  streams(): string[] {
+    return [...this.s.entries()].filter(([, m]) => m.readings.length > 0 || m.record).map(([k]) => k);
+  }
+
+  async addReadings(streamId: string, items: { at: number; bytes: Uint8Array }[]): Promise<void> {
+    const m = this.get(streamId);
+    for (const it of items) {
+      m.readings.push({ key: m.nextKey++, at: it.at, bytes: it.bytes });
+      m.bytes += it.bytes.length;
+    }
+  }
+
+  readings(streamId: string, limit: number): OutboxReading[] {
+    return (this.s.get(streamId)?.readings ?? []).slice(0, limit);
+  }
+
+  pending(streamId: string): { count: number; bytes: number; oldestAt: number | null } {
+    const m = this.s.get(streamId);
+    return { count: m?.readings.length ?? 0, bytes: m?.bytes ?? 0, oldestAt: m?.readings[0]?.at ?? null };
+  }
+
+  head(streamId: string): StreamHead | undefined {
+    return this.s.get(streamId)?.head;
+  }
+
+  async setHead(streamId: string, head: StreamHead): Promise<void> {
+    this.get(streamId).head = { ...head };
+  }
+
+  record(streamId: string): SealedRecord | undefined {
+    return this.s.get(streamId)?.record;
+  }
+
+  async seal(streamId: string, record: SealedRecord, lastKey: number): Promise<void> {
+    const m = this.get(streamId);
+    const n = m.readings.findIndex((r) => r.key > lastKey);
+    const taken = n < 0 ? m.readings.splice(0) : m.readings.splice(0, n);
+    m.bytes -= taken.reduce((k, r) => k + r.bytes.length, 0);
+    m.record = { ...record };
+  }
+
+  async saveAttachment(streamId: string, bytes: Uint8Array | undefined, id: string | undefined): Promise<void> {
+    const r = this.s.get(streamId)?.record;
+    if (r) Object.assign(r, { bytes, id });
+  }
+
+  async ack(streamId: string, sequence: number, id: string): Promise<void> {
+    const m = this.get(streamId);
+    m.record = undefined;
+    m.head = { nextSequence: sequence + 1, prevId: id };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,143 @@
+/**
+ * The client in a browser: the library bundled with esbuild (client/browser/bundle.ts) is loaded in
+ * headless Chromium (Debian's `chromium`, driven by playwright-core) from a page served on
+ * 127.0.0.1. From the page: a wallet is created from a fresh mnemonic, proof of work runs on Web
+ * Workers, a data record is submitted to a real node process and seen confirmed, and a transfer
+ * from the dev wallet reaches the new wallet. The bundle must contain no Node-only code.
+ *
+ * No browser, no pass: if /usr/bin/chromium is missing this test fails (CI installs it: .ci/run).
+ */
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { AddressInfo } from "node:net";
+import { chromium, Browser } from "playwright-core";
+import { bundleBrowserClient, BrowserBundle } from "../../client/browser/bundle";
+import { startNode, NodeProcess } from "../node/api/_process";
+
+const CHROMIUM = process.env.TANGLE_CHROMIUM ?? "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let node: NodeProcess | undefined;
+let server: http.Server | undefined;
+let browser: Browser | undefined;
+let dataDir: string;
+let bundle: BrowserBundle;
+let pageUrl: string;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); the browser test does not skip`);
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-browser-"));
+  const [b, n] = await Promise.all([bundleBrowserClient({ minify: true }), startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"])]);
+  bundle = b;
+  node = n;
+  server = http.createServer((req, res) => {
+    if (req.url === "/tangle.js") {
+      res.writeHead(200, { "content-type": "text/javascript" });
+      res.end(bundle.code);
+    } else if (req.url === "/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<!doctype html><html><head><title>tangle</title><script src="/tangle.js"></script></head><body></body></html>`);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true, timeout: 30_000 });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await node?.stop("SIGTERM");
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("the bundle holds the client and the embedded WASM core, and nothing Node-only", () => {
+  expect(bundle.inputs.some((f) => f.endsWith("core-wasm/build/release.wasm"))).toBe(true);
+  expect(bundle.inputs.some((f) => f.endsWith("client/pow-web.ts"))).toBe(true);
+  for (const f of bundle.inputs) expect(f).not.toMatch(/node_modules\/(ws|lmdb)\/|client\/pow\.ts$|client\/node\.ts$|outbox-lmdb|wasm-file\.ts$/);
+  expect(bundle.bytes).toBeLessThan(400 * 1024);
+});
+
+test("in Chromium: a new wallet, PoW on Web Workers, a data record submitted and confirmed, a transfer received", async () => {
+  const page = await browser!.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(pageUrl);
+  const r = await page.evaluate(async (nodeUrl: string) => {
+    const t = (window as any).tangle;
+    // Count the Web Workers the page starts.
+    const Native = Worker;
+    let workers = 0;
+    (window as any).Worker = class extends Native {
+      constructor(url: string | URL, o?: WorkerOptions) {
+        super(url, o);
+        workers++;
+      }
+    };
+    await t.initCore();
+    const mnemonic = t.generateMnemonic();
+    const client = await t.ApiClient.connect(nodeUrl);
+    const wallet = t.Wallet.fromMnemonic(mnemonic, { client });
+    const address = await wallet.address(0);
+    const pow = new t.WebPowPool(2);
+    // PoW on the workers, checked on the main thread.
+    const root = t.blake2b256(new TextEncoder().encode("browser pow"));
+    const found = await pow.search(root, 14);
+    const powValid = t.validatePow(root, found.nonce, 14);
+    // A data record signed by the new wallet's key, stamped on the workers.
+    const gw = new t.Gateway({ client, keyPair: wallet.key(0).keyPair, pow, maxDelayMs: 10 });
+    const acks: any[] = [];
+    gw.on("ack", (a: any) => acks.push(a));
+    const streamId = await gw.publish("browser-thermometer", { temp: 21.5 });
+    await gw.flush(20_000);
+    const confirmed = await t.waitForConfirmation(client, [acks[0].id], { timeoutMs: 20_000 });
+    const report = await t.verifyStream(client, streamId, { issuer: wallet.key(0).keyPair.publicKey });
+    // Value: the dev wallet (public mnemonic) pays the new wallet, PoW again on the workers.
+    const dev = t.Wallet.dev({ client, attach: { pow } });
+    const sent = await dev.send({ to: address, amount: 42n });
+    const balance = await wallet.balance();
+    await gw.close();
+    await pow.close();
+    client.close();
+    return {
+      address,
+      words: mnemonic.split(" ").length,
+      workers,
+      powValid,
+      powThreads: found.threads,
+      ack: acks[0],
+      confirmedBy: confirmed.get(acks[0].id)?.milestoneIndex ?? null,
+      reportOk: report.ok,
+      records: report.records.length,
+      sentConfirmed: sent.confirmed,
+      balance: balance.confirmed.toString(),
+    };
+  }, node!.url);
+  expect(errors).toEqual([]);
+  expect(r.address).toMatch(/^tdev1/);
+  expect(r.words).toBe(24);
+  expect(r.workers).toBe(2);
+  expect(r.powValid).toBe(true);
+  expect(r.powThreads).toBe(2);
+  expect(r.ack).toMatchObject({ sequence: 0, duplicate: false, readings: 1 });
+  expect(r.confirmedBy).toEqual(expect.any(Number));
+  expect(r.reportOk).toBe(true);
+  expect(r.records).toBe(1);
+  expect(r.sentConfirmed).toBe(true);
+  expect(r.balance).toBe("42");
+  // The node agrees.
+  const { ApiClient } = await import("../../client/node");
+  const c = await ApiClient.connect(node!.url);
+  try {
+    const meta = await c.getTransactionMetadata(r.ack.id);
+    expect(meta.confirmed).toBe(true);
+  } finally {
+    c.close();
+  }
+  await page.close();
+}, 60_000);

@@ -1,0 +1,196 @@
+/**
+ * The wallet end to end against a real node process (dev network, 100 ms milestones): sending from
+ * the dev funds and seeing confirmed balances move on both sides, remainders to fresh addresses,
+ * payments drawn from several addresses, pending amounts, refusals, reattachment of a transfer
+ * stuck on stale parents (the value moves once), and fresh parents after a PoW that outlasted them.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ApiClient, generateMnemonic, LocalPow, Wallet, WalletErrorCode, InlinePow } from "../../../client/node";
+import { prepareAttachment } from "../../../client/attach";
+import { signTransaction } from "../../../client/protocol/build";
+import { DEV_SUPPLY, devGenesis } from "../../../node/networks/dev";
+import { startNode, NodeProcess } from "../../node/api/_process";
+
+let node: NodeProcess;
+let client: ApiClient;
+let dataDir: string;
+let dev: Wallet;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-wallet-"));
+  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
+  client = await ApiClient.connect(node.url);
+  dev = Wallet.dev({ client });
+}, 30_000);
+
+afterAll(async () => {
+  client?.close();
+  await node?.stop("SIGTERM");
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("send from the dev funds: confirmed balances change on both sides, the remainder goes to a fresh address", async () => {
+  const alice = Wallet.fromMnemonic(generateMnemonic(), { client });
+  const to = await alice.address(0);
+  expect(to).toMatch(/^tdev1/);
+  const before = await dev.balance();
+  expect(before.confirmed).toBe(DEV_SUPPLY);
+  const events: string[] = [];
+  const r = await dev.send({ to, amount: 1_000_000n, onEvent: (e) => events.push(e.type) });
+  expect(r.confirmed).toBe(true);
+  expect(r.id).toMatch(/^[0-9a-f]{64}$/);
+  expect(r.transfers).toHaveLength(1);
+  expect(events).toEqual(expect.arrayContaining(["planned", "signed", "submitted", "confirm"]));
+  const meta = await client.getTransactionMetadata(r.id);
+  expect(meta).toMatchObject({ confirmed: true, conflict: null });
+
+  expect((await alice.balance()).confirmed).toBe(1_000_000n);
+  const after = await dev.balance();
+  expect(after.confirmed).toBe(DEV_SUPPLY - 1_000_000n);
+  // Address 0 is emptied; the remainder sits on the next index, reported by the wallet as fresh.
+  expect(after.addresses[0].confirmed).toBe(0n);
+  expect(after.addresses[1].confirmed).toBe(DEV_SUPPLY - 1_000_000n);
+  expect(r.remainderAddress).toBe(await dev.address(1));
+  expect((await client.getBalance(devGenesis().outputs[0].address)).confirmed).toBe(0n);
+});
+
+test("pending amounts show before the milestone; a payment drawn from two addresses; refusals", async () => {
+  const bob = Wallet.fromMnemonic(generateMnemonic(), { client });
+  const bob0 = await bob.address(0);
+  // Without waiting: the transfer is pending at first.
+  const r = await dev.send({ to: bob0, amount: 700n, wait: false });
+  expect(r.confirmed).toBe(false);
+  const early = await client.getBalance(bob.key(0).address);
+  expect(early.confirmed + early.pending.incoming).toBe(700n);
+  await waitFor(async () => (await bob.balance()).confirmed === 700n);
+
+  // Bob pays 300 away: 400 comes back to his index 1. Then dev pays him 500 more at index 0.
+  const carol = Wallet.fromMnemonic(generateMnemonic(), { client });
+  await bob.send({ to: await carol.address(0), amount: 300n });
+  let b = await bob.balance();
+  expect(b.addresses.slice(0, 2).map((a) => a.confirmed)).toEqual([0n, 400n]);
+  await dev.send({ to: bob0, amount: 500n });
+  b = await bob.balance();
+  expect(b.addresses.slice(0, 2).map((a) => a.confirmed)).toEqual([500n, 400n]);
+
+  // 800 needs both addresses: two transfers, the second with a remainder of 100 to index 2.
+  const plan = await bob.planSend(await carol.address(0), 800n);
+  expect(plan.transfers.map((t) => [t.fromIndex, t.amount, t.remainder])).toEqual([
+    [0, 500n, 0n],
+    [1, 300n, 100n],
+  ]);
+  const sent = await bob.send({ to: await carol.address(0), amount: 800n });
+  expect(sent.confirmed).toBe(true);
+  expect(sent.transfers).toHaveLength(2);
+  b = await bob.balance();
+  expect(b.confirmed).toBe(100n);
+  expect(b.addresses[2].confirmed).toBe(100n);
+  expect((await carol.balance()).confirmed).toBe(1100n);
+
+  await expect(bob.send({ to: await carol.address(0), amount: 101n })).rejects.toMatchObject({ code: WalletErrorCode.INSUFFICIENT_FUNDS });
+  await expect(bob.send({ to: await carol.address(0), amount: 0n })).rejects.toMatchObject({ code: WalletErrorCode.AMOUNT });
+  await expect(bob.send({ to: "tmain1qqqqqq", amount: 1n })).rejects.toMatchObject({ code: "ERR_WALLET_ADDRESS" });
+  const otherNet = bob.addressWith("tmain", 0);
+  await expect(bob.send({ to: otherNet, amount: 1n })).rejects.toThrow(/expected 'tdev'/);
+});
+
+test("a transfer attached to stale parents is reattached and confirmed once: the value moves once", async () => {
+  const dave = Wallet.fromMnemonic(generateMnemonic(), { client });
+  // Parents from a milestone far behind the coordinator: URTS calls such an attachment lazy.
+  const old = await client.getMilestone("latest");
+  await waitFor(async () => (await client.getMilestone("latest")).index >= old.index + 20);
+  const genesisEntry = await client.getMilestone(1);
+  let firstAttachment = true;
+  const stale = async (c: ApiClient, count: number) => {
+    if (!firstAttachment) return c.selectParents(count);
+    firstAttachment = false;
+    return [old.id, genesisEntry.id].sort();
+  };
+  const before = await dev.balance();
+  const events: string[] = [];
+  const r = await dev.send({
+    to: await dave.address(0),
+    amount: 12_345n,
+    attach: { selectParents: stale },
+    confirm: { reattachAfterMilestones: 30 },
+    onEvent: (e) => {
+      if (e.type === "confirm" && e.event.type === "reattach") events.push(e.event.reason);
+    },
+  });
+  expect(r.confirmed).toBe(true);
+  const t = r.transfers[0];
+  expect(t.attachments.length).toBeGreaterThanOrEqual(2);
+  expect(events[0]).toMatch(/shouldReattach/);
+  expect(r.id).not.toBe(t.attachments[0]);
+  // The stale attachment is never applied; exactly one attachment is.
+  const metas = await Promise.all(t.attachments.map((id) => client.getTransactionMetadata(id)));
+  const applied = metas.filter((m) => m.confirmed && m.conflict === null);
+  expect(applied.map((m) => m.id)).toEqual([r.id]);
+  expect((await dave.balance()).confirmed).toBe(12_345n);
+  expect((await dev.balance()).confirmed).toBe(before.confirmed - 12_345n);
+  // Still so a few milestones later.
+  const m = (await client.getMilestone("latest")).index;
+  await waitFor(async () => (await client.getMilestone("latest")).index >= m + 3);
+  expect((await dave.balance()).confirmed).toBe(12_345n);
+});
+
+test("a PoW that outlasts its parents is redone on fresh ones", async () => {
+  // A PoW engine that takes 60 ms, against a parent age bound of 20 ms: refreshed until the bound
+  // (growing by half each time) admits it.
+  const inline = new InlinePow();
+  const slow: LocalPow = {
+    threads: 1,
+    async search(root, difficulty, opts) {
+      await new Promise((r) => setTimeout(r, 60));
+      if (opts?.signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ERR_POW_ABORTED" });
+      return inline.search(root, difficulty, opts);
+    },
+    close: async () => undefined,
+  };
+  const key = dev.key(5).keyPair;
+  const signed = signTransaction(
+    { version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(9), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(1) } },
+    key.secretKey,
+  );
+  const refreshes: string[] = [];
+  const a = await prepareAttachment(client, signed, { pow: slow, maxParentAgeMs: 20, onEvent: (e) => e.type === "refresh" && refreshes.push(e.reason) });
+  expect(a.refreshes).toBeGreaterThanOrEqual(2);
+  expect(refreshes[0]).toMatch(/older than 20 ms/);
+  expect(Date.now() - a.timestamp).toBeLessThan(1000);
+  expect(await client.submitTransaction(a.bytes)).toEqual({ id: a.id, duplicate: false });
+});
+
+test("when local PoW fails, the node does it (remote PoW), unless the caller forbids it", async () => {
+  const broken: LocalPow = {
+    threads: 1,
+    search: async () => {
+      throw new Error("no WASM here");
+    },
+    close: async () => undefined,
+  };
+  const erin = Wallet.fromMnemonic(generateMnemonic(), { client });
+  const events: string[] = [];
+  const r = await dev.send({
+    to: await erin.address(0),
+    amount: 5n,
+    attach: { pow: broken },
+    onEvent: (e) => {
+      if (e.type === "attach") events.push(e.event.type);
+    },
+  });
+  expect(r.confirmed).toBe(true);
+  expect(events).toContain("remote-pow");
+  expect((await erin.balance()).confirmed).toBe(5n);
+  await expect(dev.send({ to: await erin.address(0), amount: 5n, attach: { pow: broken, remotePow: "never" } })).rejects.toThrow(/no WASM here/);
+  expect((await erin.balance()).confirmed).toBe(5n);
+});
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
