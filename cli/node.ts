@@ -104,6 +104,7 @@ export async function nodeCommand(args: string[]): Promise<number> {
   const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken });
   const port = await api.listen();
   const intervalMs = config.milestoneIntervalMs ?? genesis.milestoneIntervalMs;
+  if (coordinatorSeed) node.milestoneIntervalMs = intervalMs;
   const coordinator = coordinatorSeed ? new Coordinator(node, coordinatorSeed, { intervalMs, onError: (err) => log.warn({ err: err.message }, "milestone not issued") }) : undefined;
   coordinator?.start();
   for (const url of config.peer) peering.addPeer(url);

@@ -13,7 +13,8 @@
  */
 import { EventEmitter } from "node:events";
 import { MilestonePayload, Transaction } from "../client/protocol/codec";
-import { decodeTransaction } from "../client/protocol/codec";
+import { decodeTransaction, transactionId } from "../client/protocol/codec";
+import { MAX_TRANSACTION_BYTES } from "../client/protocol/limits";
 import { equalBytes, fromHex, toHex } from "../client/protocol/bytes";
 import { TangleGraph, TipScore, TxFlags } from "../core-wasm/src/tangle";
 import { blake2b256 } from "../core-wasm/src/blake2b";
@@ -125,6 +126,8 @@ export class TangleNode extends EventEmitter {
   private readonly solidifyTimeoutMs: number;
   private readonly maxWaiting: number;
   readonly now: () => number;
+  /** Milestone interval in force (the genesis value; a coordinating node sets its own). */
+  milestoneIntervalMs: number;
 
   private constructor(
     readonly store: Store,
@@ -143,6 +146,7 @@ export class TangleNode extends EventEmitter {
       coordinatorKeys: new Set(this.genesis.coordinatorPublicKeys),
     };
     this.entryPoints = new Set([toHex(ZERO_ENTRY_POINT), toHex(this.genesisId)]);
+    this.milestoneIntervalMs = this.genesis.milestoneIntervalMs;
     this.solidifyTimeoutMs = opts.solidifyTimeoutMs ?? 5000;
     this.maxWaiting = opts.maxWaiting ?? 10_000;
     this.graph = new TangleGraph({ window: opts.window ?? 65536, seed: BigInt(Math.floor(Math.random() * 2 ** 48)) });
@@ -274,6 +278,13 @@ export class TangleNode extends EventEmitter {
   async submit(bytes: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
     if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
     this.emit("received");
+    // A transaction the node already has is acknowledged as a duplicate before anything else is
+    // checked (its timestamp may have aged out of the window since, and gossip repeats are cheap).
+    if (bytes instanceof Uint8Array && bytes.length <= MAX_TRANSACTION_BYTES) {
+      const id = transactionId(bytes);
+      const idHex = toHex(id);
+      if (await this.known(idHex, id)) return { id: idHex, duplicate: true };
+    }
     const params = opts.maxPastMs === undefined ? this.params : { ...this.params, maxPastMs: opts.maxPastMs };
     const v = validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty });
     if (!v.ok) {

@@ -100,7 +100,7 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       storedTransactions: node.storedTransactions,
       startupMs: Math.round(node.startupMs),
       remotePow: Boolean(ctx.pow),
-      milestoneIntervalMs: node.genesis.milestoneIntervalMs,
+      milestoneIntervalMs: node.milestoneIntervalMs,
       coordinatorPublicKeys: node.genesis.coordinatorPublicKeys,
     }),
 

@@ -286,12 +286,11 @@ export class ApiServer {
   }
 
   private onMessage(c: Connection, data: RawData, isBinary: boolean): void {
-    if (!c.take()) {
-      if (++c.violations >= API_LIMITS.maxRateViolations) c.ws.close(CloseCode.POLICY_VIOLATION, "request rate limit exceeded repeatedly");
-      else c.send({ id: null, error: { code: E.RATE_LIMITED, message: `more than ${API_LIMITS.maxRequestsPerSecond} requests per second` } });
+    const allowed = c.take();
+    if (!allowed && ++c.violations >= API_LIMITS.maxRateViolations) {
+      c.ws.close(CloseCode.POLICY_VIOLATION, "request rate limit exceeded repeatedly");
       return;
     }
-    c.violations = 0;
     let req: unknown;
     try {
       if (!isBinary) throw new Error("text frame");
@@ -303,6 +302,12 @@ export class ApiServer {
     }
     const r = req as { id?: unknown; method?: unknown; params?: unknown };
     const id = r && typeof r === "object" && (typeof r.id === "number" || typeof r.id === "string") ? r.id : null;
+    // Refused for rate only after decoding, so the error names the request it answers.
+    if (!allowed) {
+      c.send({ id, error: { code: E.RATE_LIMITED, message: `more than ${API_LIMITS.maxRequestsPerSecond} requests per second` } });
+      return;
+    }
+    c.violations = 0;
     if (id === null || typeof r.method !== "string" || (r.params !== undefined && (typeof r.params !== "object" || r.params === null || Array.isArray(r.params)))) {
       c.send({ id, error: { code: E.BAD_REQUEST, message: "a request is {id: number|string, method: string, params?: object}" } });
       return;
