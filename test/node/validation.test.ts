@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import nacl from "tweetnacl";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
-import { Essence, setNonce, signingHash } from "../../client/protocol/codec";
+import { decodeTransaction, Essence, setNonce, signingHash } from "../../client/protocol/codec";
 import { ProtocolErrorCode as E } from "../../client/protocol/errors";
 import { keyPairFromSeed, verifyEssenceNacl } from "../../client/protocol/keys";
 import { toHex } from "../../client/protocol/bytes";
@@ -140,12 +140,26 @@ describe("validation pipeline", () => {
     expectCode(small, E.POW_INSUFFICIENT, NOW, 24);
   });
 
-  test("tampering with any byte after signing is caught by some step", () => {
+  test("tampering with the signed part is always caught; with the attachment, the stamp stops counting", () => {
+    // Essence and signature: the signature step rejects every flip, whatever the PoW says.
     const bytes = make();
-    for (let i = 0; i < bytes.length; i += 3) {
+    const d = decodeTransaction(bytes);
+    if (!d.ok) throw new Error(d.code);
+    const signedEnd = d.value.essenceLength + 64;
+    for (let i = 0; i < signedEnd; i++) {
       const b = Uint8Array.from(bytes);
       b[i] ^= 0x40;
       expect(validateTransaction(b, params, NOW).ok).toBe(false);
+    }
+    // Timestamp, parents and nonce are not signed: a flip changes the PoW root or the nonce, so
+    // the work no longer meets the difficulty, except by chance (2^-20 per flip at 20 bits).
+    const strict = { ...params, baseDifficulty: 20 };
+    const stamped = stampSync(Uint8Array.from(bytes), 20);
+    expect(validateTransaction(stamped, strict, NOW).ok).toBe(true);
+    for (let i = signedEnd; i < stamped.length; i++) {
+      const b = Uint8Array.from(stamped);
+      b[i] ^= 0x40;
+      expect(validateTransaction(b, strict, NOW).ok).toBe(false);
     }
   });
 
