@@ -2,10 +2,10 @@
  * One gateway of the node benchmark, on its own thread with its own WebSocket connection, relaying
  * for IDENTITIES sensor keys (each an issuer, so each stays inside the adaptive-PoW allowance).
  * Before the timed part it signs all its records (the signature does not cover parents); during
- * it, it attaches each record to two tips drawn at random from eight URTS picks refreshed every
- * 25 ms, plus its own last acknowledged transaction (so the tip set stays narrow, as if every
- * record had asked for parents, and nothing waits on an unstored parent), stamps it (~0.1 ms at
- * the dev difficulty), and submits at its share of the offered
+ * it, it attaches each record to one tip drawn at random from eight URTS picks refreshed every
+ * 25 ms and to up to two of its own acknowledged transactions that nothing has approved yet (so
+ * every record gets approved, the tip set stays narrow, and nothing waits on an unstored parent),
+ * stamps it (~0.1 ms at the dev difficulty), and submits at its share of the offered
  * rate (or as fast as acks allow, with a bounded number in flight). Every tenth transaction is a
  * transfer chained from the gateway's previous transfer (its change output).
  */
@@ -87,11 +87,13 @@ async function main(): Promise<void> {
   const refresh = setInterval(() => void call("selectParents", { count: 8 }).then((m) => m.result && (parents = m.result.parents)), 25);
   let change = job.funding ? { txId: fromHex(job.funding.txId), index: job.funding.index, amount: BigInt(job.funding.amount) } : null;
   let lastTransfer: Uint8Array | null = null;
-  let lastAcked: Uint8Array | null = null;
+  // Own acknowledged transactions not yet used as a parent (oldest first).
+  const ownTips: Uint8Array[] = [];
   const pick = () => fromHex(parents[Math.floor(Math.random() * parents.length)]);
   const stampAndAttach = (essence: Uint8Array, signature: Uint8Array, extraParent?: Uint8Array) => {
-    const ps = [pick(), pick()];
-    if (lastAcked) ps.push(lastAcked);
+    const ps = [pick()];
+    for (let k = 0; k < 2 && ownTips.length > 0; k++) ps.push(ownTips.shift()!);
+    if (ps.length < 2) ps.push(pick());
     if (extraParent) ps.push(extraParent);
     let sorted = sortParents(ps).slice(0, 8);
     for (const p of parents) if (sorted.length < 2) sorted = sortParents([...sorted, fromHex(p)]);
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
         if (m.error) rejected[m.error.code] = (rejected[m.error.code] ?? 0) + 1;
         else {
           acks.push({ id: m.result.id, sentMs, ackMs });
-          lastAcked = fromHex(m.result.id);
+          if (ownTips.length < 1000) ownTips.push(fromHex(m.result.id));
         }
         if (job.rate === 0) pump();
         if (performance.now() >= end && inFlight === 0) resolve();
