@@ -11,10 +11,15 @@ try {
   }
   throw err;
 }
+// Exit only once stdout and stderr have flushed what the command wrote: process.exit() right after
+// a write can lose it when stdout is a pipe (seen under load in CI).
+function exitAfterFlush(code) {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code ?? 0),
+  (code) => exitAfterFlush(code ?? 0),
   (err) => {
     process.stderr.write(`tangle: ${err && err.message ? err.message : String(err)}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

@@ -200,7 +200,8 @@ export class PowPool {
         // found, stopped, exhausted and error all end this worker's part of the job.
         w.off("message", handlers[index]);
         w.off("error", errHandlers[index]);
-        w.unref();
+        // Idle again; but a pool being closed keeps its workers ref'd until they are gone.
+        if (!this.closed) w.unref();
         if (--remaining === 0) {
           resolveIdle();
           settle(() => resolve(null)); // every worker exhausted its share
@@ -244,6 +245,9 @@ export class PowPool {
     this.cancelCurrent?.(new CoreError("ERR_POOL_CLOSED", "PowPool closed during a search"));
     const ws = this.workers;
     this.workers = [];
+    // Idle workers are unref'd; ref them so the process stays up until they are gone (otherwise a
+    // caller awaiting close() can find the process exited under it, silently, with code 0).
+    for (const w of ws) w.ref();
     await Promise.all(ws.map((w) => w.terminate()));
   }
 }
