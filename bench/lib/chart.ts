@@ -125,9 +125,54 @@ function tipsCharts(r: BenchReport): [string, Spec][] {
   ]);
 }
 
+/** Node load test: throughput over time per run, and latency percentiles against offered load. */
+function nodeCharts(r: BenchReport): [string, Spec][] {
+  const timeline = r.results
+    .filter((x) => x.name === "node-throughput-timeline")
+    .map((x) => ({ second: Number(x.params.second), value: x.value, run: `offered ${x.params.offeredPerSecond}` }));
+  const latency = r.results
+    .filter((x) => (x.name === "node-ack-latency" || x.name === "node-confirmation-latency") && typeof x.params.offeredPerSecond === "number")
+    .map((x) => ({ offered: Number(x.params.offeredPerSecond), value: x.value, series: `${x.name === "node-ack-latency" ? "ack" : "confirmation"} ${x.metric.replace("latency-", "")}` }));
+  return [
+    [
+      "node-throughput",
+      {
+        ...BASE,
+        title: { text: "Accepted transactions per second over each run", subtitle: subtitle(r) },
+        width: 480,
+        height: 260,
+        data: { values: timeline },
+        mark: { type: "line", point: true, tooltip: true },
+        encoding: {
+          x: { field: "second", type: "quantitative", title: "second of the run" },
+          y: { field: "value", type: "quantitative", title: "acknowledged tx/s" },
+          color: { field: "run", type: "nominal", title: null, legend: { orient: "bottom" } },
+        },
+      },
+    ],
+    [
+      "node-latency",
+      {
+        ...BASE,
+        title: { text: "Latency against offered load", subtitle: subtitle(r) },
+        width: 420,
+        height: 260,
+        data: { values: latency },
+        mark: { type: "line", point: true, tooltip: true },
+        encoding: {
+          x: { field: "offered", type: "quantitative", scale: { type: "log" }, title: "offered tx/s" },
+          y: { field: "value", type: "quantitative", scale: { type: "log" }, title: "ms" },
+          color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 2 } },
+        },
+      },
+    ],
+  ];
+}
+
 export function chartsFor(report: BenchReport): [string, Spec][] {
   if (report.suite === "pow") return powCharts(report);
   if (report.suite === "tips") return tipsCharts(report);
+  if (report.suite === "node") return nodeCharts(report);
   return [];
 }
 

@@ -125,6 +125,19 @@ async function runLoad(node: BenchNode, label: string, offered: number, duration
     out.push({ name: "node-confirmation-latency", params, metric: "latency-p99", value: Number(percentile(confLat, 99).toFixed(1)), unit: "ms" });
   }
   for (const [code, n] of Object.entries(rejected)) out.push({ name: "node-rejected", params: { ...params, code }, metric: "count", value: n, unit: "tx" });
+  // Throughput over time: acknowledgements per whole second of the run.
+  if (acks.length) {
+    const start = Math.min(...acks.map((a) => a.sentMs));
+    const perSecond = new Map<number, number>();
+    for (const a of acks) {
+      const sec = Math.floor((a.ackMs - start) / 1000);
+      perSecond.set(sec, (perSecond.get(sec) ?? 0) + 1);
+    }
+    const last = Math.floor(durationMs / 1000);
+    for (let sec = 0; sec < last; sec++) {
+      out.push({ name: "node-throughput-timeline", params: { ...params, second: sec + 1 }, metric: "acknowledged", value: perSecond.get(sec) ?? 0, unit: "tx/s" });
+    }
+  }
   return { results: out, acks };
 }
 
