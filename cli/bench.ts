@@ -42,7 +42,9 @@ export async function benchCommand(args: string[]): Promise<number> {
     bar.done();
     const report = makeReport(name, results);
     reports.push(report);
-    process.stdout.write(`\n${name}\n${formatTable(["name", "params", "metric", "value"], results.map(row))}\n`);
+    // Per-second timelines stay in the JSON and the charts; the table keeps the summary rows.
+    const summary = results.filter((r) => !r.name.endsWith("-timeline"));
+    process.stdout.write(`\n${name}\n${formatTable(["name", "params", "metric", "value"], summary.map(row))}\n`);
   }
   const json = str(values.json);
   if (json) {

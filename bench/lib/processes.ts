@@ -15,6 +15,8 @@ const BIN = [path.join(__dirname, "..", "..", "..", "bin", "tangle.js"), path.jo
 
 export interface BenchNode {
   child: ChildProcess;
+  /** Warnings and errors the node logged (pino levels 40+). */
+  warnings: string[];
   url: string;
   port: number;
   dir: string;
@@ -27,6 +29,17 @@ export async function startBenchNode(args: string[]): Promise<BenchNode> {
   const child = spawn(process.execPath, [BIN, "node", "--port", "0", "--data", dir, "--log-level", "info", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CI: "1" },
+  });
+  const warnings: string[] = [];
+  let lineBuf = "";
+  child.stdout!.on("data", (d) => {
+    lineBuf += String(d);
+    let nl: number;
+    while ((nl = lineBuf.indexOf("\n")) >= 0) {
+      const line = lineBuf.slice(0, nl);
+      lineBuf = lineBuf.slice(nl + 1);
+      if (/"level":(4|5|6)0/.test(line) && warnings.length < 200) warnings.push(line);
+    }
   });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = "";
@@ -44,6 +57,7 @@ export async function startBenchNode(args: string[]): Promise<BenchNode> {
   const client = await BenchClient.connect(url);
   return {
     child,
+    warnings,
     url,
     port: Number(new URL(url).port),
     dir,

@@ -1,7 +1,7 @@
 /**
  * Node load test: K simulated gateways (worker threads, each with its own WebSocket connection and
  * key) send signed, stamped transactions — data records with every tenth a transfer — to a real
- * node process at offered rates (attached to fresh tips as they are sent, so they confirm) and as
+ * node process (and to a 3-node network, gateways spread over its nodes) at offered rates (attached to fresh tips as they are sent, so they confirm) and as
  * fast as accepted (attached and stamped before the timed part, so the generator is not the
  * bottleneck; those attach to tips of preparation time and mostly stay unconfirmed). Measured: accepted transactions per
  * second, acknowledgement latency (p50, p99), confirmation latency (p50, p99; from the `confirmed`
@@ -57,7 +57,12 @@ async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; i
   return seeds.map((_, index) => ({ txId: id, index, amount: each.toString() }));
 }
 
-async function runLoad(node: BenchNode, label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000) {
+/**
+ * One timed run. Gateway g talks to nodes[g % nodes.length]; confirmations are observed on
+ * nodes[0] (the coordinator); CPU is summed and RSS maxed over the nodes.
+ */
+async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000) {
+  const node = nodes[0];
   const confirmedAt = new Map<string, number>();
   node.client.onPush((topic, data) => {
     if (topic !== "confirmed") return;
@@ -69,7 +74,7 @@ async function runLoad(node: BenchNode, label: string, offered: number, duration
   const workers = seeds.map((seed, g) =>
     new Worker(workerFile, {
       workerData: {
-        url: node.url,
+        url: nodes[g % nodes.length].url,
         networkId: devGenesis().networkId,
         baseDifficulty: devGenesis().baseDifficulty,
         count: offered === 0 ? maxPerGateway : count,
@@ -90,10 +95,11 @@ async function runLoad(node: BenchNode, label: string, offered: number, duration
       if (m.type === "error") reject(new Error(m.message));
     });
   })));
-  const before = procStats(node.child.pid!);
+  const stats = () => nodes.map((n) => procStats(n.child.pid!)).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssBytes: Math.max(a.rssBytes, b.rssBytes) }));
+  const before = stats();
   const t0 = performance.now();
   const rssSamples: number[] = [];
-  const sampler = setInterval(() => rssSamples.push(procStats(node.child.pid!).rssBytes), 250);
+  const sampler = setInterval(() => rssSamples.push(stats().rssBytes), 250);
   const done = workers.map((w) => new Promise<{ acks: Ack[]; rejected: Record<string, number>; sent: number }>((resolve, reject) => {
     w.on("message", (m) => m.type === "done" && resolve(m));
     w.on("message", (m) => m.type === "error" && reject(new Error(m.message)));
@@ -102,7 +108,7 @@ async function runLoad(node: BenchNode, label: string, offered: number, duration
   const results = await Promise.all(done);
   const elapsed = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  const after = procStats(node.child.pid!);
+  const after = stats();
   await Promise.all(workers.map((w) => w.terminate()));
   const acks = results.flatMap((r) => r.acks);
   // Give the last ones two milestone intervals to confirm.
@@ -111,13 +117,13 @@ async function runLoad(node: BenchNode, label: string, offered: number, duration
   const confLat = acks.filter((a) => confirmedAt.has(a.id)).map((a) => confirmedAt.get(a.id)! - a.sentMs);
   const rejected: Record<string, number> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
-  const params = { mode: label, offeredPerSecond: offered || "max", gateways: GATEWAYS, seconds: Number(elapsed.toFixed(1)) };
+  const params = { mode: label, nodes: nodes.length, offeredPerSecond: offered || "max", gateways: GATEWAYS, seconds: Number(elapsed.toFixed(1)) };
   const out: BenchResult[] = [
     { name: "node-accepted", params, metric: "transactions-per-second", value: Math.round(acks.length / elapsed), unit: "tx/s" },
     { name: "node-ack-latency", params, metric: "latency-p50", value: Number(median(ackLat).toFixed(2)), unit: "ms" },
     { name: "node-ack-latency", params, metric: "latency-p99", value: Number(percentile(ackLat, 99).toFixed(2)), unit: "ms" },
     { name: "node-confirmed-share", params, metric: "share", value: Number((confLat.length / Math.max(1, acks.length)).toFixed(3)), unit: "ratio" },
-    { name: "node-cpu", params, metric: "cores", value: Number(((after.cpuSeconds - before.cpuSeconds) / elapsed).toFixed(2)), unit: "cores" },
+    { name: "node-cpu", params, metric: nodes.length > 1 ? "cores-all-nodes" : "cores", value: Number(((after.cpuSeconds - before.cpuSeconds) / elapsed).toFixed(2)), unit: "cores" },
     { name: "node-rss", params, metric: "max", value: Math.round(Math.max(...rssSamples, after.rssBytes) / 2 ** 20), unit: "MiB" },
   ];
   if (confLat.length) {
@@ -146,7 +152,7 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
   const levels = quick ? [200] : [250, 500, 1000, 2000];
   const durationMs = quick ? 3000 : 10_000;
   const progress = opts.progress ?? (() => {});
-  const steps = levels.length + 2;
+  const steps = levels.length + 3;
   const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]);
   const all: BenchResult[] = [];
   try {
@@ -158,21 +164,57 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
     let step = 1;
     for (const offered of levels) {
       progress(step++, steps, `offered ${offered}/s`);
-      const r = await runLoad(node, "single-node", offered, durationMs, funding, seeds);
+      const r = await runLoad([node], "single-node", offered, durationMs, funding, seeds);
       all.push(...r.results);
       funding = []; // the transfer chains moved on; later runs send data records only
     }
     progress(step++, steps, "as fast as accepted");
-    const max = await runLoad(node, "single-node", 0, durationMs, funding, seeds, quick ? 4000 : 15_000);
+    const max = await runLoad([node], "single-node", 0, durationMs, funding, seeds, quick ? 4000 : 15_000);
     all.push(...max.results);
     // Check: every acknowledged id is stored.
     for (const a of max.acks.slice(0, 2000)) {
       const t = await node.client.call("getTransaction", { id: a.id }).catch(() => undefined);
       if (!t) throw new Error(`node bench: acknowledged ${a.id} is not stored`);
     }
-    progress(steps, steps, "done");
-    return all;
   } finally {
     await node.stop();
   }
+  // The same gateways spread over a 3-node network (A coordinates, B and C peer with A).
+  progress(steps - 1, steps, "3-node network");
+  const net: BenchNode[] = [];
+  try {
+    net.push(await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]));
+    for (let i = 0; i < 2; i++) net.push(await startBenchNode(["--network", "dev", "--peer", net[0].url, "--no-remote-pow"]));
+    await net[0].client.call("subscribe", { topics: ["confirmed"] });
+    for (let k = 0; k < 200; k++) {
+      const infos = await Promise.all(net.map((n) => n.client.call("getNodeInfo")));
+      if (infos.every((i) => i.synced && i.confirmedMilestoneIndex >= 2 && i.peers >= 1)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seeds = Array.from({ length: GATEWAYS }, () => toHex(randomBytes(32)));
+    for (const offered of quick ? [200] : [1000]) {
+      const r = await runLoad(net, "three-nodes", offered, durationMs, [], seeds);
+      all.push(...r.results);
+      // Check: the records reached every node (gossip may still be draining a backlog).
+      const sample = r.acks.filter((_, i) => i % Math.max(1, Math.floor(r.acks.length / 200)) === 0);
+      const deadline = Date.now() + 60_000;
+      for (const n of net) {
+        let missing = sample.map((a) => a.id);
+        while (missing.length && Date.now() < deadline) {
+          const still: string[] = [];
+          for (const id of missing) if (!(await n.client.call("getTransaction", { id }).catch(() => undefined))) still.push(id);
+          missing = still;
+          if (missing.length) await new Promise((res) => setTimeout(res, 250));
+        }
+        if (missing.length) {
+          const logs = net.flatMap((m, i) => m.warnings.slice(0, 5).map((w) => `node ${i}: ${w}`)).join("\n");
+          throw new Error(`node bench: ${missing.length} of ${sample.length} sampled records did not reach node ${net.indexOf(n)} within 60 s\n${logs}`);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(net.map((n) => n.stop().catch(() => undefined)));
+  }
+  progress(steps, steps, "done");
+  return all;
 }

@@ -70,6 +70,7 @@ class Peer {
   }
   /** Gossip with backpressure: queue while the socket buffer is full, dropping the oldest. */
   sendTx(bytes: Uint8Array): void {
+    if (this.queue.length > 0) this.flush();
     if (this.ws.bufferedAmount > PEER_LIMITS.maxBufferedBytes || this.queue.length > 0) {
       if (this.queue.length >= PEER_LIMITS.maxQueuedPerPeer) this.queue.shift();
       this.queue.push(bytes);
@@ -111,10 +112,13 @@ export class PeerManager {
   private readonly wss: WebSocket.Server;
   private beatTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
   private syncing?: { index: number; at: number };
   private closed = false;
   private readonly maxPeers: number;
   private readonly unhook: (() => void)[] = [];
+  /** Transactions from peers not taken for a benign reason (not solid in time, solidifier full). */
+  dropped = 0;
   /** Highest milestone index any peer announced. */
   bestKnownMilestone = 0;
 
@@ -136,6 +140,10 @@ export class PeerManager {
     });
     this.beatTimer = setInterval(() => this.beat(), PEER_LIMITS.beatIntervalMs);
     this.retryTimer = setInterval(() => this.retryRequests(), PEER_LIMITS.requestRetryMs);
+    // A WebSocket has no 'drain' event: queued gossip is flushed as the socket buffer empties.
+    this.flushTimer = setInterval(() => {
+      for (const p of this.peers) if (p.queue.length > 0) p.flush();
+    }, PEER_LIMITS.flushIntervalMs);
   }
 
   /**
@@ -240,7 +248,6 @@ export class PeerManager {
       for (const r of this.requests.values()) r.tried.delete(peer);
     });
     ws.on("error", () => ws.terminate());
-    ws.on("drain", () => peer.flush());
     peer.send(this.helloMessage());
   }
 
@@ -352,8 +359,12 @@ export class PeerManager {
     } catch (err) {
       const code = (err as { code?: string }).code ?? "ERR_INTERNAL";
       if (!BENIGN.has(code)) this.penalize(peer, host, `invalid transaction: ${code}`);
-      // A transaction we could not take yet (e.g. it never solidified) may be offered again.
-      else this.seen.delete(id);
+      else {
+        // A transaction we could not take yet (e.g. it never solidified) may be offered again.
+        this.seen.delete(id);
+        this.dropped++;
+        if (this.dropped <= 5 || this.dropped % 1000 === 0) this.log.warn({ peer: peer.key, code, dropped: this.dropped }, "peer transaction not taken");
+      }
     }
   }
 
@@ -442,6 +453,7 @@ export class PeerManager {
     this.closed = true;
     if (this.beatTimer) clearInterval(this.beatTimer);
     if (this.retryTimer) clearInterval(this.retryTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
     for (const u of this.unhook) u();
     for (const o of this.outgoing.values()) if (o.timer) clearTimeout(o.timer);
     for (const p of this.peers) p.ws.close(1001, "node shutting down");

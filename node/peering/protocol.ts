@@ -23,6 +23,8 @@ export const PEER_LIMITS = {
   maxQueuedPerPeer: 10_000,
   /** Socket buffer above which sends to a peer are queued instead. */
   maxBufferedBytes: 1024 * 1024,
+  /** How often queued gossip is offered to the socket again. */
+  flushIntervalMs: 10,
   /** Ids remembered as already seen (duplicates are dropped before decoding). */
   recentIds: 200_000,
   /** A missing transaction is asked of another peer after this long. */
