@@ -153,8 +153,8 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
   const durationMs = quick ? 3000 : 10_000;
   const progress = opts.progress ?? (() => {});
   const steps = levels.length + 3;
-  const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]);
   const all: BenchResult[] = [];
+  const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]);
   try {
     await node.client.call("subscribe", { topics: ["confirmed"] });
     for (let k = 0; k < 100 && (await node.client.call("getNodeInfo")).confirmedMilestoneIndex < 1; k++) await new Promise((r) => setTimeout(r, 50));
@@ -207,7 +207,8 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
           if (missing.length) await new Promise((res) => setTimeout(res, 250));
         }
         if (missing.length) {
-          const logs = net.flatMap((m, i) => m.warnings.slice(0, 5).map((w) => `node ${i}: ${w}`)).join("\n");
+          const peers = await Promise.all(net.map((m) => m.client.call("getPeers").then((x) => JSON.stringify(x.peers.map((p: Record<string, unknown>) => ({ url: p.url, sent: p.sent, received: p.received, queued: p.queued, queueDrops: p.queueDrops }))))));
+          const logs = [...peers.map((p, i) => `node ${i} peers: ${p}`), ...net.flatMap((m, i) => m.warnings.slice(0, 3).map((w) => `node ${i}: ${w}`))].join("\n");
           throw new Error(`node bench: ${missing.length} of ${sample.length} sampled records did not reach node ${net.indexOf(n)} within 60 s\n${logs}`);
         }
       }

@@ -47,6 +47,9 @@ export interface PeerStats {
   received: number;
   invalid: number;
   latencyMs: number | null;
+  /** Gossip waiting for the socket, and gossip dropped because that queue was full. */
+  queued?: number;
+  queueDrops?: number;
 }
 
 class Peer {
@@ -54,6 +57,7 @@ class Peer {
   sent = 0;
   received = 0;
   invalid = 0;
+  queueDrops = 0;
   latencyMs: number | null = null;
   readonly queue: Uint8Array[] = [];
   readonly known = new RecentSet(50_000);
@@ -72,7 +76,10 @@ class Peer {
   sendTx(bytes: Uint8Array): void {
     if (this.queue.length > 0) this.flush();
     if (this.ws.bufferedAmount > PEER_LIMITS.maxBufferedBytes || this.queue.length > 0) {
-      if (this.queue.length >= PEER_LIMITS.maxQueuedPerPeer) this.queue.shift();
+      if (this.queue.length >= PEER_LIMITS.maxQueuedPerPeer) {
+        this.queue.shift();
+        this.queueDrops++;
+      }
       this.queue.push(bytes);
       return;
     }
@@ -119,6 +126,8 @@ export class PeerManager {
   private readonly unhook: (() => void)[] = [];
   /** Transactions from peers not taken for a benign reason (not solid in time, solidifier full). */
   dropped = 0;
+  /** Missing transactions no peer delivered in time. */
+  requestsGivenUp = 0;
   /** Highest milestone index any peer announced. */
   bestKnownMilestone = 0;
 
@@ -172,6 +181,8 @@ export class PeerManager {
         received: p.received,
         invalid: p.invalid,
         latencyMs: p.latencyMs,
+        queued: p.queue.length,
+        queueDrops: p.queueDrops,
       });
     }
     for (const o of this.outgoing.values()) {
@@ -416,7 +427,11 @@ export class PeerManager {
     const now = Date.now();
     const again: string[] = [];
     for (const [id, r] of this.requests) {
-      if (this.node.getMetadata(id) || now - r.first > PEER_LIMITS.requestGiveUpMs) this.requests.delete(id);
+      if (this.node.getMetadata(id)) this.requests.delete(id);
+      else if (now - r.first > PEER_LIMITS.requestGiveUpMs) {
+        this.requests.delete(id);
+        this.requestsGivenUp++;
+      }
       else if (now - r.at >= PEER_LIMITS.requestRetryMs) again.push(id);
     }
     if (again.length) this.sendRequests(again, now);
