@@ -280,13 +280,15 @@ export class TangleNode extends EventEmitter {
     this.emit("received");
     // A transaction the node already has is acknowledged as a duplicate before anything else is
     // checked (its timestamp may have aged out of the window since, and gossip repeats are cheap).
+    let id: Uint8Array | undefined;
     if (bytes instanceof Uint8Array && bytes.length <= MAX_TRANSACTION_BYTES) {
-      const id = transactionId(bytes);
+      id = transactionId(bytes);
       const idHex = toHex(id);
       if (await this.known(idHex, id)) return { id: idHex, duplicate: true };
     }
     const params = opts.maxPastMs === undefined ? this.params : { ...this.params, maxPastMs: opts.maxPastMs };
-    const v = validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty });
+    // The id was just computed for the duplicate check: the pipeline need not hash the bytes again.
+    const v = validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty, id });
     if (!v.ok) {
       this.emit("rejected", v.code);
       throw new NodeError(v.code, v.message);

@@ -61,7 +61,12 @@ export function validateTransaction(
   bytes: unknown,
   params: ValidationParams,
   nowMs: number,
-  opts: { extraDifficulty?: number | ((issuer: Uint8Array) => number); verify?: SignatureVerifier } = {},
+  opts: {
+    extraDifficulty?: number | ((issuer: Uint8Array) => number);
+    verify?: SignatureVerifier;
+    /** The id of these bytes, when the caller already hashed them. */
+    id?: Uint8Array;
+  } = {},
 ): Verdict {
   const decoded = decodeTransaction(bytes);
   if (!decoded.ok) return decoded;
@@ -86,6 +91,6 @@ export function validateTransaction(
   if (tx.payload.type === "milestone" && !params.coordinatorKeys.has(toHex(tx.issuer))) {
     return reject(E.NOT_COORDINATOR, "milestone issued by a key that is not a coordinator of this network");
   }
-  const id = transactionId(raw);
+  const id = opts.id ?? transactionId(raw);
   return { ok: true, value: { ...decoded.value, id, idHex: toHex(id), difficulty } };
 }
