@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Suite> = {
   network: () => require("../bench/network/suite").runNetworkSuite,
   "verify-bound": () => require("../bench/verify/suite").runVerifySuite,
   node: () => require("../bench/node/suite").runNodeSuite,
+  "node-network": () => require("../bench/node/suite").runNodeNetworkSuite,
   storage: () => require("../bench/storage/suite").runStorageSuite,
 };
 

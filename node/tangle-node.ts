@@ -114,6 +114,8 @@ export class TangleNode extends EventEmitter {
   private nextSeq: number;
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Valid transactions between validation and their write (counted: the same id may arrive twice). */
+  private readonly arriving = new Map<string, number>();
   private waiting = 0;
   // Decoded transactions for white flag and gossip: the recent ones only (each costs a few KB).
   private readonly decoded = new Lru<{ id: Uint8Array; tx: Transaction }>(8192);
@@ -295,16 +297,29 @@ export class TangleNode extends EventEmitter {
     }
     const dup = await this.known(v.value.idHex, v.value.id);
     if (dup) return { id: v.value.idHex, duplicate: true };
-    await this.awaitParents(v.value.tx.parents, opts.solidifyTimeoutMs ?? this.solidifyTimeoutMs);
-    if (await this.known(v.value.idHex, v.value.id)) return { id: v.value.idHex, duplicate: true };
-    if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
-    const seq = this.nextSeq++;
-    const write = this.process(v.value, seq, opts.source);
-    this.inflight.set(v.value.idHex, write);
+    const idHex = v.value.idHex;
+    // From here until its write is under way, others waiting for this transaction need not ask peers.
+    this.arriving.set(idHex, (this.arriving.get(idHex) ?? 0) + 1);
+    let write: Promise<void>;
+    try {
+      await this.awaitParents(v.value.tx.parents, opts.solidifyTimeoutMs ?? this.solidifyTimeoutMs, opts.source);
+      if (await this.known(idHex, v.value.id)) return { id: idHex, duplicate: true };
+      if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
+      write = this.process(v.value, this.nextSeq++, opts.source);
+      this.inflight.set(idHex, write);
+    } finally {
+      const n = this.arriving.get(idHex)! - 1;
+      if (n > 0) this.arriving.set(idHex, n);
+      else {
+        this.arriving.delete(idHex);
+        // It failed (not solid in time, the node closing): whoever waits for it looks again and asks peers.
+        if (!this.inflight.has(idHex)) this.wake(idHex);
+      }
+    }
     try {
       await write;
     } finally {
-      this.inflight.delete(v.value.idHex);
+      this.inflight.delete(idHex);
     }
     this.emit("accepted", v.value.idHex, v.value.tx, opts.source);
     return { id: v.value.idHex, duplicate: false };
@@ -320,59 +335,91 @@ export class TangleNode extends EventEmitter {
     return this.store.hasTransaction(id);
   }
 
-  private async awaitParents(parents: readonly Uint8Array[], timeoutMs: number): Promise<void> {
-    const inflight: Promise<void>[] = [];
-    const missing: string[] = [];
-    for (const p of parents) {
-      const h = toHex(p);
-      if (this.entryPoints.has(h)) continue;
-      const w = this.inflight.get(h);
-      if (w) inflight.push(w);
-      else if (!this.store.hasTransaction(p)) missing.push(h);
-    }
-    if (inflight.length) await Promise.all(inflight);
-    if (missing.length === 0) return;
-    if (this.waiting >= this.maxWaiting) throw new NodeError(NodeErrorCode.SOLIDIFIER_FULL, `${this.waiting} transactions already wait for parents`);
-    this.waiting++;
-    // Peering listens and asks its peers for them (solidification).
-    this.emit("missing", missing);
-    const cleanups: (() => void)[] = [];
+  /**
+   * Waits until every parent is stored. Parents being written are awaited; unknown ones are
+   * announced with a 'missing' event (peering asks its peers for them) unless they are already on
+   * their way through `submit` here. The check and the registration of waiters happen in the same
+   * turn, after every await, so a parent stored in between cannot be missed.
+   */
+  private async awaitParents(parents: readonly Uint8Array[], timeoutMs: number, source?: string): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    let counted = false;
+    const announced = new Set<string>();
     try {
-      const arrivals = missing.map(
-        (h) =>
-          new Promise<void>((resolve) => {
-            let set = this.waiters.get(h);
-            if (!set) this.waiters.set(h, (set = new Set()));
-            set.add(resolve);
-            cleanups.push(() => {
-              set!.delete(resolve);
-              if (set!.size === 0 && this.waiters.get(h) === set) this.waiters.delete(h);
-            });
-          }),
-      );
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new NodeError(NodeErrorCode.NOT_SOLID, `parents still unknown after ${timeoutMs} ms: ${missing.join(", ")}`)),
-          timeoutMs,
-        );
-      });
-      try {
-        await Promise.race([Promise.all(arrivals), timeout]);
-      } finally {
-        clearTimeout(timer);
+      for (;;) {
+        const inflight: Promise<void>[] = [];
+        const missing: string[] = [];
+        for (const p of parents) {
+          const h = toHex(p);
+          if (this.entryPoints.has(h)) continue;
+          const w = this.inflight.get(h);
+          if (w) inflight.push(w);
+          else if (!this.store.hasTransaction(p)) missing.push(h);
+        }
+        if (inflight.length) {
+          // A parent whose write failed is looked at again (as missing) on the next pass.
+          await Promise.allSettled(inflight);
+          continue;
+        }
+        if (missing.length === 0) return;
+        if (!counted) {
+          if (this.waiting >= this.maxWaiting) throw new NodeError(NodeErrorCode.SOLIDIFIER_FULL, `${this.waiting} transactions already wait for parents`);
+          this.waiting++;
+          counted = true;
+        }
+        // Peering listens and asks its peers for them (solidification). Parents already on their
+        // way through submit here need no asking unless that attempt fails (waiters are woken then).
+        const unknown = missing.filter((h) => !this.arriving.has(h) && !announced.has(h));
+        if (unknown.length) {
+          for (const h of unknown) announced.add(h);
+          this.emit("missing", unknown, source);
+        }
+        const left = deadline - this.now();
+        if (left <= 0) throw new NodeError(NodeErrorCode.NOT_SOLID, `parents still unknown after ${timeoutMs} ms: ${missing.join(", ")}`);
+        await this.waitForAny(missing, left);
       }
     } finally {
-      this.waiting--;
-      cleanups.forEach((c) => c());
+      if (counted) this.waiting--;
     }
+  }
+
+  /** Resolves when one of `ids` is stored or `ms` have passed (the caller looks again either way). */
+  private waitForAny(ids: string[], ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        for (const h of ids) {
+          const set = this.waiters.get(h);
+          if (!set) continue;
+          set.delete(done);
+          if (set.size === 0) this.waiters.delete(h);
+        }
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      for (const h of ids) {
+        let set = this.waiters.get(h);
+        if (!set) this.waiters.set(h, (set = new Set()));
+        set.add(done);
+      }
+    });
+  }
+
+  /** Whether a transaction is wanted as a parent by something waiting here. */
+  isAwaited(idHex: string): boolean {
+    return this.waiters.has(idHex);
+  }
+
+  /** Whether a transaction is on its way through `submit` here (validated, not yet written). */
+  isArriving(idHex: string): boolean {
+    return this.arriving.has(idHex) || this.inflight.has(idHex);
   }
 
   private wake(idHex: string): void {
     const set = this.waiters.get(idHex);
     if (!set) return;
     this.waiters.delete(idHex);
-    for (const resolve of set) resolve();
+    for (const resolve of [...set]) resolve();
   }
 
   private async process(v: ValidTransaction, seq: number, source?: string): Promise<void> {
@@ -498,6 +545,10 @@ export class TangleNode extends EventEmitter {
     if (picked.size < 2 && this.latest) picked.add(this.latest.id);
     for (const e of this.entryPoints) if (picked.size < 2) picked.add(e);
     return [...picked].slice(0, n).sort();
+  }
+
+  hasTransaction(idHex: string): boolean {
+    return this.store.hasTransaction(fromHex(idHex, "id"));
   }
 
   getTransactionBytes(idHex: string): Uint8Array | undefined {

@@ -152,7 +152,7 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
   const levels = quick ? [200] : [250, 500, 1000, 2000];
   const durationMs = quick ? 3000 : 10_000;
   const progress = opts.progress ?? (() => {});
-  const steps = levels.length + 3;
+  const steps = levels.length + 2;
   const all: BenchResult[] = [];
   const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]);
   try {
@@ -179,8 +179,22 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
   } finally {
     await node.stop();
   }
-  // The same gateways spread over a 3-node network (A coordinates, B and C peer with A).
-  progress(steps - 1, steps, "3-node network");
+  progress(steps, steps, "done");
+  return all;
+}
+
+/**
+ * The same gateways spread over a 3-node network (A coordinates, B and C peer with A). Checked: a
+ * sample of the acknowledged records reaches every node.
+ */
+export async function runNodeNetworkSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
+  const quick = Boolean(opts.quick);
+  const durationMs = quick ? 3000 : 10_000;
+  const progress = opts.progress ?? (() => {});
+  const levels = quick ? [200] : [500, 1000];
+  const steps = levels.length + 1;
+  const all: BenchResult[] = [];
+  progress(0, steps, "starting 3 nodes");
   const net: BenchNode[] = [];
   try {
     net.push(await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]));
@@ -192,12 +206,16 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
       await new Promise((r) => setTimeout(r, 100));
     }
     const seeds = Array.from({ length: GATEWAYS }, () => toHex(randomBytes(32)));
-    for (const offered of quick ? [200] : [1000]) {
+    let step = 1;
+    let peerSentBefore = (await Promise.all(net.map((m) => m.client.call("getPeers")))).flatMap((x) => x.peers).reduce((a: number, p: { sent: number }) => a + p.sent, 0);
+    for (const offered of levels) {
+      progress(step++, steps, `offered ${offered}/s`);
       const r = await runLoad(net, "three-nodes", offered, durationMs, [], seeds);
       all.push(...r.results);
       // Check: the records reached every node (gossip may still be draining a backlog).
       const sample = r.acks.filter((_, i) => i % Math.max(1, Math.floor(r.acks.length / 200)) === 0);
-      const deadline = Date.now() + 60_000;
+      const checkStart = Date.now();
+      const deadline = checkStart + 60_000;
       for (const n of net) {
         let missing = sample.map((a) => a.id);
         while (missing.length && Date.now() < deadline) {
@@ -212,6 +230,13 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
           throw new Error(`node bench: ${missing.length} of ${sample.length} sampled records did not reach node ${net.indexOf(n)} within 60 s\n${logs}`);
         }
       }
+      const params = { mode: "three-nodes", nodes: net.length, offeredPerSecond: offered, sampled: sample.length };
+      all.push({ name: "node-network-delivered", params, metric: "after-load-ms", value: Date.now() - checkStart, unit: "ms" });
+      // Peer messages sent per accepted transaction, over all nodes and links (ideal gossip on this
+      // hub of two links: each transaction crosses each link once, i.e. 2 per transaction).
+      const sent = (await Promise.all(net.map((m) => m.client.call("getPeers")))).flatMap((x) => x.peers).reduce((a: number, p: { sent: number }) => a + p.sent, 0) - peerSentBefore;
+      peerSentBefore += sent;
+      all.push({ name: "node-network-gossip", params, metric: "messages-per-transaction", value: Number((sent / Math.max(1, r.acks.length)).toFixed(2)), unit: "msg/tx" });
     }
   } finally {
     await Promise.all(net.map((n) => n.stop().catch(() => undefined)));

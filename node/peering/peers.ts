@@ -115,6 +115,10 @@ export class PeerManager {
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly banned = new Map<string, number>();
   private readonly seen = new RecentSet(PEER_LIMITS.recentIds);
+  /**
+   * Outstanding solidification requests. One lives until the transaction is stored, or nothing
+   * here waits for it any more, or it is older than the peer solidification timeout.
+   */
   private readonly requests = new Map<string, { at: number; first: number; tried: Set<Peer> }>();
   private readonly wss: WebSocket.Server;
   private beatTimer?: NodeJS.Timeout;
@@ -137,7 +141,7 @@ export class PeerManager {
     this.maxPeers = opts.maxPeers ?? PEER_LIMITS.maxPeers;
     this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip(e.id, e.bytes, e.source);
-    const onMissing = (ids: string[]) => this.requestMissing(ids);
+    const onMissing = (ids: string[], source?: string) => this.requestMissing(ids, source);
     const onMilestone = () => this.continueSync();
     this.node.on("transaction", onTx);
     this.node.on("missing", onMissing);
@@ -364,15 +368,16 @@ export class PeerManager {
     peer.known.add(id);
     if (this.seen.has(id)) return;
     this.seen.add(id);
-    this.requests.delete(id);
     try {
       await this.node.submit(bytes, { source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
     } catch (err) {
       const code = (err as { code?: string }).code ?? "ERR_INTERNAL";
       if (!BENIGN.has(code)) this.penalize(peer, host, `invalid transaction: ${code}`);
       else {
-        // A transaction we could not take yet (e.g. it never solidified) may be offered again.
+        // A transaction we could not take yet (e.g. it never solidified) may be offered again, and
+        // if something here still waits for it, it stays requested (the retry asks again).
         this.seen.delete(id);
+        if (this.node.isAwaited(id) && !this.requests.has(id)) this.requests.set(id, { at: Date.now(), first: Date.now(), tried: new Set([peer]) });
         this.dropped++;
         if (this.dropped <= 5 || this.dropped % 1000 === 0) this.log.warn({ peer: peer.key, code, dropped: this.dropped }, "peer transaction not taken");
       }
@@ -381,6 +386,7 @@ export class PeerManager {
 
   private gossip(id: string, bytes: Uint8Array, source?: string): void {
     this.seen.add(id);
+    this.requests.delete(id);
     for (const p of this.peers) {
       if (!p.ready || p.key === source || p.known.has(id)) continue;
       p.known.add(id);
@@ -390,7 +396,8 @@ export class PeerManager {
 
   // ---- solidification and sync ---------------------------------------------------------------
 
-  private requestMissing(ids: string[]): void {
+  /** Asks peers for missing parents; first the peer that sent the child (it has them). */
+  private requestMissing(ids: string[], source?: string): void {
     const now = Date.now();
     const fresh: string[] = [];
     for (const id of ids) {
@@ -398,20 +405,22 @@ export class PeerManager {
       this.requests.set(id, { at: 0, first: now, tried: new Set() });
       fresh.push(id);
     }
-    if (fresh.length) this.sendRequests(fresh, now);
+    let first: Peer | undefined;
+    if (source !== undefined) for (const p of this.peers) if (p.key === source && p.ready) first = p;
+    if (fresh.length) this.sendRequests(fresh, now, first);
   }
 
-  private sendRequests(ids: string[], now: number): void {
+  private sendRequests(ids: string[], now: number, first?: Peer): void {
     const ready = [...this.peers].filter((p) => p.ready);
     if (ready.length === 0) return;
     const byPeer = new Map<Peer, string[]>();
     for (const id of ids) {
       const r = this.requests.get(id);
       if (!r) continue;
-      // Prefer a peer not yet asked, ideally one that is ahead of us.
+      // The preferred peer first, then one not yet asked, then any.
       const candidates = ready.filter((p) => !r.tried.has(p));
       const pool = candidates.length ? candidates : ready;
-      const p = pool[Math.floor(Math.random() * pool.length)];
+      const p = first && !r.tried.has(first) ? first : pool[Math.floor(Math.random() * pool.length)];
       r.tried.add(p);
       r.at = now;
       const list = byPeer.get(p) ?? [];
@@ -427,12 +436,13 @@ export class PeerManager {
     const now = Date.now();
     const again: string[] = [];
     for (const [id, r] of this.requests) {
-      if (this.node.getMetadata(id)) this.requests.delete(id);
-      else if (now - r.first > PEER_LIMITS.requestGiveUpMs) {
+      if (this.node.hasTransaction(id)) this.requests.delete(id);
+      else if (!this.node.isAwaited(id) || now - r.first > PEER_LIMITS.requestGiveUpMs) {
         this.requests.delete(id);
         this.requestsGivenUp++;
-      }
-      else if (now - r.at >= PEER_LIMITS.requestRetryMs) again.push(id);
+      } else if (this.node.isArriving(id) || this.seen.has(id)) {
+        r.at = now; // here already, waiting for its own parents: asking again would only echo it
+      } else if (now - r.at >= PEER_LIMITS.requestRetryMs) again.push(id);
     }
     if (again.length) this.sendRequests(again, now);
     if (this.syncing && now - this.syncing.at > PEER_LIMITS.requestRetryMs * 3) {

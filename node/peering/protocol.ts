@@ -29,8 +29,8 @@ export const PEER_LIMITS = {
   recentIds: 200_000,
   /** A missing transaction is asked of another peer after this long. */
   requestRetryMs: 1000,
-  /** And given up after this long. */
-  requestGiveUpMs: 30_000,
+  /** And given up after this long (or as soon as nothing here waits for it any more). */
+  requestGiveUpMs: 60_000,
   /** Outstanding solidification requests at once. */
   maxOutstandingRequests: 20_000,
   /** Transactions received from peers wait this long for their parents. */

@@ -124,6 +124,52 @@ test("a transaction waits for unknown parents, and gives up after the timeout", 
   await node.close();
 });
 
+test("a parent stored while the child waits for another parent's write is not missed", async () => {
+  // The child's parents: a milestone (its write and ledger update take two commits) and a data
+  // transaction submitted after the child, which lands while the child awaits the milestone.
+  const { node } = await openNode(undefined, { solidifyTimeoutMs: 3000 });
+  const { coordinator } = await import("./_helpers");
+  const { transactionId } = await import("../../client/protocol/codec");
+  const parents = node.selectParents(2).map((p) => fromHex(p));
+  const wf = node.whiteFlag(1, parents);
+  const milestone = buildTx(node, coordinator, { type: "milestone", index: 1, timestamp: node.now(), confirmedMerkleRoot: wf.merkleRoot, ledgerStateHash: wf.stateHash }, parents.map(toHex));
+  const sibling = buildTx(node, alice, dataPayload(randomBytes(32), 0));
+  const child = buildTx(node, bob, dataPayload(randomBytes(32), 0), [toHex(transactionId(milestone)), toHex(transactionId(sibling))].sort());
+  // The milestone's ledger commit is held back a little so the sibling surely lands first.
+  const store = node.store as unknown as { applyMilestone: (...a: unknown[]) => Promise<unknown> };
+  const apply = store.applyMilestone.bind(store);
+  store.applyMilestone = async (...a: unknown[]) => {
+    await new Promise((r) => setTimeout(r, 200));
+    return apply(...a);
+  };
+  const m = node.submit(milestone);
+  await new Promise((r) => setImmediate(r)); // the milestone's write is under way
+  const results = await Promise.all([m, node.submit(child), node.submit(sibling)]);
+  expect(results.map((r) => r.duplicate)).toEqual([false, false, false]);
+  expect(node.getMetadata(results[1].id)).toBeDefined();
+  expect(node.ledgerIndex).toBe(1);
+  await node.close();
+});
+
+test("a parent that fails on its way in is announced as missing to whoever waits for it", async () => {
+  const { node } = await openNode(undefined, { solidifyTimeoutMs: 400 });
+  const { transactionId } = await import("../../client/protocol/codec");
+  const unknown = toHex(randomBytes(32));
+  // The parent itself waits for an unknown transaction and times out first.
+  const parent = buildTx(node, alice, dataPayload(randomBytes(32), 0), [unknown, node.selectParents(2)[0]].sort());
+  const parentId = toHex(transactionId(parent));
+  const child = buildTx(node, bob, dataPayload(randomBytes(32), 0), [parentId, node.selectParents(2)[0]].sort());
+  const missing: string[][] = [];
+  node.on("missing", (ids: string[]) => missing.push(ids));
+  const p = node.submit(parent, { solidifyTimeoutMs: 100 });
+  const c = node.submit(child, { solidifyTimeoutMs: 400 });
+  await expect(p).rejects.toMatchObject({ code: "ERR_TX_NOT_SOLID" });
+  await expect(c).rejects.toMatchObject({ code: "ERR_TX_NOT_SOLID" });
+  // First only the grandparent was unknown; once the parent failed, the child asked for it.
+  expect(missing).toEqual([[unknown], [parentId]]);
+  await node.close();
+});
+
 test("a milestone whose ledger state differs is refused and the node reports the divergence", async () => {
   const { node } = await openNode();
   const diverged: unknown[] = [];
