@@ -295,8 +295,8 @@ export class TangleNode extends EventEmitter {
       this.emit("rejected", v.code);
       throw new NodeError(v.code, v.message);
     }
-    const dup = await this.known(v.value.idHex, v.value.id);
-    if (dup) return { id: v.value.idHex, duplicate: true };
+    // Checked above already when the id was computed there (validation itself does not wait).
+    if (!id && (await this.known(v.value.idHex, v.value.id))) return { id: v.value.idHex, duplicate: true };
     const idHex = v.value.idHex;
     // From here until its write is under way, others waiting for this transaction need not ask peers.
     this.arriving.set(idHex, (this.arriving.get(idHex) ?? 0) + 1);

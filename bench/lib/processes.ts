@@ -26,7 +26,9 @@ export interface BenchNode {
 
 export async function startBenchNode(args: string[]): Promise<BenchNode> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-"));
-  const child = spawn(process.execPath, [BIN, "node", "--port", "0", "--data", dir, "--log-level", "info", ...args], {
+  // BENCH_NODE_FLAGS passes Node flags to the node processes, e.g. "--cpu-prof --cpu-prof-dir=prof".
+  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...flags, BIN, "node", "--port", "0", "--data", dir, "--log-level", "info", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CI: "1" },
   });

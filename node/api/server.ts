@@ -27,6 +27,7 @@ import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
 import { Caller, createMethods, Method } from "./methods";
 import type { PeerManager } from "../peering/peers";
 import { PEER_PATH } from "../peering/protocol";
+import { sendCorked } from "../net/corked-send";
 
 export const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
@@ -85,7 +86,7 @@ class Connection implements Caller {
   }
   send(msg: unknown): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(packr.pack(msg));
+    sendCorked(this.ws, packr.pack(msg));
   }
 }
 
@@ -112,7 +113,7 @@ class Hub {
     const frame = packr.pack({ topic, data });
     for (const c of s) {
       // A slow reader loses pushes rather than growing the node's memory.
-      if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) c.ws.send(frame);
+      if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) sendCorked(c.ws, frame);
     }
   }
 }

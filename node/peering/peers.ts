@@ -15,6 +15,7 @@ import { NodeErrorCode } from "../errors";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
 import { Hello, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { sendCorked } from "../net/corked-send";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
@@ -70,7 +71,7 @@ class Peer {
     return this.hello !== undefined && this.ws.readyState === WebSocket.OPEN;
   }
   send(msg: unknown): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(packr.pack(msg));
+    if (this.ws.readyState === WebSocket.OPEN) sendCorked(this.ws, packr.pack(msg));
   }
   /** Gossip with backpressure: queue while the socket buffer is full, dropping the oldest. */
   sendTx(bytes: Uint8Array): void {
