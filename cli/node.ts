@@ -4,6 +4,7 @@
  * requests, in-flight writes committed, sockets closed, exit 0.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { toHex, fromHex } from "../client/protocol/bytes";
@@ -95,8 +96,9 @@ export async function nodeCommand(args: string[]): Promise<number> {
     throw new UsageError("the coordinator key is not one of this network's coordinators");
   }
   const dataDir = path.resolve(config.data);
-  const node = await TangleNode.open({ dataDir, genesis });
-  log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, startupMs: Math.round(node.startupMs) }, "database opened");
+  const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
+  const node = await TangleNode.open({ dataDir, genesis, verifyThreads });
+  log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, startupMs: Math.round(node.startupMs) }, "database opened");
   node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
   const remotePow = config.remotePow ?? config.network === "dev";
   const powPool = remotePow ? new PowPool() : undefined;

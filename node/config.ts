@@ -15,6 +15,7 @@ export interface NodeConfig {
   adminToken?: string;
   milestoneIntervalMs?: number;
   remotePow?: boolean;
+  verifyThreads?: number;
   logLevel: string;
 }
 
@@ -40,6 +41,7 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   adminToken: { kind: "string", usage: "token for the admin API methods addPeer and removePeer (unset: disabled)" },
   milestoneIntervalMs: { kind: "number", min: 1, max: 3_600_000, usage: "milestone interval in ms when coordinating (default: the genesis value)" },
   remotePow: { kind: "boolean", usage: "do proof of work for clients that ask (default: on for dev, off otherwise)" },
+  verifyThreads: { kind: "number", min: 0, max: 64, usage: "worker threads verifying signatures (default: CPU cores - 1, at most 4; 0: the main thread)" },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };
 

@@ -23,8 +23,11 @@ import { LedgerState } from "./ledger/ledger";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
-import { validateTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
+import { BAD_SIGNATURE_MESSAGE, checkIssuer, precheckTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
+import { verifyEd25519 } from "./crypto/ed25519";
+import { VerifyPool } from "./crypto/verify-pool";
 import { NodeError, NodeErrorCode } from "./errors";
+import { ProtocolErrorCode } from "../client/protocol/errors";
 
 export const VERSION = "0.1.0";
 
@@ -44,6 +47,8 @@ export interface TangleNodeOptions {
   maxWaiting?: number;
   /** Clock (ms); tests inject one. */
   now?: () => number;
+  /** Worker threads verifying signatures (default 0: on the main thread). */
+  verifyThreads?: number;
 }
 
 export interface SubmitOptions {
@@ -127,6 +132,7 @@ export class TangleNode extends EventEmitter {
   private readonly entryPoints: Set<string>;
   private readonly solidifyTimeoutMs: number;
   private readonly maxWaiting: number;
+  private readonly verifier?: VerifyPool;
   readonly now: () => number;
   /** Milestone interval in force (the genesis value; a coordinating node sets its own). */
   milestoneIntervalMs: number;
@@ -151,6 +157,7 @@ export class TangleNode extends EventEmitter {
     this.milestoneIntervalMs = this.genesis.milestoneIntervalMs;
     this.solidifyTimeoutMs = opts.solidifyTimeoutMs ?? 5000;
     this.maxWaiting = opts.maxWaiting ?? 10_000;
+    if (opts.verifyThreads) this.verifier = new VerifyPool(opts.verifyThreads);
     this.graph = new TangleGraph({ window: opts.window ?? 65536, seed: BigInt(Math.floor(Math.random() * 2 ** 48)) });
     this.nextSeq = store.nextSeq();
     this.startupMs = 0;
@@ -161,11 +168,12 @@ export class TangleNode extends EventEmitter {
   static async open(opts: TangleNodeOptions): Promise<TangleNode> {
     const t0 = performance.now();
     const store = await Store.open(opts.dataDir);
-    let node: TangleNode;
+    let node: TangleNode | undefined;
     try {
       node = new TangleNode(store, opts, t0);
       await node.init();
     } catch (err) {
+      await node?.verifier?.close();
       await store.close();
       throw err;
     }
@@ -290,7 +298,14 @@ export class TangleNode extends EventEmitter {
     }
     const params = opts.maxPastMs === undefined ? this.params : { ...this.params, maxPastMs: opts.maxPastMs };
     // The id was just computed for the duplicate check: the pipeline need not hash the bytes again.
-    const v = validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty, id });
+    const pre = precheckTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty, id });
+    if (!pre.ok) {
+      this.emit("rejected", pre.code);
+      throw new NodeError(pre.code, pre.message);
+    }
+    const { tx } = pre.value;
+    const signed = this.verifier ? await this.verifier.verify(pre.signingMessage, tx.signature, tx.issuer) : verifyEd25519(pre.signingMessage, tx.signature, tx.issuer);
+    const v = signed ? checkIssuer(pre.value, this.params) : { ok: false as const, code: ProtocolErrorCode.BAD_SIGNATURE, message: BAD_SIGNATURE_MESSAGE };
     if (!v.ok) {
       this.emit("rejected", v.code);
       throw new NodeError(v.code, v.message);
@@ -621,6 +636,7 @@ export class TangleNode extends EventEmitter {
     this._closed = true;
     this.emit("closing");
     await Promise.allSettled([...this.inflight.values()]);
+    await this.verifier?.close();
     await this.store.close();
   }
 

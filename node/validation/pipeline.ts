@@ -52,22 +52,25 @@ export function hasEnoughWork(bytes: Uint8Array, nonce: bigint, difficulty: numb
   return powWork(powRoot(bytes), nonce) >= powThreshold(difficulty);
 }
 
-function reject(code: E, message: string): Verdict {
+function reject(code: E, message: string): { ok: false; code: E; message: string } {
   return { ok: false, code, message };
 }
 
-/** Runs every stateless check on raw bytes. Never throws. */
-export function validateTransaction(
-  bytes: unknown,
-  params: ValidationParams,
-  nowMs: number,
-  opts: {
-    extraDifficulty?: number | ((issuer: Uint8Array) => number);
-    verify?: SignatureVerifier;
-    /** The id of these bytes, when the caller already hashed them. */
-    id?: Uint8Array;
-  } = {},
-): Verdict {
+export interface CheckOptions {
+  extraDifficulty?: number | ((issuer: Uint8Array) => number);
+  /** The id of these bytes, when the caller already hashed them. */
+  id?: Uint8Array;
+}
+
+/** A transaction that passed every check before the signature, with what the signature covers. */
+export type Prechecked = { ok: true; value: ValidTransaction; signingMessage: Uint8Array } | { ok: false; code: E; message: string };
+
+/**
+ * Every stateless check up to the signature (syntax, network, timestamp window, proof of work).
+ * The node verifies the signature next (possibly on another thread), then calls `checkIssuer`.
+ * Never throws.
+ */
+export function precheckTransaction(bytes: unknown, params: ValidationParams, nowMs: number, opts: CheckOptions = {}): Prechecked {
   const decoded = decodeTransaction(bytes);
   if (!decoded.ok) return decoded;
   const { tx, essenceLength } = decoded.value;
@@ -84,13 +87,30 @@ export function validateTransaction(
   if (!hasEnoughWork(raw, tx.nonce, difficulty)) {
     return reject(E.POW_INSUFFICIENT, `work below ${difficulty} bits, required for ${raw.length} bytes`);
   }
-  const verify = opts.verify ?? verifyEd25519;
-  if (!verify(signingHash(raw.subarray(0, essenceLength)), tx.signature, tx.issuer)) {
-    return reject(E.BAD_SIGNATURE, "signature does not verify against the issuer key");
-  }
-  if (tx.payload.type === "milestone" && !params.coordinatorKeys.has(toHex(tx.issuer))) {
+  const id = opts.id ?? transactionId(raw);
+  return { ok: true, value: { ...decoded.value, id, idHex: toHex(id), difficulty }, signingMessage: signingHash(raw.subarray(0, essenceLength)) };
+}
+
+/** The last step, after the signature verified: only coordinator keys issue milestones. */
+export function checkIssuer(v: ValidTransaction, params: ValidationParams): Verdict {
+  if (v.tx.payload.type === "milestone" && !params.coordinatorKeys.has(toHex(v.tx.issuer))) {
     return reject(E.NOT_COORDINATOR, "milestone issued by a key that is not a coordinator of this network");
   }
-  const id = opts.id ?? transactionId(raw);
-  return { ok: true, value: { ...decoded.value, id, idHex: toHex(id), difficulty } };
+  return { ok: true, value: v };
+}
+
+export const BAD_SIGNATURE_MESSAGE = "signature does not verify against the issuer key";
+
+/** Runs every stateless check on raw bytes, the signature on this thread. Never throws. */
+export function validateTransaction(
+  bytes: unknown,
+  params: ValidationParams,
+  nowMs: number,
+  opts: CheckOptions & { verify?: SignatureVerifier } = {},
+): Verdict {
+  const pre = precheckTransaction(bytes, params, nowMs, opts);
+  if (!pre.ok) return pre;
+  const verify = opts.verify ?? verifyEd25519;
+  if (!verify(pre.signingMessage, pre.value.tx.signature, pre.value.tx.issuer)) return reject(E.BAD_SIGNATURE, BAD_SIGNATURE_MESSAGE);
+  return checkIssuer(pre.value, params);
 }
