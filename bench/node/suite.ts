@@ -61,7 +61,7 @@ async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; i
  * One timed run. Gateway g talks to nodes[g % nodes.length]; confirmations are observed on
  * nodes[0] (the coordinator); CPU is summed and RSS maxed over the nodes.
  */
-async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000) {
+export async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000) {
   const node = nodes[0];
   const confirmedAt = new Map<string, number>();
   node.client.onPush((topic, data) => {
@@ -97,6 +97,7 @@ async function runLoad(nodes: BenchNode[], label: string, offered: number, durat
   })));
   const stats = () => nodes.map((n) => procStats(n.child.pid!)).reduce((a, b) => ({ cpuSeconds: a.cpuSeconds + b.cpuSeconds, rssBytes: Math.max(a.rssBytes, b.rssBytes) }));
   const before = stats();
+  const genBefore = process.cpuUsage();
   const t0 = performance.now();
   const rssSamples: number[] = [];
   const sampler = setInterval(() => rssSamples.push(stats().rssBytes), 250);
@@ -109,6 +110,7 @@ async function runLoad(nodes: BenchNode[], label: string, offered: number, durat
   const elapsed = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   const after = stats();
+  const gen = process.cpuUsage(genBefore);
   await Promise.all(workers.map((w) => w.terminate()));
   const acks = results.flatMap((r) => r.acks);
   // Give the last ones two milestone intervals to confirm.
@@ -125,6 +127,8 @@ async function runLoad(nodes: BenchNode[], label: string, offered: number, durat
     { name: "node-confirmed-share", params, metric: "share", value: Number((confLat.length / Math.max(1, acks.length)).toFixed(3)), unit: "ratio" },
     { name: "node-cpu", params, metric: nodes.length > 1 ? "cores-all-nodes" : "cores", value: Number(((after.cpuSeconds - before.cpuSeconds) / elapsed).toFixed(2)), unit: "cores" },
     { name: "node-rss", params, metric: "max", value: Math.round(Math.max(...rssSamples, after.rssBytes) / 2 ** 20), unit: "MiB" },
+    // The load generator (this process and its gateway threads) shares the machine's cores.
+    { name: "generator-cpu", params, metric: "cores", value: Number(((gen.user + gen.system) / 1e6 / elapsed).toFixed(2)), unit: "cores" },
   ];
   if (confLat.length) {
     out.push({ name: "node-confirmation-latency", params, metric: "latency-p50", value: Number(median(confLat).toFixed(1)), unit: "ms" });

@@ -3,48 +3,47 @@
  * storage, the tangle window, sockets) is not spent on the most expensive check. Requests made
  * during one batch of callbacks travel together: one message per batch of up to BATCH_MAX
  * signatures, each a fixed 128-byte record (32-byte message, 64-byte signature, 32-byte key).
- * Results are exactly those of `verifyEd25519` (same built-in verifier, same cache of keys); if a
+ * Results are exactly those of `verifyEd25519` (the same rules, built from the same source); if a
  * worker dies, its outstanding batch is verified on the main thread and the worker is replaced.
  */
 import { Worker } from "node:worker_threads";
-import { verifyEd25519 } from "./ed25519";
+import { makeVerifier, verifyEd25519 } from "./ed25519";
 
 const RECORD = 128;
 export const BATCH_MAX = 256;
 
-const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const { createPublicKey, verify } = require("node:crypto");
-const PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-const LIMIT = 4096;
-const keys = new Map();
-function keyOf(b, off) {
-  const k = b.toString("hex", off, off + 32);
-  let key = keys.get(k);
-  if (key !== undefined) return key;
+/** sodium-native's entry file, resolved here so an eval'd worker can load it by absolute path. */
+function sodiumPath(): string | null {
   try {
-    key = createPublicKey({ key: Buffer.concat([PREFIX, b.subarray(off, off + 32)]), format: "der", type: "spki" });
+    return require.resolve("sodium-native");
   } catch {
-    key = null;
+    return null;
   }
-  if (keys.size >= LIMIT) keys.delete(keys.keys().next().value);
-  keys.set(k, key);
-  return key;
 }
+
+// The worker builds its verifier from makeVerifier's own source: one definition of the rules.
+const workerSource = () => {
+  const sodium = sodiumPath();
+  return `
+const { parentPort } = require("node:worker_threads");
+const crypto = require("node:crypto");
+let sodium = null;
+try {
+  sodium = ${sodium ? `require(${JSON.stringify(sodium)})` : "null"};
+} catch {}
+const makeVerifier = ${makeVerifier.toString()};
+const verify = makeVerifier(sodium, crypto);
 parentPort.on("message", ({ id, buf, n }) => {
-  const b = Buffer.from(buf);
+  const b = new Uint8Array(buf);
   const ok = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const off = i * ${RECORD};
-    const key = keyOf(b, off + 96);
-    if (key === null) continue;
-    try {
-      ok[i] = verify(null, b.subarray(off, off + 32), key, b.subarray(off + 32, off + 96)) ? 1 : 0;
-    } catch {}
+    ok[i] = verify(b.subarray(off, off + 32), b.subarray(off + 32, off + 96), b.subarray(off + 96, off + 128)) ? 1 : 0;
   }
   parentPort.postMessage({ id, ok }, [ok.buffer]);
 });
 `;
+};
 
 interface Item {
   message: Uint8Array;
@@ -71,7 +70,7 @@ export class VerifyPool {
   }
 
   private start(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(workerSource(), { eval: true });
     const slot: Slot = { worker, outstanding: new Map(), load: 0 };
     worker.on("message", ({ id, ok }: { id: number; ok: Uint8Array }) => {
       const items = slot.outstanding.get(id);

@@ -119,30 +119,33 @@ export class Store {
     return this.meta.get(Buffer.from(id));
   }
 
-  /** Next arrival sequence number (persisted with every stored transaction). */
+  /** Next arrival sequence number: one past the last in `arrival` (or a stored count, for
+   * databases written before arrivals stopped updating it). */
   nextSeq(): number {
-    return (this.state.get(STATE.nextSeq) as number | undefined) ?? 0;
+    let last = -1;
+    for (const key of this.arrival.getKeys({ reverse: true, limit: 1 })) last = Number((key as Buffer).readBigUInt64BE(0));
+    return Math.max(last + 1, (this.state.get(STATE.nextSeq) as number | undefined) ?? 0);
   }
 
   /**
-   * Stores a validated transaction with its indexes, atomically. Resolves once the commit is on
-   * disk. `seq` must be nextSeq() at the time of the call (the caller serializes arrivals).
+   * Stores a validated transaction with its indexes, atomically (the writes of one turn commit
+   * together, and only if the id is not stored yet). They run on lmdb's write thread; the promise
+   * resolves once the commit is on disk, with false if the transaction was there already. `seq`
+   * must be nextSeq() at the time of the call (the caller serializes arrivals).
    */
   addTransaction(id: Uint8Array, bytes: Uint8Array, tx: Transaction, seq: number, receivedMs: number): Promise<boolean> {
     const idb = Buffer.from(id);
-    return this.root.transaction(() => {
-      if (this.tx.doesExist(idb)) return false;
+    return this.tx.ifNoExists(idb, () => {
       this.tx.put(idb, Buffer.from(bytes));
       const meta: TxMeta = { seq, receivedMs };
       if (tx.payload.type === "milestone") meta.milestoneIndex = tx.payload.index;
       this.meta.put(idb, meta);
       this.arrival.put(keys.seq(seq), idb);
-      for (const p of tx.parents) this.approvers.put(keys.approver(p, id), Buffer.alloc(0));
+      const empty = Buffer.alloc(0);
+      for (const p of tx.parents) this.approvers.put(keys.approver(p, id), empty);
       if (tx.payload.type === "data") this.streams.put(keys.stream(tx.payload.streamId, tx.payload.sequence), idb);
-      this.issuers.put(keys.issuer(tx.issuer, tx.timestamp, id), Buffer.alloc(0));
-      this.state.put(STATE.nextSeq, seq + 1);
-      return true;
-    }) as Promise<boolean>;
+      this.issuers.put(keys.issuer(tx.issuer, tx.timestamp, id), empty);
+    });
   }
 
   /** Children of `id` that are stored. */
