@@ -1,4 +1,4 @@
-/** `tangle bench pow|tips|all [--json FILE] [--quick] [--threads N]` */
+/** `tangle bench <suite>|all [--json FILE] [--quick] [--threads N] [--memory-limit MiB]` */
 import { BenchReport, BenchResult, makeReport, SuiteOptions, writeReport } from "../bench/lib/report";
 import { writeCharts } from "../bench/lib/chart";
 import { intOption, parse, str, UsageError } from "./args";
@@ -23,6 +23,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       json: { type: "string" },
       quick: { type: "boolean", default: false },
       threads: { type: "string" },
+      "memory-limit": { type: "string" },
     },
     true,
   );
@@ -31,6 +32,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     throw new UsageError(`bench takes one suite: ${Object.keys(SUITES).join(", ")} or all`);
   }
   const threads = values.threads === undefined ? undefined : intOption("threads", values.threads, 1, 256);
+  const memoryLimitMiB = values["memory-limit"] === undefined ? undefined : intOption("memory-limit", values["memory-limit"] as string, 0, 1 << 20);
   const names = which === "all" ? Object.keys(SUITES) : [which];
   const reports: BenchReport[] = [];
   for (const name of names) {
@@ -38,6 +40,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     const results = await SUITES[name]()({
       quick: values.quick === true,
       threads,
+      memoryLimitMiB,
       progress: (done, total, label) => bar.update(done / Math.max(total, 1), label),
     });
     bar.done();

@@ -29,8 +29,9 @@ const USAGE = `tangle ${VERSION} — feeless tangle ledger for smart-city IoT
 Usage:
   tangle pow --root HEX --difficulty BITS [--threads N] [--json]
       Find a proof-of-work nonce for a 32-byte root (64 hex characters).
-  tangle bench pow|tips|all [--json FILE] [--quick] [--threads N]
-      Run benchmark suites; --json writes the results file.
+  tangle bench pow|tips|network|node|node-network|verify-bound|storage|all [--json FILE] [--quick]
+               [--threads N] [--memory-limit MiB]
+      Run benchmark suites; --json writes the results file (and SVG charts next to it).
   tangle node [--port 14265] [--host 127.0.0.1] [--data ./data] [--network dev|FILE]
               [--coordinator-key FILE|dev] [--peer URL ...] [--config FILE] [--help]
       Run a tangle node (\`tangle node --help\` lists every option).

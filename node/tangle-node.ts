@@ -217,10 +217,9 @@ export class TangleNode extends EventEmitter {
   private async rebuildWindow(): Promise<void> {
     const from = Math.max(0, this.nextSeq - this.graph.window);
     let boundarySet = false;
-    for (const { id } of this.store.arrivals(from)) {
-      const bytes = this.store.getTransactionBytes(id);
-      const meta = this.store.getMeta(id);
-      if (!bytes || !meta) continue;
+    for (const { seq, id, bytes } of this.store.arrivals(from)) {
+      const meta = this.store.getMetaBySeq(seq);
+      if (!meta) continue;
       const d = decodeTransaction(bytes);
       if (!d.ok) continue;
       const tx = d.value.tx;
@@ -369,7 +368,8 @@ export class TangleNode extends EventEmitter {
           if (this.entryPoints.has(h)) continue;
           const w = this.inflight.get(h);
           if (w) inflight.push(w);
-          else if (!this.store.hasTransaction(p)) missing.push(h);
+          // The window (in memory) holds the recent ones; older parents are looked up on disk.
+          else if (this.graph.seqOf(h) === undefined && !this.store.hasTransaction(p)) missing.push(h);
         }
         if (inflight.length) {
           // A parent whose write failed is looked at again (as missing) on the next pass.

@@ -30,6 +30,8 @@ export interface SuiteOptions {
   progress?: (done: number, total: number, label: string) => void;
   /** Worker threads for multi-threaded cases (default: all cores). */
   threads?: number;
+  /** Memory limit for node processes (MiB; 0 = none), where a suite supports one. */
+  memoryLimitMiB?: number;
 }
 
 export function makeReport(suite: string, results: BenchResult[]): BenchReport {

@@ -71,13 +71,18 @@ async function main(): Promise<void> {
   });
   const essences: Uint8Array[] = [];
   const signatures: Uint8Array[] = [];
+  // Each sensor publishes one stream; its records carry increasing sequence numbers (the link to
+  // the previous record is a non-zero stand-in: ids are only known once records are attached).
+  const streams = identities.map(() => ({ id: randomBytes(32), next: 0 }));
   for (let i = 0; i < job.count; i++) {
     const who = identities[i % IDENTITIES];
+    const stream = streams[i % IDENTITIES];
+    const sequence = stream.next++;
     const e: Essence = {
       version: 1,
       networkId: job.networkId,
       issuer: who.pub,
-      payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/msgpack", data: randomBytes(96) },
+      payload: { type: "data", streamId: stream.id, sequence, prevRecordId: sequence === 0 ? new Uint8Array(32) : randomBytes(32), contentType: "application/msgpack", data: randomBytes(96) },
     };
     const bytes = encodeEssence(e);
     essences.push(bytes);

@@ -1,95 +1,135 @@
 /**
- * Storage benchmark, in process (the node library without sockets): ingest signed, stamped data
- * records in chunks (each chunk attached to the tips of its moment, a coordinator confirming every
- * 250 ms), and at checkpoints measure database bytes per stored transaction, restart time
- * (close, then open: window, pool and ledger rebuilt), and the process RSS. Full run: a million
- * transactions (minutes); quick: 20,000. Check: after each restart the ledger index and state hash
- * are the ones before it, and the count of stored transactions is unchanged.
+ * Storage benchmark against a real node process (dev network, its own coordinator, 250 ms
+ * milestones): four gateway threads send signed, stamped data records (each sensor publishing its
+ * own stream) at an offered rate, attached to fresh tips, in chunks. Sampled every second from the
+ * node's /metrics: resident memory, split into anonymous (JS heap, WASM, buffers) and file-backed
+ * (mapped database pages and code). At checkpoints: database bytes per stored transaction, and a
+ * restart (stop, start on the same data) with its time.
+ *
+ * Full run: a million transactions; quick: 20,000. With a memory limit (`--memory-limit MiB`,
+ * default 256 in the full run) the node runs in a memory cgroup where this machine allows one (the
+ * kernel then keeps its resident set under the limit, reclaiming mapped database pages first),
+ * and the run fails if the node is killed for memory. Checks: every acknowledged record of a
+ * sample is stored after each restart, and the ledger never moves back.
  */
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from "node:crypto";
-import { encodeAttached, encodeEssence, signingHash, sortParents } from "../../client/protocol/codec";
-import { fromHex, toHex } from "../../client/protocol/bytes";
-import { stampSync } from "../../client/protocol/build";
-import { Coordinator } from "../../node/coordinator";
-import { TangleNode } from "../../node/tangle-node";
-import { requiredDifficulty } from "../../node/validation/pipeline";
-import { keyPairFromSeed } from "../../client/protocol/keys";
-import type { Genesis } from "../../node/ledger/genesis";
+import { randomBytes } from "node:crypto";
 import { BenchResult, SuiteOptions } from "../lib/report";
+import { BenchNode, startBenchNode } from "../lib/processes";
+import { runLoad } from "../node/suite";
 
-const CHUNK = 2000;
+const GATEWAYS = 4;
+const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "250", "--no-remote-pow"];
+
+interface Memory {
+  rss: number;
+  anon: number;
+  file: number;
+  heap: number;
+  db: number;
+  stored: number;
+}
+
+function metrics(node: BenchNode): Promise<Memory> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`http://127.0.0.1:${node.port}/metrics`, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => {
+          const pick = (name: string) => Number(new RegExp(`^${name} (\\S+)`, "m").exec(body)?.[1] ?? NaN);
+          resolve({
+            rss: pick("process_resident_memory_bytes"),
+            anon: pick("tangle_resident_anonymous_bytes"),
+            file: pick("tangle_resident_file_bytes"),
+            heap: pick("nodejs_heap_used_bytes"),
+            db: pick("tangle_database_bytes"),
+            stored: pick("tangle_stored_transactions"),
+          });
+        });
+      })
+      .on("error", reject);
+  });
+}
+
+const MiB = (b: number) => Math.round(b / 2 ** 20);
 
 export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
   const quick = Boolean(opts.quick);
   const total = quick ? 20_000 : 1_000_000;
-  const checkpoints = quick ? [10_000, 20_000] : [10_000, 100_000, 300_000, 1_000_000];
+  const checkpoints = quick ? [10_000, 20_000] : [100_000, 300_000, 600_000, 1_000_000];
+  const rate = quick ? 2000 : 4000;
+  const chunk = quick ? 10_000 : 100_000;
+  const limitMiB = opts.memoryLimitMiB ?? (quick ? 0 : 256);
   const progress = opts.progress ?? (() => {});
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-storage-"));
-  const coordSeed = randomBytes(32);
-  const genesis: Genesis = {
-    networkId: 77,
-    networkName: "storage-bench",
-    coordinatorPublicKeys: [toHex(keyPairFromSeed(coordSeed).publicKey)],
-    outputs: [{ address: toHex(randomBytes(32)), amount: "1000000" }],
-    milestoneIntervalMs: 250,
-    baseDifficulty: 8,
-  };
-  // Sensor identities signing with the built-in Ed25519 (fast; the verifier is the node's own).
-  const ids = Array.from({ length: 200 }, () => {
-    const key = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), randomBytes(32)]), format: "der", type: "pkcs8" });
-    return { key, pub: new Uint8Array(createPublicKey(key).export({ format: "der", type: "spki" }).subarray(12)) };
-  });
+  const nodeOpts = { dir, keep: true, memoryLimitBytes: limitMiB ? limitMiB * 2 ** 20 : undefined };
   const results: BenchResult[] = [];
-  let node = await TangleNode.open({ dataDir: dir, genesis });
-  let coord = new Coordinator(node, coordSeed, { intervalMs: 250 });
-  coord.start();
-  let stored = 0;
-  let maxRss = 0;
-  let k = 0;
+  let node = await startBenchNode(NODE_ARGS, nodeOpts);
+  const limit = node.cgroup ? `${limitMiB} MiB` : "none";
+  const peak = { rss: 0, anon: 0, file: 0 };
+  const sampler = setInterval(() => {
+    void metrics(node)
+      .then((m) => {
+        peak.rss = Math.max(peak.rss, m.rss);
+        peak.anon = Math.max(peak.anon, m.anon);
+        peak.file = Math.max(peak.file, m.file);
+      })
+      .catch(() => undefined);
+  }, 1000);
+  let sent = 0;
+  let kills = 0;
+  let cgroupPeak = 0;
   try {
     for (const target of checkpoints) {
-      while (stored < target) {
-        const n = Math.min(CHUNK, target - stored);
-        const parents = node.selectParents(8).map((p) => fromHex(p));
-        const batch: Uint8Array[] = [];
-        for (let i = 0; i < n; i++, k++) {
-          const who = ids[k % ids.length];
-          const ess = encodeEssence({ version: 1, networkId: 77, issuer: who.pub, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/msgpack", data: randomBytes(96) } });
-          const sig = new Uint8Array(edSign(null, signingHash(ess), who.key));
-          const two = sortParents([parents[k % parents.length], parents[(k + 3) % parents.length]]);
-          const bytes = encodeAttached(ess, sig, Date.now(), two.length >= 2 ? two : sortParents(parents.slice(0, 2)), 0n);
-          batch.push(stampSync(bytes, requiredDifficulty(bytes.length, 8), BigInt(k) << 20n));
+      while (sent < target) {
+        const n = Math.min(chunk, target - sent);
+        const seeds = Array.from({ length: GATEWAYS }, () => randomBytes(32).toString("hex"));
+        const r = await runLoad([node], "storage", rate, (n / rate) * 1000, [], seeds);
+        sent += n;
+        const rejected = r.results.filter((x) => x.name === "node-rejected").reduce((a, x) => a + x.value, 0);
+        if (rejected > n / 100) throw new Error(`storage bench: ${rejected} of ${n} records rejected`);
+        progress(sent, total, `ingested ${sent}`);
+        if (sent === target) {
+          // Checkpoint: memory and size now, then a restart.
+          const m = await metrics(node);
+          const before = await node.client.call("getNodeInfo");
+          const sample = r.acks.filter((_, i) => i % Math.max(1, Math.floor(r.acks.length / 100)) === 0).map((a) => a.id);
+          kills += node.cgroup?.oomKills() ?? 0;
+          cgroupPeak = Math.max(cgroupPeak, node.cgroup?.peakBytes() ?? 0);
+          await node.stop();
+          const params = { storedTransactions: before.storedTransactions, memoryLimit: limit };
+          results.push({ name: "db-size", params, metric: "bytes-per-transaction", value: Math.round(m.db / before.storedTransactions), unit: "B" });
+          results.push({ name: "node-memory", params, metric: "rss", value: MiB(m.rss), unit: "MiB" });
+          results.push({ name: "node-memory", params, metric: "anonymous", value: MiB(m.anon), unit: "MiB" });
+          results.push({ name: "node-memory", params, metric: "file-backed", value: MiB(m.file), unit: "MiB" });
+          results.push({ name: "node-memory", params, metric: "rss-peak-so-far", value: MiB(peak.rss), unit: "MiB" });
+          results.push({ name: "node-memory", params, metric: "anonymous-peak-so-far", value: MiB(peak.anon), unit: "MiB" });
+          node = await startBenchNode(NODE_ARGS, nodeOpts);
+          results.push({ name: "restart", params, metric: "open-time", value: node.startupMs, unit: "ms" });
+          results.push({ name: "restart", params, metric: "until-listening", value: Math.round(node.readyMs), unit: "ms" });
+          const after = await node.client.call("getNodeInfo");
+          if (after.confirmedMilestoneIndex < before.confirmedMilestoneIndex || after.storedTransactions < before.storedTransactions) {
+            throw new Error("storage bench: the node restarted into an earlier state");
+          }
+          for (const id of sample) {
+            if (!(await node.client.call("getTransaction", { id }).catch(() => undefined))) throw new Error(`storage bench: acknowledged ${id} is missing after a restart`);
+          }
         }
-        await Promise.all(batch.map((b) => node.submit(b)));
-        stored += n;
-        maxRss = Math.max(maxRss, process.memoryUsage().rss);
-        progress(stored, total, `ingested ${stored}`);
       }
-      // Checkpoint: size, restart.
-      await coord.stop();
-      const before = { index: node.ledgerIndex, hash: toHex(node.stateHash), count: node.storedTransactions };
-      const bytes = node.store.sizeBytes();
-      await node.close();
-      const t0 = performance.now();
-      node = await TangleNode.open({ dataDir: dir, genesis });
-      const restartMs = performance.now() - t0;
-      if (node.ledgerIndex !== before.index || toHex(node.stateHash) !== before.hash || node.storedTransactions !== before.count) {
-        throw new Error("storage bench: the node restarted into another state");
-      }
-      const params = { storedTransactions: before.count, milestones: before.index };
-      results.push({ name: "db-size", params, metric: "bytes-per-transaction", value: Math.round(bytes / before.count), unit: "B" });
-      results.push({ name: "restart", params, metric: "open-time", value: Math.round(restartMs), unit: "ms" });
-      results.push({ name: "ingest-rss", params, metric: "max", value: Math.round(maxRss / 2 ** 20), unit: "MiB" });
-      coord = new Coordinator(node, coordSeed, { intervalMs: 250 });
-      coord.start();
     }
+    kills += node.cgroup?.oomKills() ?? 0;
+    // Memory charged to the group: the node's own plus the page cache of the database it wrote.
+    if (node.cgroup) results.push({ name: "memory-limit", params: { limit }, metric: "cgroup-peak", value: MiB(Math.max(cgroupPeak, node.cgroup.peakBytes())), unit: "MiB" });
+    results.push({ name: "memory-limit", params: { limit }, metric: "oom-kills", value: kills, unit: "count" });
+    if (kills) throw new Error(`storage bench: the node was killed for memory ${kills} time(s) under a ${limit} limit`);
     return results;
   } finally {
-    await coord.stop();
-    await node.close();
+    clearInterval(sampler);
+    await node.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,7 @@
  * requests get coded errors, and every handler runs inside a catch that turns surprises into
  * ERR_INTERNAL. Limits: ./limits.ts.
  */
+import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { Packr } from "msgpackr";
@@ -164,6 +165,12 @@ export class ApiServer {
     m.add(new Gauge("tangle_stored_transactions", "transactions stored", () => node.storedTransactions));
     m.add(new Gauge("tangle_database_bytes", "size of the database file", () => node.store.sizeBytes()));
     m.add(new Gauge("tangle_connections", "open API connections", () => this.connections.size));
+    // Memory: resident set (anonymous and file-backed, from /proc on Linux) and the V8 heap.
+    m.add(new Gauge("process_resident_memory_bytes", "resident set size", () => process.memoryUsage.rss()));
+    m.add(new Gauge("tangle_resident_anonymous_bytes", "resident anonymous memory (heap, WASM, buffers; Linux)", () => procStatusBytes("RssAnon")));
+    m.add(new Gauge("tangle_resident_file_bytes", "resident file-backed memory (mapped database pages, code; Linux)", () => procStatusBytes("RssFile")));
+    m.add(new Gauge("nodejs_heap_used_bytes", "V8 heap in use", () => process.memoryUsage().heapUsed));
+    m.add(new Gauge("nodejs_external_bytes", "memory outside the V8 heap held by JS objects (buffers, WASM)", () => process.memoryUsage().external));
     m.add(new Gauge("tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0)));
     const peering = this.opts.peering;
     if (peering) {
@@ -387,4 +394,14 @@ function transferAddresses(tx: Transaction): Set<string> {
   out.add(toHex(addressOf(tx.issuer)));
   for (const o of tx.payload.outputs) out.add(toHex(o.address));
   return out;
+}
+
+/** A `VmRSS`-style field of /proc/self/status in bytes (0 where there is no /proc). */
+function procStatusBytes(field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync("/proc/self/status", "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }

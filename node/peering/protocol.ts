@@ -26,7 +26,7 @@ export const PEER_LIMITS = {
   /** How often queued gossip is offered to the socket again. */
   flushIntervalMs: 10,
   /** Ids remembered as already seen (duplicates are dropped before decoding). */
-  recentIds: 200_000,
+  recentIds: 65_536,
   /** A missing transaction is asked of another peer after this long. */
   requestRetryMs: 1000,
   /** And given up after this long (or as soon as nothing here waits for it any more). */

@@ -3,25 +3,32 @@
  * layout, in one place. Multi-part keys are fixed-width byte strings, big-endian where they hold
  * numbers, so LMDB's byte order is the order we iterate in.
  *
+ * Transactions and their metadata are keyed by arrival sequence number, so they are appended at
+ * the end of their B-trees and the pages a running node touches are the recent ones; the only
+ * index keyed by random ids is `ids` (id → seq, 40 bytes an entry). This keeps the database pages
+ * a node maps into memory small as the database grows.
+ *
  * | db         | key                                   | value                                        |
  * |------------|---------------------------------------|----------------------------------------------|
- * | tx         | id (32)                               | serialized transaction                       |
- * | meta       | id (32)                               | msgpack TxMeta                               |
- * | arrival    | seq u64 BE                            | id (32): arrival order, to rebuild the window |
- * | approvers  | parent id (32) ‖ child id (32)        | empty                                        |
+ * | tx         | seq u64 BE                            | id (32) ‖ serialized transaction             |
+ * | ids        | id (32)                               | seq u64 BE                                   |
+ * | meta       | seq u64 BE                            | received ms u64 LE ‖ confirmed by u32 LE ‖ milestone index u32 LE ‖ conflict (UTF-8; absent when none) |
+ * | approvers  | parent seq u64 BE ‖ child seq u64 BE  | empty                                        |
  * | utxo       | tx id (32) ‖ output index u8          | address (32) ‖ amount u64 LE ‖ milestone u32 LE |
  * | spent      | tx id (32) ‖ output index u8          | address (32) ‖ amount u64 LE ‖ milestone u32 LE ‖ spent by (32) |
  * | balances   | address (32)                          | amount u64 LE                                |
  * | milestones | index u32 BE                          | msgpack MilestoneRecord                      |
  * | streams    | stream id (32) ‖ sequence u64 BE      | id (32)                                      |
  * | issuers    | issuer key (32) ‖ timestamp u64 BE ‖ id | empty                                      |
- * | state      | string                                | msgpack (ledger index, state hash, genesis…)  |
+ * | state      | string                                | msgpack (schema version, genesis hash, ledger index, state hash) |
+ *
+ * In `meta`, 0xffffffff stands for "none" (not confirmed; not a milestone).
  */
 
 export const DB = {
   tx: "tx",
+  ids: "ids",
   meta: "meta",
-  arrival: "arrival",
   approvers: "approvers",
   utxo: "utxo",
   spent: "spent",
@@ -33,7 +40,7 @@ export const DB = {
 } as const;
 
 /** Bumped when a layout above changes; a node refuses a database of another version. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Keys of the `state` db. */
 export const STATE = {
@@ -41,7 +48,6 @@ export const STATE = {
   genesisHash: "genesisHash",
   ledgerIndex: "ledgerIndex",
   stateHash: "stateHash",
-  nextSeq: "nextSeq",
 } as const;
 
 export interface TxMeta {
@@ -74,8 +80,7 @@ function u64be(n: number): Buffer {
 
 export const keys = {
   seq: (seq: number) => u64be(seq),
-  approver: (parent: Uint8Array, child: Uint8Array) => Buffer.concat([parent, child]),
-  approverPrefix: (parent: Uint8Array) => Buffer.from(parent),
+  approver: (parentSeq: number, childSeq: number) => Buffer.concat([u64be(parentSeq), u64be(childSeq)]),
   output: (txId: Uint8Array, index: number) => Buffer.concat([txId, Buffer.of(index)]),
   milestone: (index: number) => {
     const b = Buffer.alloc(4);
@@ -115,4 +120,31 @@ export function decodeSpentValue(v: Uint8Array): { address: Uint8Array; amount: 
 
 export function decodeAmount(v: Uint8Array): bigint {
   return Buffer.from(v.buffer, v.byteOffset, v.length).readBigUInt64LE(0);
+}
+
+const NONE = 0xffffffff;
+
+export function encodeMeta(m: Omit<TxMeta, "seq">): Buffer {
+  const conflict = m.conflict ? Buffer.from(m.conflict, "utf8") : Buffer.alloc(0);
+  const b = Buffer.alloc(16 + conflict.length);
+  b.writeBigUInt64LE(BigInt(m.receivedMs), 0);
+  b.writeUInt32LE(m.confirmedBy ?? NONE, 8);
+  b.writeUInt32LE(m.milestoneIndex ?? NONE, 12);
+  conflict.copy(b, 16);
+  return b;
+}
+
+export function decodeMeta(seq: number, v: Uint8Array): TxMeta {
+  const b = Buffer.from(v.buffer, v.byteOffset, v.length);
+  const m: TxMeta = { seq, receivedMs: Number(b.readBigUInt64LE(0)) };
+  const confirmedBy = b.readUInt32LE(8);
+  const milestoneIndex = b.readUInt32LE(12);
+  if (confirmedBy !== NONE) m.confirmedBy = confirmedBy;
+  if (milestoneIndex !== NONE) m.milestoneIndex = milestoneIndex;
+  if (b.length > 16) m.conflict = b.toString("utf8", 16);
+  return m;
+}
+
+export function readSeq(v: Uint8Array): number {
+  return Number(Buffer.from(v.buffer, v.byteOffset, v.length).readBigUInt64BE(0));
 }

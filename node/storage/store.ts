@@ -10,6 +10,9 @@ import { open, RootDatabase, Database } from "lmdb";
 import {
   DB,
   decodeAmount,
+  decodeMeta,
+  encodeMeta,
+  readSeq,
   decodeOutputValue,
   decodeSpentValue,
   encodeAmount,
@@ -60,8 +63,8 @@ export interface MilestoneWrite {
 export class Store {
   readonly root: RootDatabase;
   readonly tx: BinDb;
-  readonly meta: Database<TxMeta, Buffer>;
-  readonly arrival: BinDb;
+  readonly ids: BinDb;
+  readonly meta: BinDb;
   readonly approvers: BinDb;
   readonly utxo: BinDb;
   readonly spent: BinDb;
@@ -73,11 +76,14 @@ export class Store {
 
   private constructor(readonly path: string) {
     fs.mkdirSync(path, { recursive: true });
-    this.root = open({ path: `${path}/data.mdb`, maxDbs: 16, overlappingSync: false, compression: false });
+    // A map size reserved up front (address space only; the file grows as needed) spares lmdb-js
+    // remapping as the database grows, which kept the old mappings' pages resident too.
+    const mapSize = process.arch.endsWith("64") && process.platform !== "win32" ? 2 ** 38 : undefined;
+    this.root = open({ path: `${path}/data.mdb`, maxDbs: 16, overlappingSync: false, compression: false, ...(mapSize ? { mapSize } : {}) });
     const bin = (name: string) => this.root.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" });
     this.tx = bin(DB.tx);
-    this.meta = this.root.openDB<TxMeta, Buffer>({ name: DB.meta, keyEncoding: "binary", encoding: "msgpack" });
-    this.arrival = bin(DB.arrival);
+    this.ids = bin(DB.ids);
+    this.meta = bin(DB.meta);
     this.approvers = bin(DB.approvers);
     this.utxo = bin(DB.utxo);
     this.spent = bin(DB.spent);
@@ -107,42 +113,58 @@ export class Store {
   // ---- transactions ---------------------------------------------------------------------
 
   hasTransaction(id: Uint8Array): boolean {
-    return this.tx.doesExist(Buffer.from(id));
+    return this.ids.doesExist(Buffer.from(id));
+  }
+
+  /** The arrival sequence number of a stored transaction. */
+  seqOf(id: Uint8Array): number | undefined {
+    const v = this.ids.getBinaryFast(Buffer.from(id));
+    return v ? readSeq(v) : undefined;
   }
 
   getTransactionBytes(id: Uint8Array): Uint8Array | undefined {
-    const v = this.tx.getBinary(Buffer.from(id));
-    return v ? Uint8Array.from(v) : undefined;
+    const seq = this.seqOf(id);
+    if (seq === undefined) return undefined;
+    const v = this.tx.getBinaryFast(keys.seq(seq));
+    return v ? Uint8Array.from(v.subarray(32)) : undefined;
   }
 
   getMeta(id: Uint8Array): TxMeta | undefined {
-    return this.meta.get(Buffer.from(id));
+    const seq = this.seqOf(id);
+    return seq === undefined ? undefined : this.getMetaBySeq(seq);
   }
 
-  /** Next arrival sequence number: one past the last in `arrival` (or a stored count, for
-   * databases written before arrivals stopped updating it). */
+  getMetaBySeq(seq: number): TxMeta | undefined {
+    const v = this.meta.getBinaryFast(keys.seq(seq));
+    return v ? decodeMeta(seq, v) : undefined;
+  }
+
+  /** Next arrival sequence number: one past the last stored transaction. */
   nextSeq(): number {
-    let last = -1;
-    for (const key of this.arrival.getKeys({ reverse: true, limit: 1 })) last = Number((key as Buffer).readBigUInt64BE(0));
-    return Math.max(last + 1, (this.state.get(STATE.nextSeq) as number | undefined) ?? 0);
+    for (const key of this.tx.getKeys({ reverse: true, limit: 1 })) return readSeq(key as Buffer) + 1;
+    return 0;
   }
 
   /**
    * Stores a validated transaction with its indexes, atomically (the writes of one turn commit
    * together, and only if the id is not stored yet). They run on lmdb's write thread; the promise
    * resolves once the commit is on disk, with false if the transaction was there already. `seq`
-   * must be nextSeq() at the time of the call (the caller serializes arrivals).
+   * must be nextSeq() at the time of the call (the caller serializes arrivals); parents are stored
+   * first (solidity), so their sequence numbers are known.
    */
   addTransaction(id: Uint8Array, bytes: Uint8Array, tx: Transaction, seq: number, receivedMs: number): Promise<boolean> {
     const idb = Buffer.from(id);
-    return this.tx.ifNoExists(idb, () => {
-      this.tx.put(idb, Buffer.from(bytes));
-      const meta: TxMeta = { seq, receivedMs };
-      if (tx.payload.type === "milestone") meta.milestoneIndex = tx.payload.index;
-      this.meta.put(idb, meta);
-      this.arrival.put(keys.seq(seq), idb);
+    const seqKey = keys.seq(seq);
+    const parentSeqs = tx.parents.map((p) => this.seqOf(p));
+    return this.ids.ifNoExists(idb, () => {
+      this.ids.put(idb, seqKey);
+      const value = Buffer.allocUnsafe(32 + bytes.length);
+      value.set(id, 0);
+      value.set(bytes, 32);
+      this.tx.put(seqKey, value);
+      this.meta.put(seqKey, encodeMeta({ receivedMs, milestoneIndex: tx.payload.type === "milestone" ? tx.payload.index : undefined }));
       const empty = Buffer.alloc(0);
-      for (const p of tx.parents) this.approvers.put(keys.approver(p, id), empty);
+      for (const p of parentSeqs) if (p !== undefined) this.approvers.put(keys.approver(p, seq), empty);
       if (tx.payload.type === "data") this.streams.put(keys.stream(tx.payload.streamId, tx.payload.sequence), idb);
       this.issuers.put(keys.issuer(tx.issuer, tx.timestamp, id), empty);
     });
@@ -150,18 +172,20 @@ export class Store {
 
   /** Children of `id` that are stored. */
   approversOf(id: Uint8Array): Uint8Array[] {
-    const prefix = Buffer.from(id);
+    const seq = this.seqOf(id);
+    if (seq === undefined) return [];
     const out: Uint8Array[] = [];
-    for (const key of this.approvers.getKeys({ start: Buffer.concat([prefix, Buffer.alloc(32)]), end: Buffer.concat([prefix, Buffer.alloc(32, 0xff), Buffer.of(0)]) })) {
-      out.push(Uint8Array.from((key as Buffer).subarray(32)));
+    for (const key of this.approvers.getKeys({ start: keys.approver(seq, 0), end: keys.approver(seq + 1, 0) })) {
+      const child = this.tx.getBinaryFast((key as Buffer).subarray(8, 16));
+      if (child) out.push(Uint8Array.from(child.subarray(0, 32)));
     }
     return out;
   }
 
-  /** Ids in arrival order from `fromSeq` on. */
-  *arrivals(fromSeq = 0): Generator<{ seq: number; id: Uint8Array }> {
-    for (const { key, value } of this.arrival.getRange({ start: keys.seq(fromSeq) })) {
-      yield { seq: Number((key as Buffer).readBigUInt64BE(0)), id: Uint8Array.from(value) };
+  /** Stored transactions in arrival order from `fromSeq` on. */
+  *arrivals(fromSeq = 0): Generator<{ seq: number; id: Uint8Array; bytes: Uint8Array }> {
+    for (const { key, value } of this.tx.getRange({ start: keys.seq(fromSeq) })) {
+      yield { seq: readSeq(key as Buffer), id: Uint8Array.from(value.subarray(0, 32)), bytes: Uint8Array.from(value.subarray(32)) };
     }
   }
 
@@ -243,12 +267,12 @@ export class Store {
       }
       this.milestones.put(keys.milestone(w.record.index), w.record);
       for (const u of w.metaUpdates) {
-        const k = Buffer.from(u.id);
-        const m = this.meta.get(k);
-        if (!m) throw new StorageError("ERR_MISSING_TX", "a confirmed transaction is not stored");
+        const seq = this.seqOf(u.id);
+        const m = seq === undefined ? undefined : this.getMetaBySeq(seq);
+        if (seq === undefined || !m) throw new StorageError("ERR_MISSING_TX", "a confirmed transaction is not stored");
         const next: TxMeta = { ...m, confirmedBy: u.confirmedBy };
         if (u.conflict) next.conflict = u.conflict;
-        this.meta.put(k, next);
+        this.meta.put(keys.seq(seq), encodeMeta(next));
       }
       // Created first: an output created and spent under the same milestone ends up spent only.
       for (const o of w.created) this.utxo.put(keys.output(o.txId, o.index), encodeOutputValue(o.address, o.amount, o.milestone));

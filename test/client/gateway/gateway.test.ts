@@ -12,6 +12,7 @@ import { ApiClient, Gateway, LmdbOutbox, Reading, unpackReadings, verifyRecords,
 import { decodeTransaction, transactionId } from "../../../client/protocol/codec";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { Store } from "../../../node/storage/store";
+import { keys } from "../../../node/storage/schema";
 import { startNode, NodeProcess } from "../../node/api/_process";
 
 const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "100"];
@@ -264,7 +265,7 @@ test("the verifier names tampered, dropped and foreign records precisely", async
   const v = decodeTransaction(bytes);
   if (!v.ok || v.value.tx.payload.type !== "data") throw new Error("unexpected");
   bytes[v.value.essenceLength - 1] ^= 1; // the last byte of record 4's readings
-  await store.tx.put(Buffer.from(fromHex(victim.id)), Buffer.from(bytes));
+  await store.tx.put(keys.seq(store.getMeta(fromHex(victim.id))!.seq), Buffer.concat([fromHex(victim.id), bytes]));
   await store.close();
   await start();
   const c2 = track(await ApiClient.connect(node!.url));

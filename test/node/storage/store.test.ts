@@ -31,7 +31,9 @@ test("transactions, indexes and state survive a reopen", async () => {
   let s = await Store.open(dir);
   const stream = randomBytes(32);
   const ids: Uint8Array[] = [];
+  // Approvers are indexed for stored parents (a parent is always stored before its children).
   const parent = randomBytes(32);
+  expect(await s.addTransaction(parent, Uint8Array.of(7), dataTx(randomBytes(32), 0), s.nextSeq(), 1)).toBe(true);
   for (let i = 0; i < 5; i++) {
     const id = randomBytes(32);
     ids.push(id);
@@ -43,15 +45,17 @@ test("transactions, indexes and state survive a reopen", async () => {
   await s.close();
 
   s = await Store.open(dir);
-  expect(s.nextSeq()).toBe(5);
+  expect(s.nextSeq()).toBe(6);
   expect(Array.from(s.getTransactionBytes(ids[2])!)).toEqual([2, 2, 2]);
-  expect(s.getMeta(ids[3])).toEqual({ seq: 3, receivedMs: 77 });
-  expect([...s.arrivals()].map((a) => Buffer.from(a.id).toString("hex"))).toEqual(ids.map((i) => Buffer.from(i).toString("hex")));
-  expect([...s.arrivals(3)].map((a) => a.seq)).toEqual([3, 4]);
+  expect(s.getMeta(ids[3])).toEqual({ seq: 4, receivedMs: 77 });
+  expect([...s.arrivals(1)].map((a) => Buffer.from(a.id).toString("hex"))).toEqual(ids.map((i) => Buffer.from(i).toString("hex")));
+  expect([...s.arrivals(4)].map((a) => [a.seq, Array.from(a.bytes)])).toEqual([[4, [3, 3, 3]], [5, [4, 4, 4]]]);
   // Stream records come back in sequence order, whatever the arrival order.
   const recs = s.streamRecords(stream, 1, 3);
   expect(recs.map((r) => r.sequence)).toEqual([1, 2, 3]);
   expect(Buffer.from(recs[0].id).toString("hex")).toBe(Buffer.from(ids[3]).toString("hex"));
+  expect(s.getTransactionBytes(randomBytes(32))).toBeUndefined();
+  expect(s.getMeta(randomBytes(32))).toBeUndefined();
   expect(s.approversOf(parent).map((x) => Buffer.from(x).toString("hex")).sort()).toEqual(ids.map((i) => Buffer.from(i).toString("hex")).sort());
   expect(s.approversOf(randomBytes(32))).toEqual([]);
   await s.close();
