@@ -61,7 +61,7 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
   const quick = Boolean(opts.quick);
   const total = quick ? 20_000 : 1_000_000;
   const checkpoints = quick ? [10_000, 20_000] : [100_000, 300_000, 600_000, 1_000_000];
-  const rate = quick ? 2000 : 4000;
+  const rate = quick ? 2000 : 3000;
   const chunk = quick ? 10_000 : 100_000;
   const limitMiB = opts.memoryLimitMiB ?? (quick ? 0 : 256);
   const progress = opts.progress ?? (() => {});
@@ -80,20 +80,20 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
       })
       .catch(() => undefined);
   }, 1000);
-  let sent = 0;
+  let stored = 0;
   let kills = 0;
   let cgroupPeak = 0;
   try {
     for (const target of checkpoints) {
-      while (sent < target) {
-        const n = Math.min(chunk, target - sent);
+      while (stored < target) {
+        const n = Math.max(1000, Math.min(chunk, target - stored));
         const seeds = Array.from({ length: GATEWAYS }, () => randomBytes(32).toString("hex"));
         const r = await runLoad([node], "storage", rate, (n / rate) * 1000, [], seeds);
-        sent += n;
         const rejected = r.results.filter((x) => x.name === "node-rejected").reduce((a, x) => a + x.value, 0);
         if (rejected > n / 100) throw new Error(`storage bench: ${rejected} of ${n} records rejected`);
-        progress(sent, total, `ingested ${sent}`);
-        if (sent === target) {
+        stored = (await node.client.call("getNodeInfo")).storedTransactions;
+        progress(Math.min(stored, total), total, `stored ${stored}`);
+        if (stored >= target) {
           // Checkpoint: memory and size now, then a restart.
           const m = await metrics(node);
           const before = await node.client.call("getNodeInfo");

@@ -35,7 +35,7 @@
 // append at a 50k window once milestones stopped). Evictions never change remaining weights: descendants are
 // newer than ancestors.
 
-import { C_CPREF, CP_PREFIX, CP_SEQ, H_CP, H_EXPL, H_MARK, H_PCOUNT, MASK, NEXT, PARENTS, QUEUE,
+import { COUNT, C_CPREF, CP_PREFIX, CP_SEQ, H_CP, H_EXPL, H_MARK, H_PCOUNT, MASK, NEXT, PARENTS, QUEUE,
   WINDOW, cold, hot, inWindow, nextEpoch, slotOf } from "./_window";
 
 export let WEIGHTS_ON: bool = true;
@@ -46,6 +46,21 @@ let OLDEST_CP: u32 = 0; // oldest checkpoint index still in the window, 0 = none
 let SINCE_CP: u32 = 0; // appends since the last designation
 let CP_INTERVAL: u32 = 16;
 let CP_LAG: u32 = 32;
+// Explicit credit reaches back at most HORIZON appends. Where checkpoints keep up (the tangle
+// mixes) every node of P(t) \ S_j is far younger than that, and weights are exact. Where they
+// cannot (a branch that no new transaction approves holds the latest checkpoint, or a parasite
+// chain), the cost of an append stays bounded instead of growing towards the whole window, and only
+// nodes older than HORIZON appends may be under-counted: MCMC walks start from recent milestones,
+// far inside it.
+let HORIZON: u32 = 8192;
+// Rebasing (see rebaseWeights): when designation stalls this long, or one append credits this many
+// nodes explicitly, and not sooner than REBASE_GRACE appends after the last rebase.
+let STALL_APPENDS: u32 = 512;
+let VISIT_LIMIT: u32 = 8192;
+let REBASE_GRACE: u32 = 256;
+let SINCE_REBASE: u32 = 0;
+let LAST_VISITED: u32 = 0;
+let REBASES: u32 = 0;
 
 export function resetWeights(): void {
   WEIGHTS_ON = true;
@@ -57,6 +72,45 @@ export function resetWeights(): void {
   // Scaled down for small windows so that checkpoints keep being designated and stay in them.
   CP_INTERVAL = min<u32>(16, max<u32>(1, WINDOW >> 4));
   CP_LAG = min<u32>(32, max<u32>(1, WINDOW >> 3));
+  HORIZON = min<u32>(WINDOW, 8192);
+  STALL_APPENDS = max<u32>(64, min<u32>(512, WINDOW >> 2));
+  VISIT_LIMIT = max<u32>(256, WINDOW >> 3);
+  REBASE_GRACE = max<u32>(4 * (CP_INTERVAL + CP_LAG), min<u32>(256, WINDOW >> 2));
+  SINCE_REBASE = 0;
+  LAST_VISITED = 0;
+  REBASES = 0;
+}
+
+export function rebaseCount(): u32 {
+  return REBASES;
+}
+
+/**
+ * Folds every node's lazy credit into its explicit count and forgets all checkpoints, leaving
+ * every weight as it was; the next designation starts a fresh chain from the newest transaction.
+ * Needed when the chain cannot go on: the latest checkpoint sits on a branch no new transaction
+ * approves (its gateway went quiet, or it was left behind as a lazy tip), so no newest transaction
+ * will ever hold it and explicit crediting would grow towards the whole window. One pass over the
+ * window.
+ */
+export function rebaseWeights(): void {
+  const first = NEXT - COUNT;
+  for (let i: u32 = 0; i < COUNT; i++) {
+    const slot = slotOf(first + i);
+    const h = hot(slot);
+    const c = load<u32>(h, H_CP);
+    if (c != 0) {
+      store<u32>(h, load<u32>(h, H_EXPL) + (TOTAL - load<u32>(prefixPtr(c))), H_EXPL);
+      store<u32>(h, 0, H_CP);
+    }
+    store<u32>(cold(slot), 0, C_CPREF);
+  }
+  TOTAL = 0;
+  LATEST_CP = 0;
+  OLDEST_CP = 0;
+  SINCE_CP = 0;
+  SINCE_REBASE = 0;
+  REBASES++;
 }
 
 export function setCheckpointPolicy(interval: u32, lag: u32): void {
@@ -97,6 +151,7 @@ export function onEvictWeights(seq: u32): void {
   for (let i = 0; i < n; i++) {
     const p = load<u32>(pbase + (<usize>i << 2));
     if (!inWindow(p)) continue;
+    if (NEXT - 1 - p >= HORIZON) continue; // beyond the credit horizon (see HORIZON)
     const ps = slotOf(p);
     const ph = hot(ps);
     if (load<u32>(ph, H_MARK) == epoch) continue;
@@ -132,6 +187,7 @@ export function creditPastCone(slot: u32, j: u32): void {
     tail = enqueueParents(s, epoch, stopAt, tail);
   }
   VISITED += <f64>head;
+  LAST_VISITED = head;
 }
 
 /** Youngest checkpoint in the inclusive past cone, from the parents (a checkpoint names itself). */
@@ -155,6 +211,11 @@ function cpRefFromParents(slot: u32): u32 {
 export function maybeCheckpoint(slot: u32): void {
   if (!WEIGHTS_ON) return;
   SINCE_CP++;
+  SINCE_REBASE++;
+  if (SINCE_REBASE > REBASE_GRACE && (SINCE_CP > STALL_APPENDS || LAST_VISITED > VISIT_LIMIT)) {
+    rebaseWeights();
+    return;
+  }
   if (SINCE_CP < CP_INTERVAL) return;
   const k = LATEST_CP;
   const chained = cpInWindow(k); // else S_k has left the window: any node will do

@@ -2,7 +2,7 @@
 
 import { ERR_WEIGHTS_NOT_EMPTY, ERR_WEIGHTS_POLICY } from "./errors";
 import { CAP, COUNT, inWindow, slotOf } from "./_window";
-import { WEIGHTS_ON, latestCheckpoint, setCheckpointPolicy, setWeightsOn, visitedTotal,
+import { WEIGHTS_ON, latestCheckpoint, rebaseCount, setCheckpointPolicy, setWeightsOn, visitedTotal,
   weightOf } from "./_weights";
 
 
@@ -29,6 +29,11 @@ export function weights_visitedTotal(): f64 {
 /** Index of the latest weight checkpoint designated (instrumentation; see _weights.ts). */
 export function weights_latestCheckpoint(): u32 {
   return latestCheckpoint();
+}
+
+/** Times the checkpoint chain was rebased since graph_init (instrumentation; see _weights.ts). */
+export function weights_rebases(): u32 {
+  return rebaseCount();
 }
 
 /** Checkpoint policy (tuning): designate every `interval` appends, `lag` appends back. Exact for

@@ -426,6 +426,11 @@ export class TangleGraph {
     return this.ex.weights_visitedTotal();
   }
 
+  /** Times the weight checkpoint chain was rebased since init (instrumentation). */
+  get weightRebases(): number {
+    return this.ex.weights_rebases();
+  }
+
   /**
    * Tuning: designate a weight checkpoint every `interval` appends, `lag` appends back (defaults
    * 16 and 32, scaled down for windows under 512). Any values keep weights exact; see

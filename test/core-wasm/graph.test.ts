@@ -1,7 +1,7 @@
 import { TangleGraph, TangleGraphError, TxFlags } from "../../core-wasm/src/tangle";
 import { instantiateCore } from "../../core-wasm/src/module";
 import { runScenario } from "./_scenario";
-import { mulberry32 } from "./_tangle-reference";
+import { mulberry32, RefTangle } from "./_tangle-reference";
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -236,6 +236,66 @@ describe("cumulative weight: exact against a brute-force reference", () => {
       expect(g.weight(oldest)).toBe(g.size); // everything descends from the first milestone
     });
   }
+
+  test("a checkpoint chain stranded on a branch nobody approves any more is rebased; weights stay exact", () => {
+    // A mixing tangle designates checkpoints; then its gateways go quiet and a new, separate chain
+    // takes over: no new transaction holds the latest checkpoint, so designation stalls until the
+    // chain is rebased and starts again on the live branch.
+    const window = 512;
+    g.reset({ window });
+    const ref = new RefTangle(window);
+    const rand = mulberry32(4242);
+    const both = (parents: number[]) => {
+      const a = g.append(parents, 0);
+      const b = ref.append(parents, TxFlags.SOLID);
+      if (a !== b) throw new Error(`seq ${a} vs ${b}`);
+      return a;
+    };
+    const check = (seq: number) => {
+      for (const [x] of ref.nodes) {
+        if (g.weight(x) !== ref.weight(x)) throw new Error(`after ${seq}: node ${x} weight ${g.weight(x)}, want ${ref.weight(x)}`);
+      }
+    };
+    const recent: number[] = [both([])];
+    for (let i = 0; i < 400; i++) {
+      const k = Math.min(recent.length, 6);
+      const ps = [...new Set([recent[recent.length - 1 - Math.floor(rand() * k)], recent[recent.length - 1 - Math.floor(rand() * k)]])];
+      recent.push(both(ps));
+    }
+    const before = g.weightRebases;
+    let last = both([]); // the new branch's root: nothing of the old tangle in its past cone
+    for (let i = 0; i < 700; i++) {
+      last = both([last]);
+      if (i % 7 === 0) check(last);
+    }
+    check(last);
+    expect(g.weightRebases).toBeGreaterThan(before);
+    // After the rebase the new chain designates checkpoints again: upkeep is local once more.
+    const v0 = g.weightVisits;
+    for (let i = 0; i < 100; i++) last = both([last]);
+    check(last);
+    expect((g.weightVisits - v0) / 100).toBeLessThan(64);
+  });
+
+  test("explicit credit stops at the horizon: bounded upkeep where checkpoints cannot help", () => {
+    // No checkpoints at all (a policy that never designates one): every append credits its past
+    // cone explicitly. A chain of 20,000 would cost up to 20,000 visits an append without the
+    // horizon of 8,192.
+    g.reset({ window: 65536 });
+    g.setWeightCheckpointPolicy(2 ** 31, 1);
+    let last = g.append([], 0);
+    const chain: number[] = [last];
+    let worst = 0;
+    for (let i = 0; i < 20000; i++) {
+      const v = g.weightVisits;
+      last = g.append([last], 0);
+      chain.push(last);
+      worst = Math.max(worst, g.weightVisits - v);
+    }
+    expect(worst).toBe(8191); // the strict past cone inside the horizon
+    // Inside the horizon weights are exact: 1 + the later nodes of the chain.
+    for (let k = 1; k <= 8000; k += 397) expect(g.weight(chain[chain.length - k])).toBe(k);
+  });
 
   test("milestones that skip their predecessor do not disturb weights", () => {
     for (let i = 0; i < 20; i++) checkAll(700000 + i, 32, 32, 400, 0.2, 0.5);

@@ -209,5 +209,13 @@ test("GET /health and /metrics", async () => {
   ]) {
     expect(m).toContain(name);
   }
+  // Memory gauges carry real numbers: a resident set of at least a few MiB, split in two parts.
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, "m").exec(m)?.[1]);
+  expect(gauge("process_resident_memory_bytes")).toBeGreaterThan(8 * 2 ** 20);
+  expect(gauge("nodejs_heap_used_bytes")).toBeGreaterThan(2 ** 20);
+  if (process.platform === "linux") {
+    expect(gauge("tangle_resident_anonymous_bytes")).toBeGreaterThan(2 ** 20);
+    expect(gauge("tangle_resident_anonymous_bytes") + gauge("tangle_resident_file_bytes")).toBeLessThanOrEqual(gauge("process_resident_memory_bytes") * 1.5);
+  }
   expect((await fetch(`http://127.0.0.1:${node.port}/nothing`)).status).toBe(404);
 });
