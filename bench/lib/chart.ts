@@ -169,10 +169,35 @@ function nodeCharts(r: BenchReport): [string, Spec][] {
   ];
 }
 
+function storageCharts(r: BenchReport): [string, Spec][] {
+  const memory = r.results
+    .filter((x) => x.name === "node-memory" && ["rss", "anonymous", "file-backed"].includes(x.metric))
+    .map((x) => ({ stored: Number(x.params.storedTransactions), value: x.value, series: x.metric }));
+  return [
+    [
+      "storage-memory",
+      {
+        ...BASE,
+        title: { text: "Node memory against stored transactions", subtitle: subtitle(r) },
+        width: 420,
+        height: 260,
+        data: { values: memory },
+        mark: { type: "line", point: true, tooltip: true },
+        encoding: {
+          x: { field: "stored", type: "quantitative", title: "stored transactions" },
+          y: { field: "value", type: "quantitative", title: "MiB" },
+          color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom" } },
+        },
+      },
+    ],
+  ];
+}
+
 export function chartsFor(report: BenchReport): [string, Spec][] {
   if (report.suite === "pow") return powCharts(report);
   if (report.suite === "tips") return tipsCharts(report);
   if (report.suite === "node") return nodeCharts(report);
+  if (report.suite === "storage") return storageCharts(report);
   return [];
 }
 
