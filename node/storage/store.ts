@@ -101,7 +101,7 @@ export class Store {
     if (v === undefined) await s.state.put(STATE.schemaVersion, SCHEMA_VERSION);
     else if (v !== SCHEMA_VERSION) {
       await s.close();
-      throw new StorageError("ERR_SCHEMA_VERSION", `database schema ${String(v)}, this node reads ${SCHEMA_VERSION}`);
+      throw new StorageError("ERR_SCHEMA_VERSION", `database schema ${String(v)} in ${path}, this node reads ${SCHEMA_VERSION} (sync a fresh data directory from peers, or move this one away)`);
     }
     return s;
   }

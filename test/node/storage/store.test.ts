@@ -106,3 +106,11 @@ test("genesis and milestone ledger writes are atomic and ordered", async () => {
   expect(s.sizeBytes()).toBeGreaterThan(0);
   await s.close();
 });
+
+test("a database of another schema version is refused at open, with what to do", async () => {
+  const dir = tmp();
+  const s = await Store.open(dir);
+  await s.state.put("schemaVersion", 1);
+  await s.close();
+  await expect(Store.open(dir)).rejects.toMatchObject({ code: "ERR_SCHEMA_VERSION", message: expect.stringContaining("this node reads 2") });
+});
