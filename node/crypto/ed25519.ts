@@ -100,10 +100,12 @@ export function loadSodium(): SodiumLike | null {
   }
 }
 
-/** Which implementation this process verifies with. */
-export const VERIFIER_BACKEND: "libsodium" | "node:crypto" = loadSodium() ? "libsodium" : "node:crypto";
+const sodium = loadSodium();
 
-const verifier = makeVerifier(loadSodium(), nodeCrypto);
+/** Which implementation this process verifies with. */
+export const VERIFIER_BACKEND: "libsodium" | "node:crypto" = sodium ? "libsodium" : "node:crypto";
+
+const verifier = makeVerifier(sodium, nodeCrypto);
 
 /** Verifies an Ed25519 signature under the protocol's rules. Never throws. */
 export function verifyEd25519(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
