@@ -73,7 +73,11 @@ test("random and mutated frames: no crash, coded answers, state unchanged", asyn
   const before = await c.call("getNodeInfo");
   const key = keyPairFromSeed(new Uint8Array(32).fill(3));
   const { parents } = await c.call("selectParents", { count: 2 });
-  const valid = attach(signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(1), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "x", data: new Uint8Array(10) } }, key.secretKey), parents.map((p: string) => fromHex(p)), Date.now());
+  // Well formed, but signed by another key than its issuer: a mutant that only touches the
+  // attachment or the nonce could otherwise be a genuinely valid transaction (its proof of work
+  // met by chance) and rightly be stored. This way every mutant is invalid, and state must not move.
+  const other = keyPairFromSeed(new Uint8Array(32).fill(4));
+  const base = attach(signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(1), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "x", data: new Uint8Array(10) } }, other.secretKey), parents.map((p: string) => fromHex(p)), Date.now());
 
   const r = rng(20261122);
   const conns = [c, await RawClient.connect(node.url), await RawClient.connect(node.url)];
@@ -86,7 +90,7 @@ test("random and mutated frames: no crash, coded answers, state unchanged", asyn
     else if (kind === 1) frame = packr.pack(randomValue(r));
     else if (kind === 2) frame = packr.pack({ id: 1e7 + r.int(1e6), method: METHODS[r.int(METHODS.length)], params: randomValue(r) });
     else if (kind === 3) {
-      const m = Uint8Array.from(valid);
+      const m = Uint8Array.from(base);
       for (let k = 0; k < 1 + r.int(3); k++) m[r.int(m.length)] ^= 1 << r.int(8);
       frame = packr.pack({ id: `fuzz-${i}`, method: "submitTransaction", params: { bytes: m } });
     } else frame = "text frame " + i;
