@@ -7,10 +7,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import * as v8 from "node:v8";
 import { toHex, fromHex } from "../client/protocol/bytes";
 import { addressOf, keyPairFromSeed } from "../client/protocol/keys";
 import { PowPool } from "../client/pow";
-import { configUsage, ConfigError, NODE_OPTIONS, NodeConfig, resolveConfig } from "../node/config";
+import { configUsage, ConfigError, HEAP_HINT_MIB, NODE_OPTIONS, NODE_RUNTIME_FLAGS, NodeConfig, resolveConfig } from "../node/config";
 import { Coordinator } from "../node/coordinator";
 import { devCoordinatorSeed, devGenesis, devWalletSeed } from "../node/networks/dev";
 import { Genesis, parseGenesis } from "../node/ledger/genesis";
@@ -18,6 +19,7 @@ import { TangleNode, VERSION } from "../node/tangle-node";
 import { ApiServer } from "../node/api/server";
 import { PeerManager } from "../node/peering/peers";
 import { createLogger } from "../node/logger";
+import { pagesAddon } from "../node/storage/mapped-pages";
 import { UsageError } from "./args";
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -97,8 +99,11 @@ export async function nodeCommand(args: string[]): Promise<number> {
   }
   const dataDir = path.resolve(config.data);
   const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
-  const node = await TangleNode.open({ dataDir, genesis, verifyThreads });
-  log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, startupMs: Math.round(node.startupMs) }, "database opened");
+  const node = await TangleNode.open({ dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
+  const mappedRelease = !config.mappedBudgetMib ? "off" : pagesAddon() ? `${config.mappedBudgetMib} MiB` : "unavailable (native helper not built)";
+  log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, mappedRelease, startupMs: Math.round(node.startupMs) }, "database opened");
+  const heapMiB = Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  if (heapMiB > HEAP_HINT_MIB) log.warn({ heapLimitMiB: heapMiB }, `V8 heap not bounded; start node with ${NODE_RUNTIME_FLAGS.join(" ")} to keep memory small (docs/operations.md, Memory)`);
   node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
   const remotePow = config.remotePow ?? config.network === "dev";
   const powPool = remotePow ? new PowPool() : undefined;

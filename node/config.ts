@@ -16,6 +16,7 @@ export interface NodeConfig {
   milestoneIntervalMs?: number;
   remotePow?: boolean;
   verifyThreads?: number;
+  mappedBudgetMib: number;
   logLevel: string;
 }
 
@@ -42,8 +43,19 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   milestoneIntervalMs: { kind: "number", min: 1, max: 3_600_000, usage: "milestone interval in ms when coordinating (default: the genesis value)" },
   remotePow: { kind: "boolean", usage: "do proof of work for clients that ask (default: on for dev, off otherwise)" },
   verifyThreads: { kind: "number", min: 0, max: 64, usage: "worker threads verifying signatures (default: CPU cores - 1, at most 4; 0: the main thread)" },
+  mappedBudgetMib: { kind: "number", default: 16, min: 0, max: 1_048_576, usage: "release mapped database pages once they grow the resident set by this many MiB (0: never; Linux)" },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };
+
+/**
+ * Node.js flags the node process is meant to run with (`npm start` and the benchmarks use them).
+ * V8 otherwise sizes its old generation for the machine's whole memory and lets garbage grow the
+ * committed heap to several times the live data (about 40 MB with the default window). A smaller
+ * young generation saves more but costs throughput (measured in bench/README.md).
+ */
+export const NODE_RUNTIME_FLAGS: readonly string[] = ["--max-old-space-size=256"];
+/** Above this V8 heap limit (MiB) the node warns that it was started without those flags. */
+export const HEAP_HINT_MIB = 1024;
 
 export class ConfigError extends Error {
   readonly code = "ERR_CONFIG";

@@ -23,6 +23,7 @@ import { LedgerState } from "./ledger/ledger";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
+import { pagesAddon, ResidentBudget, residentFileBytes } from "./storage/mapped-pages";
 import { BAD_SIGNATURE_MESSAGE, checkIssuer, precheckTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
@@ -49,6 +50,12 @@ export interface TangleNodeOptions {
   now?: () => number;
   /** Worker threads verifying signatures (default 0: on the main thread). */
   verifyThreads?: number;
+  /**
+   * Release the database's mapped pages once the file-backed resident set has grown by this many
+   * bytes (checked ten times a second, and while rebuilding the window; Linux with the native
+   * helper). Default: never.
+   */
+  mappedBudgetBytes?: number;
 }
 
 export interface SubmitOptions {
@@ -171,13 +178,16 @@ export class TangleNode extends EventEmitter {
     let node: TangleNode | undefined;
     try {
       node = new TangleNode(store, opts, t0);
+      if (opts.mappedBudgetBytes) node.watchMappedPages(opts.mappedBudgetBytes);
       await node.init();
     } catch (err) {
+      clearInterval(node?.mappedTimer);
       await node?.verifier?.close();
       await store.close();
       throw err;
     }
     (node as { startupMs: number }).startupMs = performance.now() - t0;
+    node.checkMapped(true); // what rebuilding the window mapped
     return node;
   }
 
@@ -217,7 +227,9 @@ export class TangleNode extends EventEmitter {
   private async rebuildWindow(): Promise<void> {
     const from = Math.max(0, this.nextSeq - this.graph.window);
     let boundarySet = false;
+    let n = 0;
     for (const { seq, id, bytes } of this.store.arrivals(from)) {
+      if ((++n & 1023) === 0) this.checkMapped(); // the loop holds the event loop, so check here too
       const meta = this.store.getMetaBySeq(seq);
       if (!meta) continue;
       const d = decodeTransaction(bytes);
@@ -272,6 +284,11 @@ export class TangleNode extends EventEmitter {
 
   get storedTransactions(): number {
     return this.nextSeq;
+  }
+
+  /** Bytes of WASM memory held by the tip-selection window. */
+  get windowMemoryBytes(): number {
+    return this.graph.memoryBytes;
   }
 
   isEntryPoint(idHex: string): boolean {
@@ -630,10 +647,31 @@ export class TangleNode extends EventEmitter {
     return this.graph.nonLazyTipCount;
   }
 
+  /** Mapped-page releases so far (see mapped-pages.ts). */
+  mappedReleases = 0;
+  private mappedBudget?: ResidentBudget;
+  private mappedTimer?: NodeJS.Timeout;
+
+  /** Releases the database mapping once it has grown the resident set past the budget. */
+  private checkMapped(force = false): void {
+    const budget = this.mappedBudget;
+    if (!budget || !(budget.due(residentFileBytes() ?? 0) || force)) return;
+    if (this.store.releaseMappedPages() > 0) this.mappedReleases++;
+    budget.released(residentFileBytes() ?? 0);
+  }
+
+  private watchMappedPages(budgetBytes: number): void {
+    if (!pagesAddon() || residentFileBytes() === undefined) return;
+    this.mappedBudget = new ResidentBudget(budgetBytes);
+    this.mappedTimer = setInterval(() => this.checkMapped(), 100);
+    this.mappedTimer.unref();
+  }
+
   /** Stops accepting, waits for in-flight writes, closes the database. */
   async close(): Promise<void> {
     if (this._closed) return;
     this._closed = true;
+    clearInterval(this.mappedTimer);
     this.emit("closing");
     await Promise.allSettled([...this.inflight.values()]);
     await this.verifier?.close();

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Packr } from "msgpackr";
 import WebSocket from "ws";
+import { NODE_RUNTIME_FLAGS } from "../../node/config";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 // From the build (dist/bench/lib) or the sources (bench/lib).
@@ -115,8 +116,9 @@ export async function startBenchNode(args: string[], opts: BenchNodeOptions = {}
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-"));
   const cgroup = opts.memoryLimitBytes ? MemoryCgroup.create(opts.memoryLimitBytes) : undefined;
   const t0 = performance.now();
-  // BENCH_NODE_FLAGS passes Node flags to the node processes, e.g. "--cpu-prof --cpu-prof-dir=prof".
-  const flags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  // Node processes run as `npm start` runs them (NODE_RUNTIME_FLAGS); BENCH_NODE_FLAGS adds flags,
+  // e.g. "--cpu-prof --cpu-prof-dir=prof", and later flags win.
+  const flags = [...NODE_RUNTIME_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean)];
   const child = spawn(process.execPath, [...flags, BIN, "node", "--port", "0", "--data", dir, "--log-level", "info", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CI: "1" },

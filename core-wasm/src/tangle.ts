@@ -137,6 +137,11 @@ export class TangleGraph {
     this.init(opts);
   }
 
+  /** Bytes of WASM linear memory this graph holds. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** Empties the graph (reusing its memory when the capacity does not grow). */
   reset(opts: TangleGraphOptions = {}): void {
     this.init(opts);

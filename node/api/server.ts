@@ -170,7 +170,10 @@ export class ApiServer {
     m.add(new Gauge("tangle_resident_anonymous_bytes", "resident anonymous memory (heap, WASM, buffers; Linux)", () => procStatusBytes("RssAnon")));
     m.add(new Gauge("tangle_resident_file_bytes", "resident file-backed memory (mapped database pages, code; Linux)", () => procStatusBytes("RssFile")));
     m.add(new Gauge("nodejs_heap_used_bytes", "V8 heap in use", () => process.memoryUsage().heapUsed));
+    m.add(new Gauge("nodejs_heap_total_bytes", "V8 heap committed", () => process.memoryUsage().heapTotal));
     m.add(new Gauge("nodejs_external_bytes", "memory outside the V8 heap held by JS objects (buffers, WASM)", () => process.memoryUsage().external));
+    m.add(new Gauge("tangle_wasm_memory_bytes", "WASM linear memory of the tip-selection window", () => node.windowMemoryBytes));
+    m.add(new Gauge("tangle_mapped_releases_total", "times the mapped database pages were released from the resident set", () => node.mappedReleases));
     m.add(new Gauge("tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0)));
     const peering = this.opts.peering;
     if (peering) {

@@ -70,7 +70,8 @@ export class VerifyPool {
   }
 
   private start(): Slot {
-    const worker = new Worker(workerSource(), { eval: true });
+    // A verifier keeps almost nothing alive: a small heap keeps each thread's memory small.
+    const worker = new Worker(workerSource(), { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
     const slot: Slot = { worker, outstanding: new Map(), load: 0 };
     worker.on("message", ({ id, ok }: { id: number; ok: Uint8Array }) => {
       const items = slot.outstanding.get(id);

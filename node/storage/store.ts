@@ -25,6 +25,7 @@ import {
   TxMeta,
 } from "./schema";
 import type { Transaction } from "../../client/protocol/codec";
+import { releaseMapping } from "./mapped-pages";
 
 type BinDb = Database<Buffer, Buffer>;
 
@@ -108,6 +109,14 @@ export class Store {
 
   async close(): Promise<void> {
     await this.root.close();
+  }
+
+  /**
+   * Drops this process's mapping of database pages (they stay in the page cache; see
+   * mapped-pages.ts). Returns the bytes of address space released, 0 where the helper is missing.
+   */
+  releaseMappedPages(): number {
+    return releaseMapping(`${this.path}/data.mdb`);
   }
 
   // ---- transactions ---------------------------------------------------------------------

@@ -1,0 +1,102 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { Store } from "../../../node/storage/store";
+import { mappingsOf, pagesAddon, residentFileBytes, ResidentBudget } from "../../../node/storage/mapped-pages";
+import { TangleNode } from "../../../node/tangle-node";
+import { NODE_RUNTIME_FLAGS } from "../../../node/config";
+import { testGenesis, tmpDir } from "../_helpers";
+
+const MiB = 2 ** 20;
+const linux = process.platform === "linux";
+
+test("the budget is due once the file-backed resident size grew past it, then starts again from the release", () => {
+  const b = new ResidentBudget(10 * MiB);
+  expect(b.due(50 * MiB)).toBe(false); // first reading is the base
+  expect(b.due(60 * MiB)).toBe(false); // grown by exactly the budget
+  expect(b.due(60 * MiB + 1)).toBe(true);
+  b.released(45 * MiB);
+  expect(b.due(54 * MiB)).toBe(false);
+  expect(b.due(40 * MiB)).toBe(false); // shrank (the kernel reclaimed): new base
+  expect(b.due(50 * MiB)).toBe(false);
+  expect(b.due(51 * MiB)).toBe(true);
+});
+
+// The helper is Linux-only; CI builds it at install (npm ci runs the build), so there it must exist.
+test("the native helper is built on Linux (only there) and refuses bad ranges with an errno", () => {
+  const addon = pagesAddon();
+  if (!linux) {
+    expect(addon).toBeNull();
+    expect(residentFileBytes()).toBeUndefined();
+    return;
+  }
+  expect(addon).not.toBeNull();
+  expect(addon!.release(0, 4096)).toBe(22); // EINVAL: no start
+  expect(addon!.release(4096, 0)).toBe(22); // EINVAL: no length
+  expect(addon!.release(4096, 4096)).toBe(12); // ENOMEM: nothing mapped at page 1
+  expect(mappingsOf(path.join(tmpDir(), "absent.mdb"))).toEqual([]);
+});
+
+test("releasing the database mapping shrinks the resident set and every byte still reads back", async () => {
+  if (!linux) return; // covered by the test above: no helper, nothing released
+  const dir = tmpDir();
+  const store = await Store.open(dir);
+  try {
+    // 24 MB of values, written through LMDB (pwrite), then read through its map.
+    const values: Buffer[] = [];
+    for (let i = 0; i < 24_000; i++) values.push(randomBytes(1000));
+    await store.root.transaction(() => {
+      values.forEach((v, i) => store.tx.put(Buffer.from(i.toString(16).padStart(8, "0")), v));
+    });
+    const digest = () => {
+      const h = createHash("sha256");
+      for (const { value } of store.tx.getRange({})) h.update(value);
+      return h.digest("hex");
+    };
+    const expected = createHash("sha256");
+    values.forEach((v) => expected.update(v));
+    store.releaseMappedPages();
+    const before = residentFileBytes()!;
+    expect(digest()).toBe(expected.digest("hex"));
+    const mapped = residentFileBytes()!;
+    expect(mapped - before).toBeGreaterThan(16 * MiB);
+
+    const ranges = mappingsOf(path.join(dir, "data.mdb"));
+    expect(ranges.length).toBeGreaterThan(0);
+    expect(store.releaseMappedPages()).toBe(ranges.reduce((n, r) => n + r.end - r.start, 0));
+    const after = residentFileBytes()!;
+    expect(mapped - after).toBeGreaterThan(16 * MiB);
+
+    // The pages come back from the page cache with the same bytes.
+    const again = createHash("sha256");
+    values.forEach((v) => again.update(v));
+    expect(digest()).toBe(again.digest("hex"));
+  } finally {
+    await store.close();
+  }
+});
+
+test("a node with a budget releases the mapping by itself", async () => {
+  if (!linux) return; // covered above
+  const node = await TangleNode.open({ dataDir: tmpDir(), genesis: testGenesis(), mappedBudgetBytes: 4 * MiB });
+  try {
+    const store = node.store;
+    await store.root.transaction(() => {
+      for (let i = 0; i < 16_000; i++) store.approvers.put(Buffer.from(`k${i}`.padEnd(16, "-")), randomBytes(1000));
+    });
+    let n = 0;
+    for (const { value } of store.approvers.getRange({})) n += value.length;
+    expect(n).toBe(16_000_000);
+    const deadline = Date.now() + 5000;
+    while (node.mappedReleases === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(node.mappedReleases).toBeGreaterThan(0);
+  } finally {
+    await node.close();
+  }
+});
+
+test("the runtime flags in package.json's start script are the ones the node documents", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../package.json"), "utf8")) as { scripts: Record<string, string> };
+  expect(pkg.scripts.start).toMatch(/^node (.*) bin\/tangle\.js node /);
+  expect(/^node (.*) bin\/tangle\.js node /.exec(pkg.scripts.start)![1].split(" ")).toEqual(NODE_RUNTIME_FLAGS);
+});
