@@ -19,7 +19,9 @@ function exitAfterFlush(code) {
 main(process.argv.slice(2)).then(
   (code) => exitAfterFlush(code ?? 0),
   (err) => {
-    process.stderr.write(`tangle: ${err && err.message ? err.message : String(err)}\n`);
+    const message = err && err.message ? err.message : String(err);
+    const code = err && typeof err.code === "string" && !message.includes(err.code) ? `${err.code}: ` : "";
+    process.stderr.write(`tangle: ${code}${message}\n`);
     exitAfterFlush(1);
   },
 );

@@ -23,7 +23,6 @@ import { LedgerState } from "./ledger/ledger";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
-import { pagesAddon, ResidentBudget, residentFileBytes } from "./storage/mapped-pages";
 import { BAD_SIGNATURE_MESSAGE, checkIssuer, precheckTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
@@ -52,7 +51,7 @@ export interface TangleNodeOptions {
   verifyThreads?: number;
   /**
    * Release the database's mapped pages once the file-backed resident set has grown by this many
-   * bytes (checked ten times a second, and while rebuilding the window; Linux with the native
+   * bytes (a watcher thread checks every 10 ms, from opening to closing; Linux with the native
    * helper). Default: never.
    */
   mappedBudgetBytes?: number;
@@ -175,19 +174,17 @@ export class TangleNode extends EventEmitter {
   static async open(opts: TangleNodeOptions): Promise<TangleNode> {
     const t0 = performance.now();
     const store = await Store.open(opts.dataDir);
+    if (opts.mappedBudgetBytes) store.watchMappedPages(opts.mappedBudgetBytes); // also while opening
     let node: TangleNode | undefined;
     try {
       node = new TangleNode(store, opts, t0);
-      if (opts.mappedBudgetBytes) node.watchMappedPages(opts.mappedBudgetBytes);
       await node.init();
     } catch (err) {
-      clearInterval(node?.mappedTimer);
       await node?.verifier?.close();
       await store.close();
       throw err;
     }
     (node as { startupMs: number }).startupMs = performance.now() - t0;
-    node.checkMapped(true); // what rebuilding the window mapped
     return node;
   }
 
@@ -227,9 +224,7 @@ export class TangleNode extends EventEmitter {
   private async rebuildWindow(): Promise<void> {
     const from = Math.max(0, this.nextSeq - this.graph.window);
     let boundarySet = false;
-    let n = 0;
     for (const { seq, id, bytes } of this.store.arrivals(from)) {
-      if ((++n & 1023) === 0) this.checkMapped(); // the loop holds the event loop, so check here too
       const meta = this.store.getMetaBySeq(seq);
       if (!meta) continue;
       const d = decodeTransaction(bytes);
@@ -647,31 +642,15 @@ export class TangleNode extends EventEmitter {
     return this.graph.nonLazyTipCount;
   }
 
-  /** Mapped-page releases so far (see mapped-pages.ts). */
-  mappedReleases = 0;
-  private mappedBudget?: ResidentBudget;
-  private mappedTimer?: NodeJS.Timeout;
-
-  /** Releases the database mapping once it has grown the resident set past the budget. */
-  private checkMapped(force = false): void {
-    const budget = this.mappedBudget;
-    if (!budget || !(budget.due(residentFileBytes() ?? 0) || force)) return;
-    if (this.store.releaseMappedPages() > 0) this.mappedReleases++;
-    budget.released(residentFileBytes() ?? 0);
-  }
-
-  private watchMappedPages(budgetBytes: number): void {
-    if (!pagesAddon() || residentFileBytes() === undefined) return;
-    this.mappedBudget = new ResidentBudget(budgetBytes);
-    this.mappedTimer = setInterval(() => this.checkMapped(), 100);
-    this.mappedTimer.unref();
+  /** Times the database's mapped pages were released from the resident set (see mapped-pages.ts). */
+  get mappedReleases(): number {
+    return this.store.mappedReleases;
   }
 
   /** Stops accepting, waits for in-flight writes, closes the database. */
   async close(): Promise<void> {
     if (this._closed) return;
     this._closed = true;
-    clearInterval(this.mappedTimer);
     this.emit("closing");
     await Promise.allSettled([...this.inflight.values()]);
     await this.verifier?.close();

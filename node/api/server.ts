@@ -167,6 +167,7 @@ export class ApiServer {
     m.add(new Gauge("tangle_connections", "open API connections", () => this.connections.size));
     // Memory: resident set (anonymous and file-backed, from /proc on Linux) and the V8 heap.
     m.add(new Gauge("process_resident_memory_bytes", "resident set size", () => process.memoryUsage.rss()));
+    m.add(new Gauge("process_resident_memory_peak_bytes", "highest resident set size of this process so far (Linux)", () => procStatusBytes("VmHWM")));
     m.add(new Gauge("tangle_resident_anonymous_bytes", "resident anonymous memory (heap, WASM, buffers; Linux)", () => procStatusBytes("RssAnon")));
     m.add(new Gauge("tangle_resident_file_bytes", "resident file-backed memory (mapped database pages, code; Linux)", () => procStatusBytes("RssFile")));
     m.add(new Gauge("nodejs_heap_used_bytes", "V8 heap in use", () => process.memoryUsage().heapUsed));

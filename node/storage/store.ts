@@ -25,7 +25,8 @@ import {
   TxMeta,
 } from "./schema";
 import type { Transaction } from "../../client/protocol/codec";
-import { releaseMapping } from "./mapped-pages";
+import { MappedPagesWatcher, releaseMapping } from "./mapped-pages";
+import { lockDataDir } from "./dir-lock";
 
 type BinDb = Database<Buffer, Buffer>;
 
@@ -75,12 +76,20 @@ export class Store {
   readonly issuers: BinDb;
   readonly state: Database<unknown, string>;
 
+  private readonly unlock: () => void;
+
   private constructor(readonly path: string) {
     fs.mkdirSync(path, { recursive: true });
+    this.unlock = lockDataDir(path); // one node per directory (throws DirLockedError)
     // A map size reserved up front (address space only; the file grows as needed) spares lmdb-js
     // remapping as the database grows, which kept the old mappings' pages resident too.
     const mapSize = process.arch.endsWith("64") && process.platform !== "win32" ? 2 ** 38 : undefined;
-    this.root = open({ path: `${path}/data.mdb`, maxDbs: 16, overlappingSync: false, compression: false, ...(mapSize ? { mapSize } : {}) });
+    try {
+      this.root = open({ path: `${path}/data.mdb`, maxDbs: 16, overlappingSync: false, compression: false, ...(mapSize ? { mapSize } : {}) });
+    } catch (err) {
+      this.unlock();
+      throw err;
+    }
     const bin = (name: string) => this.root.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" });
     this.tx = bin(DB.tx);
     this.ids = bin(DB.ids);
@@ -108,7 +117,29 @@ export class Store {
   }
 
   async close(): Promise<void> {
-    await this.root.close();
+    this.mappedWatcher?.stop(); // before the map goes away
+    try {
+      await this.root.close();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private mappedWatcher?: MappedPagesWatcher;
+
+  /**
+   * Keeps mapped database pages from growing the resident set by more than `budgetBytes` (a
+   * watcher thread of the native helper; see mapped-pages.ts). False where the helper is missing.
+   */
+  watchMappedPages(budgetBytes: number): boolean {
+    this.mappedWatcher?.stop();
+    this.mappedWatcher = MappedPagesWatcher.start(`${this.path}/data.mdb`, budgetBytes);
+    return this.mappedWatcher !== undefined;
+  }
+
+  /** How many times the watcher released the mapping. */
+  get mappedReleases(): number {
+    return this.mappedWatcher?.releases ?? 0;
   }
 
   /**

@@ -206,6 +206,9 @@ test("GET /health and /metrics", async () => {
     "tangle_milestone_index",
     "tangle_database_bytes",
     "tangle_connections",
+    "nodejs_heap_total_bytes",
+    "tangle_wasm_memory_bytes",
+    "tangle_mapped_releases_total",
   ]) {
     expect(m).toContain(name);
   }
@@ -216,6 +219,8 @@ test("GET /health and /metrics", async () => {
   if (process.platform === "linux") {
     expect(gauge("tangle_resident_anonymous_bytes")).toBeGreaterThan(2 ** 20);
     expect(gauge("tangle_resident_anonymous_bytes") + gauge("tangle_resident_file_bytes")).toBeLessThanOrEqual(gauge("process_resident_memory_bytes") * 1.5);
+    // rendered after the current size, and a peak never falls below an earlier reading
+    expect(gauge("process_resident_memory_peak_bytes")).toBeGreaterThanOrEqual(gauge("process_resident_memory_bytes"));
   }
   expect((await fetch(`http://127.0.0.1:${node.port}/nothing`)).status).toBe(404);
 });

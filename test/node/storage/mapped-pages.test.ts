@@ -2,25 +2,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { Store } from "../../../node/storage/store";
-import { mappingsOf, pagesAddon, residentFileBytes, ResidentBudget } from "../../../node/storage/mapped-pages";
+import { mappingsOf, pagesAddon, residentFileBytes } from "../../../node/storage/mapped-pages";
 import { TangleNode } from "../../../node/tangle-node";
 import { NODE_RUNTIME_FLAGS } from "../../../node/config";
 import { testGenesis, tmpDir } from "../_helpers";
 
 const MiB = 2 ** 20;
 const linux = process.platform === "linux";
-
-test("the budget is due once the file-backed resident size grew past it, then starts again from the release", () => {
-  const b = new ResidentBudget(10 * MiB);
-  expect(b.due(50 * MiB)).toBe(false); // first reading is the base
-  expect(b.due(60 * MiB)).toBe(false); // grown by exactly the budget
-  expect(b.due(60 * MiB + 1)).toBe(true);
-  b.released(45 * MiB);
-  expect(b.due(54 * MiB)).toBe(false);
-  expect(b.due(40 * MiB)).toBe(false); // shrank (the kernel reclaimed): new base
-  expect(b.due(50 * MiB)).toBe(false);
-  expect(b.due(51 * MiB)).toBe(true);
-});
 
 // The helper is Linux-only; CI builds it at install (npm ci runs the build), so there it must exist.
 test("the native helper is built on Linux (only there) and refuses bad ranges with an errno", () => {
@@ -35,6 +23,16 @@ test("the native helper is built on Linux (only there) and refuses bad ranges wi
   expect(addon!.release(4096, 0)).toBe(22); // EINVAL: no length
   expect(addon!.release(4096, 4096)).toBe(12); // ENOMEM: nothing mapped at page 1
   expect(mappingsOf(path.join(tmpDir(), "absent.mdb"))).toEqual([]);
+  expect(addon!.watch("", 4096, 10)).toBe(-22); // no file
+  expect(addon!.watch("/x", -1, 10)).toBe(-22); // negative budget
+  expect(addon!.watch("/x", 4096, 0)).toBe(-22); // no period
+  expect(addon!.releases(9999)).toBe(-1);
+  expect(addon!.unwatch(9999)).toBe(-1);
+  const h = addon!.watch(path.join(tmpDir(), "absent.mdb"), 4096, 5);
+  expect(h).toBeGreaterThan(0);
+  expect(addon!.releases(h)).toBe(0);
+  expect(addon!.unwatch(h)).toBe(0);
+  expect(addon!.unwatch(h)).toBe(-1); // already stopped
 });
 
 test("releasing the database mapping shrinks the resident set and every byte still reads back", async () => {
@@ -74,6 +72,37 @@ test("releasing the database mapping shrinks the resident set and every byte sti
   } finally {
     await store.close();
   }
+});
+
+test("the watcher thread releases while the event loop is held by a synchronous read", async () => {
+  if (!linux) return; // covered above
+  const dir = tmpDir();
+  const store = await Store.open(dir);
+  try {
+    const values: Buffer[] = [];
+    for (let i = 0; i < 24_000; i++) values.push(randomBytes(1000));
+    await store.root.transaction(() => {
+      values.forEach((v, i) => store.tx.put(Buffer.from(i.toString(16).padStart(8, "0")), v));
+    });
+    store.releaseMappedPages();
+    expect(store.watchMappedPages(4 * MiB)).toBe(true);
+    // Read everything again and again without yielding, until the thread has released twice.
+    const deadline = Date.now() + 10_000;
+    let passes = 0;
+    while (store.mappedReleases < 2 && Date.now() < deadline) {
+      let i = 0;
+      for (const { value } of store.tx.getRange({})) {
+        if (!value.equals(values[i++])) throw new Error(`value ${i - 1} differs`);
+      }
+      expect(i).toBe(values.length);
+      passes++;
+    }
+    expect(store.mappedReleases).toBeGreaterThanOrEqual(2);
+    expect(passes).toBeGreaterThan(0);
+  } finally {
+    await store.close();
+  }
+  expect(store.mappedReleases).toBeGreaterThanOrEqual(2); // kept after the watcher stopped
 });
 
 test("a node with a budget releases the mapping by itself", async () => {
