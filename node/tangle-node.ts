@@ -51,7 +51,7 @@ export interface TangleNodeOptions {
   verifyThreads?: number;
   /**
    * Release the database's mapped pages once the file-backed resident set has grown by this many
-   * bytes (a watcher thread checks every 10 ms, from opening to closing; Linux with the native
+   * bytes (a watcher thread checks every 2 ms, from opening to closing; Linux with the native
    * helper). Default: never.
    */
   mappedBudgetBytes?: number;

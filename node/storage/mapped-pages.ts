@@ -10,7 +10,7 @@
  * A small native helper (node/native/pages.c, built at install on Linux) drops our page-table
  * entries for the mapping with madvise(MADV_DONTNEED). The data stays in the page cache; the next
  * read maps it again with a minor fault. A thread of the helper decides when: it reads the
- * process's file-backed resident size (/proc/self/statm) every 10 ms and releases the mapping once
+ * process's file-backed resident size (/proc/self/statm) every 2 ms and releases the mapping once
  * it has grown by more than the budget since the last release. It is a thread because the pages
  * are mapped by LMDB's own writer thread (every insert descends a B-tree whose leaves are spread
  * over the file) and by long synchronous reads that hold the event loop (opening the database).
@@ -142,8 +142,8 @@ export class MappedPagesWatcher {
 }
 
 /**
- * How often the watcher reads the resident size. Random B-tree reads at a few thousand
- * transactions per second map up to about 1 GB/s (64 KB per fault), so 10 ms bounds the overshoot
- * to roughly 10 MB; a reading costs a few microseconds.
+ * How often the watcher reads the resident size (a reading costs a few microseconds). Shortly
+ * after each release the node faults its working set back in, up to 90 KB of mapping per fault
+ * (fault-around), tens of MiB within a few milliseconds; a short period catches the growth early.
  */
-export const WATCH_PERIOD_MS = 10;
+export const WATCH_PERIOD_MS = 2;
