@@ -112,6 +112,11 @@ export class MemoryCgroup {
   }
 }
 
+// Node processes still running when the benchmark process exits (it failed, or was interrupted)
+// are killed with it, never left holding their data directories.
+const running = new Set<ChildProcess>();
+process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
+
 export async function startBenchNode(args: string[], opts: BenchNodeOptions = {}): Promise<BenchNode> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-"));
   const cgroup = opts.memoryLimitBytes ? MemoryCgroup.create(opts.memoryLimitBytes) : undefined;
@@ -124,6 +129,8 @@ export async function startBenchNode(args: string[], opts: BenchNodeOptions = {}
     env: { ...process.env, CI: "1" },
   });
   if (cgroup) cgroup.add(child.pid!);
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const warnings: string[] = [];
   let lineBuf = "";
   let startupMs = NaN;
