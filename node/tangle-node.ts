@@ -23,6 +23,7 @@ import { LedgerState } from "./ledger/ledger";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
+import { TxMeta } from "./storage/schema";
 import { BAD_SIGNATURE_MESSAGE, checkIssuer, precheckTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
@@ -130,6 +131,20 @@ export class TangleNode extends EventEmitter {
   private waiting = 0;
   // Decoded transactions for white flag and gossip: the recent ones only (each costs a few KB).
   private readonly decoded = new Lru<{ id: Uint8Array; tx: Transaction }>(8192);
+  /**
+   * The metadata of the window's transactions (id hex → as stored, seq included), newest last:
+   * storing approvers, white flag, milestone application and the confirmation-latency metric read
+   * it instead of the random-keyed id index (each lookup there faults database pages in). An
+   * entry is added before its transaction is written and marked confirmed once the milestone
+   * that confirms it is durable, so it never shows a confirmed transaction as unconfirmed; beyond
+   * the window size the oldest go, and lookups of those fall back to the database.
+   */
+  private readonly recent = new Map<string, TxMeta>();
+
+  private remember(idHex: string, meta: TxMeta): void {
+    this.recent.set(idHex, meta);
+    if (this.recent.size > this.graph.window) this.recent.delete(this.recent.keys().next().value as string);
+  }
   private latest?: MilestoneInfo;
   private _diverged?: Divergence;
   private _closed = false;
@@ -224,7 +239,9 @@ export class TangleNode extends EventEmitter {
   private async rebuildWindow(): Promise<void> {
     const from = Math.max(0, this.nextSeq - this.graph.window);
     let boundarySet = false;
+    let n = 0;
     for (const { seq, id, bytes } of this.store.arrivals(from)) {
+      if ((++n & 255) === 0) this.store.checkMappedPages(); // as in submit
       const meta = this.store.getMetaBySeq(seq);
       if (!meta) continue;
       const d = decodeTransaction(bytes);
@@ -244,6 +261,7 @@ export class TangleNode extends EventEmitter {
       // the same payload type, e.g. an unapplied milestone that later got confirmed as an ordinary
       // transaction, is not one).
       const applied = ms !== undefined && toHex(this.store.getMilestone(ms.index)?.id ?? new Uint8Array(0)) === idHex;
+      this.remember(idHex, meta);
       if (applied) {
         this.graph.appendMilestoneById(idHex, parents, ts, ms.index);
       } else if (ms && ms.index === this.ledger.ledgerIndex + 1 && !this._diverged) {
@@ -299,9 +317,13 @@ export class TangleNode extends EventEmitter {
   async submit(bytes: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
     if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
     this.emit("received");
+    // Submissions read the database (duplicates, parents, streams) on this thread; checking the
+    // mapped-page budget here keeps it when the watcher thread waits for a core.
+    if ((++this.submissions & 15) === 0) this.store.checkMappedPages();
     // A transaction the node already has is acknowledged as a duplicate before anything else is
     // checked (its timestamp may have aged out of the window since, and gossip repeats are cheap).
     let id: Uint8Array | undefined;
+    const arrivalsAtCheck = this.nextSeq;
     if (bytes instanceof Uint8Array && bytes.length <= MAX_TRANSACTION_BYTES) {
       id = transactionId(bytes);
       const idHex = toHex(id);
@@ -329,7 +351,13 @@ export class TangleNode extends EventEmitter {
     let write: Promise<void>;
     try {
       await this.awaitParents(v.value.tx.parents, opts.solidifyTimeoutMs ?? this.solidifyTimeoutMs, opts.source);
-      if (await this.known(idHex, v.value.id)) return { id: idHex, duplicate: true };
+      // Stored meanwhile? Only through process(), which remembers it first: while fewer arrivals
+      // than `recent` holds came since the database said no, memory answers without a lookup.
+      const sinceCheck = this.nextSeq - arrivalsAtCheck;
+      if (sinceCheck < this.graph.window / 2 ? this.inflight.has(idHex) || this.recent.has(idHex) : await this.known(idHex, v.value.id)) {
+        await this.inflight.get(idHex);
+        return { id: idHex, duplicate: true };
+      }
       if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
       write = this.process(v.value, this.nextSeq++, opts.source);
       this.inflight.set(idHex, write);
@@ -358,7 +386,7 @@ export class TangleNode extends EventEmitter {
       await w;
       return true;
     }
-    return this.store.hasTransaction(id);
+    return this.recent.has(idHex) || this.store.hasTransaction(id); // recent, not in flight: stored
   }
 
   /**
@@ -451,9 +479,11 @@ export class TangleNode extends EventEmitter {
 
   private async process(v: ValidTransaction, seq: number, source?: string): Promise<void> {
     const receivedMs = this.now();
+    this.remember(v.idHex, { seq, receivedMs, ...(v.tx.payload.type === "milestone" ? { milestoneIndex: v.tx.payload.index } : {}) });
     try {
-      await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs);
+      await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs, v.tx.parents.map((p) => this.recent.get(toHex(p))?.seq));
     } catch (err) {
+      this.recent.delete(v.idHex);
       throw new NodeError(NodeErrorCode.STORAGE, `storing failed: ${(err as Error).message}`);
     }
     this.decoded.set(v.idHex, { id: v.id, tx: v.tx });
@@ -480,17 +510,17 @@ export class TangleNode extends EventEmitter {
   readonly coneView: ConeView = {
     get: (id: Uint8Array): ConeEntry | undefined => {
       const h = toHex(id);
+      const u = this.recent.get(h);
       let e = this.decoded.get(h);
       if (!e) {
-        const bytes = this.store.getTransactionBytes(id);
+        const bytes = u ? this.store.getTransactionBytesBySeq(u.seq) : this.store.getTransactionBytes(id);
         if (!bytes) return undefined;
         const d = decodeTransaction(bytes);
         if (!d.ok) return undefined;
         e = { id, tx: d.value.tx };
         this.decoded.set(h, e);
       }
-      const meta = this.store.getMeta(id);
-      return { id: e.id, tx: e.tx, confirmed: meta?.confirmedBy !== undefined };
+      return { id: e.id, tx: e.tx, confirmed: (u ?? this.store.getMeta(id))?.confirmedBy !== undefined };
     },
     isSolidEntryPoint: (id: Uint8Array) => this.entryPoints.has(toHex(id)),
   };
@@ -541,9 +571,14 @@ export class TangleNode extends EventEmitter {
     for (const c of r.created) deltas.set(toHex(c.address), (deltas.get(toHex(c.address)) ?? 0n) + c.amount);
     const conflicts = new Map(r.conflicts.map((c) => [toHex(c.id), c.reason]));
     const record = { index: payload.index, id: v.id, timestamp: payload.timestamp, merkleRoot: r.merkleRoot, stateHash: r.stateHash, included: r.included };
+    const includedIds = r.included.map(toHex);
+    const stored = includedIds.map((h) => this.recent.get(h));
     await this.store.applyMilestone({
       record,
-      metaUpdates: [...r.included.map((id) => ({ id, confirmedBy: payload.index, conflict: conflicts.get(toHex(id)) })), { id: v.id, confirmedBy: payload.index }],
+      metaUpdates: [
+        ...r.included.map((id, i) => ({ id, confirmedBy: payload.index, conflict: conflicts.get(includedIds[i]), stored: stored[i] })),
+        { id: v.id, confirmedBy: payload.index, stored: this.recent.get(v.idHex) },
+      ],
       consumed: r.consumed.map((c) => ({ txId: c.txId, index: c.index, address: c.address, amount: c.amount, spentBy: c.spentBy })),
       created: r.created.map((c) => ({ ...c, milestone: payload.index })),
       balances: [...deltas].map(([a, d]) => ({ address: fromHex(a), amount: this.ledger.balanceOf(fromHex(a)) + d })),
@@ -552,8 +587,16 @@ export class TangleNode extends EventEmitter {
     });
     this.ledger.apply(r);
     for (const id of r.included) this.pending.remove(id);
+    includedIds.forEach((h, i) => {
+      const m = stored[i];
+      if (m && this.recent.get(h) === m) this.recent.set(h, { ...m, confirmedBy: payload.index, ...(conflicts.has(h) ? { conflict: conflicts.get(h) } : {}) });
+    });
+    const own = this.recent.get(v.idHex);
+    if (own) this.recent.set(v.idHex, { ...own, confirmedBy: payload.index });
     this.latest = milestoneInfo(record);
-    this.emit("milestone", { ...this.latest, conflicts: r.conflicts.map((c) => ({ id: toHex(c.id), reason: c.reason })), includedIds: r.included.map(toHex) });
+    // receivedMs: when each included transaction arrived here (NaN where not known in memory).
+    const receivedMs = stored.map((m) => m?.receivedMs ?? NaN);
+    this.emit("milestone", { ...this.latest, conflicts: r.conflicts.map((c) => ({ id: toHex(c.id), reason: c.reason })), includedIds, receivedMs });
     return true;
   }
 
@@ -583,7 +626,7 @@ export class TangleNode extends EventEmitter {
   }
 
   getMetadata(idHex: string): TransactionMetadata | undefined {
-    const meta = this.store.getMeta(fromHex(idHex, "id"));
+    const meta = this.recent.get(idHex) ?? this.store.getMeta(fromHex(idHex, "id"));
     if (!meta) return undefined;
     return {
       id: idHex,
@@ -641,6 +684,8 @@ export class TangleNode extends EventEmitter {
   tipCount(): number {
     return this.graph.nonLazyTipCount;
   }
+
+  private submissions = 0;
 
   /** Times the database's mapped pages were released from the resident set (see mapped-pages.ts). */
   get mappedReleases(): number {

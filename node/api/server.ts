@@ -198,12 +198,12 @@ export class ApiServer {
     const onReceived = () => received.inc();
     const onAccepted = () => accepted.inc();
     const onRejected = (code: string) => rejected.inc({ code });
-    const onMilestone = (ms: { includedIds: string[]; timestamp: number }) => {
+    const onMilestone = (ms: { includedIds: string[]; receivedMs: number[]; timestamp: number }) => {
       const now = node.now();
-      for (const id of ms.includedIds) {
-        const meta = node.getMetadata(id);
-        if (meta) latency.observe(Math.max(0, now - meta.receivedMs) / 1000);
-      }
+      ms.includedIds.forEach((id, i) => {
+        const receivedMs = Number.isNaN(ms.receivedMs[i]) ? node.getMetadata(id)?.receivedMs : ms.receivedMs[i];
+        if (receivedMs !== undefined) latency.observe(Math.max(0, now - receivedMs) / 1000);
+      });
     };
     node.on("received", onReceived);
     node.on("accepted", onAccepted);

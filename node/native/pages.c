@@ -14,6 +14,9 @@
  *   budget since the last release, releases every current mapping of `file` (an absolute, real
  *   path, as /proc/self/maps names it). A thread, not a JavaScript timer: LMDB's writer thread and
  *   long synchronous reads on the main thread map pages while the event loop cannot run.
+ * check(handle) -> 1 if it released now, 0 if not, -1 for an unknown handle: the watcher's check,
+ *   run at once on the calling thread (the busiest reader calls it between pieces of work, so
+ *   the budget holds even when the watcher thread waits for a core).
  * releases(handle) -> how many times that watcher released.
  * unwatch(handle) -> stops and joins the watcher; returns its release count, or -1 if unknown.
  *
@@ -43,6 +46,8 @@ typedef struct {
   uint64_t budget;
   unsigned period_ms;
   napi_env env;
+  pthread_mutex_t mu; /* guards base and the release itself */
+  uint64_t base;      /* file-backed resident bytes after the last release (or the lowest seen) */
 } watcher;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -83,18 +88,29 @@ static int release_file(const char *file) {
   return n;
 }
 
+/* One check: release if the budget is exceeded. Skipped while another thread is in one. */
+static int step(watcher *w) {
+  int released = 0;
+  if (pthread_mutex_trylock(&w->mu) != 0) return 0;
+  uint64_t now = resident_file_bytes();
+  if (now < w->base) w->base = now; /* the kernel reclaimed some: measure growth from here */
+  if (now - w->base > w->budget) {
+    if (release_file(w->file) > 0) {
+      atomic_fetch_add(&w->releases, 1);
+      released = 1;
+    }
+    w->base = resident_file_bytes();
+  }
+  pthread_mutex_unlock(&w->mu);
+  return released;
+}
+
 static void *watch_loop(void *arg) {
   watcher *w = arg;
   struct timespec period = { w->period_ms / 1000, (long)(w->period_ms % 1000) * 1000000L };
-  uint64_t base = resident_file_bytes();
   while (!atomic_load(&w->stop)) {
     nanosleep(&period, NULL);
-    uint64_t now = resident_file_bytes();
-    if (now < base) base = now; /* the kernel reclaimed some: measure growth from here */
-    if (now - base > w->budget) {
-      if (release_file(w->file) > 0) atomic_fetch_add(&w->releases, 1);
-      base = resident_file_bytes();
-    }
+    step(w);
   }
   return NULL;
 }
@@ -104,6 +120,7 @@ static unsigned long stop_watcher(watcher *w) {
   atomic_store(&w->stop, 1);
   pthread_join(w->thread, NULL);
   unsigned long n = atomic_load(&w->releases);
+  pthread_mutex_destroy(&w->mu);
   free(w->file);
   free(w);
   return n;
@@ -169,6 +186,8 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   w->budget = (uint64_t)budget;
   w->period_ms = (unsigned)period;
   w->env = env;
+  pthread_mutex_init(&w->mu, NULL);
+  w->base = resident_file_bytes();
   int h = 0;
   pthread_mutex_lock(&lock);
   for (int i = 1; i <= MAX_WATCHERS && !h; i++) if (!watchers[i]) h = i;
@@ -177,6 +196,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   int rc = h ? pthread_create(&w->thread, NULL, watch_loop, w) : EMFILE;
   if (rc != 0) {
     if (h) take(h);
+    pthread_mutex_destroy(&w->mu);
     free(file);
     free(w);
     return number(env, -rc);
@@ -203,6 +223,15 @@ static napi_value js_releases(napi_env env, napi_callback_info info) {
   return number(env, n);
 }
 
+static napi_value js_check(napi_env env, napi_callback_info info) {
+  int32_t h = handle_arg(env, info);
+  double r = -1;
+  pthread_mutex_lock(&lock); /* keeps the watcher from being freed meanwhile */
+  if (h >= 1 && h <= MAX_WATCHERS && watchers[h]) r = step(watchers[h]);
+  pthread_mutex_unlock(&lock);
+  return number(env, r);
+}
+
 static napi_value js_unwatch(napi_env env, napi_callback_info info) {
   watcher *w = take(handle_arg(env, info));
   if (!w) return number(env, -1);
@@ -212,7 +241,8 @@ static napi_value js_unwatch(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    { "release", js_release }, { "watch", js_watch }, { "releases", js_releases }, { "unwatch", js_unwatch },
+    { "release", js_release }, { "watch", js_watch }, { "releases", js_releases }, { "check", js_check },
+    { "unwatch", js_unwatch },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -27,6 +27,8 @@ interface PagesAddon {
   release(start: number, length: number): number;
   /** Starts a watcher thread on `file` (a real path); a handle > 0, or -errno. */
   watch(file: string, budgetBytes: number, periodMs: number): number;
+  /** Runs a watcher's check on this thread: 1 released, 0 not, -1 unknown handle. */
+  check(handle: number): number;
   /** Releases so far by a watcher, -1 for an unknown handle. */
   releases(handle: number): number;
   /** Stops a watcher; its release count, -1 for an unknown handle. */
@@ -133,6 +135,11 @@ export class MappedPagesWatcher {
   }
 
   private stoppedReleases = 0;
+
+  /** Checks now, on this thread; true if it released. */
+  check(): boolean {
+    return this.handle ? this.addon.check(this.handle) === 1 : false;
+  }
 
   stop(): void {
     if (!this.handle) return;

@@ -51,8 +51,11 @@ export interface StoredOutput {
 /** Ledger changes a milestone makes, written together with its metadata. */
 export interface MilestoneWrite {
   record: MilestoneRecord;
-  /** id (hex) → metadata changes for every transaction the milestone confirmed. */
-  metaUpdates: { id: Uint8Array; confirmedBy: number; conflict?: string }[];
+  /**
+   * Metadata changes for every transaction the milestone confirmed. `stored` is the metadata the
+   * caller knows to be stored for it (unconfirmed, as written on arrival), which spares the lookup.
+   */
+  metaUpdates: { id: Uint8Array; confirmedBy: number; conflict?: string; stored?: TxMeta }[];
   /** Outputs spent, with the transfer that spent them (confirmed by this milestone). */
   consumed: { txId: Uint8Array; index: number; address: Uint8Array; amount: bigint; spentBy: Uint8Array }[];
   created: StoredOutput[];
@@ -137,6 +140,11 @@ export class Store {
     return this.mappedWatcher !== undefined;
   }
 
+  /** The watcher's check, now, on this thread (a no-op without a watcher). */
+  checkMappedPages(): void {
+    this.mappedWatcher?.check();
+  }
+
   /** How many times the watcher released the mapping. */
   get mappedReleases(): number {
     return this.mappedWatcher?.releases ?? 0;
@@ -164,7 +172,11 @@ export class Store {
 
   getTransactionBytes(id: Uint8Array): Uint8Array | undefined {
     const seq = this.seqOf(id);
-    if (seq === undefined) return undefined;
+    return seq === undefined ? undefined : this.getTransactionBytesBySeq(seq);
+  }
+
+  /** The bytes of the transaction stored at arrival `seq` (a copy). */
+  getTransactionBytesBySeq(seq: number): Uint8Array | undefined {
     const v = this.tx.getBinaryFast(keys.seq(seq));
     return v ? Uint8Array.from(v.subarray(32)) : undefined;
   }
@@ -190,12 +202,13 @@ export class Store {
    * together, and only if the id is not stored yet). They run on lmdb's write thread; the promise
    * resolves once the commit is on disk, with false if the transaction was there already. `seq`
    * must be nextSeq() at the time of the call (the caller serializes arrivals); parents are stored
-   * first (solidity), so their sequence numbers are known.
+   * first (solidity), so their sequence numbers are known: `knownParentSeqs[i]` where the caller
+   * has them in memory, looked up otherwise.
    */
-  addTransaction(id: Uint8Array, bytes: Uint8Array, tx: Transaction, seq: number, receivedMs: number): Promise<boolean> {
+  addTransaction(id: Uint8Array, bytes: Uint8Array, tx: Transaction, seq: number, receivedMs: number, knownParentSeqs?: readonly (number | undefined)[]): Promise<boolean> {
     const idb = Buffer.from(id);
     const seqKey = keys.seq(seq);
-    const parentSeqs = tx.parents.map((p) => this.seqOf(p));
+    const parentSeqs = tx.parents.map((p, i) => knownParentSeqs?.[i] ?? this.seqOf(p));
     return this.ids.ifNoExists(idb, () => {
       this.ids.put(idb, seqKey);
       const value = Buffer.allocUnsafe(32 + bytes.length);
@@ -307,8 +320,8 @@ export class Store {
       }
       this.milestones.put(keys.milestone(w.record.index), w.record);
       for (const u of w.metaUpdates) {
-        const seq = this.seqOf(u.id);
-        const m = seq === undefined ? undefined : this.getMetaBySeq(seq);
+        const seq = u.stored?.seq ?? this.seqOf(u.id);
+        const m = u.stored ?? (seq === undefined ? undefined : this.getMetaBySeq(seq));
         if (seq === undefined || !m) throw new StorageError("ERR_MISSING_TX", "a confirmed transaction is not stored");
         const next: TxMeta = { ...m, confirmedBy: u.confirmedBy };
         if (u.conflict) next.conflict = u.conflict;

@@ -27,10 +27,12 @@ test("the native helper is built on Linux (only there) and refuses bad ranges wi
   expect(addon!.watch("/x", -1, 10)).toBe(-22); // negative budget
   expect(addon!.watch("/x", 4096, 0)).toBe(-22); // no period
   expect(addon!.releases(9999)).toBe(-1);
+  expect(addon!.check(9999)).toBe(-1);
   expect(addon!.unwatch(9999)).toBe(-1);
   const h = addon!.watch(path.join(tmpDir(), "absent.mdb"), 4096, 5);
   expect(h).toBeGreaterThan(0);
   expect(addon!.releases(h)).toBe(0);
+  expect(addon!.check(h)).toBe(0); // nothing of that file mapped, nothing grew past 4 KiB... or if it did, nothing to release
   expect(addon!.unwatch(h)).toBe(0);
   expect(addon!.unwatch(h)).toBe(-1); // already stopped
 });
