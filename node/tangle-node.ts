@@ -23,7 +23,7 @@ import { LedgerState } from "./ledger/ledger";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
-import { TxMeta } from "./storage/schema";
+import { RecentIndex } from "./recent";
 import { BAD_SIGNATURE_MESSAGE, checkIssuer, precheckTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
@@ -132,19 +132,13 @@ export class TangleNode extends EventEmitter {
   // Decoded transactions for white flag and gossip: the recent ones only (each costs a few KB).
   private readonly decoded = new Lru<{ id: Uint8Array; tx: Transaction }>(8192);
   /**
-   * The metadata of the window's transactions (id hex → as stored, seq included), newest last:
-   * storing approvers, white flag, milestone application and the confirmation-latency metric read
-   * it instead of the random-keyed id index (each lookup there faults database pages in). An
-   * entry is added before its transaction is written and marked confirmed once the milestone
-   * that confirms it is durable, so it never shows a confirmed transaction as unconfirmed; beyond
-   * the window size the oldest go, and lookups of those fall back to the database.
+   * The metadata of the window's transactions (see recent.ts): storing approvers, white flag,
+   * milestone application, metadata queries and the second duplicate check read it instead of the
+   * random-keyed id index. An entry is added before its transaction is written and marked
+   * confirmed once the milestone that confirms it is durable, so it never shows a confirmed
+   * transaction as unconfirmed; older arrivals fall back to the database.
    */
-  private readonly recent = new Map<string, TxMeta>();
-
-  private remember(idHex: string, meta: TxMeta): void {
-    this.recent.set(idHex, meta);
-    if (this.recent.size > this.graph.window) this.recent.delete(this.recent.keys().next().value as string);
-  }
+  private readonly recent: RecentIndex;
   private latest?: MilestoneInfo;
   private _diverged?: Divergence;
   private _closed = false;
@@ -180,6 +174,7 @@ export class TangleNode extends EventEmitter {
     this.maxWaiting = opts.maxWaiting ?? 10_000;
     if (opts.verifyThreads) this.verifier = new VerifyPool(opts.verifyThreads);
     this.graph = new TangleGraph({ window: opts.window ?? 65536, seed: BigInt(Math.floor(Math.random() * 2 ** 48)) });
+    this.recent = new RecentIndex(this.graph.window);
     this.nextSeq = store.nextSeq();
     this.startupMs = 0;
     void t0;
@@ -261,7 +256,7 @@ export class TangleNode extends EventEmitter {
       // the same payload type, e.g. an unapplied milestone that later got confirmed as an ordinary
       // transaction, is not one).
       const applied = ms !== undefined && toHex(this.store.getMilestone(ms.index)?.id ?? new Uint8Array(0)) === idHex;
-      this.remember(idHex, meta);
+      this.recent.add(idHex, meta);
       if (applied) {
         this.graph.appendMilestoneById(idHex, parents, ts, ms.index);
       } else if (ms && ms.index === this.ledger.ledgerIndex + 1 && !this._diverged) {
@@ -479,9 +474,9 @@ export class TangleNode extends EventEmitter {
 
   private async process(v: ValidTransaction, seq: number, source?: string): Promise<void> {
     const receivedMs = this.now();
-    this.remember(v.idHex, { seq, receivedMs, ...(v.tx.payload.type === "milestone" ? { milestoneIndex: v.tx.payload.index } : {}) });
+    this.recent.add(v.idHex, { seq, receivedMs, ...(v.tx.payload.type === "milestone" ? { milestoneIndex: v.tx.payload.index } : {}) });
     try {
-      await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs, v.tx.parents.map((p) => this.recent.get(toHex(p))?.seq));
+      await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs, v.tx.parents.map((p) => this.recent.seqOf(toHex(p))));
     } catch (err) {
       this.recent.delete(v.idHex);
       throw new NodeError(NodeErrorCode.STORAGE, `storing failed: ${(err as Error).message}`);
@@ -587,12 +582,8 @@ export class TangleNode extends EventEmitter {
     });
     this.ledger.apply(r);
     for (const id of r.included) this.pending.remove(id);
-    includedIds.forEach((h, i) => {
-      const m = stored[i];
-      if (m && this.recent.get(h) === m) this.recent.set(h, { ...m, confirmedBy: payload.index, ...(conflicts.has(h) ? { conflict: conflicts.get(h) } : {}) });
-    });
-    const own = this.recent.get(v.idHex);
-    if (own) this.recent.set(v.idHex, { ...own, confirmedBy: payload.index });
+    for (const h of includedIds) this.recent.confirm(h, payload.index, conflicts.get(h));
+    this.recent.confirm(v.idHex, payload.index);
     this.latest = milestoneInfo(record);
     // receivedMs: when each included transaction arrived here (NaN where not known in memory).
     const receivedMs = stored.map((m) => m?.receivedMs ?? NaN);
