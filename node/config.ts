@@ -43,7 +43,7 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   milestoneIntervalMs: { kind: "number", min: 1, max: 3_600_000, usage: "milestone interval in ms when coordinating (default: the genesis value)" },
   remotePow: { kind: "boolean", usage: "do proof of work for clients that ask (default: on for dev, off otherwise)" },
   verifyThreads: { kind: "number", min: 0, max: 64, usage: "worker threads verifying signatures (default: CPU cores - 1, at most 4; 0: the main thread)" },
-  mappedBudgetMib: { kind: "number", default: 16, min: 0, max: 1_048_576, usage: "release mapped database pages once they grow the resident set by this many MiB (0: never; Linux)" },
+  mappedBudgetMib: { kind: "number", default: 8, min: 0, max: 1_048_576, usage: "release mapped database pages once they grow the resident set by this many MiB (0: never; Linux)" },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };
 

@@ -171,7 +171,7 @@ function nodeCharts(r: BenchReport): [string, Spec][] {
 
 function storageCharts(r: BenchReport): [string, Spec][] {
   const memory = r.results
-    .filter((x) => x.name === "node-memory" && ["rss", "rss-peak-so-far", "anonymous", "file-backed"].includes(x.metric))
+    .filter((x) => x.name === "node-memory" && ["rss", "rss-peak-so-far", "rss-high-water-so-far", "anonymous", "file-backed"].includes(x.metric))
     .map((x) => ({ stored: Number(x.params.storedTransactions), value: x.value, series: x.metric }));
   return [
     [
