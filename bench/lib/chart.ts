@@ -186,7 +186,7 @@ function storageCharts(r: BenchReport): [string, Spec][] {
         encoding: {
           x: { field: "stored", type: "quantitative", title: "stored transactions" },
           y: { field: "value", type: "quantitative", title: "MiB" },
-          color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom" } },
+          color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 3, labelLimit: 240 } },
         },
       },
     ],
