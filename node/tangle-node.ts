@@ -474,15 +474,15 @@ export class TangleNode extends EventEmitter {
 
   private async process(v: ValidTransaction, seq: number, source?: string): Promise<void> {
     const receivedMs = this.now();
+    const parents = v.tx.parents.map(toHex);
     this.recent.add(v.idHex, { seq, receivedMs, ...(v.tx.payload.type === "milestone" ? { milestoneIndex: v.tx.payload.index } : {}) });
     try {
-      await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs, v.tx.parents.map((p) => this.recent.seqOf(toHex(p))));
+      await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs, parents.map((p) => this.recent.seqOf(p)));
     } catch (err) {
       this.recent.delete(v.idHex);
       throw new NodeError(NodeErrorCode.STORAGE, `storing failed: ${(err as Error).message}`);
     }
     this.decoded.set(v.idHex, { id: v.id, tx: v.tx });
-    const parents = v.tx.parents.map(toHex);
     const ts = Math.floor(v.tx.timestamp / 1000);
     if (v.tx.payload.type === "milestone") {
       const payload = v.tx.payload;

@@ -10,6 +10,16 @@ import { testGenesis, tmpDir } from "../_helpers";
 const MiB = 2 ** 20;
 const linux = process.platform === "linux";
 
+/** Writes 24,000 random 1,000-byte values into `store.tx`; returns them in key order. */
+async function fill24MB(store: Store): Promise<Buffer[]> {
+  const values: Buffer[] = [];
+  for (let i = 0; i < 24_000; i++) values.push(randomBytes(1000));
+  await store.root.transaction(() => {
+    values.forEach((v, i) => store.tx.put(Buffer.from(i.toString(16).padStart(8, "0")), v));
+  });
+  return values;
+}
+
 // The helper is Linux-only; CI builds it at install (npm ci runs the build), so there it must exist.
 test("the native helper is built on Linux (only there) and refuses bad ranges with an errno", () => {
   const addon = pagesAddon();
@@ -43,11 +53,7 @@ test("releasing the database mapping shrinks the resident set and every byte sti
   const store = await Store.open(dir);
   try {
     // 24 MB of values, written through LMDB (pwrite), then read through its map.
-    const values: Buffer[] = [];
-    for (let i = 0; i < 24_000; i++) values.push(randomBytes(1000));
-    await store.root.transaction(() => {
-      values.forEach((v, i) => store.tx.put(Buffer.from(i.toString(16).padStart(8, "0")), v));
-    });
+    const values = await fill24MB(store);
     const digest = () => {
       const h = createHash("sha256");
       for (const { value } of store.tx.getRange({})) h.update(value);
@@ -81,11 +87,7 @@ test("the watcher thread releases while the event loop is held by a synchronous 
   const dir = tmpDir();
   const store = await Store.open(dir);
   try {
-    const values: Buffer[] = [];
-    for (let i = 0; i < 24_000; i++) values.push(randomBytes(1000));
-    await store.root.transaction(() => {
-      values.forEach((v, i) => store.tx.put(Buffer.from(i.toString(16).padStart(8, "0")), v));
-    });
+    const values = await fill24MB(store);
     store.releaseMappedPages();
     expect(store.watchMappedPages(4 * MiB)).toBe(true);
     // Read everything again and again without yielding, until the thread has released twice.
