@@ -51,7 +51,7 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
  * Node.js flags the node process is meant to run with (`npm start` and the benchmarks use them).
  * V8 otherwise sizes its old generation for the machine's whole memory and lets garbage grow the
  * committed heap to several times the live data (about 40 MB with the default window); a young
- * generation of 8 MiB semi-spaces instead of 16 saves another 16–20 MiB at the same throughput
+ * generation of 8 MiB semi-spaces instead of 16 saves another 16–22 MiB at the same throughput
  * (measured in bench/README.md).
  */
 export const NODE_RUNTIME_FLAGS: readonly string[] = ["--max-old-space-size=256", "--max-semi-space-size=8"];
