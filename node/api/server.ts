@@ -7,15 +7,16 @@
  *
  * Nothing a client sends can crash the node or change state outside the methods' own contracts:
  * frames are size-limited before they are buffered (ws maxPayload), undecodable frames and bad
- * requests get coded errors, and every handler runs inside a catch that turns surprises into
+ * requests get coded errors (frames are encoded and decoded by client/api/codec.ts, shared with the
+ * client: integers always as MessagePack integers), and every handler runs inside a catch that turns surprises into
  * ERR_INTERNAL. Limits: ./limits.ts.
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import { Packr } from "msgpackr";
 import { WebSocket, WebSocketServer, RawData } from "ws";
 import { toHex } from "../../client/protocol/bytes";
+import { packFrame, unpackFrame } from "../../client/api/codec";
 import type { Transaction } from "../../client/protocol/codec";
 import { addressOf } from "../../client/protocol/keys";
 import type { PowPool } from "../../client/pow";
@@ -29,8 +30,6 @@ import { Caller, createMethods, Method } from "./methods";
 import type { PeerManager } from "../peering/peers";
 import { PEER_PATH } from "../peering/protocol";
 import { sendCorked } from "../net/corked-send";
-
-export const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
 export interface ApiServerOptions {
   node: TangleNode;
@@ -87,7 +86,7 @@ class Connection implements Caller {
   }
   send(msg: unknown): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    sendCorked(this.ws, packr.pack(msg));
+    sendCorked(this.ws, packFrame(msg));
   }
 }
 
@@ -111,7 +110,7 @@ class Hub {
   publish(topic: string, data: unknown): void {
     const s = this.subs.get(topic);
     if (!s) return;
-    const frame = packr.pack({ topic, data });
+    const frame = packFrame({ topic, data });
     for (const c of s) {
       // A slow reader loses pushes rather than growing the node's memory.
       if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) sendCorked(c.ws, frame);
@@ -307,7 +306,7 @@ export class ApiServer {
     try {
       if (!isBinary) throw new Error("text frame");
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      req = packr.unpack(buf);
+      req = unpackFrame(buf);
     } catch {
       c.send({ id: null, error: { code: E.BAD_FRAME, message: "frames must be binary msgpack" } });
       return;

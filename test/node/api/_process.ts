@@ -62,11 +62,14 @@ export class RawClient {
   private nextId = 1;
   private readonly pending = new Map<number | string, (msg: any) => void>();
   readonly pushes: { topic: string; data: any }[] = [];
+  /** Every frame received, as sent by the node (for tests of the encoding itself). */
+  readonly frames: Buffer[] = [];
   private pushWaiters: { match: (p: { topic: string; data: any }) => boolean; resolve: (p: any) => void }[] = [];
   others: any[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data: Buffer) => {
+      this.frames.push(data);
       const msg = packr.unpack(data);
       if (msg && typeof msg === "object" && "topic" in msg) {
         this.pushes.push(msg);

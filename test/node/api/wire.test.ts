@@ -1,0 +1,144 @@
+/**
+ * The wire encoding of the API (docs/api.md, Frames): every integer travels as a MessagePack
+ * integer, never as a float. A real node process (dev network, its own coordinator, an admin token,
+ * a second node peered to it) answers every method and pushes every topic after transfers, data
+ * records and milestones; each frame is read byte by byte with an independent reader (_wire.ts).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
+import { fromHex, toHex } from "../../../client/protocol/bytes";
+import { Payload, transactionId } from "../../../client/protocol/codec";
+import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
+import { devGenesis, devWalletSeed } from "../../../node/networks/dev";
+import { createMethods } from "../../../node/api/methods";
+import { RawClient, startNode, NodeProcess } from "./_process";
+import { walkWire } from "./_wire";
+
+/** The only fields documented as fractional. */
+const FRACTIONAL = new Set(["confidence"]);
+
+const dev = keyPairFromSeed(devWalletSeed());
+const devAddr = addressOf(dev.publicKey);
+const TOKEN = "wire-test-token";
+let a: NodeProcess;
+let b: NodeProcess;
+let c: RawClient;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  for (let i = 0; i < 2; i++) dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), "tangle-wire-")));
+  a = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dirs[0], "--milestone-interval-ms", "100", "--admin-token", TOKEN]);
+  b = await startNode(["--network", "dev", "--data", dirs[1], "--peer", a.url, "--no-remote-pow"]);
+  c = await RawClient.connect(a.url);
+}, 60_000);
+
+afterAll(async () => {
+  c?.close();
+  await b?.stop("SIGTERM");
+  await a?.stop("SIGTERM");
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const called = new Set<string>();
+async function call(method: string, params?: unknown): Promise<any> {
+  called.add(method);
+  return c.call(method, params);
+}
+
+async function build(key: KeyPair, payload: Payload, stamp = true): Promise<Uint8Array> {
+  const { parents } = await call("selectParents", { count: 2 });
+  const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload }, key.secretKey);
+  const bytes = attach(signed, parents.map((p: string) => fromHex(p)), Date.now());
+  if (!stamp) return bytes;
+  const { difficulty } = await call("getDifficulty", { issuer: toHex(key.publicKey), size: bytes.length });
+  return stampSync(bytes, difficulty);
+}
+
+const record = (stream: Uint8Array, sequence: number, prev?: string): Payload => ({
+  type: "data",
+  streamId: stream,
+  sequence,
+  prevRecordId: prev ? fromHex(prev) : new Uint8Array(32),
+  contentType: "application/json",
+  data: new TextEncoder().encode(`{"temp":${20 + sequence}}`),
+});
+
+test("every response and push carries its integers as MessagePack integers", async () => {
+  const to = addressOf(keyPairFromSeed(randomBytes(32)).publicKey);
+  const stream = randomBytes(32);
+  await call("subscribe", { topics: ["milestones", "transactions", "confirmed", `address:${toHex(to)}`, `address:${toHex(devAddr)}`, `stream:${toHex(stream)}`] });
+
+  // A data record, confirmed; a second one left unconfirmed for a while (confidence, hints).
+  const first = await build(dev, record(stream, 0));
+  const firstId = toHex(transactionId(first));
+  await call("subscribe", { topics: [`tx:${firstId}`] });
+  expect((await call("submitTransaction", { bytes: first })).duplicate).toBe(false);
+  await c.waitPush((p) => p.topic === `tx:${firstId}`);
+  const secondId = (await call("submitTransaction", { bytes: await build(dev, record(stream, 1, firstId)) })).id;
+  await call("getTransactionMetadata", { id: secondId });
+
+  // A transfer, with its pushes; then every read method.
+  const input = (await call("getOutputs", { address: toHex(devAddr) })).outputs[0];
+  const transfer = await build(dev, {
+    type: "transfer",
+    inputs: [{ txId: fromHex(input.txId), index: input.index }],
+    outputs: [
+      { address: to, amount: 1000n },
+      { address: devAddr, amount: BigInt(input.amount) - 1000n },
+    ],
+  });
+  const transferId = (await call("submitTransaction", { bytes: transfer })).id;
+  await c.waitPush((p) => p.topic === `address:${toHex(to)}` && p.data.event === "confirmed");
+  // Remote proof of work.
+  await call("submitTransaction", { bytes: await build(dev, record(randomBytes(32), 0), false), pow: true });
+
+  await call("ping");
+  await call("getNodeInfo");
+  await call("getTransaction", { id: transferId });
+  await call("getTransactionMetadata", { id: transferId });
+  await call("getBalance", { address: toHex(to) });
+  await call("getOutputs", { address: toHex(to) });
+  const ms = await call("getMilestone", { index: "latest" });
+  await call("getMilestone", { index: ms.index });
+  await call("getStream", { streamId: toHex(stream) });
+  // The second node connects to this one; its heartbeat fills in the latency.
+  let peered = false;
+  for (let i = 0; i < 100 && !peered; i++) {
+    const { peers } = await call("getPeers");
+    peered = peers.some((p: any) => p.connected && typeof p.latencyMs === "number");
+    if (!peered) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(peered).toBe(true);
+  expect((await call("addPeer", { url: "ws://127.0.0.1:9/", token: TOKEN })).added).toBe(true);
+  await call("getPeers");
+  await call("removePeer", { url: "ws://127.0.0.1:9/", token: TOKEN });
+  await call("unsubscribe", { topics: ["transactions"] });
+  // Error responses too.
+  expect((await c.raw("getMilestone", { index: 0 })).error.code).toBe("ERR_BAD_PARAMS");
+
+  for (const topic of ["milestones", "transactions", "confirmed", `address:${toHex(to)}`, `address:${toHex(devAddr)}`, `stream:${toHex(stream)}`, `tx:${firstId}`]) {
+    await c.waitPush((p) => p.topic === topic);
+  }
+  expect([...called].sort()).toEqual(Object.keys(createMethods({} as never)).sort());
+
+  const floats: string[] = [];
+  const seen = new Map<string, string>();
+  for (const frame of c.frames) {
+    const top = walkWire(frame);
+    const where = (top.find((s) => s.path === "topic")?.value as string | undefined) ?? "response";
+    for (const s of top) {
+      const field = s.path.split(".").pop()!;
+      const name = `${where.replace(/:.*/, ":")} ${s.path.replace(/\.\d+(?=\.|$)/g, ".*")}`;
+      seen.set(name, s.kind);
+      if ((s.kind === "float32" || s.kind === "float64") && !FRACTIONAL.has(field)) floats.push(`${name} = ${String(s.value)} (0x${s.format.toString(16)})`);
+    }
+  }
+  expect([...new Set(floats)]).toEqual([]);
+  // The fields the independent client saw as floats are there, and integers now.
+  for (const name of ["response result.timestamp", "response result.receivedMs", "milestones data.timestamp", "response result.startupMs"]) {
+    expect([name, seen.get(name)]).toEqual([name, "uint"]);
+  }
+}, 120_000);
