@@ -4,7 +4,8 @@
  * milestones; two nodes receive the same transactions in different random topological orders and
  * must end with identical confirmed sets, conflict marks, balances, pending amounts and state
  * hashes, accepting every milestone (checkMilestone). Each milestone is also recomputed by the
- * independent reference (_reference.ts).
+ * independent reference (_reference.ts). As in the node, an applied milestone transaction is
+ * confirmed by its own index, so it is in no milestone's cone (docs/ledger.md §3.1).
  */
 import { Transaction, sortParents } from "../../../client/protocol/codec";
 import { toHex } from "../../../client/protocol/bytes";
@@ -35,7 +36,7 @@ interface PoolOutput {
 interface Scenario {
   genesis: ReturnType<typeof makeGenesis>;
   items: Item[];
-  milestones: { index: number; parents: Uint8Array[]; result: WhiteFlagResult }[];
+  milestones: { index: number; id: Uint8Array; parents: Uint8Array[]; result: WhiteFlagResult }[];
   coordinator: LedgerState;
 }
 
@@ -117,8 +118,10 @@ function generate(seed: number): Scenario {
     ledger.apply(out.value);
     tangle.confirm(out.value.included);
     add(ms, "milestone");
+    // As a node does: the applied milestone transaction is confirmed by its own index (in no merkle root).
+    tangle.confirm([ms.id]);
     prevMilestone = ms.id;
-    milestones.push({ index, parents, result: out.value });
+    milestones.push({ index, id: ms.id, parents, result: out.value });
   };
 
   const steps = 15 + r.int(35);
@@ -199,8 +202,8 @@ class Node {
     const check = checkMilestone(out.value, p);
     if (!check.ok) throw new Error(`${check.code}: ${check.message}`);
     this.ledger.apply(out.value);
-    this.tangle.confirm(out.value.included);
-    for (const id of out.value.included) {
+    this.tangle.confirm([...out.value.included, entry.id]);
+    for (const id of [...out.value.included, entry.id]) {
       this.marks.set(toHex(id), String(p.index));
       this.pending.remove(id);
     }
@@ -255,6 +258,9 @@ describe("white flag: property test over random tangles with double spends", () 
           conflicts: want.conflicts,
         });
         expect([seed, m.index, toHex(got.merkleRoot), toHex(got.stateHash)]).toEqual([seed, m.index, want.merkleRoot, want.stateHash]);
+        // No milestone transaction is in any cone: each is confirmed by its own index.
+        expect([seed, m.index, want.included.filter((h) => txs.get(h)!.payload.type === "milestone")]).toEqual([seed, m.index, []]);
+        ref.confirmed.add(toHex(m.id));
       }
       expect(sa.balances).toEqual(ref.balances());
       expect(s.coordinator.supply()).toBe(s.genesis.outputs.reduce((t, o) => t + BigInt(o.amount), 0n));

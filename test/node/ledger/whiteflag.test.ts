@@ -246,7 +246,9 @@ describe("white-flag application", () => {
     expect(reasons(r)).toEqual([[toHex(twice.id), R.INPUT_SPENT]]);
   });
 
-  test("data and milestone payloads are included and change nothing", () => {
+  // A milestone transaction reaches a cone only when it was not applied (its index was applied
+  // before, e.g. a reattached copy): then it is an ordinary transaction (docs/ledger.md §3.1).
+  test("data and unapplied milestone transactions are included and change nothing", () => {
     const ledger = LedgerState.fromGenesis(genesis);
     const d = dataTx([ENTRY_A, ENTRY_B]);
     const m = milestoneTx(1, new Uint8Array(32), new Uint8Array(32), [d.id, ENTRY_A]);

@@ -4,6 +4,11 @@
 Written from docs/protocol.md alone, in another language than the TypeScript codec, with Python's
 own BLAKE2b (hashlib) and a small Ed25519 written from RFC 8032 section 5.1, so the vectors do not
 come from the code they test. Run: python3 test/vectors/tools/gen_protocol_vectors.py
+
+Besides single transactions it writes `whiteFlag`: a genesis and three consecutive milestones over
+real signed and stamped transactions, with each milestone's cone in white-flag order, the transfers
+applied and the conflicts with their reasons, the merkle roots and the state hash chain, all
+computed here from docs/ledger.md (section 3) alone.
 """
 import hashlib
 import json
@@ -144,6 +149,255 @@ def build(name, seed, network_id, ptype, payload, parents, timestamp, difficulty
     }
 
 
+# ---- white flag over three milestones (docs/ledger.md §2 and §3) ---------------------------------
+DIFFICULTY_UNIT_BYTES = 512
+
+
+def required_difficulty(n, base):
+    """docs/protocol.md, "Required difficulty": base + ceil(log2(ceil(n / 512))), capped at 63."""
+    units = max(1, -(-n // DIFFICULTY_UNIT_BYTES))
+    extra = (units - 1).bit_length()  # ceil(log2(units)) for units >= 1
+    return min(63, base + extra)
+
+
+def stamped(seed, network_id, ptype, payload, parents, timestamp, base):
+    """Signs, attaches and stamps at the difficulty a node requires for the final size."""
+    issuer, _, _ = ed25519_public(seed)
+    ess = essence(network_id, issuer, ptype, payload)
+    sig = ed25519_sign(seed, h256(ess))
+    parents = sorted(parents)
+    body = ess + sig + struct.pack("<QB", timestamp, len(parents)) + b"".join(parents)
+    d = required_difficulty(len(body) + 8, base)
+    root = h256(body)
+    nonce = 0
+    while work(nonce, root) < threshold(d):
+        nonce += 1
+    tx = body + struct.pack("<Q", nonce)
+    return tx, h256(tx), parents
+
+
+def merkle_tree_hash(leaves):
+    """RFC 6962 section 2.1, read literally (recursive split), with BLAKE2b-256."""
+    n = len(leaves)
+    if n == 0:
+        return h256(b"")
+    if n == 1:
+        return h256(b"\x00" + leaves[0])
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return h256(b"\x01" + merkle_tree_hash(leaves[:k]) + merkle_tree_hash(leaves[k:]))
+
+
+class WhiteFlagWriter:
+    """Issues transactions and milestones the way docs/ledger.md says every node must read them."""
+
+    def __init__(self, network_id, base, coordinator_seed, genesis_outputs, t0):
+        self.network_id = network_id
+        self.base = base
+        self.coordinator_seed = coordinator_seed
+        self.time = t0
+        outputs_bytes = b"".join(addr + struct.pack("<Q", amount) for addr, amount in genesis_outputs)
+        self.genesis_id = h256(b"tangle-genesis" + struct.pack("<I", network_id) + outputs_bytes)
+        self.genesis_state = h256(struct.pack("<I", network_id) + outputs_bytes)
+        self.state = self.genesis_state
+        self.index = 0
+        # (tx id, output index) -> (address, amount); spent: set of (tx id, output index)
+        self.unspent = {(self.genesis_id, i): o for i, o in enumerate(genesis_outputs)}
+        self.spent = set()
+        self.entry_points = {bytes(32), self.genesis_id}
+        self.txs = {}  # id -> dict(parents, issuer, transfer or None)
+        self.order = []  # ids in submission order
+        self.names = {}
+        self.confirmed_by = {}  # id -> milestone index
+        self.conflict = {}  # id -> reason
+        self.milestones = []
+
+    def _add(self, name, seed, ptype, payload, parents, transfer=None):
+        self.time += 1000
+        tx, tx_id, parents = stamped(seed, self.network_id, ptype, payload, parents, self.time, self.base)
+        assert tx_id not in self.txs
+        self.txs[tx_id] = {"name": name, "bytes": tx, "parents": parents, "issuer": ed25519_public(seed)[0], "transfer": transfer, "kind": {1: "transfer", 2: "data", 3: "milestone"}[ptype]}
+        self.order.append(tx_id)
+        self.names[name] = tx_id
+        return tx_id
+
+    def data(self, name, seed, stream, seq, prev, parents):
+        payload = data_payload(stream, seq, prev, "application/json", b'{"t":21.5}')
+        return self._add(name, seed, 2, payload, parents)
+
+    def transfer(self, name, seed, inputs, outputs, parents):
+        return self._add(name, seed, 1, transfer_payload(inputs, outputs), parents, (inputs, outputs))
+
+    def reattach_milestone(self, name, index, parents):
+        """The signed essence of an earlier milestone attached again: a transaction like any other."""
+        m = self.milestones[index - 1]
+        payload = milestone_payload(index, m["timestamp"], bytes.fromhex(m["merkleRootHex"]), bytes.fromhex(m["stateHashHex"]))
+        return self._add(name, self.coordinator_seed, 3, payload, parents)
+
+    def _cone(self, parents):
+        """§3.1: depth-first post-order, parents in stored order, each transaction once."""
+        order, seen = [], set()
+
+        def visit(h):
+            if h in seen:
+                return
+            seen.add(h)
+            if h not in self.txs:
+                if h in self.entry_points:
+                    return
+                raise ValueError("not solid: %s" % h.hex())
+            if h in self.confirmed_by:
+                return
+            for p in self.txs[h]["parents"]:
+                visit(p)
+            order.append(h)
+
+        for p in parents:
+            visit(p)
+        return order
+
+    def milestone(self, name, parents):
+        """Computes white flag for these parents, applies it, and issues the milestone."""
+        index = self.index + 1
+        parents = sorted(parents)
+        included = self._cone(parents)
+        applied, conflicts, records = [], [], b""
+        for h in included:
+            t = self.txs[h]["transfer"]
+            if t is None:
+                continue
+            inputs, outputs = t
+            owner = h256(self.txs[h]["issuer"])
+            reason, total, seen = None, 0, set()
+            for ref in inputs:  # §3.2: each input fully (spent, exists, owner) before the next
+                if ref in self.spent or ref in seen:
+                    reason = "INPUT_SPENT"
+                elif ref not in self.unspent:
+                    reason = "INPUT_UNKNOWN"
+                elif self.unspent[ref][0] != owner:
+                    reason = "INPUT_NOT_OWNED"
+                if reason:
+                    break
+                seen.add(ref)
+                total += self.unspent[ref][1]
+            if reason is None and total != sum(a for _, a in outputs):
+                reason = "AMOUNT_MISMATCH"
+            if reason:
+                conflicts.append((h, reason))
+                self.conflict[h] = reason
+                continue
+            applied.append(h)
+            for ref in inputs:
+                del self.unspent[ref]
+                self.spent.add(ref)
+                records += b"\x00" + ref[0] + bytes([ref[1]])
+            for i, (addr, amount) in enumerate(outputs):
+                self.unspent[(h, i)] = (addr, amount)
+                records += b"\x01" + h + bytes([i]) + addr + struct.pack("<Q", amount)
+        root = merkle_tree_hash(included)
+        digest = h256(records)
+        state = h256(self.state + struct.pack("<I", index) + root + digest)
+        # _add advances the clock by 1000: the payload timestamp equals the attachment time.
+        ms_id = self._add(name, self.coordinator_seed, 3, milestone_payload(index, self.time + 1000, root, state), parents)
+        assert struct.unpack_from("<Q", self.txs[ms_id]["bytes"], 42 + 4)[0] == self.time
+        for h in included:
+            self.confirmed_by[h] = index
+        # §3.1: the milestone transaction itself is confirmed by its own index and is in no merkle root.
+        self.confirmed_by[ms_id] = index
+        self.index, self.state = index, state
+        self.milestones.append({
+            "index": index,
+            "name": name,
+            "idHex": ms_id.hex(),
+            "timestamp": self.time,
+            "parentsHex": [p.hex() for p in parents],
+            "includedHex": [h.hex() for h in included],
+            "includedNames": [self.txs[h]["name"] for h in included],
+            "appliedHex": [h.hex() for h in applied],
+            "conflicts": [{"idHex": h.hex(), "name": self.txs[h]["name"], "reason": r} for h, r in conflicts],
+            "mutationsDigestHex": digest.hex(),
+            "merkleRootHex": root.hex(),
+            "stateHashHex": state.hex(),
+        })
+        return ms_id
+
+
+def white_flag_vectors():
+    seeds = {"alice": bytes([0xA1]) * 32, "bob": bytes([0xB0]) * 32, "carol": bytes([0xCA]) * 32}
+    addr = {k: h256(ed25519_public(s)[0]) for k, s in seeds.items()}
+    coord = bytes([0xC0]) * 32
+    network_id, base = 0x7E57, 6
+    genesis_outputs = [(addr["alice"], 1000), (addr["alice"], 500), (addr["bob"], 300)]
+    w = WhiteFlagWriter(network_id, base, coord, genesis_outputs, 1763900000000)
+    A, B, C = seeds["alice"], seeds["bob"], seeds["carol"]
+    G, Z = w.genesis_id, bytes(32)
+    stream = h256(b"street-lamp-17")
+
+    # Milestone 1: a data record and two transfers, a diamond over d1.
+    d1 = w.data("d1", A, stream, 0, bytes(32), [Z, G])
+    t1 = w.transfer("t1", A, [(G, 0)], [(addr["bob"], 600), (addr["alice"], 400)], [d1, G])
+    t2 = w.transfer("t2", B, [(G, 2)], [(addr["carol"], 300)], [Z, d1])
+    m1 = w.milestone("m1", [t1, t2])
+
+    # Milestone 2: a double spend of t1:0 (t4 is a parent of t5, so t4 comes first and wins), a
+    # spend of an output created earlier in the same milestone, a wrong owner and a wrong amount.
+    # t4 references m1: the path ends there (m1 is confirmed by milestone 1).
+    t4 = w.transfer("t4", B, [(t1, 0)], [(addr["carol"], 100), (addr["bob"], 500)], [m1, d1])
+    t5 = w.transfer("t5", B, [(t1, 0)], [(addr["carol"], 600)], [t4, t2])
+    t6 = w.transfer("t6", C, [(t4, 0)], [(addr["alice"], 100)], [t5, Z])
+    t7 = w.transfer("t7", A, [(G, 1)], [(addr["bob"], 499)], [t6, G])
+    t8 = w.transfer("t8", B, [(G, 1)], [(addr["bob"], 500)], [t6, m1])
+    d2 = w.data("d2", A, stream, 1, d1, [t7, t8])
+    m2 = w.milestone("m2", [m1, d2])
+
+    # Milestone 3: t1:0 again (spent by milestone 2), an output of a conflicting transfer (t5:0),
+    # an output that never existed, an input spent earlier in the same milestone (G:1 by t9, then
+    # t12), and m1's signed essence attached again after m1 applied: an ordinary transaction here.
+    t9 = w.transfer("t9", A, [(G, 1), (t6, 0)], [(addr["carol"], 600)], [m2, Z])
+    t10 = w.transfer("t10", B, [(t1, 0)], [(addr["bob"], 600)], [t9, m1])
+    t11 = w.transfer("t11", C, [(t5, 0)], [(addr["carol"], 600)], [t9, d2])
+    t12 = w.transfer("t12", A, [(h256(b"nowhere"), 3)], [(addr["alice"], 1)], [t10, t11])
+    t13 = w.transfer("t13", A, [(t1, 1), (G, 1)], [(addr["bob"], 900)], [t12, Z])
+    r1 = w.reattach_milestone("m1-again", 1, [t11, Z])
+    w.milestone("m3", [m2, t13, r1])
+
+    genesis = {
+        "networkId": network_id,
+        "networkName": "white-flag-vectors",
+        "coordinatorPublicKeys": [ed25519_public(coord)[0].hex()],
+        "outputs": [{"address": a.hex(), "amount": str(v)} for a, v in genesis_outputs],
+        "milestoneIntervalMs": 1000,
+        "baseDifficulty": base,
+    }
+    balances = {}
+    for (_, _), (a, v) in w.unspent.items():
+        balances[a.hex()] = balances.get(a.hex(), 0) + v
+    return {
+        "description": "three consecutive milestones (docs/ledger.md section 3): submit `transactions` in order to a node with this genesis and clock; every milestone must apply with these results",
+        "genesis": genesis,
+        "genesisIdHex": w.genesis_id.hex(),
+        "genesisStateHashHex": w.genesis_state.hex(),
+        "entryPointsHex": sorted(e.hex() for e in w.entry_points),
+        "clockMs": w.time + 1000,
+        "addressesHex": {k: a.hex() for k, a in addr.items()},
+        "transactions": [
+            {
+                "name": w.txs[h]["name"],
+                "kind": w.txs[h]["kind"],
+                "idHex": h.hex(),
+                "confirmedBy": w.confirmed_by.get(h),
+                "conflict": w.conflict.get(h),
+                "transactionHex": w.txs[h]["bytes"].hex(),
+            }
+            for h in w.order
+        ],
+        "milestones": w.milestones,
+        "balances": [{"addressHex": a, "amount": str(v)} for a, v in sorted(balances.items())],
+        "unspent": sorted("%s:%d" % (k[0].hex(), k[1]) for k in w.unspent),
+    }
+
+
 def main():
     seed_a = bytes(range(32))
     seed_coord = bytes([0xC0]) * 32
@@ -184,6 +438,7 @@ def main():
     doc = {
         "source": "test/vectors/tools/gen_protocol_vectors.py: an independent Python implementation of docs/protocol.md (hashlib BLAKE2b, Ed25519 from RFC 8032)",
         "vectors": vectors,
+        "whiteFlag": white_flag_vectors(),
     }
     out = os.path.join(os.path.dirname(__file__), "..", "protocol.json")
     with open(out, "w") as f:
