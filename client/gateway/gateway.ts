@@ -17,19 +17,29 @@
  * `duplicate: true`). Only when the node no longer accepts those bytes (timestamp too old, parents
  * unknown) is the same signed essence attached again: same sequence, same content. Errors that no
  * retry can fix stop that stream and are reported (`error` event); its readings stay in the outbox.
+ *
+ * Which tangle: heads are kept per network (the networkId every signed record names), and a head
+ * from the outbox is checked against the node once per connection before the stream goes on. The
+ * node has the head record: go on. It lacks it, but its milestone 1 is the one the head was
+ * acknowledged under: the same tangle, the record has not reached this node yet: go on. Otherwise
+ * (a dev node started on an empty data directory has the same genesis but another milestone 1;
+ * or the node's stream went on without us): the node's head of the stream is taken instead
+ * (`rebase` event), and a sealed record that was chained to the old head is unsealed, its readings
+ * sealed again after the new one. So a fresh tangle sees sequence 0, not a gap.
  */
 import type { ApiClient } from "../api/client";
 import { Emitter } from "../api/emitter";
 import { hasCode, isTransient } from "../api/errors";
 import { fromHex, toHex } from "../protocol/bytes";
-import { decodeTransaction, Essence } from "../protocol/codec";
+import { decodeTransaction, encodeAttached, Essence } from "../protocol/codec";
 import { signTransaction } from "../protocol/build";
 import type { KeyPair } from "../protocol/keys";
 import { MAX_DATA_BYTES, PROTOCOL_VERSION } from "../protocol/limits";
-import { nodeInfoOf, prepareAttachment, REATTACHABLE_CODES, AttachOptions } from "../attach";
+import { prepareAttachment, REATTACHABLE_CODES, AttachOptions } from "../attach";
+import type { NodeInfo } from "../api/types";
 import type { LocalPow } from "../local-pow";
-import { MemoryOutbox, Outbox, StreamHead } from "./outbox";
-import { arrayHeaderBytes, encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId } from "./readings";
+import { MemoryOutbox, Outbox, SealedRecord, StreamHead } from "./outbox";
+import { arrayHeaderBytes, encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId, unpackReadings } from "./readings";
 
 export const GatewayErrorCode = {
   /** One encoded reading does not fit a record. */
@@ -41,6 +51,10 @@ export const GatewayErrorCode = {
   /** flush() did not finish in time. */
   FLUSH_TIMEOUT: "ERR_GATEWAY_FLUSH_TIMEOUT",
   CLOSED: "ERR_GATEWAY_CLOSED",
+  /** A stream's sealed record names another network than the node's; it waits for a node of its network. */
+  WRONG_NETWORK: "ERR_GATEWAY_WRONG_NETWORK",
+  /** Another live process has the outbox directory open (LmdbOutbox). */
+  OUTBOX_IN_USE: "ERR_OUTBOX_IN_USE",
 } as const;
 
 export class GatewayError extends Error {
@@ -91,6 +105,20 @@ export interface GatewayEvents extends Record<string, unknown> {
   error: GatewayError;
   /** A submission failed and will be retried. */
   retry: { streamId: string; sequence: number; code: string };
+  /**
+   * The node does not have the stream's head from the outbox (another tangle of the same network,
+   * e.g. a dev node started afresh): the stream goes on after the node's head instead. `unsealed`
+   * readings of a record chained to the old head are sealed again.
+   */
+  rebase: RebaseEvent;
+}
+
+export interface RebaseEvent {
+  streamId: string;
+  networkId: number;
+  from: StreamHead;
+  to: StreamHead;
+  unsealed: number;
 }
 
 export interface GatewayStats {
@@ -122,6 +150,9 @@ export class Gateway extends Emitter<GatewayEvents> {
   private closed = false;
   private acked = { records: 0, readings: 0 };
   private idleWaiters: (() => void)[] = [];
+  /** What this connection's node said: a reconnection may reach another node (or a wiped one). */
+  private conn = freshConnection();
+  private readonly offOpen: () => void;
 
   constructor(opts: GatewayOptions) {
     super();
@@ -138,6 +169,7 @@ export class Gateway extends Emitter<GatewayEvents> {
     this.attachOpts = { ...opts.attach, pow: opts.pow, remotePow: "never", signal: this.abort.signal };
     const tick = Math.max(20, Math.min(250, this.o.maxDelayMs / 2));
     this.timer = setInterval(() => this.onTick(), tick);
+    this.offOpen = this.client.on("open", () => (this.conn = freshConnection()));
     // Whatever a previous run left in the outbox goes out first.
     for (const s of this.outbox.streams()) this.kick(s);
   }
@@ -222,6 +254,7 @@ export class Gateway extends Emitter<GatewayEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.offOpen();
     this.abort.abort();
     await Promise.allSettled([...this.running.values()]);
     await this.outbox.close();
@@ -283,7 +316,8 @@ export class Gateway extends Emitter<GatewayEvents> {
         failures = 0;
       } catch (err) {
         if (this.closed) return;
-        if (!isTransient(err)) throw err;
+        // A node still catching up with its peers answers again once it has.
+        if (!isTransient(err) && !hasCode(err, "ERR_NOT_SYNCED")) throw err;
         this.emit("retry", { streamId, sequence, code: (err as { code?: string }).code ?? "" });
         await sleep(Math.min(2000, 50 * 2 ** Math.min(failures++, 6)));
         if (this.client.state !== "open") await this.client.ready(3_600_000).catch(() => undefined);
@@ -294,12 +328,24 @@ export class Gateway extends Emitter<GatewayEvents> {
   /** One record further: seal, attach, submit. Returns false when the stream has nothing due. */
   private async step(streamId: string): Promise<boolean> {
     let rec = this.outbox.record(streamId);
-    if (!rec) {
-      if (!this.due(streamId, true)) {
-        this.flushing.delete(streamId);
-        return false;
+    if (!rec && !this.due(streamId, true)) {
+      this.flushing.delete(streamId);
+      return false;
+    }
+    const network = (await this.nodeInfo()).networkId;
+    if (rec) {
+      const sealedFor = sealedContent(rec).networkId;
+      if (sealedFor !== network) {
+        throw new GatewayError(GatewayErrorCode.WRONG_NETWORK, `record ${rec.sequence} of stream ${streamId} is sealed for network ${sealedFor}, the node is of network ${network}; it waits in the outbox for a node of network ${sealedFor}`, streamId);
       }
-      rec = await this.seal(streamId);
+    }
+    const head = await this.headOf(network, streamId, rec);
+    if (rec && (rec.sequence !== head.nextSequence || sealedContent(rec).prevId !== head.prevId)) {
+      await this.unsealStale(streamId, rec);
+      rec = undefined;
+    }
+    if (!rec) {
+      rec = await this.seal(streamId, network, head);
       if (!rec) return false;
     }
     if (!rec.bytes || !rec.id) {
@@ -307,12 +353,11 @@ export class Gateway extends Emitter<GatewayEvents> {
       await this.outbox.saveAttachment(streamId, a.bytes, a.id);
       rec = { ...rec, bytes: a.bytes, id: a.id };
     }
-    await this.submit(streamId, rec.sequence, rec.bytes!, rec.id!, rec.readings);
+    await this.submit(network, streamId, rec.sequence, rec.bytes!, rec.id!, rec.readings);
     return true;
   }
 
-  private async seal(streamId: string) {
-    const head = await this.headOf(streamId);
+  private async seal(streamId: string, network: number, head: StreamHead) {
     const taken: Uint8Array[] = [];
     let size = 0;
     let lastKey = -1;
@@ -323,10 +368,9 @@ export class Gateway extends Emitter<GatewayEvents> {
       lastKey = r.key;
     }
     if (taken.length === 0) return undefined;
-    const info = await nodeInfoOf(this.client);
     const essence: Essence = {
       version: PROTOCOL_VERSION,
-      networkId: info.networkId,
+      networkId: network,
       issuer: this.keyPair.publicKey,
       payload: {
         type: "data",
@@ -349,10 +393,10 @@ export class Gateway extends Emitter<GatewayEvents> {
    * attaches the same signed essence again. Transient failures are thrown to pump(); any other
    * refusal ends the stream.
    */
-  private async submit(streamId: string, sequence: number, bytes: Uint8Array, id: string, readings: number): Promise<void> {
+  private async submit(network: number, streamId: string, sequence: number, bytes: Uint8Array, id: string, readings: number): Promise<void> {
     try {
       const r = await this.client.submitTransaction(bytes, { signal: this.abort.signal });
-      await this.acknowledge(streamId, sequence, r.id, readings, r.duplicate);
+      await this.acknowledge(network, streamId, sequence, r.id, readings, r.duplicate);
     } catch (err) {
       if (this.closed || isTransient(err)) throw err;
       const code = (err as { code?: string }).code ?? "ERR_UNKNOWN";
@@ -361,7 +405,7 @@ export class Gateway extends Emitter<GatewayEvents> {
       }
       // The node checks the timestamp before looking the id up: it may have these very bytes.
       if (await this.nodeHas(id)) {
-        await this.acknowledge(streamId, sequence, id, readings, true);
+        await this.acknowledge(network, streamId, sequence, id, readings, true);
         return;
       }
       await this.outbox.saveAttachment(streamId, undefined, undefined);
@@ -379,21 +423,104 @@ export class Gateway extends Emitter<GatewayEvents> {
     }
   }
 
-  private async acknowledge(streamId: string, sequence: number, id: string, readings: number, duplicate: boolean): Promise<void> {
-    await this.outbox.ack(streamId, sequence, id);
+  private async acknowledge(network: number, streamId: string, sequence: number, id: string, readings: number, duplicate: boolean): Promise<void> {
+    const tangle = (await this.tangleAnchor().catch(() => null)) ?? undefined;
+    await this.outbox.ack(network, streamId, { nextSequence: sequence + 1, prevId: id, ...(tangle ? { tangle } : {}) });
     this.acked.records++;
     this.acked.readings += readings;
     this.emit("ack", { streamId, sequence, id, readings, duplicate });
   }
 
-  /** The outbox's head, or (first time) the node's last record of the stream. */
-  private async headOf(streamId: string): Promise<StreamHead> {
-    const h = this.outbox.head(streamId);
-    if (h) return h;
-    const head = this.o.resumeFromNode ? await findStreamHead(this.client, streamId, this.keyPair.publicKey) : { nextSequence: 0, prevId: null };
-    await this.outbox.setHead(streamId, head);
-    return head;
+  /**
+   * The stream's head on this network: the outbox's, checked against the node once per connection
+   * (see the header), or (first time) the node's last record of the stream. `rec` is the sealed
+   * record, if any: the node may have it already (stored, acknowledgement lost).
+   */
+  private async headOf(network: number, streamId: string, rec?: SealedRecord): Promise<StreamHead> {
+    const h = this.outbox.head(network, streamId);
+    if (!h) {
+      const head = this.o.resumeFromNode ? await findStreamHead(this.client, streamId, this.keyPair.publicKey) : { nextSequence: 0, prevId: null };
+      await this.outbox.setHead(network, streamId, head);
+      this.conn.checked.add(streamId);
+      return head;
+    }
+    if (h.nextSequence === 0 || this.conn.checked.has(streamId)) return h;
+    const page = await this.client.getStream(streamId, { fromSeq: h.nextSequence - 1, limit: 2 });
+    const last = page.records.find((r) => r.sequence === h.nextSequence - 1);
+    const beyond = page.records.some((r) => r.sequence >= h.nextSequence && r.id !== rec?.id);
+    let sameTangle = last?.id === h.prevId && !beyond;
+    if (!sameTangle && !last && !beyond && h.tangle !== undefined) sameTangle = h.tangle === (await this.tangleAnchor());
+    if (sameTangle) {
+      this.conn.checked.add(streamId);
+      return h;
+    }
+    if (!last && !beyond) {
+      // The node lacks our head: another tangle, unless it is still catching up with its peers.
+      const info = await this.client.getNodeInfo();
+      if (!info.synced) throw new GatewayError("ERR_NOT_SYNCED", `the node is catching up with its peers; stream ${streamId} waits`, streamId);
+    }
+    const found = await findStreamHead(this.client, streamId, this.keyPair.publicKey);
+    const anchor = found.nextSequence > 0 ? await this.tangleAnchor() : null;
+    const next: StreamHead = { ...found, ...(anchor ? { tangle: anchor } : {}) };
+    await this.outbox.setHead(network, streamId, next);
+    this.conn.checked.add(streamId);
+    const unsealed = rec && (rec.sequence !== next.nextSequence || sealedContent(rec).prevId !== next.prevId) ? rec.readings : 0;
+    this.emit("rebase", { streamId, networkId: network, from: h, to: next, unsealed });
+    return next;
   }
+
+  /** Puts a sealed record chained to a head the node does not have back among the waiting readings. */
+  private async unsealStale(streamId: string, rec: SealedRecord): Promise<void> {
+    const at = Date.now();
+    await this.outbox.unseal(streamId, sealedContent(rec).readings.map((bytes) => ({ at, bytes })));
+  }
+
+  /** getNodeInfo once per connection. */
+  private nodeInfo(): Promise<NodeInfo> {
+    const c = this.conn;
+    if (!c.info) {
+      c.info = this.client.getNodeInfo();
+      c.info.catch(() => (c.info = undefined));
+    }
+    return c.info;
+  }
+
+  /**
+   * The id of the node's milestone 1: what tells one tangle from another of the same network (two
+   * dev nodes started afresh share networkId and genesis). Null while the node has none; asked
+   * again at most once a second then.
+   */
+  private async tangleAnchor(): Promise<string | null> {
+    const c = this.conn;
+    if (c.anchor !== undefined && (c.anchor !== null || Date.now() - c.anchorAt < 1000)) return c.anchor;
+    try {
+      c.anchor = (await this.client.getMilestone(1)).id;
+    } catch (err) {
+      if (!hasCode(err, "ERR_NOT_FOUND")) throw err;
+      c.anchor = null;
+    }
+    c.anchorAt = Date.now();
+    return c.anchor;
+  }
+}
+
+function freshConnection(): { info?: Promise<NodeInfo>; anchor?: string | null; anchorAt: number; checked: Set<string> } {
+  return { anchorAt: 0, checked: new Set() };
+}
+
+const PLACEHOLDER_PARENTS = [new Uint8Array(32), new Uint8Array(32).fill(1)];
+
+/** What a sealed record says: its network, its link, and its readings as the outbox holds them. */
+function sealedContent(rec: SealedRecord): { networkId: number; prevId: string | null; readings: Uint8Array[] } {
+  // The essence is decoded through the one codec, with a placeholder attachment.
+  const d = decodeTransaction(encodeAttached(rec.essenceBytes, rec.signature, 0, PLACEHOLDER_PARENTS, 0n));
+  if (!d.ok || d.value.tx.payload.type !== "data") throw new GatewayError(GatewayErrorCode.REJECTED, `the outbox's sealed record ${rec.sequence} is not a data record`);
+  const p = d.value.tx.payload;
+  return {
+    networkId: d.value.tx.networkId,
+    prevId: p.sequence === 0 ? null : toHex(p.prevRecordId),
+    readings: unpackReadings(p.data).map((r) => encodeReading(r)),
+  };
 }
 
 /**

@@ -7,17 +7,25 @@
  * |----------|------------------------------|---------------------------------------------|
  * | readings | [stream id hex, key]         | {at, bytes}                                 |
  * | records  | stream id hex                | SealedRecord                                |
- * | heads    | stream id hex                | StreamHead                                  |
+ * | heads    | "networkId:stream id hex"    | StreamHead                                  |
  *
- * Counts, sizes and the next reading key per stream are kept in memory and rebuilt at open.
+ * Heads written before they were kept per network are keyed by the stream id alone; they are read
+ * as the head on any network, and the gateway checks every head against the node before use.
+ * Counts, sizes and the first and next reading key per stream are kept in memory and rebuilt at
+ * open, which is why one process at a time holds the directory (`outbox.lock`, client/dir-lock.ts).
  */
 import * as fs from "node:fs";
 import { open, Database, RootDatabase } from "lmdb";
+import { describeHolder, lockDir } from "../dir-lock";
 import type { Outbox, OutboxReading, SealedRecord, StreamHead } from "./outbox";
+import { GatewayError, GatewayErrorCode } from "./gateway";
+
+export const OUTBOX_LOCK_FILE = "outbox.lock";
 
 interface Stat {
   count: number;
   bytes: number;
+  firstKey: number;
   nextKey: number;
   oldestAt: number | null;
 }
@@ -32,10 +40,20 @@ export class LmdbOutbox implements Outbox {
   private readonly recordsDb: Database<SealedRecord, string>;
   private readonly headsDb: Database<StreamHead, string>;
   private readonly stats = new Map<string, Stat>();
+  private readonly unlock: () => void;
 
   private constructor(readonly path: string) {
     fs.mkdirSync(path, { recursive: true });
-    this.root = open({ path: `${path}/outbox.mdb`, maxDbs: 4, compression: false, overlappingSync: false });
+    this.unlock = lockDir(path, OUTBOX_LOCK_FILE, (holder) => {
+      const who = describeHolder(holder, "a gateway starting now");
+      return new GatewayError(GatewayErrorCode.OUTBOX_IN_USE, `outbox ${path} is in use by ${who}; one gateway process per outbox: wait for it, or give this one another outbox directory`);
+    });
+    try {
+      this.root = open({ path: `${path}/outbox.mdb`, maxDbs: 4, compression: false, overlappingSync: false });
+    } catch (err) {
+      this.unlock();
+      throw err;
+    }
     this.readingsDb = this.root.openDB({ name: "readings", encoding: "msgpack" });
     this.recordsDb = this.root.openDB({ name: "records", encoding: "msgpack" });
     this.headsDb = this.root.openDB({ name: "heads", encoding: "msgpack" });
@@ -44,19 +62,23 @@ export class LmdbOutbox implements Outbox {
       const st = this.stat(s);
       st.count++;
       st.bytes += value.bytes.length;
+      if (st.count === 1) st.firstKey = k;
       st.nextKey = Math.max(st.nextKey, k + 1);
       st.oldestAt ??= value.at;
     }
   }
 
-  /** Opens (creating if needed) the outbox in directory `path`. */
+  /**
+   * Opens (creating if needed) the outbox in directory `path`. Throws ERR_OUTBOX_IN_USE while
+   * another live process has it open (a lock left by a process that is gone is taken over).
+   */
   static open(path: string): LmdbOutbox {
     return new LmdbOutbox(path);
   }
 
   private stat(s: string): Stat {
     let st = this.stats.get(s);
-    if (!st) this.stats.set(s, (st = { count: 0, bytes: 0, nextKey: 0, oldestAt: null }));
+    if (!st) this.stats.set(s, (st = { count: 0, bytes: 0, firstKey: 0, nextKey: 0, oldestAt: null }));
     return st;
   }
 
@@ -72,6 +94,7 @@ export class LmdbOutbox implements Outbox {
     const rows = items.map((it) => ({ key: [streamId, st.nextKey++] as Key, value: { at: it.at, bytes: it.bytes } }));
     // Counted at once (keys are taken in call order); durable when the commit resolves.
     for (const r of rows) {
+      if (st.count === 0) st.firstKey = r.key[1];
       st.count++;
       st.bytes += r.value.bytes.length;
       st.oldestAt ??= r.value.at;
@@ -83,7 +106,7 @@ export class LmdbOutbox implements Outbox {
 
   readings(streamId: string, limit: number): OutboxReading[] {
     const out: OutboxReading[] = [];
-    for (const { key, value } of this.readingsDb.getRange({ start: [streamId, 0], end: [streamId, Number.MAX_SAFE_INTEGER], limit })) {
+    for (const { key, value } of this.readingsDb.getRange({ start: [streamId, -Number.MAX_SAFE_INTEGER], end: [streamId, Number.MAX_SAFE_INTEGER], limit })) {
       out.push({ key: key[1], at: value.at, bytes: Uint8Array.from(value.bytes) });
     }
     return out;
@@ -94,12 +117,13 @@ export class LmdbOutbox implements Outbox {
     return { count: st?.count ?? 0, bytes: st?.bytes ?? 0, oldestAt: st?.oldestAt ?? null };
   }
 
-  head(streamId: string): StreamHead | undefined {
-    return this.headsDb.get(streamId);
+  head(network: number, streamId: string): StreamHead | undefined {
+    const h = this.headsDb.get(`${network}:${streamId}`) ?? this.headsDb.get(streamId);
+    return h && { nextSequence: h.nextSequence, prevId: h.prevId, ...(h.tangle ? { tangle: h.tangle } : {}) };
   }
 
-  async setHead(streamId: string, head: StreamHead): Promise<void> {
-    await this.headsDb.put(streamId, { nextSequence: head.nextSequence, prevId: head.prevId });
+  async setHead(network: number, streamId: string, head: StreamHead): Promise<void> {
+    await this.headsDb.put(`${network}:${streamId}`, stripUndefined({ ...head }));
   }
 
   record(streamId: string): SealedRecord | undefined {
@@ -117,7 +141,9 @@ export class LmdbOutbox implements Outbox {
     const st = this.stat(streamId);
     st.count -= taken.length;
     st.bytes -= taken.reduce((n, r) => n + r.bytes.length, 0);
-    st.oldestAt = this.readings(streamId, 1)[0]?.at ?? null;
+    const first = this.readings(streamId, 1)[0];
+    st.oldestAt = first?.at ?? null;
+    if (first) st.firstKey = first.key;
   }
 
   async saveAttachment(streamId: string, bytes: Uint8Array | undefined, id: string | undefined): Promise<void> {
@@ -127,15 +153,35 @@ export class LmdbOutbox implements Outbox {
     });
   }
 
-  async ack(streamId: string, sequence: number, id: string): Promise<void> {
+  async ack(network: number, streamId: string, next: StreamHead): Promise<void> {
     await this.root.transaction(() => {
       this.recordsDb.remove(streamId);
-      this.headsDb.put(streamId, { nextSequence: sequence + 1, prevId: id });
+      this.headsDb.remove(streamId); // a head from before heads were kept per network
+      this.headsDb.put(`${network}:${streamId}`, stripUndefined({ ...next }));
     });
   }
 
+  async unseal(streamId: string, readings: { at: number; bytes: Uint8Array }[]): Promise<void> {
+    const st = this.stat(streamId);
+    const first = st.count > 0 ? st.firstKey : st.nextKey;
+    const rows = readings.map((r, i) => ({ key: [streamId, first - readings.length + i] as Key, value: { at: r.at, bytes: r.bytes } }));
+    await this.root.transaction(() => {
+      this.recordsDb.remove(streamId);
+      for (const r of rows) this.readingsDb.put(r.key, r.value);
+    });
+    if (rows.length === 0) return;
+    st.firstKey = rows[0].key[1];
+    st.count += rows.length;
+    st.bytes += readings.reduce((n, r) => n + r.bytes.length, 0);
+    st.oldestAt = readings[0].at;
+  }
+
   async close(): Promise<void> {
-    await this.root.close();
+    try {
+      await this.root.close();
+    } finally {
+      this.unlock();
+    }
   }
 }
 

@@ -5,18 +5,23 @@
  *   - readings not yet in a record, in publish order (each with a per-stream key that only grows);
  *   - at most one sealed record: signed, maybe already stamped, not acknowledged. Sealing removes
  *     its readings in the same atomic write, so a reading is always in exactly one place;
- *   - the head: the next sequence number and the id of the last acknowledged record (the link the
- *     next record must carry).
- * Acknowledging deletes the record and moves the head in one atomic write. After a crash the
- * gateway resubmits the sealed record's exact bytes (the node answers `duplicate` if it had them),
- * so a sequence is never issued twice with different content.
+ *   - per network (the `networkId` a signed record is bound to) the head: the next sequence number
+ *     and the id of the last acknowledged record (the link the next record must carry), with the
+ *     tangle it was acknowledged on (the id of that tangle's milestone 1, when it had one).
+ * Readings belong to no network; a record is bound to one when it is sealed (its signed essence
+ * names the network). Acknowledging deletes the record and moves the head in one atomic write.
+ * After a crash the gateway resubmits the sealed record's exact bytes (the node answers `duplicate`
+ * if it had them), so a sequence is never issued twice with different content on one tangle. A
+ * sealed record whose chain the node does not have (another tangle: a dev node started afresh) is
+ * unsealed: its readings go back in front of the waiting ones, to be sealed again after the node's
+ * own head of the stream.
  *
  * `MemoryOutbox` keeps it in memory (browsers, tests, fire-and-forget use); `LmdbOutbox`
  * (outbox-lmdb.ts, Node only) keeps it on disk.
  */
 
 export interface OutboxReading {
-  /** Per-stream key, increasing in publish order. */
+  /** Per-stream key, increasing in publish order (readings put back by unseal() go below the rest). */
   key: number;
   /** Publish time (ms), for the batching time bound. */
   at: number;
@@ -28,6 +33,11 @@ export interface StreamHead {
   nextSequence: number;
   /** Id of the last acknowledged record (hex); null before sequence 0. */
   prevId: string | null;
+  /**
+   * Id (hex) of milestone 1 of the tangle on which `prevId` was acknowledged; absent when unknown
+   * (that tangle had no milestone yet). Two dev nodes started afresh share a genesis, not this.
+   */
+  tangle?: string;
 }
 
 export interface SealedRecord {
@@ -49,15 +59,18 @@ export interface Outbox {
   readings(streamId: string, limit: number): OutboxReading[];
   /** Count, total bytes and oldest publish time of the waiting readings. */
   pending(streamId: string): { count: number; bytes: number; oldestAt: number | null };
-  head(streamId: string): StreamHead | undefined;
-  setHead(streamId: string, head: StreamHead): Promise<void>;
+  /** The stream's head on network `network` (a networkId). */
+  head(network: number, streamId: string): StreamHead | undefined;
+  setHead(network: number, streamId: string, head: StreamHead): Promise<void>;
   record(streamId: string): SealedRecord | undefined;
   /** Stores the sealed record and removes the readings up to `lastKey`, atomically. */
   seal(streamId: string, record: SealedRecord, lastKey: number): Promise<void>;
   /** Records the stamped bytes (or clears them, to attach again). */
   saveAttachment(streamId: string, bytes: Uint8Array | undefined, id: string | undefined): Promise<void>;
   /** Deletes the sealed record and sets the head after it, atomically. */
-  ack(streamId: string, sequence: number, id: string): Promise<void>;
+  ack(network: number, streamId: string, next: StreamHead): Promise<void>;
+  /** Deletes the sealed record and puts `readings` (its content) in front of the waiting ones, atomically. */
+  unseal(streamId: string, readings: { at: number; bytes: Uint8Array }[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,7 +78,7 @@ interface MemStream {
   readings: OutboxReading[];
   bytes: number;
   nextKey: number;
-  head?: StreamHead;
+  heads: Map<number, StreamHead>;
   record?: SealedRecord;
 }
 
@@ -74,7 +87,7 @@ export class MemoryOutbox implements Outbox {
 
   private get(streamId: string): MemStream {
     let m = this.s.get(streamId);
-    if (!m) this.s.set(streamId, (m = { readings: [], bytes: 0, nextKey: 0 }));
+    if (!m) this.s.set(streamId, (m = { readings: [], bytes: 0, nextKey: 0, heads: new Map() }));
     return m;
   }
 
@@ -99,12 +112,13 @@ export class MemoryOutbox implements Outbox {
     return { count: m?.readings.length ?? 0, bytes: m?.bytes ?? 0, oldestAt: m?.readings[0]?.at ?? null };
   }
 
-  head(streamId: string): StreamHead | undefined {
-    return this.s.get(streamId)?.head;
+  head(network: number, streamId: string): StreamHead | undefined {
+    const h = this.s.get(streamId)?.heads.get(network);
+    return h && { ...h };
   }
 
-  async setHead(streamId: string, head: StreamHead): Promise<void> {
-    this.get(streamId).head = { ...head };
+  async setHead(network: number, streamId: string, head: StreamHead): Promise<void> {
+    this.get(streamId).heads.set(network, { ...head });
   }
 
   record(streamId: string): SealedRecord | undefined {
@@ -124,10 +138,18 @@ export class MemoryOutbox implements Outbox {
     if (r) Object.assign(r, { bytes, id });
   }
 
-  async ack(streamId: string, sequence: number, id: string): Promise<void> {
+  async ack(network: number, streamId: string, next: StreamHead): Promise<void> {
     const m = this.get(streamId);
     m.record = undefined;
-    m.head = { nextSequence: sequence + 1, prevId: id };
+    m.heads.set(network, { ...next });
+  }
+
+  async unseal(streamId: string, readings: { at: number; bytes: Uint8Array }[]): Promise<void> {
+    const m = this.get(streamId);
+    const first = m.readings[0]?.key ?? m.nextKey;
+    m.readings.unshift(...readings.map((r, i) => ({ key: first - readings.length + i, at: r.at, bytes: r.bytes })));
+    m.bytes += readings.reduce((n, r) => n + r.bytes.length, 0);
+    m.record = undefined;
   }
 
   async close(): Promise<void> {}

@@ -1,49 +1,17 @@
 /**
  * One node per data directory.
  *
- * LMDB lets several processes open one database, but a node keeps its arrival counter and ledger
- * in memory: a second node on the same directory would number its arrivals from where it started
- * and overwrite what the first one stored. So a node holds `node.lock` in its data directory while
- * the database is open: created exclusively, naming the holder's pid and the start time the kernel
- * gives that process. A lock whose holder is gone (killed, crashed, or a pid now used by another
- * program, told apart by its start time) is stale and taken over; a live holder is refused.
+ * A node keeps its arrival counter and ledger in memory: a second node on the same directory would
+ * number its arrivals from where it started and overwrite what the first one stored. So a node
+ * holds `node.lock` in its data directory while the database is open. The lock itself (pid and
+ * process start time, stale locks taken over) is shared with the gateway's outbox: client/dir-lock.ts.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { describeHolder, lockDir, LockHolder } from "../../client/dir-lock";
+
+export { holderAlive, processStart } from "../../client/dir-lock";
+export type { LockHolder } from "../../client/dir-lock";
 
 export const LOCK_FILE = "node.lock";
-
-export interface LockHolder {
-  pid: number;
-  /** Process start time as the kernel counts it (Linux: clock ticks since boot), or 0. */
-  started: number;
-}
-
-/** The start time of process `pid`, 0 where it cannot be told, undefined if it does not exist. */
-export function processStart(pid: number): number | undefined {
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return undefined; // ESRCH: no such process
-  }
-  try {
-    // Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]) || 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Whether the holder a lock file names is still running. */
-export function holderAlive(h: LockHolder): boolean {
-  const started = processStart(h.pid);
-  if (started === undefined) return false;
-  return !(h.started && started && h.started !== started); // a reused pid is another process
-}
-
-const held = new Set<string>(); // directories this process holds
 
 export class DirLockedError extends Error {
   readonly code = "ERR_DATA_DIR_IN_USE";
@@ -51,8 +19,7 @@ export class DirLockedError extends Error {
     readonly dir: string,
     readonly holder: LockHolder,
   ) {
-    const who = holder.pid === 0 ? "a node starting now" : `process ${holder.pid}${holder.pid === process.pid ? " (this one)" : ""}`;
-    super(`data directory ${dir} is in use by ${who}; stop that node first, or give this one another --data`);
+    super(`data directory ${dir} is in use by ${describeHolder(holder, "a node starting now")}; stop that node first, or give this one another --data`);
     this.name = "DirLockedError";
   }
 }
@@ -62,46 +29,5 @@ export class DirLockedError extends Error {
  * DirLockedError while another live node (or this process) holds it.
  */
 export function lockDataDir(dir: string): () => void {
-  const real = fs.realpathSync(dir);
-  const file = path.join(real, LOCK_FILE);
-  const me: LockHolder = { pid: process.pid, started: processStart(process.pid) ?? 0 };
-  if (held.has(real)) throw new DirLockedError(dir, me);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = fs.openSync(file, "wx", 0o644);
-      try {
-        fs.writeSync(fd, JSON.stringify(me) + "\n");
-      } finally {
-        fs.closeSync(fd);
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw err;
-    }
-    const holder = readHolder(file);
-    if (holder && holder.pid !== process.pid && holderAlive(holder)) throw new DirLockedError(dir, holder);
-    // A lock without a holder is being written by a node starting right now, or was left by a
-    // crash between create and write: the first only for a moment.
-    if (!holder && Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 5000) throw new DirLockedError(dir, { pid: 0, started: 0 });
-    // Stale: its holder is gone. Take it over (the exclusive create decides a race).
-    fs.rmSync(file, { force: true });
-  }
-  held.add(real);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    held.delete(real);
-    const holder = readHolder(file);
-    if (holder && holder.pid === me.pid && holder.started === me.started) fs.rmSync(file, { force: true });
-  };
-}
-
-function readHolder(file: string): LockHolder | undefined {
-  try {
-    const h = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockHolder>;
-    return typeof h.pid === "number" && typeof h.started === "number" ? { pid: h.pid, started: h.started } : undefined;
-  } catch {
-    return undefined;
-  }
+  return lockDir(dir, LOCK_FILE, (holder) => new DirLockedError(dir, holder));
 }
