@@ -11,8 +11,15 @@ export const API_LIMITS = {
   maxInFlightPerConnection: 64,
   /** Sustained requests per second per connection (token bucket, burst = one second's worth). */
   maxRequestsPerSecond: 2000,
-  /** Rate-limited requests in a row before the connection is closed with 1008. */
+  /**
+   * Rate-limited requests before the connection is closed with 1008, counted until the connection
+   * goes `rateViolationQuietMs` without a refusal. (Counting only refusals "in a row" never closed a
+   * real flood: the bucket refills a token every 0.5 ms, so one request in a few dozen got through
+   * and restarted the count; 195,181 refusals of 200,000 pings left the connection open.)
+   */
   maxRateViolations: 1000,
+  /** A connection refused nothing for this long starts counting refusals from zero again. */
+  rateViolationQuietMs: 1000,
   /** Subscribed topics per connection. */
   maxSubscriptionsPerConnection: 256,
   /** Topics in one subscribe or unsubscribe request. */

@@ -51,7 +51,9 @@ class Connection implements Caller {
   inFlight = 0;
   tokens: number = API_LIMITS.maxRequestsPerSecond;
   lastRefill = Date.now();
+  /** Refusals for rate since the connection last went rateViolationQuietMs without one. */
   violations = 0;
+  lastRefusalMs = 0;
   alive = true;
   constructor(
     readonly ws: WebSocket,
@@ -75,8 +77,7 @@ class Connection implements Caller {
     return topics;
   }
   /** Token bucket; returns false when the request must be refused. */
-  take(): boolean {
-    const now = Date.now();
+  take(now: number): boolean {
     const rate = API_LIMITS.maxRequestsPerSecond;
     this.tokens = Math.min(rate, this.tokens + ((now - this.lastRefill) * rate) / 1000);
     this.lastRefill = now;
@@ -297,11 +298,15 @@ export class ApiServer {
   }
 
   private onMessage(c: Connection, data: RawData, isBinary: boolean): void {
-    const allowed = c.take();
-    if (!allowed && ++c.violations >= API_LIMITS.maxRateViolations) {
-      c.ws.close(CloseCode.POLICY_VIOLATION, "request rate limit exceeded repeatedly");
-      return;
-    }
+    const now = Date.now();
+    const allowed = c.take(now);
+    if (!allowed) {
+      c.lastRefusalMs = now;
+      if (++c.violations >= API_LIMITS.maxRateViolations) {
+        c.ws.close(CloseCode.POLICY_VIOLATION, "request rate limit exceeded repeatedly");
+        return;
+      }
+    } else if (c.violations > 0 && now - c.lastRefusalMs >= API_LIMITS.rateViolationQuietMs) c.violations = 0;
     let req: unknown;
     try {
       if (!isBinary) throw new Error("text frame");
@@ -318,7 +323,6 @@ export class ApiServer {
       c.send({ id, error: { code: E.RATE_LIMITED, message: `more than ${API_LIMITS.maxRequestsPerSecond} requests per second` } });
       return;
     }
-    c.violations = 0;
     if (id === null || typeof r.method !== "string" || (r.params !== undefined && (typeof r.params !== "object" || r.params === null || Array.isArray(r.params)))) {
       c.send({ id, error: { code: E.BAD_REQUEST, message: "a request is {id: number|string, method: string, params?: object}" } });
       return;

@@ -224,3 +224,29 @@ test("GET /health and /metrics", async () => {
   }
   expect((await fetch(`http://127.0.0.1:${node.port}/nothing`)).status).toBe(404);
 });
+
+test("a flood from one connection is refused, then closed with 1008 after the documented number of refusals", async () => {
+  const ws = new WebSocket(node.url);
+  await new Promise((r) => ws.once("open", r));
+  let refused = 0;
+  let other = 0;
+  ws.on("message", (d: Buffer) => {
+    const m = packr.unpack(d);
+    if (m.error?.code === "ERR_RATE_LIMITED") refused++;
+    else other++;
+  });
+  let closeCode: number | undefined;
+  const closed = new Promise<number>((r) => ws.once("close", (code) => r((closeCode = code))));
+  // As fast as one client can: batches of frames, yielding to the event loop between them.
+  const frame = packr.pack({ id: 1, method: "ping" });
+  for (let sent = 0; sent < 200_000 && closeCode === undefined; sent += 500) {
+    for (let i = 0; i < 500; i++) ws.send(frame);
+    await new Promise((r) => setImmediate(r));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([closed, new Promise((r) => (timer = setTimeout(() => r("still open"), 3000)))]);
+  clearTimeout(timer);
+  ws.terminate();
+  expect({ code, refused }).toEqual({ code: 1008, refused: API_LIMITS.maxRateViolations - 1 });
+  expect(other).toBeGreaterThanOrEqual(API_LIMITS.maxRequestsPerSecond);
+}, 60_000);

@@ -24,6 +24,7 @@ test("docs/api.md states the limits the server enforces", () => {
   expect(doc).toContain(`| connections | ${API_LIMITS.maxConnections} `);
   expect(doc).toContain(`| requests in flight per connection | ${API_LIMITS.maxInFlightPerConnection} |`);
   expect(doc).toContain(`| requests per second per connection | ${API_LIMITS.maxRequestsPerSecond} `);
+  expect(doc).toContain(`| refusals before closing | ${API_LIMITS.maxRateViolations} refusals for rate, counted until the connection goes ${API_LIMITS.rateViolationQuietMs} ms without one: closed with 1008 |`);
   expect(doc).toContain(`| subscriptions per connection | ${API_LIMITS.maxSubscriptionsPerConnection} |`);
   expect(doc).toContain(`| getStream limit | ${API_LIMITS.maxStreamLimit} |`);
   expect(doc).toContain(`| remote PoW per connection | ${API_LIMITS.remotePowPerMinute} per minute |`);
