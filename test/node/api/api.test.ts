@@ -166,6 +166,13 @@ test("coded errors for bad requests; the connection stays usable", async () => {
   p = next();
   raw.ws.send(Buffer.from([0xc1, 0xc1, 0xc1]));
   expect((await p).error.code).toBe("ERR_BAD_FRAME");
+  // The byte MessagePack never uses, alone and as a value inside an otherwise valid request.
+  p = next();
+  raw.ws.send(Buffer.from([0xc1]));
+  expect((await p).error).toMatchObject({ code: "ERR_BAD_FRAME" });
+  p = next();
+  raw.ws.send(Buffer.concat([Buffer.from([0x83, 0xa2, 0x69, 0x64, 0x07, 0xa6]), Buffer.from("method"), Buffer.from([0xa4]), Buffer.from("ping"), Buffer.from([0xa6]), Buffer.from("params"), Buffer.from([0xc1])]));
+  expect((await p).error).toMatchObject({ code: "ERR_BAD_FRAME" });
   p = next();
   raw.ws.send(packr.pack([1, 2, 3]));
   expect((await p).error.code).toBe("ERR_BAD_REQUEST");
