@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { ApiClient, fetchStream, Gateway, generateMnemonic, LmdbOutbox, unpackReadings, verifyStream, Wallet } from "../../../client/node";
 import { decodeTransaction } from "../../../client/protocol/codec";
 import { startNode, NodeProcess } from "../../node/api/_process";
+import { OTHER_NETWORK_ID, otherNetworkArgs } from "../../node/peering/_networks";
 
 const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "100"];
 let tmp: string;
@@ -29,8 +30,8 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function node(dataDir: string, port = 0): Promise<NodeProcess> {
-  const n = await startNode([...NODE_ARGS, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
+async function node(dataDir: string, port = 0, networkArgs = NODE_ARGS): Promise<NodeProcess> {
+  const n = await startNode([...networkArgs, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
   cleanup.push(() => (n.child.exitCode === null && n.child.signalCode === null ? n.stop("SIGTERM") : undefined));
   return n;
 }
@@ -80,3 +81,127 @@ test("a node whose data directory was wiped is another tangle: the stream starts
   expect(await storedValues(client, streamId)).toEqual({ sequences: [0, 1], values: [4, 5] });
   expect((await verifyStream(client, streamId, { issuer: kp.publicKey })).problems).toEqual([]);
 }, 60_000);
+
+test("a record sealed and stored on the old tangle, never acknowledged, is unsealed after a wipe: its readings go out again from sequence 0", async () => {
+  const dataDir = path.join(tmp, "unseal-node");
+  const outboxDir = path.join(tmp, "unseal-outbox");
+  const kp = keyPair();
+  let n = await node(dataDir);
+  const port = n.port;
+  const client = new ApiClient(n.url, { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 3000 });
+  cleanup.push(() => client.close());
+  await client.ready();
+  const first = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
+  await first.publish("bin-12", "empty");
+  await first.flush(10_000);
+  await first.close();
+  // The second run dies between the node's acknowledgement of record 1 and the outbox write.
+  const disk = LmdbOutbox.open(outboxDir);
+  const crashing = Object.create(disk) as LmdbOutbox;
+  crashing.ack = async () => {
+    throw new Error("power cut before the outbox write");
+  };
+  crashing.close = async () => undefined;
+  const second = new Gateway({ client, keyPair: kp, outbox: crashing, maxDelayMs: 10 });
+  const failed = new Promise((r) => second.once("error", r));
+  await second.publishMany("bin-12", [
+    { t: Date.now(), v: "half" },
+    { t: Date.now(), v: "full" },
+  ]);
+  await failed;
+  await second.close();
+  await disk.close();
+  await n.stop("SIGTERM");
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  n = await node(dataDir, port);
+  await client.ready(10_000);
+  const third = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
+  cleanup.push(() => third.close());
+  const rebases: { unsealed: number; from: { nextSequence: number }; to: { nextSequence: number } }[] = [];
+  third.on("rebase", (r) => rebases.push(r));
+  await third.publish("bin-12", "emptied");
+  await third.flush(10_000);
+  const streamId = third.streamId("bin-12");
+  expect(rebases).toEqual([expect.objectContaining({ unsealed: 2, from: expect.objectContaining({ nextSequence: 1 }), to: expect.objectContaining({ nextSequence: 0 }) })]);
+  const stored = await storedValues(client, streamId);
+  expect(stored.values).toEqual(["half", "full", "emptied"]);
+  expect(stored.sequences[0]).toBe(0);
+  expect((await verifyStream(client, streamId, { issuer: kp.publicKey })).problems).toEqual([]);
+}, 60_000);
+
+test("readings published while no node is reachable wait in the outbox and go out when a node is up", async () => {
+  const dataDir = path.join(tmp, "offline-node");
+  const outboxDir = path.join(tmp, "offline-outbox");
+  const kp = keyPair();
+  // Find a free port by starting a node once, then stop it: nobody listens there now.
+  const probe = await node(dataDir);
+  const port = probe.port;
+  await probe.stop("SIGTERM");
+  const client = new ApiClient(`ws://127.0.0.1:${port}`, { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 3000 });
+  cleanup.push(() => client.close());
+  const gw = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
+  cleanup.push(() => gw.close());
+  for (const v of [10, 11, 12]) await gw.publish("offline-meter", v);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(gw.stats()).toMatchObject({ waitingReadings: 3, unackedRecords: 0, ackedReadings: 0, stoppedStreams: 0 });
+  await node(dataDir, port);
+  await gw.flush(15_000);
+  expect(gw.stats()).toMatchObject({ waitingReadings: 0, unackedRecords: 0, ackedReadings: 3 });
+  const streamId = gw.streamId("offline-meter");
+  expect((await storedValues(client, streamId)).values).toEqual([10, 11, 12]);
+}, 60_000);
+
+test("a record sealed for one network waits for a node of that network: ERR_GATEWAY_WRONG_NETWORK, nothing sent, readings kept", async () => {
+  const outboxDir = path.join(tmp, "network-outbox");
+  const kp = keyPair();
+  const dev = await node(path.join(tmp, "network-dev"));
+  const devClient = await ApiClient.connect(dev.url);
+  cleanup.push(() => devClient.close());
+  // Leave a sealed, unacknowledged record of the dev network in the outbox.
+  const disk = LmdbOutbox.open(outboxDir);
+  const crashing = Object.create(disk) as LmdbOutbox;
+  crashing.ack = async () => {
+    throw new Error("power cut before the outbox write");
+  };
+  crashing.close = async () => undefined;
+  const first = new Gateway({ client: devClient, keyPair: kp, outbox: crashing, maxDelayMs: 10 });
+  const failed = new Promise((r) => first.once("error", r));
+  await first.publish("tide-1", 1.5);
+  await failed;
+  await first.close();
+  await disk.close();
+  const other = await node(path.join(tmp, "network-other"), 0, otherNetworkArgs(path.join(tmp, "network-files")));
+  const otherClient = await ApiClient.connect(other.url);
+  cleanup.push(() => otherClient.close());
+  expect((await otherClient.getNodeInfo()).networkId).toBe(OTHER_NETWORK_ID);
+  const gw = new Gateway({ client: otherClient, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
+  cleanup.push(() => gw.close());
+  const streamId = gw.streamId("tide-1");
+  await expect(gw.flush(10_000)).rejects.toMatchObject({ code: "ERR_GATEWAY_WRONG_NETWORK", streamId });
+  expect(gw.stats()).toMatchObject({ unackedRecords: 1, ackedRecords: 0 });
+  expect((await otherClient.getStream(streamId)).records).toEqual([]);
+}, 60_000);
+
+test("one process per outbox directory: a second opener gets ERR_OUTBOX_IN_USE naming the holder; a lock left by a killed process is taken over", async () => {
+  const dir = path.join(tmp, "locked-outbox");
+  const a = LmdbOutbox.open(dir);
+  expect(() => LmdbOutbox.open(dir)).toThrow(expect.objectContaining({ code: "ERR_OUTBOX_IN_USE", message: expect.stringContaining(`process ${process.pid} (this one)`) }));
+  await a.close();
+  LmdbOutbox.open(dir).close();
+  // Another process (the compiled library) holds it.
+  const dist = path.join(__dirname, "..", "..", "..", "dist", "client", "node.js");
+  const child = spawn(process.execPath, ["-e", `require(${JSON.stringify(dist)}).LmdbOutbox.open(${JSON.stringify(dir)}); console.log("open"); setInterval(() => {}, 1000);`], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((r) => child.on("exit", r));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (d) => String(d).includes("open") && resolve());
+      child.on("exit", (code) => reject(new Error(`holder exited with ${code}`)));
+    });
+    expect(() => LmdbOutbox.open(dir)).toThrow(expect.objectContaining({ code: "ERR_OUTBOX_IN_USE", message: expect.stringContaining(`process ${child.pid}`) }));
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+  }
+  const b = LmdbOutbox.open(dir);
+  await b.close();
+});
