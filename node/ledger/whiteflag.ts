@@ -1,6 +1,6 @@
 /**
  * White-flag confirmation (IOTA TIP-2): a milestone confirms the not-yet-confirmed past cone of
- * its parents. The cone is ordered by a depth-first post-order traversal (parents in their stored,
+ * its parents (and, outside this file, the milestone transaction itself, by its own index). The cone is ordered by a depth-first post-order traversal (parents in their stored,
  * sorted order; each transaction once; confirmed transactions and solid entry points end a path),
  * and transfers are applied in that order against an overlay of the ledger: the first valid
  * spender of an output wins, every later one is marked conflicting and changes nothing.
@@ -21,7 +21,11 @@ import { ConsumedOutput, CreatedOutput, isOutputRef, outputKey, UnspentOutput } 
 export interface ConeEntry {
   id: Uint8Array;
   tx: Transaction;
-  /** Already confirmed by an earlier milestone: the traversal stops here. */
+  /**
+   * Already confirmed by an earlier milestone: the traversal stops here. This includes every
+   * applied milestone transaction, which is confirmed by its own index and so is in no merkle
+   * root (docs/ledger.md §3.0); a milestone transaction that was not applied is ordinary.
+   */
   confirmed: boolean;
 }
 
