@@ -310,8 +310,19 @@ export class TangleNode extends EventEmitter {
    * its ledger changes are durable too); rejects with a NodeError carrying a stable code.
    */
   async submit(bytes: unknown, opts: SubmitOptions = {}): Promise<SubmitResult> {
-    if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
     this.emit("received");
+    try {
+      return await this.accept(bytes, opts);
+    } catch (err) {
+      // Every refusal, whatever the stage (validation, solidity, storage, closing), by its code.
+      const code = (err as { code?: unknown }).code;
+      this.emit("rejected", typeof code === "string" ? code : "ERR_INTERNAL");
+      throw err;
+    }
+  }
+
+  private async accept(bytes: unknown, opts: SubmitOptions): Promise<SubmitResult> {
+    if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
     // Submissions read the database (duplicates, parents, streams) on this thread; checking the
     // mapped-page budget here keeps it when the watcher thread waits for a core.
     if ((++this.submissions & 15) === 0) this.store.checkMappedPages();
@@ -328,14 +339,12 @@ export class TangleNode extends EventEmitter {
     // The id was just computed for the duplicate check: the pipeline need not hash the bytes again.
     const pre = precheckTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty, id });
     if (!pre.ok) {
-      this.emit("rejected", pre.code);
       throw new NodeError(pre.code, pre.message);
     }
     const { tx } = pre.value;
     const signed = this.verifier ? await this.verifier.verify(pre.signingMessage, tx.signature, tx.issuer) : verifyEd25519(pre.signingMessage, tx.signature, tx.issuer);
     const v = signed ? checkIssuer(pre.value, this.params) : { ok: false as const, code: ProtocolErrorCode.BAD_SIGNATURE, message: BAD_SIGNATURE_MESSAGE };
     if (!v.ok) {
-      this.emit("rejected", v.code);
       throw new NodeError(v.code, v.message);
     }
     // Checked above already when the id was computed there (validation itself does not wait).

@@ -4,14 +4,12 @@
  */
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { decodeTransaction, powRoot, setNonce } from "../../client/protocol/codec";
-import { ProtocolErrorCode } from "../../client/protocol/errors";
 import { requiredDifficulty } from "../validation/pipeline";
 import type { TangleNode } from "../tangle-node";
 import type { PowPool } from "../../client/pow";
 import type { AdaptivePow } from "../adaptive-pow";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E } from "./errors";
-import { NodeError } from "../errors";
 import type { PeerManager } from "../peering/peers";
 import { PeerErrorCode } from "../peering/protocol";
 import { timingSafeEqual } from "node:crypto";
@@ -222,9 +220,10 @@ async function remotePow(ctx: MethodContext, caller: Caller, bytes: Uint8Array, 
   while (caller.powTimes.length && caller.powTimes[0] <= now - 60_000) caller.powTimes.shift();
   if (caller.powTimes.length >= API_LIMITS.remotePowPerMinute) throw new ApiError(E.REMOTE_POW_BUSY, `at most ${API_LIMITS.remotePowPerMinute} remote PoW requests per minute`);
   if (ctx.pow.queued >= API_LIMITS.remotePowQueue) throw new ApiError(E.REMOTE_POW_BUSY, "remote PoW queue is full; try again later");
+  // A transaction the node will refuse anyway gets no work: it goes on unchanged, and the node
+  // refuses it with its code (and counts the refusal) like any other.
   const d = decodeTransaction(bytes);
-  if (!d.ok) throw new NodeError(d.code, d.message);
-  if (d.value.tx.networkId !== ctx.node.params.networkId) throw new NodeError(ProtocolErrorCode.WRONG_NETWORK, "wrong network id");
+  if (!d.ok || d.value.tx.networkId !== ctx.node.params.networkId) return bytes;
   caller.powTimes.push(now);
   const copy = Uint8Array.from(bytes);
   const difficulty = requiredDifficulty(copy.length, ctx.node.params.baseDifficulty, extra(d.value.tx.issuer));

@@ -1,0 +1,134 @@
+/**
+ * `tangle_transactions_rejected_total{code}` counts every refusal of a submitted transaction, by
+ * its code, whatever the stage that refused it: decoding and validation, remote proof of work,
+ * solidification (timeout, solidifier full), storage and shutdown. A real node (LMDB in a temp
+ * folder) and its API server in this process, so the solidification timeout can be short; requests
+ * over a real WebSocket, counts read from GET /metrics.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
+import { powRoot, setNonce, Payload } from "../../../client/protocol/codec";
+import { keyPairFromSeed, KeyPair } from "../../../client/protocol/keys";
+import { ProtocolErrorCode as P } from "../../../client/protocol/errors";
+import { PowPool } from "../../../client/pow";
+import { validatePow } from "../../../core-wasm/src/pow";
+import { NodeErrorCode as N } from "../../../node/errors";
+import { TangleNode } from "../../../node/tangle-node";
+import { ApiServer } from "../../../node/api/server";
+import { silentLogger } from "../../../node/logger";
+import { devGenesis } from "../../../node/networks/dev";
+import { requiredDifficulty } from "../../../node/validation/pipeline";
+import { RawClient } from "./_process";
+
+const genesis = devGenesis();
+const key = keyPairFromSeed(randomBytes(32));
+let dir: string;
+let node: TangleNode;
+let api: ApiServer;
+let pool: PowPool;
+let c: RawClient;
+let port: number;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-metrics-"));
+  node = await TangleNode.open({ dataDir: dir, genesis, solidifyTimeoutMs: 300, maxWaiting: 1 });
+  pool = new PowPool(1);
+  api = new ApiServer({ node, port: 0, host: "127.0.0.1", log: silentLogger(), version: "test", powPool: pool });
+  port = await api.listen();
+  c = await RawClient.connect(`ws://127.0.0.1:${port}`);
+});
+
+afterAll(async () => {
+  c?.close();
+  await api?.close();
+  await node?.close();
+  await pool?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function record(): Payload {
+  return { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: new TextEncoder().encode("x") };
+}
+
+interface Build {
+  signer?: KeyPair;
+  networkId?: number;
+  parents?: Uint8Array[];
+  timestampMs?: number;
+  stamp?: "ok" | "short" | "none";
+}
+
+/** A data record of `key`, attached to the entry points unless told otherwise. */
+async function build(o: Build = {}): Promise<Uint8Array> {
+  const signed = signTransaction({ version: 1, networkId: o.networkId ?? genesis.networkId, issuer: key.publicKey, payload: record() }, (o.signer ?? key).secretKey);
+  const { parents } = o.parents ? { parents: o.parents } : await c.call("selectParents", { count: 2 });
+  const bytes = attach(signed, parents.map((p: string | Uint8Array) => (typeof p === "string" ? Buffer.from(p, "hex") : p)), o.timestampMs ?? Date.now());
+  const difficulty = requiredDifficulty(bytes.length, genesis.baseDifficulty);
+  if (o.stamp === "none") return bytes;
+  if (o.stamp === "short") {
+    // A nonce that certainly misses the difficulty.
+    let n = 0n;
+    while (validatePow(powRoot(bytes), n, difficulty)) n++;
+    return setNonce(bytes, n);
+  }
+  return stampSync(bytes, difficulty);
+}
+
+async function rejected(): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^tangle_transactions_rejected_total\{code="([^"]+)"\} (\d+)$/gm)) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+async function refusedWith(code: string, bytes: Uint8Array, params: Record<string, unknown> = {}): Promise<void> {
+  const r = await c.raw("submitTransaction", { bytes, ...params });
+  expect([code, r.error?.code]).toEqual([code, code]);
+}
+
+test("every refusal of a submitted transaction is counted under its code", async () => {
+  const unknownParents = () => [randomBytes(32), randomBytes(32)].sort(Buffer.compare);
+  const want = new Map<string, number>();
+  const count = (code: string) => want.set(code, (want.get(code) ?? 0) + 1);
+
+  // Decoding and validation.
+  await refusedWith(P.TRUNCATED, new Uint8Array(5));
+  count(P.TRUNCATED);
+  await refusedWith(P.WRONG_NETWORK, await build({ networkId: genesis.networkId + 1 }));
+  count(P.WRONG_NETWORK);
+  await refusedWith(P.TIMESTAMP_TOO_OLD, await build({ timestampMs: Date.now() - 3_600_000 }));
+  count(P.TIMESTAMP_TOO_OLD);
+  await refusedWith(P.POW_INSUFFICIENT, await build({ stamp: "short" }));
+  count(P.POW_INSUFFICIENT);
+  await refusedWith(P.BAD_SIGNATURE, await build({ signer: keyPairFromSeed(randomBytes(32)) }));
+  count(P.BAD_SIGNATURE);
+  // Remote proof of work for a transaction of another network.
+  await refusedWith(P.WRONG_NETWORK, await build({ networkId: genesis.networkId + 1, stamp: "none" }), { pow: true });
+  count(P.WRONG_NETWORK);
+
+  // Solidification: a parent nobody has; and a second waiter while the solidifier (1 here) is full.
+  const waiting = c.raw("submitTransaction", { bytes: await build({ parents: unknownParents() }) });
+  await refusedWith(N.SOLIDIFIER_FULL, await build({ parents: unknownParents() }));
+  count(N.SOLIDIFIER_FULL);
+  expect((await waiting).error?.code).toBe(N.NOT_SOLID);
+  count(N.NOT_SOLID);
+
+  // Storage: the database refuses one write (a fault injected into the real store).
+  const spy = jest.spyOn(node.store, "addTransaction").mockRejectedValueOnce(new Error("injected write failure"));
+  await refusedWith(N.STORAGE, await build());
+  spy.mockRestore();
+  count(N.STORAGE);
+  // The node still takes transactions after all this.
+  expect((await c.call("submitTransaction", { bytes: await build() })).duplicate).toBe(false);
+
+  // Shutdown: the node closes while the API still answers.
+  const last = await build();
+  await node.close();
+  await refusedWith(N.CLOSED, last);
+  count(N.CLOSED);
+
+  expect(Object.fromEntries(await rejected())).toEqual(Object.fromEntries(want));
+});
