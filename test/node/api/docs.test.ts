@@ -4,7 +4,12 @@ import { API_LIMITS } from "../../../node/api/limits";
 import { ApiErrorCode } from "../../../node/api/errors";
 import { NodeErrorCode } from "../../../node/errors";
 import { createMethods } from "../../../node/api/methods";
-import { PeerErrorCode } from "../../../node/peering/protocol";
+import { PEER_LIMITS, PeerErrorCode } from "../../../node/peering/protocol";
+import { devCoordinatorSeed, devGenesis, devWalletSeed } from "../../../node/networks/dev";
+import { genesisTransactionId } from "../../../node/ledger/genesis";
+import { addressOf, keyPairFromSeed } from "../../../client/protocol/keys";
+import { toHex } from "../../../client/protocol/bytes";
+import { encodeAddress, hrpForNetwork } from "../../../client/wallet/address";
 
 const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "api.md"), "utf8");
 
@@ -28,4 +33,27 @@ test("docs/api.md states the limits the server enforces", () => {
   expect(doc).toContain(`| subscriptions per connection | ${API_LIMITS.maxSubscriptionsPerConnection} |`);
   expect(doc).toContain(`| getStream limit | ${API_LIMITS.maxStreamLimit} |`);
   expect(doc).toContain(`| remote PoW per connection | ${API_LIMITS.remotePowPerMinute} per minute |`);
+});
+
+test("docs/protocol.md states the dev network's parameters as node/networks/dev.ts defines them", () => {
+  const protocol = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "protocol.md"), "utf8");
+  const section = protocol.slice(protocol.indexOf("## The dev network"));
+  const g = devGenesis();
+  const row = (name: string) => section.split("\n").find((l) => l.startsWith(`| ${name} |`)) ?? `(no row '${name}')`;
+  expect(row("network id")).toContain(`| ${g.networkId} (\`0x${g.networkId.toString(16)}\``);
+  expect(row("network name")).toContain(`\`${g.networkName}\` (address prefix \`${hrpForNetwork(g.networkName)}\`)`);
+  expect(row("base difficulty")).toContain(`| ${g.baseDifficulty} bits |`);
+  expect(g.outputs).toHaveLength(1);
+  expect(row("supply")).toContain(`| ${g.outputs[0].amount}, one genesis output to the dev wallet address |`);
+  const devAddress = addressOf(keyPairFromSeed(devWalletSeed()).publicKey);
+  expect(g.outputs[0].address).toBe(toHex(devAddress));
+  expect(row("dev wallet address")).toContain(`\`${toHex(devAddress)}\` (\`${encodeAddress(devAddress, hrpForNetwork(g.networkName))}\`)`);
+  expect(row("coordinator public key")).toContain(`\`${toHex(keyPairFromSeed(devCoordinatorSeed()).publicKey)}\``);
+  expect(g.coordinatorPublicKeys).toEqual([toHex(keyPairFromSeed(devCoordinatorSeed()).publicKey)]);
+  expect(row("milestone interval")).toContain(`| ${g.milestoneIntervalMs} ms `);
+  expect(row("genesis transaction id")).toContain(`\`${toHex(genesisTransactionId(g))}\``);
+});
+
+test("docs/api.md states the solidification timeout of peers' transactions", () => {
+  expect(doc).toContain(`Transactions that arrive from peers wait up to ${PEER_LIMITS.solidifyTimeoutMs} ms`);
 });
