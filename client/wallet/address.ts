@@ -12,6 +12,9 @@ import { fromHex, toHex } from "../protocol/bytes";
 
 export const ADDRESS_KIND_ED25519 = 0;
 
+/** What a mistyped address gets told (the checksum that would fit the typo is never shown). */
+export const CHECKSUM_MISMATCH = "checksum does not match: check the address for a typo";
+
 export class AddressError extends Error {
   readonly code = "ERR_WALLET_ADDRESS";
 }
@@ -38,7 +41,10 @@ export function decodeAddress(text: string, expectedHrp?: string): { hrp: string
   try {
     ({ prefix, words } = bech32m.decode(text as `${string}1${string}`));
   } catch (err) {
-    throw new AddressError(`'${text}' is not a bech32m address: ${(err as Error).message}`);
+    // @scure/base names the checksum the text would need ("expected …"): never pass it on, or a
+    // typo could be "fixed" by pasting it, paying an address nobody holds the key of.
+    const why = /checksum/i.test((err as Error).message) ? CHECKSUM_MISMATCH : (err as Error).message;
+    throw new AddressError(`'${text}' is not a bech32m address: ${why}`);
   }
   const data = bech32m.fromWords(words);
   if (data.length !== 33 || data[0] !== ADDRESS_KIND_ED25519) throw new AddressError(`'${text}' is not an Ed25519 address`);
