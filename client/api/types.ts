@@ -164,3 +164,26 @@ export type TopicData<T extends string> = T extends "milestones"
           : T extends `stream:${string}`
             ? StreamPush
             : unknown;
+
+/** Why a peer connection last failed or ended (codes in docs/api.md, getPeers). */
+export interface PeerLastError {
+  code: string;
+  message: string;
+  /** When, in ms since the Unix epoch. */
+  at: number;
+}
+
+/** One peer as getPeers reports it: connected ones, configured ones that are not, and recent incoming failures. */
+export interface PeerInfo {
+  url: string;
+  direction: "out" | "in";
+  connected: boolean;
+  latestMilestoneIndex: number;
+  sent: number;
+  received: number;
+  invalid: number;
+  latencyMs: number | null;
+  queued?: number;
+  queueDrops?: number;
+  lastError: PeerLastError | null;
+}

@@ -4,6 +4,10 @@
  * it, solidification requests for missing parents (retried at another peer, bounded in count and
  * age), milestone-by-milestone sync for a node that is behind, and peer accounting (a peer that
  * sends invalid data is disconnected and refused for a while).
+ *
+ * Every failed or lost connection is logged once with its reason (code and sentence, failures.ts)
+ * and kept as the peer's `lastError` for getPeers: for configured and added peers whether or not
+ * they are connected now, and for the last few peers that connected here and failed.
  */
 import { IncomingMessage } from "node:http";
 import { Packr } from "msgpackr";
@@ -15,6 +19,7 @@ import { NodeErrorCode } from "../errors";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
 import { Hello, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { closeFailure, dialFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
 import { sendCorked } from "../net/corked-send";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
@@ -51,6 +56,8 @@ export interface PeerStats {
   /** Gossip waiting for the socket, and gossip dropped because that queue was full. */
   queued?: number;
   queueDrops?: number;
+  /** Why the last connection to this peer failed or ended, and when (ms since the epoch); null if none did. */
+  lastError: PeerLastError | null;
 }
 
 class Peer {
@@ -60,6 +67,9 @@ class Peer {
   invalid = 0;
   queueDrops = 0;
   latencyMs: number | null = null;
+  /** Why this connection is being closed, when this node decided it (or the dial failed). */
+  failure?: PeerFailure;
+  helloTimer?: NodeJS.Timeout;
   readonly queue: Uint8Array[] = [];
   readonly known = new RecentSet(50_000);
   constructor(
@@ -101,6 +111,9 @@ interface Outgoing {
   backoffMs: number;
   timer?: NodeJS.Timeout;
   removed: boolean;
+  lastError?: PeerLastError;
+  /** Failed connections since the last handshake that succeeded. */
+  failures: number;
 }
 
 export interface PeerManagerOptions {
@@ -115,6 +128,8 @@ export class PeerManager {
   private readonly peers = new Set<Peer>();
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly banned = new Map<string, number>();
+  /** Peers that connected here and failed, by host, oldest first. */
+  private readonly inboundFailures = new Map<string, PeerLastError>();
   private readonly seen = new RecentSet(PEER_LIMITS.recentIds);
   /**
    * Outstanding solidification requests. One lives until the transaction is stored, or nothing
@@ -188,10 +203,16 @@ export class PeerManager {
         latencyMs: p.latencyMs,
         queued: p.queue.length,
         queueDrops: p.queueDrops,
+        lastError: (p.direction === "out" ? this.outgoing.get(p.key)?.lastError : undefined) ?? null,
       });
     }
+    const none = { connected: false, latestMilestoneIndex: 0, sent: 0, received: 0, invalid: 0, latencyMs: null } as const;
     for (const o of this.outgoing.values()) {
-      if (!o.peer) out.push({ url: o.url, direction: "out", connected: false, latestMilestoneIndex: 0, sent: 0, received: 0, invalid: 0, latencyMs: null });
+      if (!o.peer) out.push({ url: o.url, direction: "out", ...none, lastError: o.lastError ?? null });
+    }
+    const connectedHosts = new Set([...this.peers].filter((p) => p.direction === "in" && p.ready).map((p) => hostOf(p.key)));
+    for (const [host, e] of this.inboundFailures) {
+      if (!connectedHosts.has(host)) out.push({ url: `in:${host}`, direction: "in", ...none, lastError: e });
     }
     return out;
   }
@@ -202,7 +223,7 @@ export class PeerManager {
   addPeer(url: string): boolean {
     const u = normalizeUrl(url);
     if (this.outgoing.has(u)) return false;
-    const o: Outgoing = { url: u, backoffMs: PEER_LIMITS.reconnectMinMs, removed: false };
+    const o: Outgoing = { url: u, backoffMs: PEER_LIMITS.reconnectMinMs, removed: false, failures: 0 };
     this.outgoing.set(u, o);
     this.dial(o);
     return true;
@@ -222,20 +243,27 @@ export class PeerManager {
 
   private dial(o: Outgoing): void {
     if (this.closed || o.removed) return;
-    const ws = new WebSocket(o.url + PEER_PATH, { maxPayload: PEER_LIMITS.maxFrameBytes, handshakeTimeout: 5000 });
+    const ws = new WebSocket(o.url + PEER_PATH, { maxPayload: PEER_LIMITS.maxFrameBytes, handshakeTimeout: PEER_LIMITS.handshakeTimeoutMs });
     const peer = new Peer(o.url, ws, "out");
+    let opened = false;
     ws.on("open", () => {
+      opened = true;
       if (this.count >= this.maxPeers) {
+        peer.failure = { code: PeerFailureCode.TOO_MANY_PEERS, message: `this node is at its peer limit (${this.maxPeers})` };
         ws.close(PeerCloseCode.TOO_MANY_PEERS, "peer limit reached");
         return;
       }
       o.peer = peer;
       this.attach(peer);
     });
-    ws.on("error", () => undefined); // 'close' follows
-    ws.on("close", () => {
+    // 'close' follows every error.
+    ws.on("error", (err: Error & { code?: string }) => {
+      peer.failure ??= opened ? { code: PeerFailureCode.CLOSED, message: `connection error: ${err.message}` } : dialFailure(err, o.url);
+    });
+    ws.on("close", (code: number, reason: Buffer) => {
       if (o.peer === peer) o.peer = undefined;
       if (this.closed || o.removed) return;
+      this.outgoingFailed(o, peer.failure ?? closeFailure(code, String(reason)), peer.hello !== undefined);
       const bannedUntil = this.banned.get(o.url) ?? 0;
       const delay = Math.max(o.backoffMs, bannedUntil - Date.now());
       o.backoffMs = Math.min(PEER_LIMITS.reconnectMaxMs, o.backoffMs * 2);
@@ -248,8 +276,18 @@ export class PeerManager {
   handleUpgrade(req: IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): void {
     const addr = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const host = req.socket.remoteAddress ?? "";
-    if ((this.banned.get(host) ?? 0) > Date.now() || this.count >= this.maxPeers || this.closed) {
+    if (this.closed) {
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    // Refused with a close code and reason, so the dialing node can log and report why.
+    const bannedForMs = (this.banned.get(host) ?? 0) - Date.now();
+    if (bannedForMs > 0 || this.count >= this.maxPeers) {
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (bannedForMs > 0) ws.close(PeerCloseCode.BANNED, `banned for another ${Math.ceil(bannedForMs / 1000)} s`);
+        else ws.close(PeerCloseCode.TOO_MANY_PEERS, `peer limit reached (${this.maxPeers})`);
+      });
+      this.log.debug({ peer: addr, why: bannedForMs > 0 ? "banned" : "peer limit" }, "peer refused");
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(new Peer(`in:${addr}`, ws, "in"), host));
@@ -259,12 +297,41 @@ export class PeerManager {
     this.peers.add(peer);
     const ws = peer.ws;
     ws.on("message", (data: Buffer, isBinary: boolean) => this.onMessage(peer, data, isBinary, host));
-    ws.on("close", () => {
+    ws.on("close", (code: number, reason: Buffer) => {
       this.peers.delete(peer);
+      if (peer.helloTimer) clearTimeout(peer.helloTimer);
       for (const r of this.requests.values()) r.tried.delete(peer);
+      // Outgoing connections are reported by dial(); incoming ones here, if they failed.
+      if (peer.direction === "in" && !this.closed && (peer.failure || !peer.hello)) this.inboundFailed(host ?? hostOf(peer.key), peer, peer.failure ?? closeFailure(code, String(reason)));
     });
-    ws.on("error", () => ws.terminate());
+    ws.on("error", (err: Error) => {
+      peer.failure ??= { code: PeerFailureCode.CLOSED, message: `connection error: ${err.message}` };
+      ws.terminate();
+    });
+    peer.helloTimer = setTimeout(() => {
+      if (peer.hello) return;
+      peer.failure ??= { code: PeerFailureCode.HANDSHAKE_TIMEOUT, message: `no hello within ${PEER_LIMITS.helloTimeoutMs} ms of connecting` };
+      ws.close(PeerCloseCode.HANDSHAKE_TIMEOUT, "no hello in time");
+    }, PEER_LIMITS.helloTimeoutMs);
+    peer.helloTimer.unref();
     peer.send(this.helloMessage());
+  }
+
+  /** A dialed connection failed or ended: remembered for getPeers, logged (repeats of the same reason at debug). */
+  private outgoingFailed(o: Outgoing, f: PeerFailure, hadHello: boolean): void {
+    const repeat = o.lastError?.code === f.code && o.lastError.message === f.message;
+    o.lastError = { ...f, at: Date.now() };
+    o.failures++;
+    const fields = { peer: o.url, direction: "out", code: f.code, reason: f.message, failures: o.failures };
+    if (repeat) this.log.debug(fields, "peer connection failed");
+    else this.log.warn(fields, hadHello ? "peer disconnected" : "peer connection failed");
+  }
+
+  private inboundFailed(host: string, peer: Peer, f: PeerFailure): void {
+    this.inboundFailures.delete(host);
+    this.inboundFailures.set(host, { ...f, at: Date.now() });
+    if (this.inboundFailures.size > PEER_LIMITS.maxInboundFailures) this.inboundFailures.delete(this.inboundFailures.keys().next().value as string);
+    this.log.warn({ peer: peer.key, direction: "in", code: f.code, reason: f.message }, "peer connection failed");
   }
 
   private helloMessage(): Hello {
@@ -279,6 +346,7 @@ export class PeerManager {
 
   private penalize(peer: Peer, host: string | undefined, why: string): void {
     peer.invalid++;
+    peer.failure ??= { code: PeerFailureCode.BANNED, message: `banned for ${PEER_LIMITS.banMs / 1000} s: ${why}` };
     this.log.warn({ peer: peer.key, why }, "peer sent invalid data; disconnecting");
     const until = Date.now() + PEER_LIMITS.banMs;
     this.banned.set(peer.direction === "out" ? peer.key : (host ?? peer.key), until);
@@ -301,16 +369,24 @@ export class PeerManager {
       if (msg.t !== "hello") return this.penalize(peer, host, "first message must be hello");
       const h = msg as unknown as Hello;
       if (h.protocol !== PEER_PROTOCOL_VERSION) {
-        peer.ws.close(PeerCloseCode.BAD_PROTOCOL, `protocol ${String(h.protocol)}, want ${PEER_PROTOCOL_VERSION}`);
+        peer.failure ??= { code: PeerFailureCode.BAD_PROTOCOL, message: `the peer speaks peer protocol ${String(h.protocol).slice(0, 20)}, this node ${PEER_PROTOCOL_VERSION}` };
+        peer.ws.close(PeerCloseCode.BAD_PROTOCOL, `protocol ${String(h.protocol).slice(0, 20)}, want ${PEER_PROTOCOL_VERSION}`);
         return;
       }
-      if (h.networkId !== this.node.params.networkId || h.genesisId !== toHex(this.node.genesisId)) {
+      const ours = { networkId: this.node.params.networkId, genesisId: toHex(this.node.genesisId) };
+      if (h.networkId !== ours.networkId || h.genesisId !== ours.genesisId) {
+        const what = h.networkId !== ours.networkId ? `network ${String(h.networkId).slice(0, 20)}, this node ${ours.networkId}` : `genesis ${String(h.genesisId).slice(0, 64)}, this node ${ours.genesisId}`;
+        peer.failure ??= { code: PeerFailureCode.WRONG_NETWORK, message: `the peer is of another network: ${what}` };
         peer.ws.close(PeerCloseCode.WRONG_NETWORK, "different network");
         return;
       }
       peer.hello = h;
+      if (peer.helloTimer) clearTimeout(peer.helloTimer);
       const o = this.outgoing.get(peer.key);
-      if (o) o.backoffMs = PEER_LIMITS.reconnectMinMs;
+      if (o) {
+        o.backoffMs = PEER_LIMITS.reconnectMinMs;
+        o.failures = 0;
+      }
       this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
       this.learn(h.latestMilestoneIndex);
       return;
@@ -486,6 +562,13 @@ export class PeerManager {
     await new Promise<void>((r) => this.wss.close(() => r()));
     for (const p of this.peers) p.ws.terminate();
   }
+}
+
+/** The host of an incoming peer's key (`in:host:port`; IPv6 hosts hold colons). */
+function hostOf(key: string): string {
+  const k = key.startsWith("in:") ? key.slice(3) : key;
+  const i = k.lastIndexOf(":");
+  return i < 0 ? k : k.slice(0, i);
 }
 
 function normalizeUrl(url: string): string {

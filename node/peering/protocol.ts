@@ -43,6 +43,12 @@ export const PEER_LIMITS = {
   reconnectMaxMs: 10_000,
   /** A peer that sent invalid data is refused for this long. */
   banMs: 60_000,
+  /** A dialed peer must complete the WebSocket upgrade within this long. */
+  handshakeTimeoutMs: 5000,
+  /** And both sides must send hello within this long of the connection opening. */
+  helloTimeoutMs: 5000,
+  /** Peers that connected to this node and failed, remembered for getPeers (the oldest forgotten first). */
+  maxInboundFailures: 32,
 } as const;
 
 /** Codes peers close with (4000-4999 are the application's) and peer-related API errors. */
@@ -53,6 +59,7 @@ export const PeerCloseCode = {
   TOO_MANY_PEERS: 4004,
   BANNED: 4005,
   REMOVED: 4006,
+  HANDSHAKE_TIMEOUT: 4007,
 } as const;
 
 export const PeerErrorCode = {

@@ -1,0 +1,76 @@
+/**
+ * Why a peer connection failed, as a stable code and a sentence. Pure: the peer manager hands in
+ * what it saw (a dial error, a close code and reason, a refusal of its own) and logs and reports
+ * what comes out (`getPeers` → `lastError`, and one log line per failure).
+ */
+import { PeerCloseCode } from "./protocol";
+
+export const PeerFailureCode = {
+  /** The name did not resolve, or no route to the host, or the connection attempt timed out. */
+  UNREACHABLE: "ERR_PEER_UNREACHABLE",
+  /** Nothing listens on that port (TCP connection refused). */
+  REFUSED: "ERR_PEER_REFUSED",
+  /** Something listens there but answered HTTP instead of upgrading to the peer protocol (not a tangle node?). */
+  NOT_A_NODE: "ERR_PEER_NOT_A_NODE",
+  /** No WebSocket upgrade, or no hello, within the handshake timeout. */
+  HANDSHAKE_TIMEOUT: "ERR_PEER_HANDSHAKE_TIMEOUT",
+  /** The peer is of another network or another genesis. */
+  WRONG_NETWORK: "ERR_PEER_WRONG_NETWORK",
+  /** The peer speaks another version of the peer protocol. */
+  BAD_PROTOCOL: "ERR_PEER_BAD_PROTOCOL",
+  /** One side banned the other for invalid data (this node, or the peer refused this node). */
+  BANNED: "ERR_PEER_BANNED",
+  /** The peer is at its peer limit (or this node is). */
+  TOO_MANY_PEERS: "ERR_PEER_TOO_MANY_PEERS",
+  /** The connection closed for another reason (the peer shut down, the network dropped it). */
+  CLOSED: "ERR_PEER_CLOSED",
+} as const;
+
+export type PeerFailureCode = (typeof PeerFailureCode)[keyof typeof PeerFailureCode];
+
+export interface PeerFailure {
+  code: PeerFailureCode;
+  message: string;
+}
+
+/** A failure with the time it happened (ms since the epoch), as getPeers reports it. */
+export interface PeerLastError extends PeerFailure {
+  at: number;
+}
+
+const UNREACHABLE_ERRNOS = new Set(["ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ETIMEDOUT", "EADDRNOTAVAIL"]);
+
+/** A dial that failed before the WebSocket opened (the `error` event of a client `ws`). */
+export function dialFailure(err: Error & { code?: string }, url: string): PeerFailure {
+  if (err.code === "ECONNREFUSED") return { code: PeerFailureCode.REFUSED, message: `connection refused by ${url}: nothing listens there` };
+  if (err.code && UNREACHABLE_ERRNOS.has(err.code)) return { code: PeerFailureCode.UNREACHABLE, message: `${url} is unreachable (${err.code})` };
+  if (/handshake has timed out/i.test(err.message)) return { code: PeerFailureCode.HANDSHAKE_TIMEOUT, message: `${url} accepted the connection but did not answer the WebSocket handshake in time` };
+  const status = /Unexpected server response: (\d+)/.exec(err.message);
+  if (status) return { code: PeerFailureCode.NOT_A_NODE, message: `${url} answered HTTP ${status[1]} instead of the peer protocol (not a tangle node, or shutting down)` };
+  if (err.code === "ECONNRESET" || err.code === "EPIPE") return { code: PeerFailureCode.CLOSED, message: `${url} dropped the connection during the handshake (${err.code})` };
+  return { code: PeerFailureCode.UNREACHABLE, message: `${url}: ${err.message}${err.code ? ` (${err.code})` : ""}` };
+}
+
+/** A connection the peer closed (close code and reason as received). */
+export function closeFailure(code: number, reason: string): PeerFailure {
+  const why = reason ? `: ${reason}` : "";
+  switch (code) {
+    case PeerCloseCode.WRONG_NETWORK:
+      return { code: PeerFailureCode.WRONG_NETWORK, message: `the peer closed the connection: another network or genesis${why}` };
+    case PeerCloseCode.BAD_PROTOCOL:
+      return { code: PeerFailureCode.BAD_PROTOCOL, message: `the peer closed the connection: another peer protocol version${why}` };
+    case PeerCloseCode.INVALID_DATA:
+    case PeerCloseCode.BANNED:
+      return { code: PeerFailureCode.BANNED, message: `the peer banned this node${why}` };
+    case PeerCloseCode.TOO_MANY_PEERS:
+      return { code: PeerFailureCode.TOO_MANY_PEERS, message: `the peer is at its peer limit${why}` };
+    case PeerCloseCode.HANDSHAKE_TIMEOUT:
+      return { code: PeerFailureCode.HANDSHAKE_TIMEOUT, message: `the peer got no hello from this node in time${why}` };
+    case PeerCloseCode.REMOVED:
+      return { code: PeerFailureCode.CLOSED, message: `the peer removed this node${why}` };
+    case 1001:
+      return { code: PeerFailureCode.CLOSED, message: `the peer is shutting down${why}` };
+    default:
+      return { code: PeerFailureCode.CLOSED, message: `connection closed (code ${code})${why}` };
+  }
+}
