@@ -102,6 +102,20 @@ export function hex32(name: string, v: Bytes32): string {
   throw new TangleClientError(C.BAD_ARGUMENT, `${name} must be 32 bytes or 64 hex characters`);
 }
 
+/**
+ * An address parameter: 32 bytes or 64 hex characters (sent as lowercase hex), or a bech32m address
+ * (sent as it is, lowercased when all uppercase; the node checks its checksum and network prefix).
+ */
+export function addressParam(name: string, v: Bytes32): string {
+  if (typeof v === "string" && !HEX32.test(v) && /^[0-9a-zA-Z]{8,90}$/.test(v) && v.includes("1")) return v === v.toUpperCase() ? v.toLowerCase() : v;
+  return hex32(name, v);
+}
+
+/** A topic as the node names it in `subscribed` and pushes: hex and all-uppercase bech32m lowercased. */
+export function normalizeTopic(topic: string): string {
+  return topic.replace(/^(address|tx|stream):([0-9A-Za-z]+)$/, (m, kind: string, id: string) => (HEX32.test(id) || id === id.toUpperCase() ? `${kind}:${id.toLowerCase()}` : m));
+}
+
 function bigintOf(name: string, v: unknown): bigint {
   if (typeof v === "string" && /^\d+$/.test(v)) return BigInt(v);
   if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
@@ -414,18 +428,21 @@ export class ApiClient extends Emitter<ClientEvents> {
     return this.request("getTransactionMetadata", { id: hex32("id", id) }, o);
   }
 
+  /** `address`: 32 bytes, 64 hex characters or bech32m of the node's network. */
   async getBalance(address: Bytes32, o?: RequestOptions): Promise<Balance> {
-    const r = await this.request<{ address: string; confirmed: string; pending: { incoming: string; outgoing: string } }>("getBalance", { address: hex32("address", address) }, o);
+    const r = await this.request<{ address: string; bech32: string; confirmed: string; pending: { incoming: string; outgoing: string } }>("getBalance", { address: addressParam("address", address) }, o);
     return {
       address: r.address,
+      bech32: r.bech32,
       confirmed: bigintOf("confirmed", r.confirmed),
       pending: { incoming: bigintOf("pending.incoming", r.pending?.incoming), outgoing: bigintOf("pending.outgoing", r.pending?.outgoing) },
     };
   }
 
+  /** `address`: 32 bytes, 64 hex characters or bech32m of the node's network. */
   async getOutputs(address: Bytes32, o?: RequestOptions): Promise<Outputs> {
-    const r = await this.request<{ address: string; outputs: { txId: string; index: number; amount: string }[] }>("getOutputs", { address: hex32("address", address) }, o);
-    return { address: r.address, outputs: r.outputs.map((x) => ({ txId: x.txId, index: x.index, amount: bigintOf("amount", x.amount) })) };
+    const r = await this.request<{ address: string; bech32: string; outputs: { txId: string; index: number; amount: string }[] }>("getOutputs", { address: addressParam("address", address) }, o);
+    return { address: r.address, bech32: r.bech32, outputs: r.outputs.map((x) => ({ txId: x.txId, index: x.index, amount: bigintOf("amount", x.amount) })) };
   }
 
   getMilestone(index: number | "latest", o?: RequestOptions): Promise<Milestone> {
@@ -448,7 +465,7 @@ export class ApiClient extends Emitter<ClientEvents> {
    * every open). Several local subscriptions to one topic share one subscription on the node.
    */
   async subscribe<T extends Topic>(topic: T, o?: RequestOptions): Promise<Subscription<TopicData<T>>> {
-    const norm = topic.replace(/:([0-9a-fA-F]{64})$/, (_m, h: string) => `:${h.toLowerCase()}`);
+    const norm = normalizeTopic(topic);
     const sub = new Subscription<TopicData<T>>(norm, (s) => this.release(s as Subscription<unknown>), this.opts.maxBufferedPushes);
     let set = this.topics.get(norm);
     const first = !set;

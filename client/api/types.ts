@@ -1,6 +1,7 @@
 /**
  * Typed requests, results and pushes of the node API (docs/api.md). Ids, addresses, stream ids and
- * hashes are lowercase hex strings, as on the wire. Amounts are decimal strings on the wire and
+ * hashes are lowercase hex strings, as on the wire; results that carry an address also give it as
+ * bech32m (`bech32`). Amounts are decimal strings on the wire and
  * bigints here; `client.ts` converts.
  */
 
@@ -73,7 +74,10 @@ export interface TransactionMetadata {
 }
 
 export interface Balance {
+  /** Lowercase hex. */
   address: string;
+  /** The same address as bech32m with the node's network prefix. */
+  bech32: string;
   /** Balance at the last milestone. */
   confirmed: bigint;
   pending: { incoming: bigint; outgoing: bigint };
@@ -86,7 +90,10 @@ export interface UnspentOutput {
 }
 
 export interface Outputs {
+  /** Lowercase hex. */
   address: string;
+  /** The same address as bech32m with the node's network prefix. */
+  bech32: string;
   outputs: UnspentOutput[];
 }
 

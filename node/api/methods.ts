@@ -13,6 +13,7 @@ import { ApiError, ApiErrorCode as E } from "./errors";
 import type { PeerManager } from "../peering/peers";
 import { PeerErrorCode } from "../peering/protocol";
 import { timingSafeEqual } from "node:crypto";
+import { encodeAddress, hrpForNetwork, parseAddress } from "../../client/wallet/address";
 
 export type Params = Record<string, unknown>;
 
@@ -29,8 +30,8 @@ export interface MethodContext {
 export interface Caller {
   /** Remote PoW requests of this connection in the last minute (timestamps). */
   powTimes: number[];
-  subscribe(topics: string[]): string[];
-  unsubscribe(topics: string[]): string[];
+  subscribe(topics: TopicRef[]): string[];
+  unsubscribe(topics: TopicRef[]): string[];
 }
 
 export type Method = (params: Params, caller: Caller) => unknown | Promise<unknown>;
@@ -66,12 +67,45 @@ function topicsParam(params: Params): string[] {
   return t as string[];
 }
 
+/** An address given as 64 hex characters or as bech32m of this network (`hrp`); the message names the parameter. */
+function addressParam(params: Params, name: string, hrp: string): Uint8Array {
+  const v = params[name];
+  if (typeof v !== "string" || v.length > 200) bad(`${name} must be a bech32m address (${hrp}1…) or 64 hex characters`);
+  try {
+    return parseAddress(v as string, hrp);
+  } catch (err) {
+    return bad(`${name}: ${(err as Error).message}`);
+  }
+}
+
+/** A subscription: the topic as the client named it (lowercased) and the key pushes are published under. */
+export interface TopicRef {
+  name: string;
+  key: string;
+}
+
 const TOPIC = /^(milestones|transactions|confirmed|(address|tx|stream):[0-9a-f]{64})$/;
 
-export function checkTopics(topics: string[]): string[] {
-  const norm = topics.map((t) => t.replace(/:([0-9a-fA-F]{64})$/, (_m, h: string) => `:${h.toLowerCase()}`));
-  for (const t of norm) if (!TOPIC.test(t)) throw new ApiError(E.BAD_TOPIC, `unknown topic '${t.slice(0, 80)}'`);
-  return norm;
+/**
+ * Checks topics. `address:` takes 64 hex characters or a bech32m address of this network; pushes
+ * come under the name the client used, published under one key (`address:<hex>`) for both forms.
+ */
+export function checkTopics(topics: string[], hrp: string): TopicRef[] {
+  return topics.map((t) => {
+    const name = t.replace(/:([0-9a-fA-F]{64})$/, (_m, h: string) => `:${h.toLowerCase()}`);
+    if (TOPIC.test(name)) return { name, key: name };
+    const m = /^address:([0-9A-Za-z]{1,200})$/.exec(t);
+    if (m && !/^[0-9a-fA-F]{64}$/.test(m[1])) {
+      let address: Uint8Array;
+      try {
+        address = parseAddress(m[1], hrp);
+      } catch (err) {
+        throw new ApiError(E.BAD_TOPIC, `topic '${t.slice(0, 100)}': ${(err as Error).message}`);
+      }
+      return { name: `address:${m[1].toLowerCase()}`, key: `address:${toHex(address)}` };
+    }
+    throw new ApiError(E.BAD_TOPIC, `unknown topic '${t.slice(0, 80)}'`);
+  });
 }
 
 function notFound(what: string): never {
@@ -80,6 +114,8 @@ function notFound(what: string): never {
 
 export function createMethods(ctx: MethodContext): Record<string, Method> {
   const { node } = ctx;
+  // Address prefix of this network (createMethods({}) lists the method names without a node).
+  const hrp = node ? hrpForNetwork(node.genesis.networkName) : "";
   return {
     ping: () => "pong",
 
@@ -162,19 +198,20 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
     },
 
     getBalance: (p) => {
-      const address = hex32(p, "address");
+      const address = addressParam(p, "address", hrp);
       const b = node.balance(address);
       return {
         address: toHex(address),
+        bech32: encodeAddress(address, hrp),
         confirmed: b.confirmed.toString(),
         pending: { incoming: b.pendingIncoming.toString(), outgoing: b.pendingOutgoing.toString() },
       };
     },
 
     getOutputs: (p) => {
-      const address = hex32(p, "address");
+      const address = addressParam(p, "address", hrp);
       const outs = node.outputs(address).slice(0, API_LIMITS.maxOutputs);
-      return { address: toHex(address), outputs: outs.map((o) => ({ txId: toHex(o.txId), index: o.index, amount: o.amount.toString() })) };
+      return { address: toHex(address), bech32: encodeAddress(address, hrp), outputs: outs.map((o) => ({ txId: toHex(o.txId), index: o.index, amount: o.amount.toString() })) };
     },
 
     getMilestone: (p) => {
@@ -199,9 +236,9 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       return { streamId: toHex(streamId), records };
     },
 
-    subscribe: (p, caller) => ({ subscribed: caller.subscribe(checkTopics(topicsParam(p))) }),
+    subscribe: (p, caller) => ({ subscribed: caller.subscribe(checkTopics(topicsParam(p), hrp)) }),
 
-    unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(checkTopics(topicsParam(p))) }),
+    unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(checkTopics(topicsParam(p), hrp)) }),
   };
 }
 

@@ -26,7 +26,7 @@ import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
-import { Caller, createMethods, Method } from "./methods";
+import { Caller, createMethods, Method, TopicRef } from "./methods";
 import type { PeerManager } from "../peering/peers";
 import { PEER_PATH } from "../peering/protocol";
 import { sendCorked } from "../net/corked-send";
@@ -46,7 +46,8 @@ export interface ApiServerOptions {
 }
 
 class Connection implements Caller {
-  readonly topics = new Set<string>();
+  /** Subscribed topic (as the client named it) → the key it is published under. */
+  readonly topics = new Map<string, string>();
   powTimes: number[] = [];
   inFlight = 0;
   tokens: number = API_LIMITS.maxRequestsPerSecond;
@@ -59,22 +60,22 @@ class Connection implements Caller {
     readonly ws: WebSocket,
     private readonly hub: Hub,
   ) {}
-  subscribe(topics: string[]): string[] {
-    const fresh = topics.filter((t) => !this.topics.has(t));
-    if (this.topics.size + fresh.length > API_LIMITS.maxSubscriptionsPerConnection) {
+  subscribe(topics: TopicRef[]): string[] {
+    const fresh = new Map(topics.filter((t) => !this.topics.has(t.name)).map((t) => [t.name, t.key]));
+    if (this.topics.size + fresh.size > API_LIMITS.maxSubscriptionsPerConnection) {
       throw new ApiError(E.TOO_MANY_SUBSCRIPTIONS, `at most ${API_LIMITS.maxSubscriptionsPerConnection} subscriptions per connection`);
     }
-    for (const t of fresh) {
-      this.topics.add(t);
-      this.hub.add(t, this);
+    for (const [name, key] of fresh) {
+      this.topics.set(name, key);
+      this.hub.add(key, name, this);
     }
-    return topics;
+    return topics.map((t) => t.name);
   }
-  unsubscribe(topics: string[]): string[] {
+  unsubscribe(topics: TopicRef[]): string[] {
     for (const t of topics) {
-      if (this.topics.delete(t)) this.hub.remove(t, this);
+      if (this.topics.delete(t.name)) this.hub.remove(t.key, t.name, this);
     }
-    return topics;
+    return topics.map((t) => t.name);
   }
   /** Token bucket; returns false when the request must be refused. */
   take(now: number): boolean {
@@ -91,30 +92,40 @@ class Connection implements Caller {
   }
 }
 
-/** Topic → subscribed connections. */
+/**
+ * Publishing key → topic name → subscribed connections. A key has several names when one thing
+ * can be named several ways (an address as hex or as bech32m); each subscriber gets its pushes
+ * under the name it subscribed with.
+ */
 class Hub {
-  private readonly subs = new Map<string, Set<Connection>>();
-  add(topic: string, c: Connection): void {
-    let s = this.subs.get(topic);
-    if (!s) this.subs.set(topic, (s = new Set()));
+  private readonly subs = new Map<string, Map<string, Set<Connection>>>();
+  add(key: string, name: string, c: Connection): void {
+    let names = this.subs.get(key);
+    if (!names) this.subs.set(key, (names = new Map()));
+    let s = names.get(name);
+    if (!s) names.set(name, (s = new Set()));
     s.add(c);
   }
-  remove(topic: string, c: Connection): void {
-    const s = this.subs.get(topic);
-    if (!s) return;
+  remove(key: string, name: string, c: Connection): void {
+    const names = this.subs.get(key);
+    const s = names?.get(name);
+    if (!names || !s) return;
     s.delete(c);
-    if (s.size === 0) this.subs.delete(topic);
+    if (s.size === 0) names.delete(name);
+    if (names.size === 0) this.subs.delete(key);
   }
-  has(topic: string): boolean {
-    return this.subs.has(topic);
+  has(key: string): boolean {
+    return this.subs.has(key);
   }
-  publish(topic: string, data: unknown): void {
-    const s = this.subs.get(topic);
-    if (!s) return;
-    const frame = packFrame({ topic, data });
-    for (const c of s) {
-      // A slow reader loses pushes rather than growing the node's memory.
-      if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) sendCorked(c.ws, frame);
+  publish(key: string, data: unknown): void {
+    const names = this.subs.get(key);
+    if (!names) return;
+    for (const [topic, s] of names) {
+      const frame = packFrame({ topic, data });
+      for (const c of s) {
+        // A slow reader loses pushes rather than growing the node's memory.
+        if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) sendCorked(c.ws, frame);
+      }
     }
   }
 }
@@ -292,7 +303,7 @@ export class ApiServer {
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {
       this.connections.delete(c);
-      for (const t of c.topics) this.hub.remove(t, c);
+      for (const [name, key] of c.topics) this.hub.remove(key, name, c);
       c.topics.clear();
     });
   }

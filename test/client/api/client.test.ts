@@ -15,6 +15,8 @@ import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { transactionId } from "../../../client/protocol/codec";
 import { devGenesis, devWalletSeed, DEV_SUPPLY } from "../../../node/networks/dev";
 import { addressOf, keyPairFromSeed } from "../../../client/protocol/keys";
+import { encodeAddress } from "../../../client/wallet/address";
+import { checksumThatFits, typo } from "../wallet/_typo";
 import { startNode, NodeProcess } from "../../node/api/_process";
 
 let node: NodeProcess;
@@ -51,12 +53,19 @@ test("typed results of every read method; amounts are bigints", async () => {
   expect(info).toMatchObject({ networkName: "dev", networkId: devGenesis().networkId, remotePow: true, milestoneIntervalMs: expect.any(Number) });
   const devAddress = addressOf(dev.publicKey);
   const bal = await client.getBalance(devAddress);
-  expect(bal).toEqual({ address: toHex(devAddress), confirmed: DEV_SUPPLY, pending: { incoming: 0n, outgoing: 0n } });
+  const bech32 = encodeAddress(devAddress, "tdev");
+  expect(bal).toEqual({ address: toHex(devAddress), bech32, confirmed: DEV_SUPPLY, pending: { incoming: 0n, outgoing: 0n } });
+  expect(await client.getBalance(bech32)).toEqual(bal);
+  expect(await client.getBalance(bech32.toUpperCase())).toEqual(bal);
   const outs = await client.getOutputs(toHex(devAddress).toUpperCase());
   expect(outs.outputs).toEqual([{ txId: expect.stringMatching(/^[0-9a-f]{64}$/), index: 0, amount: DEV_SUPPLY }]);
+  expect(await client.getOutputs(bech32)).toEqual(outs);
+  expect(outs.bech32).toBe(bech32);
   const parents = await client.selectParents(3);
   expect(parents.length).toBeGreaterThanOrEqual(2);
   expect(await client.getDifficulty(dev.publicKey)).toEqual({ difficulty: devGenesis().baseDifficulty, extraBits: 0 });
+  // The coordinator's first milestone may still be on its way on a busy machine.
+  while ((await client.getNodeInfo()).latestMilestoneIndex < 1) await new Promise((r) => setTimeout(r, 50));
   const ms = await client.getMilestone("latest");
   expect(ms.index).toBeGreaterThanOrEqual(1);
   expect(await client.getMilestone(ms.index)).toMatchObject({ index: ms.index, id: ms.id });
@@ -88,6 +97,12 @@ test("node errors carry the node's code; client argument errors are refused befo
   expect(refused.code).toMatch(/^ERR_TX_(BAD_SIGNATURE|POW_INSUFFICIENT)$/);
   await expect(client.request("noSuchMethod")).rejects.toMatchObject({ code: "ERR_UNKNOWN_METHOD" });
   await expect(client.getBalance("xyz")).rejects.toMatchObject({ code: ClientErrorCode.BAD_ARGUMENT });
+  const mistyped = typo(encodeAddress(addressOf(dev.publicKey), "tdev"));
+  const typoErr = await client.getBalance(mistyped).catch((e) => e);
+  expect(typoErr).toBeInstanceOf(NodeApiError);
+  expect(typoErr.code).toBe("ERR_BAD_PARAMS");
+  expect(typoErr.message).toContain("checksum does not match: check the address for a typo");
+  expect(typoErr.message).not.toContain(checksumThatFits(mistyped));
   await expect(client.subscribe("nonsense" as "milestones")).rejects.toMatchObject({ code: "ERR_BAD_TOPIC" });
   expect(client.subscribedTopics()).not.toContain("nonsense");
 });
@@ -119,6 +134,30 @@ test("a stream subscription sees a record as it is stored", async () => {
     break; // the iterator's return() closes the subscription
   }
   expect(sub.isClosed).toBe(true);
+});
+
+test("an address subscription given as bech32m (any case) gets the address's pushes", async () => {
+  const to = addressOf(keyPairFromSeed(randomBytes(32)).publicKey);
+  const sub = await client.subscribe(`address:${encodeAddress(to, "tdev").toUpperCase()}`);
+  expect(client.subscribedTopics()).toContain(`address:${encodeAddress(to, "tdev")}`);
+  const devAddress = addressOf(dev.publicKey);
+  const input = (await client.getOutputs(devAddress)).outputs[0];
+  const parents = await client.selectParents(2);
+  const signed = signTransaction(
+    {
+      version: 1,
+      networkId: devGenesis().networkId,
+      issuer: dev.publicKey,
+      payload: { type: "transfer", inputs: [{ txId: fromHex(input.txId), index: input.index }], outputs: [{ address: to, amount: 5n }, { address: devAddress, amount: input.amount - 5n }] },
+    },
+    dev.secretKey,
+  );
+  const bytes = attach(signed, parents.map((p) => fromHex(p)), Date.now());
+  const id = (await client.submitTransaction(stampSync(bytes, (await client.getDifficulty(dev.publicKey, bytes.length)).difficulty))).id;
+  for await (const push of sub) {
+    expect(push).toEqual({ event: "pending", txId: id });
+    break;
+  }
 });
 
 test("reconnection restores subscriptions and sends requests queued meanwhile", async () => {

@@ -13,6 +13,8 @@ import { Payload, transactionId } from "../../../client/protocol/codec";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
 import { devGenesis, devWalletSeed } from "../../../node/networks/dev";
 import { API_LIMITS } from "../../../node/api/limits";
+import { encodeAddress } from "../../../client/wallet/address";
+import { checksumThatFits, typo } from "../../client/wallet/_typo";
 import { packr, RawClient, startNode, NodeProcess } from "./_process";
 
 const dev = keyPairFromSeed(devWalletSeed());
@@ -122,10 +124,58 @@ test("a transfer: pending then confirmed balances on both sides, address pushes,
   expect(pending.data.txId).toBe(id);
   const conf = await c.waitPush((p) => p.topic === `address:${toHex(toAddr)}` && p.data.event === "confirmed");
   expect(conf.data).toMatchObject({ txId: id, conflict: null });
-  expect(await c.call("getBalance", { address: toHex(toAddr) })).toEqual({ address: toHex(toAddr), confirmed: "1234", pending: { incoming: "0", outgoing: "0" } });
+  expect(await c.call("getBalance", { address: toHex(toAddr) })).toEqual({ address: toHex(toAddr), bech32: encodeAddress(toAddr, "tdev"), confirmed: "1234", pending: { incoming: "0", outgoing: "0" } });
   const after = await c.call("getBalance", { address: toHex(devAddr) });
   expect(BigInt(after.confirmed)).toBe(BigInt(before.confirmed) - 1234n);
   expect((await c.call("getOutputs", { address: toHex(toAddr) })).outputs).toEqual([{ txId: id, index: 0, amount: "1234" }]);
+});
+
+test("addresses: methods and the address topic take bech32m and hex; results give both; a typo is named, its fitting checksum never", async () => {
+  const to = keyPairFromSeed(randomBytes(32));
+  const toAddr = addressOf(to.publicKey);
+  const bech = encodeAddress(toAddr, "tdev");
+  const d = await RawClient.connect(node.url);
+  expect(await d.call("subscribe", { topics: [`address:${bech.toUpperCase()}`, `address:${toHex(toAddr)}`] })).toEqual({ subscribed: [`address:${bech}`, `address:${toHex(toAddr)}`] });
+  const input = (await c.call("getOutputs", { address: encodeAddress(devAddr, "tdev") })).outputs[0];
+  const bytes = await build(dev, {
+    type: "transfer",
+    inputs: [{ txId: fromHex(input.txId), index: input.index }],
+    outputs: [
+      { address: toAddr, amount: 77n },
+      { address: devAddr, amount: BigInt(input.amount) - 77n },
+    ],
+  });
+  const id = (await c.call("submitTransaction", { bytes })).id;
+  // Each subscriber form gets its pushes under the name it used.
+  for (const topic of [`address:${bech}`, `address:${toHex(toAddr)}`]) {
+    expect((await d.waitPush((p) => p.topic === topic && p.data.event === "pending")).data.txId).toBe(id);
+    expect((await d.waitPush((p) => p.topic === topic && p.data.event === "confirmed")).data).toMatchObject({ txId: id, conflict: null });
+  }
+  const want = { address: toHex(toAddr), bech32: bech, confirmed: "77", pending: { incoming: "0", outgoing: "0" } };
+  for (const address of [bech, bech.toUpperCase(), toHex(toAddr), toHex(toAddr).toUpperCase()]) {
+    expect(await c.call("getBalance", { address })).toEqual(want);
+    expect(await c.call("getOutputs", { address })).toEqual({ address: toHex(toAddr), bech32: bech, outputs: [{ txId: id, index: 0, amount: "77" }] });
+  }
+  expect(await d.call("unsubscribe", { topics: [`address:${bech}`] })).toEqual({ unsubscribed: [`address:${bech}`] });
+  d.close();
+
+  // One character mistyped: refused with the reason, without the checksum that would fit the typo.
+  const bad = typo(bech);
+  for (const [method, params, code] of [
+    ["getBalance", { address: bad }, "ERR_BAD_PARAMS"],
+    ["getOutputs", { address: bad }, "ERR_BAD_PARAMS"],
+    ["subscribe", { topics: [`address:${bad}`] }, "ERR_BAD_TOPIC"],
+  ] as const) {
+    const r = await c.raw(method, params);
+    expect(r.error.code).toBe(code);
+    expect(r.error.message).toContain("checksum does not match: check the address for a typo");
+    expect(r.error.message).not.toContain(checksumThatFits(bad));
+  }
+  // Another network's prefix, and mixed case.
+  const other = encodeAddress(toAddr, "tmain");
+  expect((await c.raw("getBalance", { address: other })).error).toMatchObject({ code: "ERR_BAD_PARAMS", message: expect.stringContaining("expected 'tdev'") });
+  expect((await c.raw("subscribe", { topics: [`address:${other}`] })).error.code).toBe("ERR_BAD_TOPIC");
+  expect((await c.raw("getBalance", { address: bech.slice(0, 10) + bech.slice(10).toUpperCase() })).error.code).toBe("ERR_BAD_PARAMS");
 });
 
 test("remote proof of work", async () => {
