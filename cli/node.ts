@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import * as v8 from "node:v8";
 import { toHex, fromHex } from "../client/protocol/bytes";
 import { addressOf, keyPairFromSeed } from "../client/protocol/keys";
+import { encodeAddress, hrpForNetwork } from "../client/wallet/address";
 import { PowPool } from "../client/pow";
 import { configUsage, ConfigError, HEAP_HINT_MIB, NODE_OPTIONS, NODE_RUNTIME_FLAGS, NodeConfig, resolveConfig } from "../node/config";
 import { Coordinator } from "../node/coordinator";
@@ -117,8 +118,8 @@ export async function nodeCommand(args: string[]): Promise<number> {
   for (const url of config.peer) peering.addPeer(url);
   log.info({ url: `ws://${config.host}:${port}`, health: `http://${config.host}:${port}/health`, coordinator: Boolean(coordinator), intervalMs, remotePow }, "listening");
   if (config.network === "dev") {
-    const devAddress = toHex(addressOf(keyPairFromSeed(devWalletSeed()).publicKey));
-    log.info({ devAddress, devSeed: toHex(devWalletSeed()) }, "dev funds: the whole supply belongs to the documented dev wallet seed (public; dev network only)");
+    const devAddress = addressOf(keyPairFromSeed(devWalletSeed()).publicKey);
+    log.info({ devAddress: encodeAddress(devAddress, hrpForNetwork(genesis.networkName)), devAddressHex: toHex(devAddress), devSeed: toHex(devWalletSeed()) }, "dev funds: the whole supply belongs to the documented dev wallet seed (public; dev network only)");
   }
 
   await new Promise<void>((resolve) => {

@@ -54,6 +54,11 @@ const record = (stream: Uint8Array, sequence: number, prev?: string): Payload =>
   data: new TextEncoder().encode(`{"temp":${20 + sequence}}`),
 });
 
+test("the node's logs show the dev wallet's address as bech32m", async () => {
+  const line = node.logs.map((l) => (l.startsWith("{") ? JSON.parse(l) : {})).find((j) => j.devAddress !== undefined);
+  expect(line).toMatchObject({ devAddress: encodeAddress(devAddr, "tdev"), devAddressHex: toHex(devAddr) });
+});
+
 test("getNodeInfo and ping", async () => {
   const info = await c.call("getNodeInfo");
   expect(info).toMatchObject({ networkId: devGenesis().networkId, networkName: "dev", version: expect.any(String), difficulty: devGenesis().baseDifficulty, synced: true, remotePow: true });
