@@ -205,3 +205,47 @@ test("one process per outbox directory: a second opener gets ERR_OUTBOX_IN_USE n
   const b = LmdbOutbox.open(dir);
   await b.close();
 });
+
+test("a node of the same tangle that lacks the head record (milestone 1 matches) is trusted: the stream goes on, no sequence issued twice", async () => {
+  const a = await node(path.join(tmp, "same-a"));
+  const bDir = path.join(tmp, "same-b");
+  const bArgs = ["--network", "dev", "--data", bDir];
+  let b = await startNode([...bArgs, "--peer", a.url]);
+  cleanup.push(() => (b.child.exitCode === null && b.child.signalCode === null ? b.stop("SIGTERM") : undefined));
+  const aClient = await ApiClient.connect(a.url);
+  cleanup.push(() => aClient.close());
+  // B has A's milestones 1 and 2, then goes offline.
+  for (let bClient = await ApiClient.connect(b.url); ; await new Promise((r) => setTimeout(r, 100))) {
+    if ((await bClient.getNodeInfo()).confirmedMilestoneIndex >= 2) {
+      expect((await bClient.getMilestone(1)).id).toBe((await aClient.getMilestone(1)).id);
+      bClient.close();
+      break;
+    }
+  }
+  await b.stop("SIGTERM");
+  const outboxDir = path.join(tmp, "same-outbox");
+  const kp = keyPair();
+  const first = new Gateway({ client: aClient, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
+  await first.publish("well-3", "a");
+  await first.flush(10_000);
+  await first.publish("well-3", "b");
+  await first.flush(10_000);
+  await first.close();
+  // B comes back without peers: synced (nobody is ahead), same milestone 1, but without the stream.
+  b = await startNode(bArgs);
+  const bClient = await ApiClient.connect(b.url);
+  cleanup.push(() => bClient.close());
+  const streamId = first.streamId("well-3");
+  expect((await bClient.getStream(streamId)).records).toEqual([]);
+  const second = new Gateway({ client: bClient, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
+  cleanup.push(() => second.close());
+  const rebases: unknown[] = [];
+  const acks: number[] = [];
+  second.on("rebase", (r) => rebases.push(r));
+  second.on("ack", (x) => acks.push(x.sequence));
+  await second.publish("well-3", "c");
+  await second.flush(10_000);
+  expect(rebases).toEqual([]);
+  expect(acks).toEqual([2]);
+  expect((await bClient.getStream(streamId)).records.map((r) => r.sequence)).toEqual([2]);
+}, 60_000);
