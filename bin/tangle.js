@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 "use strict";
 // The `tangle` command. The implementation is compiled TypeScript (npm install builds it).
-let main;
+let cli;
 try {
-  ({ main } = require("../dist/cli/main.js"));
+  cli = require("../dist/cli/main.js");
 } catch (err) {
   if (err && err.code === "MODULE_NOT_FOUND" && String(err.message).startsWith("Cannot find module '../dist/cli/main.js'")) {
     process.stderr.write("tangle: not built yet; run `npm install` (or `npm run build`) first\n");
@@ -16,12 +16,17 @@ try {
 function exitAfterFlush(code) {
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
-main(process.argv.slice(2)).then(
+cli.main(process.argv.slice(2)).then(
   (code) => exitAfterFlush(code ?? 0),
   (err) => {
-    const message = err && err.message ? err.message : String(err);
-    const code = err && typeof err.code === "string" && !message.includes(err.code) ? `${err.code}: ` : "";
-    process.stderr.write(`tangle: ${code}${message}\n`);
+    // Anything may be thrown (lmdb's error codes are numbers; a library may throw a string).
+    let line;
+    try {
+      line = cli.describeError(err);
+    } catch {
+      line = "unknown error";
+    }
+    process.stderr.write(`tangle: ${line}\n`);
     exitAfterFlush(1);
   },
 );

@@ -1,7 +1,11 @@
-/** `tangle bench <suite>|all [--json FILE] [--quick] [--threads N] [--memory-limit MiB]` */
+/**
+ * `tangle bench <suite>|all [--json FILE] [--quick] [--threads N] [--memory-limit MiB]`. A suite is
+ * one entry in SUITES (name → lazy loader); the command's choices and help follow from it.
+ */
 import { BenchReport, BenchResult, makeReport, SuiteOptions, writeReport } from "../bench/lib/report";
 import { writeCharts } from "../bench/lib/chart";
-import { intOption, parse, str, UsageError } from "./args";
+import { Argument } from "commander";
+import { intOption, Opts, str, TangleCommand } from "./args";
 import { formatTable, ProgressBar, si } from "./progress";
 
 type Suite = (opts: SuiteOptions) => Promise<BenchResult[]>;
@@ -16,29 +20,26 @@ const SUITES: Record<string, () => Suite> = {
   storage: () => require("../bench/storage/suite").runStorageSuite,
 };
 
-export async function benchCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      json: { type: "string" },
-      quick: { type: "boolean", default: false },
-      threads: { type: "string" },
-      "memory-limit": { type: "string" },
-    },
-    true,
-  );
-  const which = positionals[0];
-  if (positionals.length !== 1 || (which !== "all" && !(which in SUITES))) {
-    throw new UsageError(`bench takes one suite: ${Object.keys(SUITES).join(", ")} or all`);
-  }
-  const threads = values.threads === undefined ? undefined : intOption("threads", values.threads, 1, 256);
-  const memoryLimitMiB = values["memory-limit"] === undefined ? undefined : intOption("memory-limit", values["memory-limit"] as string, 0, 1 << 20);
+export function benchCommand(): TangleCommand {
+  return new TangleCommand("bench")
+    .description("run benchmark suites; print a table; --json FILE writes the results (and SVG charts next to it)")
+    .addArgument(new Argument("<SUITE>", "which suite").choices([...Object.keys(SUITES), "all"]))
+    .option("--json <FILE>", "write the results file (several suites: FILE-<suite>.json)")
+    .option("--quick", "shorter runs (smoke test)")
+    .option("--threads <N>", "worker threads for the suites that use them")
+    .option("--memory-limit <MiB>", "memory limit for node processes the suites start (cgroup)")
+    .action(bench);
+}
+
+async function bench(which: string, opts: Opts): Promise<number> {
+  const threads = opts.threads === undefined ? undefined : intOption("threads", opts.threads, 1, 256);
+  const memoryLimitMiB = opts.memoryLimit === undefined ? undefined : intOption("memory-limit", opts.memoryLimit, 0, 1 << 20);
   const names = which === "all" ? Object.keys(SUITES) : [which];
   const reports: BenchReport[] = [];
   for (const name of names) {
     const bar = new ProgressBar(`bench ${name}`.padEnd(12));
     const results = await SUITES[name]()({
-      quick: values.quick === true,
+      quick: opts.quick === true,
       threads,
       memoryLimitMiB,
       progress: (done, total, label) => bar.update(done / Math.max(total, 1), label),
@@ -50,7 +51,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     const summary = results.filter((r) => !r.name.endsWith("-timeline"));
     process.stdout.write(`\n${name}\n${formatTable(["name", "params", "metric", "value"], summary.map(row))}\n`);
   }
-  const json = str(values.json);
+  const json = str(opts.json);
   if (json) {
     // One suite: its report. Several: each to FILE with the suite name inserted before the extension.
     // Charts (SVG) go next to the JSON.

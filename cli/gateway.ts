@@ -9,77 +9,70 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Gateway, LmdbOutbox, MemoryOutbox, PowPool, Wallet } from "../client/node";
 import type { KeyPair } from "../client/protocol/keys";
-import { intOption, parse, str, UsageError } from "./args";
-import { formatTable, ProgressBar } from "./progress";
-import { connectNode, loadMnemonic, MNEMONIC_OPTIONS, nodeUrl, printJson, secondsOption } from "./wallet";
+import { intOption, Opts, required, str, TangleCommand, UsageError } from "./args";
+import { formatTable, ProgressBar, shortId, terminalColumns } from "./progress";
+import { connectFor, loadMnemonic, nodeUrl, printJson, secondsOption, withMnemonic, withNode } from "./wallet";
 
-export const USAGE_GATEWAY = `Usage:
-  tangle gateway publish --stream NAME|ID --json '{"pm25": 7.1}' [--outbox DIR] [--timeout SECONDS]
-                         [--index N] [--node URL] [MNEMONIC] [--output text|json]
-      Queue one reading in the outbox and wait until the node acknowledges its record. The --json
-      value is the reading. A stream NAME becomes a stream id derived from the gateway key.
-  tangle gateway simulate --sensors N --rate R [--duration SECONDS | --count N] [--outbox DIR]
-                          [--seed N] [--index N] [--node URL] [MNEMONIC] [--json]
-      A fleet of N sensors (air quality, temperature, noise, parking, traffic), each sending R
-      readings per second (decimals allowed: 0.2 = one every 5 s), until the duration (default 10 s)
-      or the count of readings is reached; then flushes and reports.
+const GATEWAY_HELP = `
+The gateway key is wallet address --index of the mnemonic. The outbox defaults to ~/.tangle/outbox
+for publish and to a temporary directory for simulate; one gateway process per outbox.`;
 
-MNEMONIC is --dev, --mnemonic-file FILE or TANGLE_MNEMONIC (the gateway key is address --index).
-The outbox defaults to ~/.tangle/outbox for publish and to a temporary directory for simulate; one
-gateway process per outbox.
-`;
-
-export async function gatewayCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case "publish":
-      return publish(rest);
-    case "simulate":
-      return simulate(rest);
-    case "--help":
-    case "-h":
-    case "help":
-      process.stdout.write(USAGE_GATEWAY);
-      return 0;
-    default:
-      throw new UsageError(sub === undefined ? "gateway: which one? publish or simulate" : `gateway: unknown subcommand '${sub}'`);
-  }
+export function gatewayCommand(): TangleCommand {
+  const gateway = new TangleCommand("gateway").description("publish sensor readings through the on-disk outbox; simulate a fleet of city sensors");
+  withMnemonic(
+    withNode(
+      gateway
+        .command("publish")
+        .description("queue one reading in the outbox and wait until the node acknowledges its record; a stream NAME becomes a stream id derived from the gateway key")
+        .option("--stream <NAME|ID>", "the sensor's stream (required)")
+        .option("--value <JSON>", `the reading, as JSON, e.g. '{"pm25": 7.1}' (required)`)
+        .option("--outbox <DIR>", "outbox directory (default ~/.tangle/outbox)")
+        .option("--timeout <SECONDS>", "how long to wait for the acknowledgement (default 30)")
+        .option("--index <N>", "wallet address index of the gateway key (default 0)")
+        .option("--json", "print the result as JSON"),
+    ),
+  ).action(publish);
+  withMnemonic(
+    withNode(
+      gateway
+        .command("simulate")
+        .description("a fleet of N sensors (air quality, temperature, noise, parking, traffic), each sending R readings per second, until the duration or the count is reached; then flushes and reports")
+        .option("--sensors <N>", "number of sensors, 1 to 10000 (required)")
+        .option("--rate <R>", "readings per second per sensor; decimals allowed: 0.2 = one every 5 s (required)")
+        .option("--duration <SECONDS>", "how long to publish (default 10)")
+        .option("--count <N>", "stop after N readings instead")
+        .option("--outbox <DIR>", "outbox directory (default: a temporary one)")
+        .option("--seed <N>", "seed of the simulated readings (default 1)")
+        .option("--index <N>", "wallet address index of the gateway key (default 0)")
+        .option("--json", "print the report as JSON"),
+    ),
+  ).action(simulate);
+  gateway.addHelpText("after", GATEWAY_HELP);
+  for (const c of gateway.commands) c.addHelpText("after", GATEWAY_HELP);
+  return gateway;
 }
 
 /** The gateway key: wallet address `index` of the mnemonic. */
-export function gatewayKeyPair(values: Record<string, string | boolean | undefined>): KeyPair {
-  const index = intOption("index", values.index, 0, 0x7fffffff, 0);
-  return Wallet.fromMnemonic(loadMnemonic(values)).key(index).keyPair;
+export function gatewayKeyPair(opts: Opts): KeyPair {
+  const index = intOption("index", opts.index, 0, 0x7fffffff, 0);
+  return Wallet.fromMnemonic(loadMnemonic(opts)).key(index).keyPair;
 }
 
-async function publish(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    ...MNEMONIC_OPTIONS,
-    stream: { type: "string" },
-    json: { type: "string" },
-    outbox: { type: "string" },
-    timeout: { type: "string" },
-    index: { type: "string" },
-    node: { type: "string" },
-    output: { type: "string" },
-  });
-  const stream = str(values.stream);
-  if (!stream) throw new UsageError("--stream NAME|ID is required");
-  const text = str(values.json);
-  if (text === undefined) throw new UsageError("--json VALUE is required (the reading, as JSON)");
+async function publish(opts: Opts): Promise<number> {
+  const stream = required(opts, "stream", "--stream", "NAME|ID");
+  const text = str(opts.value);
+  if (text === undefined) throw new UsageError("--value JSON is required (the reading, e.g. --value '{\"pm25\": 7.1}')");
   let reading: unknown;
   try {
     reading = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--json: not JSON: ${(err as Error).message}`);
+    throw new UsageError(`--value: not JSON: ${(err as Error).message}`);
   }
-  const output = str(values.output) ?? "text";
-  if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, got '${output}'`);
-  const timeoutMs = secondsOption("timeout", values.timeout, 1, 3600, 30);
-  const url = nodeUrl(values);
-  const keyPair = gatewayKeyPair(values);
-  const outboxDir = str(values.outbox) ?? path.join(os.homedir(), ".tangle", "outbox");
-  const client = await connectNode(url);
+  const timeoutMs = secondsOption("timeout", opts.timeout, 1, 3600, 30);
+  nodeUrl(opts);
+  const keyPair = gatewayKeyPair(opts);
+  const outboxDir = str(opts.outbox) ?? path.join(os.homedir(), ".tangle", "outbox");
+  const { client } = await connectFor(opts);
   const pow = new PowPool();
   const gw = new Gateway({ client, keyPair, pow, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 0 });
   try {
@@ -96,9 +89,9 @@ async function publish(args: string[]): Promise<number> {
     }
     const mine = acks.filter((a) => a.streamId === streamId);
     const last = mine[mine.length - 1];
-    if (output === "json") printJson({ streamId, sequence: last?.sequence ?? null, id: last?.id ?? null, records: mine.length, readings: mine.reduce((n, a) => n + a.readings, 0) });
+    if (opts.json) printJson({ streamId, sequence: last?.sequence ?? null, id: last?.id ?? null, records: mine.length, readings: mine.reduce((n, a) => n + a.readings, 0) });
     else {
-      process.stdout.write(formatTable(["stream", "sequence", "record", "readings"], mine.map((a) => [a.streamId.slice(0, 16) + "…", String(a.sequence), a.id, String(a.readings)])) + "\n");
+      process.stdout.write(formatTable(["stream", "sequence", "record", "readings"], mine.map((a) => [shortId(a.streamId, 16), String(a.sequence), a.id, String(a.readings)]), terminalColumns()) + "\n");
     }
     return 0;
   } finally {
@@ -176,36 +169,26 @@ const KINDS: ((i: number, rand: () => number) => Sensor)[] = [
   }),
 ];
 
-async function simulate(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    ...MNEMONIC_OPTIONS,
-    sensors: { type: "string" },
-    rate: { type: "string" },
-    duration: { type: "string" },
-    count: { type: "string" },
-    outbox: { type: "string" },
-    seed: { type: "string" },
-    index: { type: "string" },
-    node: { type: "string" },
-    json: { type: "boolean", default: false },
-  });
-  const sensorCount = intOption("sensors", values.sensors, 1, 10_000);
-  const rateText = str(values.rate);
+async function simulate(opts: Opts): Promise<number> {
+  if (opts.sensors === undefined) throw new UsageError("--sensors N is required");
+  if (opts.rate === undefined) throw new UsageError("--rate R is required (readings per second per sensor)");
+  const sensorCount = intOption("sensors", opts.sensors, 1, 10_000);
+  const rateText = str(opts.rate);
   const rate = Number(rateText);
   if (!rateText || !/^\d+(\.\d+)?$/.test(rateText) || rate <= 0 || rate > 1000) throw new UsageError(`--rate must be readings per second per sensor, above 0 and at most 1000, got '${rateText ?? ""}'`);
-  if (values.duration !== undefined && values.count !== undefined) throw new UsageError("give --duration or --count, not both");
-  const count = values.count === undefined ? Infinity : intOption("count", values.count, 1, 100_000_000);
-  const durationMs = values.count === undefined ? secondsOption("duration", values.duration, 0.1, 86_400, 10) : Infinity;
-  const seed = intOption("seed", values.seed, 0, 0xffffffff, 1);
-  const url = nodeUrl(values);
-  const keyPair = gatewayKeyPair(values);
+  if (opts.duration !== undefined && opts.count !== undefined) throw new UsageError("give --duration or --count, not both");
+  const count = opts.count === undefined ? Infinity : intOption("count", opts.count, 1, 100_000_000);
+  const durationMs = opts.count === undefined ? secondsOption("duration", opts.duration, 0.1, 86_400, 10) : Infinity;
+  const seed = intOption("seed", opts.seed, 0, 0xffffffff, 1);
+  nodeUrl(opts);
+  const keyPair = gatewayKeyPair(opts);
   const rand = rng(seed);
   const sensors = Array.from({ length: sensorCount }, (_, i) => KINDS[i % KINDS.length](i, rand));
-  const tmpOutbox = values.outbox === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-simulate-")) : undefined;
-  const client = await connectNode(url);
+  const tmpOutbox = opts.outbox === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-simulate-")) : undefined;
+  const { client } = await connectFor(opts);
   const pow = new PowPool();
-  const gw = new Gateway({ client, keyPair, pow, outbox: str(values.outbox) ? LmdbOutbox.open(str(values.outbox)!) : tmpOutbox ? LmdbOutbox.open(tmpOutbox) : new MemoryOutbox(), maxDelayMs: 1000, maxConcurrentStreams: 8 });
-  const bar = values.json ? undefined : new ProgressBar("simulating");
+  const gw = new Gateway({ client, keyPair, pow, outbox: str(opts.outbox) ? LmdbOutbox.open(str(opts.outbox)!) : tmpOutbox ? LmdbOutbox.open(tmpOutbox) : new MemoryOutbox(), maxDelayMs: 1000, maxConcurrentStreams: 8 });
+  const bar = opts.json ? undefined : new ProgressBar("simulating");
   const perSensor = new Map<string, { kind: string; readings: number; records: number; acked: number }>(sensors.map((s) => [gw.streamId(s.name), { kind: s.kind, readings: 0, records: 0, acked: 0 }]));
   const errors: string[] = [];
   gw.on("ack", (a) => {
@@ -241,7 +224,7 @@ async function simulate(args: string[]): Promise<number> {
       await new Promise((r) => setTimeout(r, 20));
     }
     bar?.done(`${published} readings`);
-    const flushBar = values.json ? undefined : new ProgressBar("flushing  ");
+    const flushBar = opts.json ? undefined : new ProgressBar("flushing  ");
     const flushing = gw.flush(60_000);
     const timer = setInterval(() => flushBar?.update(published ? gw.stats().ackedReadings / published : 1, `${gw.stats().ackedReadings} acknowledged`), 200);
     try {
@@ -261,7 +244,7 @@ async function simulate(args: string[]): Promise<number> {
       k.acked += s.acked;
       byKind.set(s.kind, k);
     }
-    if (values.json) {
+    if (opts.json) {
       printJson({
         sensors: sensorCount,
         readings: published,
@@ -273,7 +256,7 @@ async function simulate(args: string[]): Promise<number> {
       });
     } else {
       const rows = [...byKind.entries()].map(([kind, k]) => [kind, String(k.sensors), String(k.records), String(k.acked), String(k.readings)]);
-      process.stdout.write(formatTable(["kind", "sensors", "records", "acknowledged", "readings"], rows) + "\n");
+      process.stdout.write(formatTable(["kind", "sensors", "records", "acknowledged", "readings"], rows, terminalColumns()) + "\n");
       process.stdout.write(`${published} readings in ${st.ackedRecords} records in ${(ms / 1000).toFixed(1)} s (${((published * 1000) / ms).toFixed(0)} readings/s)\n`);
       process.stdout.write(`verify one: tangle stream verify ${gw.streamId(sensors[0].name)}\n`);
       for (const e of errors) process.stderr.write(`error: ${e}\n`);

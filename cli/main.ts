@@ -1,6 +1,8 @@
 /**
- * The `tangle` command: argument parsing and dispatch. Each subcommand lives in its own file.
- * Output is for people by default; `--json` prints one JSON document for machines.
+ * The `tangle` command: the command tree (commander) and the top-level error handler. Each command
+ * lives in its own file and returns its commander definition. Output is for people by default;
+ * `--json` prints one JSON document for machines. Exit codes: 0 success, 1 failure, 2 usage
+ * (cli/args.ts), 130 interrupted.
  */
 import { powCommand } from "./pow";
 import { benchCommand } from "./bench";
@@ -8,7 +10,8 @@ import { nodeCommand } from "./node";
 import { walletCommand } from "./wallet";
 import { gatewayCommand } from "./gateway";
 import { streamCommand } from "./stream";
-import { UsageError } from "./args";
+import { networkCommand, keyCommand } from "./network";
+import { EXIT_FAILURE, run, TangleCommand } from "./args";
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -26,59 +29,55 @@ const VERSION = packageVersion();
 
 const USAGE = `tangle ${VERSION} — feeless tangle ledger for smart-city IoT
 
-Usage:
+Usage: tangle <command> [options]     (\`tangle <command> --help\` for each command's options)
+
+  tangle node [--network dev|FILE] [--coordinator-key FILE|dev] [--port 14265] [--data ./data] …
+      Run a tangle node (\`tangle node --help\` lists every option, its default and env variable).
+  tangle network init --out DIR [--name NAME] [--supply N] [--to ADDRESS] [--interval-ms MS]
+                      [--difficulty BITS]
+      Make a new network: DIR/genesis.json, the coordinator key, and the commands that start it.
+  tangle key new [--out FILE] | tangle key show FILE
+      Make an Ed25519 key file (a coordinator key); show a key file's public key and address.
+  tangle wallet new|address|balance|send …     (\`tangle wallet <subcommand> --help\`)
+      BIP-39 wallet: new mnemonic, addresses (bech32m), balances, sending with PoW and confirmation.
+  tangle gateway publish|simulate …            (\`tangle gateway <subcommand> --help\`)
+      Publish sensor readings through the on-disk outbox; simulate a fleet of city sensors.
+  tangle stream verify ID|NAME …
+      Check a stream's audit trail: signatures, hash links, gaps, confirmation.
   tangle pow --root HEX --difficulty BITS [--threads N] [--json]
       Find a proof-of-work nonce for a 32-byte root (64 hex characters).
   tangle bench pow|tips|network|node|node-network|verify-bound|storage|all [--json FILE] [--quick]
-               [--threads N] [--memory-limit MiB]
       Run benchmark suites; --json writes the results file (and SVG charts next to it).
-  tangle node [--port 14265] [--host 127.0.0.1] [--data ./data] [--network dev|FILE]
-              [--coordinator-key FILE|dev] [--peer URL ...] [--config FILE] [--help]
-      Run a tangle node (\`tangle node --help\` lists every option).
-  tangle wallet new|address|balance|send …   (\`tangle wallet --help\`)
-      BIP-39 wallet: new mnemonic, addresses (bech32m), balances, sending with PoW and confirmation.
-  tangle gateway publish|simulate …          (\`tangle gateway --help\`)
-      Publish sensor readings through the on-disk outbox; simulate a fleet of city sensors.
-  tangle stream verify ID|NAME …             (\`tangle stream --help\`)
-      Check a stream's audit trail: signatures, hash links, gaps, confirmation.
-  Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:14265) and --json.
   tangle --version | --help
+
+Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:14265) and --json
+(amounts as decimal strings). Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.
 `;
 
+export function program(): TangleCommand {
+  const root = new TangleCommand("tangle").version(VERSION, "-v, --version", "print the version");
+  root.helpInformation = () => USAGE;
+  for (const c of [nodeCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), powCommand(), benchCommand()]) root.addCommand(c);
+  return root;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  return run(program(), argv);
+}
+
+/** One line for any thrown value: errors with a string or numeric code (lmdb's are numbers), or not errors at all. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error || (typeof err === "object" && err !== null && "message" in err)) {
+    const e = err as { message?: unknown; code?: unknown };
+    const message = String(e.message);
+    const code = typeof e.code === "string" || typeof e.code === "number" ? String(e.code) : "";
+    return code && !message.includes(code) ? `${code}: ${message}` : message;
+  }
   try {
-    switch (command) {
-      case "pow":
-        return await powCommand(rest);
-      case "bench":
-        return await benchCommand(rest);
-      case "node":
-        return await nodeCommand(rest);
-      case "wallet":
-        return await walletCommand(rest);
-      case "gateway":
-        return await gatewayCommand(rest);
-      case "stream":
-        return await streamCommand(rest);
-      case "--version":
-      case "-v":
-        process.stdout.write(`${VERSION}\n`);
-        return 0;
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command '${command}'`);
-    }
-  } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`tangle: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
+    return typeof err === "string" ? err : `${String(err)}${typeof err === "object" ? ` ${JSON.stringify(err)}` : ""}`;
+  } catch {
+    return "unknown error";
   }
 }
+
+export { EXIT_FAILURE };

@@ -1,7 +1,53 @@
 /**
- * A one-line progress bar on stderr, drawn only when stderr is a terminal (machines reading our
- * output never see control characters).
+ * Output for people: a one-line progress bar on stderr (drawn only when stderr is a terminal, so
+ * machines reading our output never see control characters) and plain tables. Both fit the
+ * terminal's width: the bar shrinks and its detail is cut with an ellipsis; table cells are
+ * shortened with an ellipsis in the middle (ids keep their recognisable start and end), widest
+ * column first, until every line fits.
  */
+
+/** Narrowest width we lay out for; below it lines may wrap. */
+export const MIN_COLUMNS = 40;
+
+/** The width to lay out for on `stream` (stdout by default); unlimited when it is not a terminal
+ * (a pipe or a file keeps every cell whole). */
+export function terminalColumns(stream: NodeJS.WriteStream = process.stdout): number {
+  if (!stream.isTTY) return Infinity;
+  const c = stream.columns;
+  return typeof c === "number" && c > 0 ? Math.max(MIN_COLUMNS, c) : 80;
+}
+
+/** `text` cut to at most `max` characters, ending in "…" when cut. */
+export function truncateEnd(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return max <= 1 ? "…".slice(0, max) : `${text.slice(0, max - 1)}…`;
+}
+
+/** `text` cut to at most `max` characters in the middle ("0a1b2c…9f8e"), so both ends stay readable. */
+export function truncateMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 1) return "…".slice(0, max);
+  const head = Math.ceil((max - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
+}
+
+/** A hex id shortened for tables: its first `chars` characters and an ellipsis. */
+export const shortId = (id: string, chars = 12): string => (id.length > chars ? `${id.slice(0, chars)}…` : id);
+
+/** The progress line for `fraction` in [0, 1], at most `columns - 1` characters (no wrap). */
+export function formatProgress(label: string, fraction: number, detail: string, columns: number): string {
+  const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
+  const pct = `${(f * 100).toFixed(0).padStart(3)}%`;
+  const room = columns - 1;
+  // label, bar, percent, detail: the bar takes up to 28 cells and gives way first to the detail.
+  const fixed = label.length + 1 + 1 + pct.length;
+  const barWidth = Math.max(5, Math.min(28, room - fixed - Math.min(detail.length + 1, 24)));
+  const full = Math.round(f * barWidth);
+  const head = `${label} ${"█".repeat(full)}${"░".repeat(barWidth - full)} ${pct}`;
+  const line = detail ? `${head} ${detail}` : head;
+  return truncateEnd(line, room);
+}
+
 export class ProgressBar {
   private readonly enabled: boolean;
   private lastDraw = 0;
@@ -19,11 +65,7 @@ export class ProgressBar {
     const now = Date.now();
     if (now - this.lastDraw < 80 && fraction < 1) return;
     this.lastDraw = now;
-    const width = 28;
-    const f = Math.max(0, Math.min(1, fraction));
-    const full = Math.round(f * width);
-    const bar = "█".repeat(full) + "░".repeat(width - full);
-    this.stream.write(`\r${this.label} ${bar} ${(f * 100).toFixed(0).padStart(3)}% ${detail}\x1b[K`);
+    this.stream.write(`\r${formatProgress(this.label, fraction, detail, terminalColumns(this.stream))}\x1b[K`);
   }
 
   done(detail = ""): void {
@@ -33,13 +75,33 @@ export class ProgressBar {
   }
 }
 
-/** A plain table for people: columns padded to their widest cell; the last (a number) right-aligned. */
-export function formatTable(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+/**
+ * A plain table for people: columns padded to their widest cell; the last (a number) right-aligned.
+ * With `columns`, every line fits in that many characters: the widest cells are shortened (in the
+ * middle, with "…") until it does; numbers in the last column are never cut.
+ */
+export function formatTable(headers: string[], rows: (string | number)[][], columns = Infinity): string {
+  const cells = [headers, ...rows.map((r) => headers.map((_, i) => String(r[i] ?? "")))];
   const last = headers.length - 1;
-  const line = (r: string[]) => r.map((c, i) => (i === last ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
-  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
+  const gap = 2;
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const total = () => widths.reduce((a, b) => a + b, 0) + gap * last;
+  // Shrink the widest shrinkable column one character at a time; a column keeps at least its
+  // header or 6 characters, whichever is less, and the last column is kept whole.
+  const floor = headers.map((h, i) => (i === last ? widths[i] : Math.min(widths[i], Math.max(6, Math.min(h.length, 10)))));
+  while (total() > columns) {
+    let widest = -1;
+    for (let i = 0; i < widths.length; i++) if (widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest])) widest = i;
+    if (widest < 0) break;
+    widths[widest]--;
+  }
+  const fit = (c: string, i: number) => truncateMiddle(c, widths[i]);
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === last ? fit(c, i).padStart(widths[i]) : fit(c, i).padEnd(widths[i])))
+      .join(" ".repeat(gap))
+      .replace(/\s+$/, "");
+  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join(" ".repeat(gap)), ...cells.slice(1).map(line)].join("\n");
 }
 
 /** 12345678 → "12.3 M". */

@@ -42,7 +42,7 @@ describe("tangle pow", () => {
     [["pow", "--root", "0".repeat(64)], /--difficulty must be an integer/],
     [["pow", "--root", "0".repeat(64), "--difficulty", "64"], /--difficulty must be an integer from 0 to 63/],
     [["pow", "--root", "0".repeat(64), "--difficulty", "8", "--threads", "0"], /--threads must be/],
-    [["pow", "--bogus"], /Unknown option/],
+    [["pow", "--bogus"], /unknown option '--bogus'/],
     [["frobnicate"], /unknown command/],
   ])("usage errors exit 2 with a message: %j", (args, message) => {
     const r = tangle(...(args as string[]));

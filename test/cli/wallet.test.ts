@@ -1,6 +1,6 @@
 /**
  * `tangle wallet`, `tangle gateway` and `tangle stream` as a user runs them (node bin/tangle.js, the
- * compiled CLI) against a real node process: the --json documents and their integer amounts,
+ * compiled CLI) against a real node process: the --json documents and their amounts (decimal strings),
  * mnemonic sources, exit codes, and usage errors (exit 2).
  */
 import { execFile } from "node:child_process";
@@ -60,23 +60,23 @@ test("wallet new, wallet address: JSON documents, mnemonic from --dev, a file or
   expect(env.stdout.trim()).toBe(devWallet.addressWith("tdev", 3));
 });
 
-test("wallet balance and send: amounts are JSON integers; balances move on both sides", async () => {
+test("wallet balance and send: amounts are JSON decimal strings; balances move on both sides", async () => {
   const to = Wallet.fromMnemonic(generateMnemonic()).addressWith("tdev", 0);
   const before = await tangle(withNode("wallet", "balance", "--dev", "--json"));
   expect(before.code).toBe(0);
   const b = JSON.parse(before.stdout);
-  expect(b).toMatchObject({ address: Wallet.dev().addressWith("tdev", 0), confirmed: Number(DEV_SUPPLY), pending: 0 });
-  expect(before.stdout).toContain(`"confirmed":${DEV_SUPPLY}`);
+  expect(b).toMatchObject({ address: Wallet.dev().addressWith("tdev", 0), confirmed: DEV_SUPPLY.toString(), pending: "0" });
+  expect(before.stdout).toContain(`"confirmed":"${DEV_SUPPLY}"`);
 
   const sent = await tangle(withNode("wallet", "send", "--dev", "--to", to, "--amount", "1234", "--json"));
   expect(sent.stderr).toBe("");
   expect(sent.code).toBe(0);
   const s = JSON.parse(sent.stdout);
-  expect(s).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{64}$/), confirmed: true, amount: 1234 });
+  expect(s).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{64}$/), confirmed: true, amount: "1234" });
 
   const [theirs, mine] = await Promise.all([tangle(withNode("wallet", "balance", to, "--json")), tangle(withNode("wallet", "balance", "--dev", "--json"))]);
-  expect(JSON.parse(theirs.stdout)).toEqual({ address: to, confirmed: 1234, pending: 0, pendingIncoming: 0, pendingOutgoing: 0 });
-  expect(JSON.parse(mine.stdout).confirmed).toBe(Number(DEV_SUPPLY) - 1234);
+  expect(JSON.parse(theirs.stdout)).toEqual({ address: to, confirmed: "1234", pending: "0", pendingIncoming: "0", pendingOutgoing: "0" });
+  expect(JSON.parse(mine.stdout).confirmed).toBe((DEV_SUPPLY - 1234n).toString());
 
   // For people: a table with a total line.
   const table = await tangle(withNode("wallet", "balance", "--dev"));
@@ -85,11 +85,11 @@ test("wallet balance and send: amounts are JSON integers; balances move on both 
 
 test("gateway publish, stream verify, gateway simulate", async () => {
   const outbox = ["--outbox", path.join(tmp, "outbox")];
-  const first = await tangle(withNode("gateway", "publish", "--dev", "--stream", "pm25-main-st", "--json", '{"pm25":7.1}', "--output", "json", ...outbox));
+  const first = await tangle(withNode("gateway", "publish", "--dev", "--stream", "pm25-main-st", "--value", '{"pm25":7.1}', "--json", ...outbox));
   expect(first.stderr).toBe("");
   const p1 = JSON.parse(first.stdout);
   expect(p1).toMatchObject({ streamId: expect.stringMatching(/^[0-9a-f]{64}$/), sequence: 0, id: expect.stringMatching(/^[0-9a-f]{64}$/), readings: 1 });
-  const second = JSON.parse((await tangle(withNode("gateway", "publish", "--dev", "--stream", "pm25-main-st", "--json", "7.4", "--output", "json", ...outbox))).stdout);
+  const second = JSON.parse((await tangle(withNode("gateway", "publish", "--dev", "--stream", "pm25-main-st", "--value", "7.4", "--json", ...outbox))).stdout);
   expect(second).toMatchObject({ streamId: p1.streamId, sequence: 1 });
 
   const verified = await tangle(withNode("stream", "verify", "pm25-main-st", "--dev", "--json"));
@@ -128,8 +128,8 @@ test("usage errors exit 2 and name the problem; an unreachable node exits 1", as
     [["wallet", "balance", "--dev", "--node", "http://x"], /--node must be a ws/],
     [["wallet", "address", "--dev", "--bogus"], /bogus/],
     [["wallet", "address", "--mnemonic-file", "/nonexistent/m.txt"], /--mnemonic-file/],
-    [["gateway", "publish", "--dev", "--stream", "x", "--json", "{bad"], /--json: not JSON/],
-    [["gateway", "publish", "--dev", "--json", "1"], /--stream NAME\|ID is required/],
+    [["gateway", "publish", "--dev", "--stream", "x", "--value", "{bad"], /--value: not JSON/],
+    [["gateway", "publish", "--dev", "--value", "1"], /--stream NAME\|ID is required/],
     [["gateway", "simulate", "--dev", "--sensors", "0", "--rate", "1"], /--sensors must be an integer/],
     [["gateway", "simulate", "--dev", "--sensors", "2", "--rate", "fast"], /--rate must be/],
     [["gateway", "simulate", "--dev", "--sensors", "2", "--rate", "1", "--duration", "1", "--count", "5"], /not both/],
