@@ -190,15 +190,25 @@ export class Gateway extends Emitter<GatewayEvents> {
   /** Queues several readings of one stream, in order. Resolves with the stream id. */
   async publishMany(stream: string, readings: { t: number; v: unknown }[]): Promise<string> {
     if (this.closed) throw new GatewayError(GatewayErrorCode.CLOSED, "gateway closed");
-    const streamId = this.streamId(stream);
+    const streamId = await Gateway.enqueue(this.outbox, this.keyPair.publicKey, stream, readings, this.o.maxRecordBytes);
+    if (this.due(streamId, false)) this.kick(streamId);
+    return streamId;
+  }
+
+  /**
+   * Puts readings into an outbox without a gateway running (no node needed: a record is sealed,
+   * and so bound to a network, only when a gateway sends them). Same checks as publishMany.
+   */
+  static async enqueue(outbox: Outbox, gatewayPublicKey: Uint8Array, stream: string, readings: { t: number; v: unknown }[], maxRecordBytes = 8192): Promise<string> {
+    const streamId = resolveStreamId(gatewayPublicKey, stream);
+    const limit = Math.min(MAX_DATA_BYTES, maxRecordBytes);
     const at = Date.now();
     const items = readings.map((r) => {
       const bytes = encodeReading(r);
-      if (bytes.length + 5 > this.o.maxRecordBytes) throw new GatewayError(GatewayErrorCode.READING_TOO_LARGE, `a reading of ${bytes.length} bytes does not fit a record of ${this.o.maxRecordBytes}`, streamId);
+      if (bytes.length + 5 > limit) throw new GatewayError(GatewayErrorCode.READING_TOO_LARGE, `a reading of ${bytes.length} bytes does not fit a record of ${limit}`, streamId);
       return { at, bytes };
     });
-    await this.outbox.addReadings(streamId, items);
-    if (this.due(streamId, false)) this.kick(streamId);
+    await outbox.addReadings(streamId, items);
     return streamId;
   }
 
