@@ -104,6 +104,26 @@ function writeInteger(v: number | bigint): void {
   }
 }
 
+/**
+ * Keys and hex ids: one byte per character, written straight in. Returns false at the first
+ * non-ASCII character (what it wrote past `pos` is then overwritten). Measured on typical frames
+ * (a submit answer, a milestone push, transaction metadata): 0.79 µs per frame with this path,
+ * 1.29 µs with encodeInto for every string; msgpackr took 0.60 µs (writing times as floats).
+ */
+function writeAscii(v: string): boolean {
+  const n = v.length;
+  const at = pos + (n < 32 ? 1 : 2);
+  ensure(2 + n);
+  for (let i = 0; i < n; i++) {
+    const ch = v.charCodeAt(i);
+    if (ch >= 0x80) return false;
+    buf[at + i] = ch;
+  }
+  strHead(n);
+  pos += n;
+  return true;
+}
+
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 
@@ -126,6 +146,7 @@ function write(v: unknown, depth: number): void {
       writeInteger(v);
       return;
     case "string": {
+      if (v.length < 0x100 && writeAscii(v)) return;
       // At most 3 bytes per UTF-16 unit; written in place after a 5-byte header, then moved back.
       ensure(5 + v.length * 3);
       const start = pos;

@@ -64,6 +64,9 @@ test("strings, bin, arrays, maps, nil and booleans at their length boundaries ro
     expect(back).toEqual({ ...v, bytes: Buffer.from(bytes), undef: null });
     expect(walkWire(packFrame(v)).find((x) => x.path === "bytes")?.kind).toBe("bin");
   }
+  for (const mixed of ["temperature °C", "a".repeat(40) + "€", "ü", "x".repeat(255) + "ß", "🌡️ sensor"]) {
+    expect(msgpackr.unpack(packFrame({ [mixed]: mixed }))).toEqual({ [mixed]: mixed });
+  }
   expect(hex(packFrame("a".repeat(31)).subarray(0, 1))).toBe("bf");
   expect(hex(packFrame("a".repeat(32)).subarray(0, 2))).toBe("d920");
   expect(hex(packFrame(new Uint8Array(1)))).toBe("c40100");
