@@ -7,23 +7,25 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Gateway, LmdbOutbox, MemoryOutbox, PowPool, Wallet } from "../client/node";
+import { ApiClient, AckEvent, Gateway, hasCode, LmdbOutbox, MemoryOutbox, Outbox, PowPool, Wallet } from "../client/node";
 import type { KeyPair } from "../client/protocol/keys";
 import { intOption, Opts, required, str, TangleCommand, UsageError } from "./args";
 import { formatTable, ProgressBar, shortId, terminalColumns } from "./progress";
-import { connectFor, loadMnemonic, nodeUrl, printJson, secondsOption, withMnemonic, withNode } from "./wallet";
+import { checkDevNetwork, connectFor, loadMnemonic, nodeUrl, printJson, secondsOption, withMnemonic, withNode } from "./wallet";
 
 const GATEWAY_HELP = `
 The gateway key is wallet address --index of the mnemonic. The outbox defaults to ~/.tangle/outbox
-for publish and to a temporary directory for simulate; one gateway process per outbox.`;
+for publish and flush and to a temporary directory for simulate; one gateway process per outbox
+(another one exits with ERR_OUTBOX_IN_USE). With the node down, publish queues the reading and exits
+0; flush (with the same mnemonic and --index) sends what is queued.`;
 
 export function gatewayCommand(): TangleCommand {
-  const gateway = new TangleCommand("gateway").description("publish sensor readings through the on-disk outbox; simulate a fleet of city sensors");
+  const gateway = new TangleCommand("gateway").description("publish sensor readings through the on-disk outbox; send what it holds; simulate a fleet of city sensors");
   withMnemonic(
     withNode(
       gateway
         .command("publish")
-        .description("queue one reading in the outbox and wait until the node acknowledges its record; a stream NAME becomes a stream id derived from the gateway key")
+        .description("queue one reading in the outbox and wait until the node acknowledges its record (with the node down: queue it and exit 0); a stream NAME becomes a stream id derived from the gateway key")
         .option("--stream <NAME|ID>", "the sensor's stream (required)")
         .option("--value <JSON>", `the reading, as JSON, e.g. '{"pm25": 7.1}' (required)`)
         .option("--outbox <DIR>", "outbox directory (default ~/.tangle/outbox)")
@@ -47,6 +49,17 @@ export function gatewayCommand(): TangleCommand {
         .option("--json", "print the report as JSON"),
     ),
   ).action(simulate);
+  withMnemonic(
+    withNode(
+      gateway
+        .command("flush")
+        .description("send what waits in the outbox (readings published while the node was down, records not yet acknowledged) and report how many readings and records went to which stream")
+        .option("--outbox <DIR>", "outbox directory (default ~/.tangle/outbox)")
+        .option("--timeout <SECONDS>", "how long to wait for the acknowledgements (default 60)")
+        .option("--index <N>", "wallet address index of the gateway key (default 0)")
+        .option("--json", "print the report as JSON"),
+    ),
+  ).action(flush);
   gateway.addHelpText("after", GATEWAY_HELP);
   for (const c of gateway.commands) c.addHelpText("after", GATEWAY_HELP);
   return gateway;
@@ -71,10 +84,26 @@ async function publish(opts: Opts): Promise<number> {
   const timeoutMs = secondsOption("timeout", opts.timeout, 1, 3600, 30);
   nodeUrl(opts);
   const keyPair = gatewayKeyPair(opts);
-  const outboxDir = str(opts.outbox) ?? path.join(os.homedir(), ".tangle", "outbox");
-  const { client } = await connectFor(opts);
+  const outboxDir = str(opts.outbox) ?? DEFAULT_OUTBOX;
+  const outbox = LmdbOutbox.open(outboxDir);
+  const client = await reachNode(opts).catch(async (err) => {
+    await outbox.close();
+    throw err;
+  });
+  if (!client) {
+    // No node: the reading waits in the outbox; a record is sealed (bound to a network) only when sent.
+    try {
+      const streamId = await Gateway.enqueue(outbox, keyPair.publicKey, stream, [{ t: Date.now(), v: reading }]);
+      const { readings } = outboxContents(outbox);
+      if (opts.json) printJson({ streamId, queued: true, waiting: readings });
+      else process.stdout.write(`queued, will be sent when the node is reachable (${readings} reading${readings === 1 ? "" : "s"} waiting in ${outboxDir}; \`tangle gateway flush\` sends them)\n`);
+      return 0;
+    } finally {
+      await outbox.close();
+    }
+  }
   const pow = new PowPool();
-  const gw = new Gateway({ client, keyPair, pow, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 0 });
+  const gw = new Gateway({ client, keyPair, pow, outbox, maxDelayMs: 0 });
   try {
     const acks: { sequence: number; id: string; readings: number; streamId: string; duplicate: boolean }[] = [];
     gw.on("ack", (a) => acks.push(a));
@@ -84,7 +113,7 @@ async function publish(opts: Opts): Promise<number> {
     } catch (err) {
       const failed = gw.streamError(streamId);
       if (failed) throw failed;
-      process.stderr.write(`tangle: not acknowledged within ${timeoutMs / 1000} s; the reading waits in ${outboxDir} and goes out with the next publish\n`);
+      process.stderr.write(`tangle: not acknowledged within ${timeoutMs / 1000} s; the reading waits in ${outboxDir} and goes out with the next publish or \`tangle gateway flush\`\n`);
       return 1;
     }
     const mine = acks.filter((a) => a.streamId === streamId);
@@ -92,6 +121,97 @@ async function publish(opts: Opts): Promise<number> {
     if (opts.json) printJson({ streamId, sequence: last?.sequence ?? null, id: last?.id ?? null, records: mine.length, readings: mine.reduce((n, a) => n + a.readings, 0) });
     else {
       process.stdout.write(formatTable(["stream", "sequence", "record", "readings"], mine.map((a) => [shortId(a.streamId, 16), String(a.sequence), a.id, String(a.readings)]), terminalColumns()) + "\n");
+    }
+    return 0;
+  } finally {
+    await gw.close();
+    await pow.close();
+    client.close();
+  }
+}
+
+const DEFAULT_OUTBOX = path.join(os.homedir(), ".tangle", "outbox");
+
+/** The node, or undefined when nothing answers at --node (what is published can wait in the outbox). */
+async function reachNode(opts: Opts): Promise<ApiClient | undefined> {
+  const url = nodeUrl(opts);
+  let client: ApiClient;
+  try {
+    client = await ApiClient.connect(url, { connectTimeoutMs: 2000, backoff: { initialMs: 100, maxMs: 1000 } });
+  } catch (err) {
+    if (hasCode(err, "ERR_CLIENT_CONNECT")) return undefined;
+    throw err;
+  }
+  try {
+    checkDevNetwork(opts, await client.getNodeInfo(), url);
+    return client;
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}
+
+/** Readings in the outbox, waiting or inside a sealed record, and the streams they belong to. */
+function outboxContents(outbox: Outbox): { readings: number; streams: number } {
+  const streams = outbox.streams();
+  return { readings: streams.reduce((n, s) => n + outbox.pending(s).count + (outbox.record(s)?.readings ?? 0), 0), streams: streams.length };
+}
+
+async function flush(opts: Opts): Promise<number> {
+  const timeoutMs = secondsOption("timeout", opts.timeout, 1, 3600, 60);
+  const url = nodeUrl(opts);
+  const keyPair = gatewayKeyPair(opts);
+  const outboxDir = str(opts.outbox) ?? DEFAULT_OUTBOX;
+  const outbox = LmdbOutbox.open(outboxDir);
+  const before = outboxContents(outbox);
+  if (before.readings === 0) {
+    await outbox.close();
+    if (opts.json) printJson({ records: 0, readings: 0, streams: [] });
+    else process.stdout.write(`nothing waiting in ${outboxDir}\n`);
+    return 0;
+  }
+  const client = await reachNode(opts).catch(async (err) => {
+    await outbox.close();
+    throw err;
+  });
+  if (!client) {
+    await outbox.close();
+    process.stderr.write(`tangle: cannot reach a node at ${url}; ${before.readings} reading${before.readings === 1 ? "" : "s"} of ${before.streams} stream${before.streams === 1 ? "" : "s"} stay in ${outboxDir}\n`);
+    return 1;
+  }
+  const pow = new PowPool();
+  const gw = new Gateway({ client, keyPair, pow, outbox, maxDelayMs: 0 });
+  const acks: AckEvent[] = [];
+  gw.on("ack", (a) => acks.push(a));
+  try {
+    let failure: string | undefined;
+    try {
+      await gw.flush(timeoutMs);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      failure = e.code ? `${e.code}: ${e.message}` : e.message;
+    }
+    const streams = new Map<string, { streamId: string; records: number; readings: number; fromSequence: number; toSequence: number }>();
+    for (const a of acks) {
+      const s = streams.get(a.streamId) ?? { streamId: a.streamId, records: 0, readings: 0, fromSequence: a.sequence, toSequence: a.sequence };
+      s.records++;
+      s.readings += a.readings;
+      s.toSequence = a.sequence;
+      streams.set(a.streamId, s);
+    }
+    const report = { records: acks.length, readings: acks.reduce((n, a) => n + a.readings, 0), streams: [...streams.values()] };
+    const left = outboxContents(outbox).readings;
+    if (opts.json) printJson(failure ? { ...report, error: failure, waiting: left } : report);
+    else {
+      if (streams.size > 0) {
+        const rows = report.streams.map((s) => [shortId(s.streamId, 16), String(s.records), String(s.readings), s.fromSequence === s.toSequence ? String(s.fromSequence) : `${s.fromSequence}–${s.toSequence}`]);
+        process.stdout.write(formatTable(["stream", "records", "readings", "sequence"], rows, terminalColumns()) + "\n");
+      }
+      process.stdout.write(`sent ${report.readings} reading${report.readings === 1 ? "" : "s"} in ${report.records} record${report.records === 1 ? "" : "s"} to ${streams.size} stream${streams.size === 1 ? "" : "s"}\n`);
+    }
+    if (failure) {
+      process.stderr.write(`tangle: ${failure}; ${left} reading${left === 1 ? "" : "s"} stay in ${outboxDir}\n`);
+      return 1;
     }
     return 0;
   } finally {

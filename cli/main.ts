@@ -10,6 +10,7 @@ import { nodeCommand } from "./node";
 import { walletCommand } from "./wallet";
 import { gatewayCommand } from "./gateway";
 import { streamCommand } from "./stream";
+import { peersCommand } from "./peers";
 import { networkCommand, keyCommand } from "./network";
 import { EXIT_FAILURE, run, TangleCommand } from "./args";
 
@@ -40,10 +41,13 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
       Make an Ed25519 key file (a coordinator key); show a key file's public key and address.
   tangle wallet new|address|balance|send …     (\`tangle wallet <subcommand> --help\`)
       BIP-39 wallet: new mnemonic, addresses (bech32m), balances, sending with PoW and confirmation.
-  tangle gateway publish|simulate …            (\`tangle gateway <subcommand> --help\`)
-      Publish sensor readings through the on-disk outbox; simulate a fleet of city sensors.
+  tangle gateway publish|flush|simulate …      (\`tangle gateway <subcommand> --help\`)
+      Publish sensor readings through the on-disk outbox (queued while the node is down), send what
+      it holds; simulate a fleet of city sensors.
   tangle stream verify ID|NAME …
       Check a stream's audit trail: signatures, hash links, gaps, confirmation.
+  tangle peers [--node URL] [--json]
+      The node's peers: connected or not, traffic, and why the last connection failed.
   tangle pow --root HEX --difficulty BITS [--threads N] [--json]
       Find a proof-of-work nonce for a 32-byte root (64 hex characters).
   tangle bench pow|tips|network|node|node-network|verify-bound|storage|all [--json FILE] [--quick]
@@ -57,7 +61,7 @@ Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:1426
 export function program(): TangleCommand {
   const root = new TangleCommand("tangle").version(VERSION, "-v, --version", "print the version");
   root.helpInformation = () => USAGE;
-  for (const c of [nodeCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), powCommand(), benchCommand()]) root.addCommand(c);
+  for (const c of [nodeCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), powCommand(), benchCommand()]) root.addCommand(c);
   return root;
 }
 
