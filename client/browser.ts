@@ -6,3 +6,6 @@
  */
 export * from "./index";
 export { WebPowPool } from "./pow-web";
+export { ed25519, ed25519Verifier } from "./protocol/ed25519";
+export type { Ed25519Backend, Ed25519BackendName, SignatureCheck } from "./protocol/ed25519";
+export { verifyEssence } from "./protocol/keys";

@@ -11,3 +11,6 @@ setDefaultWebSocket(WebSocket as unknown as WebSocketConstructor);
 export * from "./index";
 export { PowPool, computePow, defaultThreads, PowAbortedError } from "./pow";
 export { LmdbOutbox } from "./gateway/outbox-lmdb";
+export { ed25519, ed25519Verifier } from "./protocol/ed25519";
+export type { Ed25519Backend, Ed25519BackendName, SignatureCheck } from "./protocol/ed25519";
+export { verifyEssence } from "./protocol/keys";

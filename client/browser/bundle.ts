@@ -1,8 +1,10 @@
 /**
  * Builds the browser bundle of the client library with esbuild (a dev dependency: this file is a
- * build tool, not part of the library). Two swaps make the bundle browser-only:
+ * build tool, not part of the library). Swaps make the bundle browser-only:
  *   - core-wasm/src/wasm-file.ts (reads the .wasm with fs) → wasm-file.browser.ts (the bytes
  *     embedded through esbuild's binary loader);
+ *   - client/protocol/ed25519.ts (libsodium or node:crypto) → ed25519.browser.ts (WebCrypto where
+ *     the browser has Ed25519, tweetnacl otherwise);
  *   - no Node module may be reached at all: esbuild refuses Node's built-ins on its own, and the
  *     build fails if `ws`, `lmdb` or one of our Node-only files got in, rather than shipping a
  *     bundle that breaks at run time.
@@ -22,12 +24,16 @@ function repoRoot(): string {
  * Inputs that must never end up in a browser bundle. Node's built-in modules need no entry: with
  * platform "browser" esbuild refuses them unless a package maps them away (tweetnacl maps crypto).
  */
-export const FORBIDDEN_IN_BROWSER = [/node_modules\/ws\//, /node_modules\/lmdb\//, /node_modules\/msgpackr-extract\//, /client\/pow\.ts$/, /client\/node\.ts$/, /gateway\/outbox-lmdb\.ts$/, /core-wasm\/src\/wasm-file\.ts$/];
+export const FORBIDDEN_IN_BROWSER = [/node_modules\/ws\//, /node_modules\/lmdb\//, /node_modules\/msgpackr-extract\//, /client\/pow\.ts$/, /client\/node\.ts$/, /gateway\/outbox-lmdb\.ts$/, /core-wasm\/src\/wasm-file\.ts$/, /node_modules\/sodium-native\//, /client\/protocol\/ed25519(-node)?\.ts$/];
 
 const browserSwaps: Plugin = {
   name: "tangle-browser",
   setup(build) {
     build.onResolve({ filter: /\/wasm-file$/ }, (args) => ({ path: path.join(args.resolveDir, "wasm-file.browser.ts") }));
+    build.onResolve({ filter: /\/ed25519$/ }, (args) => {
+      const target = path.join(args.resolveDir, args.path);
+      return target.endsWith(path.join("client", "protocol", "ed25519")) ? { path: `${target}.browser.ts` } : undefined;
+    });
   },
 };
 

@@ -13,13 +13,17 @@
  *      accepted after fetching that attachment and comparing essence and signature;
  *   6. sequences have no holes (`gap`, naming the missing range).
  * Confirmation is reported, not judged: `unconfirmed` lists the sequences no milestone confirmed yet.
+ *
+ * Speed: signatures are checked in batches on the platform's fastest strict verifier
+ * (client/protocol/ed25519.ts: libsodium in Node, WebCrypto in browsers that have Ed25519), and
+ * `verifyStream` keeps a few pages in flight, checking each page's signatures as it arrives.
  */
 import type { ApiClient } from "../api/client";
 import type { Bytes32, StreamRecord } from "../api/types";
 import { hex32 } from "../api/client";
 import { equalBytes, toHex } from "../protocol/bytes";
-import { decodeTransaction, DecodedTransaction, transactionId } from "../protocol/codec";
-import { verifyEssenceNacl } from "../protocol/keys";
+import { decodeTransaction, DecodedTransaction, signingHash, transactionId } from "../protocol/codec";
+import { ed25519Verifier, SignatureCheck } from "../protocol/ed25519";
 import { unpackReadings } from "./readings";
 
 export type ProblemKind =
@@ -85,18 +89,67 @@ export interface VerifyOptions {
   fetchTransaction?: (id: string) => Promise<Uint8Array | undefined>;
 }
 
+export interface FetchOptions {
+  fromSeq?: number;
+  maxRecords?: number;
+  /** Records per getStream request (at most 1000, the node's limit; default 1000). */
+  pageSize?: number;
+  /** getStream requests in flight at once (default 4). */
+  pagesInFlight?: number;
+}
+
+/** The node's getStream limit (node/api/limits.ts maxStreamLimit). */
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGES_IN_FLIGHT = 4;
+/** Signatures handed to the verifier at once (WebCrypto runs a batch's promises together). */
+const SIGNATURE_BATCH = 256;
+
+/** A record decoded, its id recomputed and its signature checked: the order-free part of the work. */
+interface Prepared {
+  record: StreamRecord;
+  decoded: ReturnType<typeof decodeTransaction>;
+  actualId: string | null;
+  signatureOk: boolean;
+}
+
+async function prepare(records: readonly StreamRecord[]): Promise<Prepared[]> {
+  const verifier = await ed25519Verifier();
+  const out: Prepared[] = [];
+  const checks: SignatureCheck[] = [];
+  const owners: Prepared[] = [];
+  for (const record of records) {
+    const decoded = decodeTransaction(record.bytes);
+    const p: Prepared = { record, decoded, actualId: null, signatureOk: false };
+    out.push(p);
+    if (!decoded.ok) continue;
+    p.actualId = toHex(transactionId(record.bytes));
+    checks.push({ message: signingHash(record.bytes.subarray(0, decoded.value.essenceLength)), signature: decoded.value.tx.signature, publicKey: decoded.value.tx.issuer });
+    owners.push(p);
+  }
+  for (let i = 0; i < checks.length; i += SIGNATURE_BATCH) {
+    const verdicts = await verifier.verifyMany(checks.slice(i, i + SIGNATURE_BATCH));
+    for (let j = 0; j < verdicts.length; j++) owners[i + j].signatureOk = verdicts[j];
+  }
+  return out;
+}
+
 /** Checks records already fetched (see the file comment). */
 export async function verifyRecords(streamIdIn: Bytes32, records: StreamRecord[], opts: VerifyOptions = {}): Promise<StreamReport> {
   const streamId = hex32("streamId", streamIdIn);
+  if (opts.issuer !== undefined) hex32("issuer", opts.issuer);
+  return judge(streamId, await prepare([...records].sort((a, b) => a.sequence - b.sequence)), opts);
+}
+
+/** The checks that depend on order, over prepared records sorted by sequence. */
+async function judge(streamId: string, prepared: readonly Prepared[], opts: VerifyOptions): Promise<StreamReport> {
   const fromSeq = opts.fromSeq ?? 0;
   const problems: StreamProblem[] = [];
   const out: VerifiedRecord[] = [];
   let issuer = opts.issuer === undefined ? null : hex32("issuer", opts.issuer);
-  const sorted = [...records].sort((a, b) => a.sequence - b.sequence);
   let prev: { sequence: number; id: string; decoded?: DecodedTransaction } | undefined;
   let expected = fromSeq;
 
-  for (const r of sorted) {
+  for (const { record: r, decoded: d, actualId, signatureOk } of prepared) {
     const bad = (kind: ProblemKind, message: string) => problems.push({ sequence: r.sequence, kind, id: r.id, message: `sequence ${r.sequence}: ${message}` });
     const before = problems.length;
     if (r.sequence > expected) {
@@ -105,7 +158,6 @@ export async function verifyRecords(streamIdIn: Bytes32, records: StreamRecord[]
     expected = r.sequence + 1;
     const vr: VerifiedRecord = { sequence: r.sequence, id: r.id, issuer: null, timestamp: null, confirmedBy: r.confirmedBy, contentType: null, dataBytes: 0, readings: null, ok: true };
     out.push(vr);
-    const d = decodeTransaction(r.bytes);
     if (!d.ok) {
       bad("undecodable", `the stored bytes are not a transaction (${d.code}: ${d.message})`);
       vr.ok = false;
@@ -113,11 +165,10 @@ export async function verifyRecords(streamIdIn: Bytes32, records: StreamRecord[]
       continue;
     }
     const tx = d.value.tx;
-    const actualId = toHex(transactionId(r.bytes));
     if (actualId !== r.id) bad("id-mismatch", `the record was altered: its bytes hash to ${actualId}, but the node lists it as ${r.id}`);
     vr.issuer = toHex(tx.issuer);
     vr.timestamp = tx.timestamp;
-    if (!verifyEssenceNacl(r.bytes.subarray(0, d.value.essenceLength), tx.signature, tx.issuer)) bad("bad-signature", `the signature does not verify for issuer ${vr.issuer}`);
+    if (!signatureOk) bad("bad-signature", `the signature does not verify for issuer ${vr.issuer}`);
     if (issuer === null) issuer = vr.issuer;
     else if (vr.issuer !== issuer) bad("wrong-issuer", `signed by ${vr.issuer}, expected ${issuer}`);
     const p = tx.payload;
@@ -167,11 +218,18 @@ export async function verifyRecords(streamIdIn: Bytes32, records: StreamRecord[]
   };
 }
 
-/** Fetches a stream from the node, page by page, and verifies it. */
-export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts: VerifyOptions & { pageSize?: number } = {}): Promise<StreamReport> {
+/**
+ * Fetches a stream from the node and verifies it. Pages are requested a few at a time and each
+ * page's records are decoded and their signatures checked as it arrives, while the node serves
+ * the next ones; the order-dependent checks run once every record is in.
+ */
+export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts: VerifyOptions & FetchOptions = {}): Promise<StreamReport> {
   const streamId = hex32("streamId", streamIdIn);
-  const records = await fetchStream(client, streamId, opts);
-  return verifyRecords(streamId, records, {
+  if (opts.issuer !== undefined) hex32("issuer", opts.issuer);
+  const pages: Promise<Prepared[]>[] = [];
+  await fetchStream(client, streamId, { ...opts, onRecords: (records) => pages.push(prepare(records)) });
+  const prepared = (await Promise.all(pages)).flat();
+  return judge(streamId, prepared, {
     ...opts,
     fetchTransaction:
       opts.fetchTransaction ??
@@ -186,18 +244,79 @@ export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts:
   });
 }
 
-/** Every record of a stream from `fromSeq` (at most `maxRecords`), following pages. */
-export async function fetchStream(client: ApiClient, streamId: Bytes32, opts: { fromSeq?: number; maxRecords?: number; pageSize?: number } = {}): Promise<StreamRecord[]> {
-  const pageSize = Math.min(1000, opts.pageSize ?? 1000);
+interface Page {
+  start: number;
+  records: StreamRecord[];
+  /** The page was cut at its limit: records may follow its last one. */
+  full: boolean;
+}
+
+/**
+ * Every record of a stream from `fromSeq` (at most `maxRecords`), in sequence order, with up to
+ * `pagesInFlight` getStream requests at once. Page k asks from `fromSeq + k * pageSize`; a page
+ * holds every record from its start to its last record (to the end of the stream when it is not
+ * full), so pages are merged in order of their start and what they repeat is dropped. A page that
+ * returns records past the next page's start (a gap in the sequences) moves the next request on.
+ * `onRecords` sees each run of new records as it is merged, in order.
+ */
+export async function fetchStream(client: ApiClient, streamId: Bytes32, opts: FetchOptions & { onRecords?: (records: StreamRecord[]) => void } = {}): Promise<StreamRecord[]> {
+  const pageSize = Math.max(1, Math.min(MAX_PAGE_SIZE, opts.pageSize ?? MAX_PAGE_SIZE));
+  const pagesInFlight = Math.max(1, opts.pagesInFlight ?? DEFAULT_PAGES_IN_FLIGHT);
   const max = opts.maxRecords ?? Infinity;
   const out: StreamRecord[] = [];
-  let from = opts.fromSeq ?? 0;
-  while (out.length < max) {
-    const limit = Math.min(pageSize, max - out.length);
-    const page = await client.getStream(streamId, { fromSeq: from, limit });
-    out.push(...page.records);
-    if (page.records.length < limit) break;
-    from = page.records[page.records.length - 1].sequence + 1;
+  /** Every record from fromSeq up to (not including) `covered` is in `out`. */
+  let covered = opts.fromSeq ?? 0;
+  let next = covered;
+  /** No page starting after this sequence can hold anything (a page starting here was not full). */
+  let lastUseful = Infinity;
+  let complete = false;
+  let failure: { error: unknown } | undefined;
+  let outstanding = 0;
+  const arrived = new Map<number, Page>();
+  let wake: () => void = () => {};
+
+  const request = (start: number, limit: number) => {
+    outstanding++;
+    client.getStream(streamId, { fromSeq: start, limit }).then(
+      (page) => arrived.set(start, { start, records: page.records, full: page.records.length >= limit }),
+      (error) => (failure ??= { error }),
+    ).finally(() => {
+      outstanding--;
+      wake();
+    });
+  };
+  const merge = () => {
+    for (;;) {
+      let page: Page | undefined;
+      for (const p of arrived.values()) if (p.start <= covered && (!page || p.start < page.start)) page = p;
+      if (!page) return;
+      arrived.delete(page.start);
+      const fresh = page.records.filter((r) => r.sequence >= covered).slice(0, max - out.length);
+      if (fresh.length) {
+        out.push(...fresh);
+        opts.onRecords?.(fresh);
+      }
+      if (!page.full || out.length >= max) {
+        complete = true;
+        return;
+      }
+      covered = Math.max(covered, page.records[page.records.length - 1].sequence + 1);
+    }
+  };
+
+  while (!complete) {
+    if (failure) throw failure.error;
+    merge();
+    if (complete) break;
+    for (const p of arrived.values()) if (!p.full) lastUseful = Math.min(lastUseful, p.start);
+    next = Math.max(next, covered);
+    while (outstanding < pagesInFlight && next <= lastUseful && out.length + (outstanding + arrived.size) * pageSize < max) {
+      request(next, Math.min(pageSize, max - out.length));
+      next += pageSize;
+    }
+    // Never wait on nothing: the page at `covered` always moves the merge on.
+    if (outstanding === 0) request(covered, Math.min(pageSize, max - out.length));
+    await new Promise<void>((resolve) => (wake = resolve));
   }
   return out;
 }

@@ -7,7 +7,7 @@
  * worker dies, its outstanding batch is verified on the main thread and the worker is replaced.
  */
 import { Worker } from "node:worker_threads";
-import { makeVerifier, verifyEd25519 } from "./ed25519";
+import { makeVerifier, strictRules, verifyEd25519 } from "./ed25519";
 
 const RECORD = 128;
 export const BATCH_MAX = 256;
@@ -21,7 +21,7 @@ function sodiumPath(): string | null {
   }
 }
 
-// The worker builds its verifier from makeVerifier's own source: one definition of the rules.
+// The worker builds its verifier from the sources of makeVerifier and strictRules: one definition.
 const workerSource = () => {
   const sodium = sodiumPath();
   return `
@@ -31,8 +31,9 @@ let sodium = null;
 try {
   sodium = ${sodium ? `require(${JSON.stringify(sodium)})` : "null"};
 } catch {}
+const strictRules = ${strictRules.toString()};
 const makeVerifier = ${makeVerifier.toString()};
-const verify = makeVerifier(sodium, crypto);
+const verify = makeVerifier(sodium, crypto, strictRules());
 parentPort.on("message", ({ id, buf, n }) => {
   const b = new Uint8Array(buf);
   const ok = new Uint8Array(n);
