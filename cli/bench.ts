@@ -18,6 +18,7 @@ const SUITES: Record<string, () => Suite> = {
   node: () => require("../bench/node/suite").runNodeSuite,
   "node-network": () => require("../bench/node/suite").runNodeNetworkSuite,
   storage: () => require("../bench/storage/suite").runStorageSuite,
+  stream: () => require("../bench/stream/suite").runStreamSuite,
 };
 
 export function benchCommand(): TangleCommand {

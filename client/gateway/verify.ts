@@ -23,7 +23,7 @@ import type { Bytes32, StreamRecord } from "../api/types";
 import { hex32 } from "../api/client";
 import { equalBytes, toHex } from "../protocol/bytes";
 import { decodeTransaction, DecodedTransaction, signingHash, transactionId } from "../protocol/codec";
-import { ed25519Verifier, SignatureCheck } from "../protocol/ed25519";
+import { Ed25519Backend, ed25519Verifier, SignatureCheck } from "../protocol/ed25519";
 import { unpackReadings } from "./readings";
 
 export type ProblemKind =
@@ -87,6 +87,8 @@ export interface VerifyOptions {
   maxRecords?: number;
   /** Fetches another attachment by id (to accept reattachments); without it such links are broken. */
   fetchTransaction?: (id: string) => Promise<Uint8Array | undefined>;
+  /** The Ed25519 implementation to verify with (default: the platform's fastest, `ed25519Verifier()`). */
+  verifier?: Ed25519Backend;
 }
 
 export interface FetchOptions {
@@ -112,8 +114,7 @@ interface Prepared {
   signatureOk: boolean;
 }
 
-async function prepare(records: readonly StreamRecord[]): Promise<Prepared[]> {
-  const verifier = await ed25519Verifier();
+async function prepare(records: readonly StreamRecord[], verifier: Ed25519Backend): Promise<Prepared[]> {
   const out: Prepared[] = [];
   const checks: SignatureCheck[] = [];
   const owners: Prepared[] = [];
@@ -137,7 +138,8 @@ async function prepare(records: readonly StreamRecord[]): Promise<Prepared[]> {
 export async function verifyRecords(streamIdIn: Bytes32, records: StreamRecord[], opts: VerifyOptions = {}): Promise<StreamReport> {
   const streamId = hex32("streamId", streamIdIn);
   if (opts.issuer !== undefined) hex32("issuer", opts.issuer);
-  return judge(streamId, await prepare([...records].sort((a, b) => a.sequence - b.sequence)), opts);
+  const verifier = opts.verifier ?? (await ed25519Verifier());
+  return judge(streamId, await prepare([...records].sort((a, b) => a.sequence - b.sequence), verifier), opts);
 }
 
 /** The checks that depend on order, over prepared records sorted by sequence. */
@@ -226,8 +228,9 @@ async function judge(streamId: string, prepared: readonly Prepared[], opts: Veri
 export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts: VerifyOptions & FetchOptions = {}): Promise<StreamReport> {
   const streamId = hex32("streamId", streamIdIn);
   if (opts.issuer !== undefined) hex32("issuer", opts.issuer);
+  const verifier = opts.verifier ?? (await ed25519Verifier());
   const pages: Promise<Prepared[]>[] = [];
-  await fetchStream(client, streamId, { ...opts, onRecords: (records) => pages.push(prepare(records)) });
+  await fetchStream(client, streamId, { ...opts, onRecords: (records) => pages.push(prepare(records, verifier)) });
   const prepared = (await Promise.all(pages)).flat();
   return judge(streamId, prepared, {
     ...opts,
@@ -285,20 +288,22 @@ export async function fetchStream(client: ApiClient, streamId: Bytes32, opts: Fe
       wake();
     });
   };
-  const merge = () => {
+  /** Merges the pages that continue what is merged; returns the runs of new records. */
+  const merge = (): StreamRecord[][] => {
+    const runs: StreamRecord[][] = [];
     for (;;) {
       let page: Page | undefined;
       for (const p of arrived.values()) if (p.start <= covered && (!page || p.start < page.start)) page = p;
-      if (!page) return;
+      if (!page) return runs;
       arrived.delete(page.start);
       const fresh = page.records.filter((r) => r.sequence >= covered).slice(0, max - out.length);
       if (fresh.length) {
         out.push(...fresh);
-        opts.onRecords?.(fresh);
+        runs.push(fresh);
       }
       if (!page.full || out.length >= max) {
         complete = true;
-        return;
+        return runs;
       }
       covered = Math.max(covered, page.records[page.records.length - 1].sequence + 1);
     }
@@ -306,17 +311,20 @@ export async function fetchStream(client: ApiClient, streamId: Bytes32, opts: Fe
 
   while (!complete) {
     if (failure) throw failure.error;
-    merge();
-    if (complete) break;
-    for (const p of arrived.values()) if (!p.full) lastUseful = Math.min(lastUseful, p.start);
-    next = Math.max(next, covered);
-    while (outstanding < pagesInFlight && next <= lastUseful && out.length + (outstanding + arrived.size) * pageSize < max) {
-      request(next, Math.min(pageSize, max - out.length));
-      next += pageSize;
+    const runs = merge();
+    if (!complete) {
+      for (const p of arrived.values()) if (!p.full) lastUseful = Math.min(lastUseful, p.start);
+      next = Math.max(next, covered);
+      while (outstanding < pagesInFlight && next <= lastUseful && out.length + (outstanding + arrived.size) * pageSize < max) {
+        request(next, Math.min(pageSize, max - out.length));
+        next += pageSize;
+      }
+      // Never wait on nothing: the page at `covered` always moves the merge on.
+      if (outstanding === 0) request(covered, Math.min(pageSize, max - out.length));
     }
-    // Never wait on nothing: the page at `covered` always moves the merge on.
-    if (outstanding === 0) request(covered, Math.min(pageSize, max - out.length));
-    await new Promise<void>((resolve) => (wake = resolve));
+    // The next pages are asked for before the caller works on these (the node serves them meanwhile).
+    for (const run of runs) opts.onRecords?.(run);
+    if (!complete) await new Promise<void>((resolve) => (wake = resolve));
   }
   return out;
 }
