@@ -13,14 +13,14 @@
  */
 import { EventEmitter } from "node:events";
 import { MilestonePayload, Transaction } from "../client/protocol/codec";
-import { decodeTransaction, transactionId } from "../client/protocol/codec";
+import { decodeTransaction, signingHash, transactionId } from "../client/protocol/codec";
 import { MAX_TRANSACTION_BYTES } from "../client/protocol/limits";
 import { equalBytes, fromHex, toHex } from "../client/protocol/bytes";
 import { TangleGraph, TipScore, TxFlags } from "../core-wasm/src/tangle";
 import { blake2b256 } from "../core-wasm/src/blake2b";
 import { Genesis, genesisTransactionId, genesisStateHash, validateGenesis, genesisOutputs } from "./ledger/genesis";
 import { LedgerState } from "./ledger/ledger";
-import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
+import { decidesEssence, PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
 import { RecentIndex } from "./recent";
@@ -235,6 +235,7 @@ export class TangleNode extends EventEmitter {
     const from = Math.max(0, this.nextSeq - this.graph.window);
     let boundarySet = false;
     let n = 0;
+    const confirmedEssences = new Set<string>();
     for (const { seq, id, bytes } of this.store.arrivals(from)) {
       if ((++n & 255) === 0) this.store.checkMappedPages(); // as in submit
       const meta = this.store.getMetaBySeq(seq);
@@ -266,8 +267,15 @@ export class TangleNode extends EventEmitter {
       } else {
         this.graph.appendById(idHex, parents, ts, TxFlags.SOLID | (meta.conflict ? TxFlags.CONFLICTING : 0));
       }
-      if (tx.payload.type === "transfer" && meta.confirmedBy === undefined) this.pending.add(id, tx);
+      if (tx.payload.type === "transfer") {
+        const essenceHash = signingHash(bytes.subarray(0, d.value.essenceLength));
+        if (meta.confirmedBy === undefined) this.pending.add(id, tx, essenceHash);
+        else if (decidesEssence(meta.conflict)) confirmedEssences.add(toHex(essenceHash));
+      }
     }
+    // Attachments whose essence another attachment carried to confirmation stay out of pending
+    // (that one may have arrived before or after them).
+    for (const e of confirmedEssences) this.pending.settleEssence(fromHex(e));
   }
 
   get closed(): boolean {
@@ -502,8 +510,9 @@ export class TangleNode extends EventEmitter {
       else this.graph.appendById(v.idHex, parents, ts);
     } else {
       this.graph.appendById(v.idHex, parents, ts);
-      if (v.tx.payload.type === "transfer") this.pending.add(v.id, v.tx);
+      if (v.tx.payload.type === "transfer") this.pending.add(v.id, v.tx, signingHash(v.bytes.subarray(0, v.essenceLength)));
     }
+    this.pending.evict((h) => this.graph.seqOf(h) !== undefined); // attachments that left the window
     this.wake(v.idHex);
     this.emit("transaction", { id: v.idHex, tx: v.tx, bytes: v.bytes, source });
   }
@@ -590,7 +599,8 @@ export class TangleNode extends EventEmitter {
       stateHash: r.stateHash,
     });
     this.ledger.apply(r);
-    for (const id of r.included) this.pending.remove(id);
+    // With every other attachment of its essence, where the outcome decides the essence (pending.ts).
+    r.included.forEach((id, i) => this.pending.settle(id, conflicts.get(includedIds[i])));
     for (const h of includedIds) this.recent.confirm(h, payload.index, conflicts.get(h));
     this.recent.confirm(v.idHex, payload.index);
     this.latest = milestoneInfo(record);
@@ -663,9 +673,10 @@ export class TangleNode extends EventEmitter {
     };
   }
 
-  balance(address: Uint8Array): { confirmed: bigint; pendingIncoming: bigint; pendingOutgoing: bigint } {
+  /** `used`: the address ever received, confirmed (the `received` table) or pending. */
+  balance(address: Uint8Array): { confirmed: bigint; pendingIncoming: bigint; pendingOutgoing: bigint; used: boolean } {
     const p = this.pending.pendingOf(address);
-    return { confirmed: this.ledger.balanceOf(address), pendingIncoming: p.incoming, pendingOutgoing: p.outgoing };
+    return { confirmed: this.ledger.balanceOf(address), pendingIncoming: p.incoming, pendingOutgoing: p.outgoing, used: p.incoming > 0n || this.store.hasReceived(address) };
   }
 
   outputs(address: Uint8Array) {

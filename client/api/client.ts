@@ -430,12 +430,14 @@ export class ApiClient extends Emitter<ClientEvents> {
 
   /** `address`: 32 bytes, 64 hex characters or bech32m of the node's network. */
   async getBalance(address: Bytes32, o?: RequestOptions): Promise<Balance> {
-    const r = await this.request<{ address: string; bech32: string; confirmed: string; pending: { incoming: string; outgoing: string } }>("getBalance", { address: addressParam("address", address) }, o);
+    const r = await this.request<{ address: string; bech32: string; confirmed: string; pending: { incoming: string; outgoing: string }; used: boolean }>("getBalance", { address: addressParam("address", address) }, o);
+    if (typeof r.used !== "boolean") throw new TangleClientError(C.BAD_RESPONSE, "used is not a boolean");
     return {
       address: r.address,
       bech32: r.bech32,
       confirmed: bigintOf("confirmed", r.confirmed),
       pending: { incoming: bigintOf("pending.incoming", r.pending?.incoming), outgoing: bigintOf("pending.outgoing", r.pending?.outgoing) },
+      used: r.used,
     };
   }
 

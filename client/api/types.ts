@@ -81,6 +81,8 @@ export interface Balance {
   /** Balance at the last milestone. */
   confirmed: bigint;
   pending: { incoming: bigint; outgoing: bigint };
+  /** The address ever received an output (confirmed, or in a pending transfer), even if all of it was spent since. */
+  used: boolean;
 }
 
 export interface UnspentOutput {

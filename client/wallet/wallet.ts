@@ -1,11 +1,17 @@
 /**
  * The wallet: keys from a BIP-39 mnemonic (keys.ts), balances over its addresses, and sending.
  *
- * Addresses are scanned from index 0 until `gapLimit` addresses in a row show no confirmed balance
- * and nothing pending (BIP-44's gap rule). A transfer may only spend outputs of one address (the
- * issuer's: docs/ledger.md, the unlock rule), so a payment is planned as one transfer per source
- * address, largest sources first; the last transfer sends its remainder to a fresh address (the
- * first index after every address in use).
+ * Two BIP-44 chains per account: external (addresses given out to be paid) and internal (the
+ * remainders of the wallet's own payments). Each chain is scanned from index 0 until `gapLimit`
+ * (default 20, BIP-44's) addresses in a row are unused, where used means the address ever
+ * received: confirmed or pending, even if everything it received was spent since (the node's
+ * `getBalance` says so in `used`). So a wallet restored from its mnemonic finds every address its
+ * sends ever moved funds to, however many sends there were.
+ *
+ * A transfer may only spend outputs of one address (the issuer's: docs/ledger.md, the unlock
+ * rule), so a payment is planned as one transfer per source address, largest sources first; the
+ * last transfer sends its remainder to a fresh internal address (the first index after every
+ * internal address in use).
  *
  * Never sending twice: each transfer is signed once, and every reattachment reuses that signed
  * essence, so at most one of its attachments can apply (confirm.ts). Outputs are picked in a fixed
@@ -22,7 +28,7 @@ import { MAX_INPUTS, PROTOCOL_VERSION, MAX_AMOUNT } from "../protocol/limits";
 import { attachAndSubmit, AttachEvent, AttachOptions, nodeInfoOf } from "../attach";
 import { confirmWithReattach, ConfirmEvent, ConfirmOptions } from "../confirm";
 import { encodeAddress, hrpForNetwork, parseAddress } from "./address";
-import { deriveKey, DEV_MNEMONIC, WalletKey } from "./keys";
+import { Chain, deriveKey, DEV_MNEMONIC, WalletKey } from "./keys";
 import { mnemonicToSeed } from "./mnemonic";
 
 export const WalletErrorCode = {
@@ -55,7 +61,7 @@ export interface WalletOptions {
   account?: number;
   /** BIP-39 passphrase (default none). */
   passphrase?: string;
-  /** Empty addresses in a row that end a scan (default 5). */
+  /** Unused addresses in a row that end the scan of a chain (default 20, BIP-44's gap limit). */
   gapLimit?: number;
   /** Defaults for attaching (PoW engine, parent age bound, remote PoW policy). */
   attach?: AttachOptions;
@@ -64,23 +70,30 @@ export interface WalletOptions {
 }
 
 export interface AddressState {
+  /** "external": addresses given out to be paid; "internal": remainders of the wallet's payments. */
+  chain: Chain;
   index: number;
+  /** Derivation path (keys.ts). */
+  path: string;
   /** bech32m. */
   address: string;
   hex: string;
   confirmed: bigint;
   pending: { incoming: bigint; outgoing: bigint };
+  /** Ever received (confirmed or pending), even if spent since. */
+  used: boolean;
 }
 
 export interface WalletBalance {
   confirmed: bigint;
   pending: { incoming: bigint; outgoing: bigint };
-  /** Addresses scanned (every one up to the gap). */
+  /** Addresses scanned, external chain first, each chain in index order up to the gap past its last used one. */
   addresses: AddressState[];
 }
 
 export interface PlannedTransfer {
-  /** The address index that signs and whose outputs are spent. */
+  /** The address (chain and index) that signs and whose outputs are spent. */
+  fromChain: Chain;
   fromIndex: number;
   inputs: { txId: string; index: number; amount: bigint }[];
   /** To the recipient. */
@@ -93,6 +106,7 @@ export interface SendPlan {
   to: Uint8Array;
   amount: bigint;
   transfers: PlannedTransfer[];
+  /** Index on the internal chain that receives the remainder (if any). */
   remainderIndex: number;
 }
 
@@ -147,14 +161,21 @@ export function toAmount(v: bigint | number | string): bigint {
 
 const outputKey = (txId: string, index: number) => `${txId}:${index}`;
 
+const CHAIN_ORDER: readonly Chain[] = ["external", "internal"];
+/** Balance requests in flight at most, per chain, while scanning. */
+const MAX_SCAN_BATCH = 64;
+
+const isUsed = (s: AddressState) => s.used || s.confirmed > 0n || s.pending.incoming > 0n || s.pending.outgoing > 0n;
+
 export class Wallet {
   readonly account: number;
   private readonly seed: Uint8Array;
-  private readonly keys = new Map<number, WalletKey>();
+  private readonly keys = new Map<string, WalletKey>();
   private readonly locked = new Set<string>();
-  /** Highest index this instance used (remainders), so consecutive sends never reuse one. */
-  private highestUsed = -1;
+  /** Highest internal index this instance sent a remainder to, so consecutive sends never reuse one. */
+  private highestRemainder = -1;
   private hrpValue?: string;
+  private readonly gapLimit: number;
 
   private constructor(
     seed: Uint8Array,
@@ -163,6 +184,8 @@ export class Wallet {
     this.seed = seed;
     this.account = opts.account ?? 0;
     this.hrpValue = opts.hrp;
+    this.gapLimit = opts.gapLimit ?? 20;
+    if (!Number.isInteger(this.gapLimit) || this.gapLimit < 1 || this.gapLimit > 1000) throw new TypeError(`gapLimit must be an integer in [1, 1000], got ${String(opts.gapLimit)}`);
   }
 
   /** Throws MnemonicError (code ERR_WALLET_MNEMONIC) for an invalid phrase. */
@@ -184,9 +207,11 @@ export class Wallet {
     return this.opts.client;
   }
 
-  key(index: number): WalletKey {
-    let k = this.keys.get(index);
-    if (!k) this.keys.set(index, (k = deriveKey(this.seed, this.account, index)));
+  /** The key at `index` of `chain` (the external chain unless said otherwise). */
+  key(index: number, chain: Chain = "external"): WalletKey {
+    const id = `${chain}/${index}`;
+    let k = this.keys.get(id);
+    if (!k) this.keys.set(id, (k = deriveKey(this.seed, this.account, index, chain)));
     return k;
   }
 
@@ -198,37 +223,46 @@ export class Wallet {
     return this.hrpValue;
   }
 
-  /** bech32m address of `index` with a known prefix (no node needed). */
-  addressWith(hrp: string, index = 0): string {
-    return encodeAddress(this.key(index).address, hrp);
+  /** bech32m address of `index` (of `chain`, external by default) with a known prefix (no node needed). */
+  addressWith(hrp: string, index = 0, chain: Chain = "external"): string {
+    return encodeAddress(this.key(index, chain).address, hrp);
   }
 
-  async address(index = 0): Promise<string> {
-    return this.addressWith(await this.hrp(), index);
+  async address(index = 0, chain: Chain = "external"): Promise<string> {
+    return this.addressWith(await this.hrp(), index, chain);
   }
 
-  /** Balances of addresses 0, 1, … up to `gapLimit` empty ones past the last in use. */
+  /**
+   * Balances of both chains: on each, addresses 0, 1, … until `gapLimit` unused ones follow the
+   * last used one. External chain first.
+   */
   async scan(): Promise<AddressState[]> {
     const client = this.needClient();
     const hrp = await this.hrp();
-    const gap = this.opts.gapLimit ?? 5;
+    const chains = await Promise.all(CHAIN_ORDER.map((chain) => this.scanChain(client, hrp, chain)));
+    return chains.flat();
+  }
+
+  private async scanChain(client: ApiClient, hrp: string, chain: Chain): Promise<AddressState[]> {
     const out: AddressState[] = [];
-    let lastActive = this.highestUsed;
-    for (let start = 0; start <= lastActive + gap; start += gap) {
+    let lastUsed = chain === "internal" ? this.highestRemainder : -1;
+    // Ask for exactly the addresses the gap rule still needs (at most MAX_SCAN_BATCH at a time).
+    while (out.length <= lastUsed + this.gapLimit) {
+      const from = out.length;
+      const count = Math.min(MAX_SCAN_BATCH, lastUsed + this.gapLimit + 1 - from);
       const batch = await Promise.all(
-        Array.from({ length: gap }, async (_, k) => {
-          const index = start + k;
-          const key = this.key(index);
+        Array.from({ length: count }, async (_, k): Promise<AddressState> => {
+          const key = this.key(from + k, chain);
           const b = await client.getBalance(key.address);
-          return { index, address: encodeAddress(key.address, hrp), hex: toHex(key.address), confirmed: b.confirmed, pending: b.pending };
+          return { chain, index: key.index, path: key.path, address: encodeAddress(key.address, hrp), hex: toHex(key.address), confirmed: b.confirmed, pending: b.pending, used: b.used };
         }),
       );
       for (const s of batch) {
         out.push(s);
-        if (s.confirmed > 0n || s.pending.incoming > 0n || s.pending.outgoing > 0n) lastActive = Math.max(lastActive, s.index);
+        if (isUsed(s)) lastUsed = Math.max(lastUsed, s.index);
       }
     }
-    return out.filter((s) => s.index <= lastActive + gap);
+    return out;
   }
 
   async balance(): Promise<WalletBalance> {
@@ -245,9 +279,9 @@ export class Wallet {
     const toBytes = typeof to === "string" ? parseAddress(to, hrp) : to;
     if (!(toBytes instanceof Uint8Array) || toBytes.length !== 32) throw new WalletError("ERR_WALLET_ADDRESS", "recipient must be 32 bytes");
     const states = await this.scan();
-    const lastActive = Math.max(this.highestUsed, ...states.filter((s) => s.confirmed > 0n || s.pending.incoming > 0n || s.pending.outgoing > 0n).map((s) => s.index));
+    const lastInternal = Math.max(this.highestRemainder, ...states.filter((s) => s.chain === "internal" && isUsed(s)).map((s) => s.index));
     // Sources: groups of at most MAX_INPUTS unlocked outputs of one address.
-    const sources: { fromIndex: number; inputs: PlannedTransfer["inputs"]; sum: bigint }[] = [];
+    const sources: { fromChain: Chain; fromIndex: number; inputs: PlannedTransfer["inputs"]; sum: bigint }[] = [];
     for (const s of states.filter((x) => x.confirmed > 0n)) {
       const { outputs } = await client.getOutputs(s.hex);
       const free = outputs
@@ -255,10 +289,11 @@ export class Wallet {
         .sort((a, b) => (a.amount === b.amount ? compareIds(fromHex(a.txId), fromHex(b.txId)) || a.index - b.index : a.amount > b.amount ? -1 : 1));
       for (let i = 0; i < free.length; i += MAX_INPUTS) {
         const inputs = free.slice(i, i + MAX_INPUTS);
-        sources.push({ fromIndex: s.index, inputs, sum: inputs.reduce((n, o) => n + o.amount, 0n) });
+        sources.push({ fromChain: s.chain, fromIndex: s.index, inputs, sum: inputs.reduce((n, o) => n + o.amount, 0n) });
       }
     }
-    sources.sort((a, b) => (a.sum === b.sum ? a.fromIndex - b.fromIndex : a.sum > b.sum ? -1 : 1));
+    // Largest first; ties: external before internal, then by index (scan order).
+    sources.sort((a, b) => (a.sum === b.sum ? 0 : a.sum > b.sum ? -1 : 1));
     const available = sources.reduce((n, s) => n + s.sum, 0n);
     if (available < amount) {
       throw new WalletError(WalletErrorCode.INSUFFICIENT_FUNDS, `confirmed, unlocked funds are ${available}, less than ${amount}${this.locked.size ? " (some outputs are held by unconfirmed sends)" : ""}`);
@@ -268,7 +303,7 @@ export class Wallet {
     for (const src of sources) {
       if (left === 0n) break;
       if (src.sum <= left) {
-        transfers.push({ fromIndex: src.fromIndex, inputs: src.inputs, amount: src.sum, remainder: 0n });
+        transfers.push({ fromChain: src.fromChain, fromIndex: src.fromIndex, inputs: src.inputs, amount: src.sum, remainder: 0n });
         left -= src.sum;
         continue;
       }
@@ -280,10 +315,10 @@ export class Wallet {
         inputs.push(o);
         got += o.amount;
       }
-      transfers.push({ fromIndex: src.fromIndex, inputs, amount: left, remainder: got - left });
+      transfers.push({ fromChain: src.fromChain, fromIndex: src.fromIndex, inputs, amount: left, remainder: got - left });
       left = 0n;
     }
-    return { to: toBytes, amount, transfers, remainderIndex: lastActive + 1 };
+    return { to: toBytes, amount, transfers, remainderIndex: lastInternal + 1 };
   }
 
   /**
@@ -295,15 +330,16 @@ export class Wallet {
     const info = await nodeInfoOf(client);
     const plan = await this.planSend(o.to, o.amount);
     o.onEvent?.({ type: "planned", plan });
-    const remainderKey = this.key(plan.remainderIndex);
+    const remainderKey = this.key(plan.remainderIndex, "internal");
     const hrp = await this.hrp();
     const hasRemainder = plan.transfers.some((t) => t.remainder > 0n);
-    if (hasRemainder) this.highestUsed = Math.max(this.highestUsed, plan.remainderIndex);
+    if (hasRemainder) this.highestRemainder = Math.max(this.highestRemainder, plan.remainderIndex);
     for (const t of plan.transfers) for (const i of t.inputs) this.locked.add(outputKey(i.txId, i.index));
     const results: SentTransfer[] = [];
+    let submitted = 0;
     try {
       for (const [n, t] of plan.transfers.entries()) {
-        const key = this.key(t.fromIndex);
+        const key = this.key(t.fromIndex, t.fromChain);
         const inputs: Input[] = t.inputs.map((i) => ({ txId: fromHex(i.txId, "txId"), index: i.index }));
         const outputs: Output[] = [{ address: plan.to, amount: t.amount }];
         if (t.remainder > 0n) outputs.push({ address: remainderKey.address, amount: t.remainder });
@@ -312,6 +348,7 @@ export class Wallet {
         o.onEvent?.({ type: "signed", transfer: n });
         const attachOpts: AttachOptions = { ...this.opts.attach, ...o.attach, signal: o.signal, onEvent: (event) => o.onEvent?.({ type: "attach", transfer: n, event }) };
         const sub = await attachAndSubmit(client, signed, attachOpts);
+        submitted = n + 1;
         o.onEvent?.({ type: "submitted", transfer: n, id: sub.id });
         if (o.wait === false) {
           results.push({ id: sub.id, attachments: [sub.id], confirmed: false, milestoneIndex: null, amount: t.amount, remainder: t.remainder });
@@ -329,8 +366,9 @@ export class Wallet {
         if (r.confirmed) for (const i of t.inputs) this.locked.delete(outputKey(i.txId, i.index));
       }
     } catch (err) {
-      // Inputs of transfers never submitted are free again; submitted ones stay held.
-      for (const t of plan.transfers.slice(results.length + 1)) for (const i of t.inputs) this.locked.delete(outputKey(i.txId, i.index));
+      // Inputs of transfers never submitted (including one whose attachment failed) are free again;
+      // submitted ones stay held.
+      for (const t of plan.transfers.slice(submitted)) for (const i of t.inputs) this.locked.delete(outputKey(i.txId, i.index));
       throw err;
     }
     return {

@@ -205,6 +205,7 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
         bech32: encodeAddress(address, hrp),
         confirmed: b.confirmed.toString(),
         pending: { incoming: b.pendingIncoming.toString(), outgoing: b.pendingOutgoing.toString() },
+        used: b.used,
       };
     },
 

@@ -17,6 +17,7 @@
  * | utxo       | tx id (32) ‖ output index u8          | address (32) ‖ amount u64 LE ‖ milestone u32 LE |
  * | spent      | tx id (32) ‖ output index u8          | address (32) ‖ amount u64 LE ‖ milestone u32 LE ‖ spent by (32) |
  * | balances   | address (32)                          | amount u64 LE                                |
+ * | received   | address (32)                          | empty: the address ever received a confirmed output (kept when spent) |
  * | milestones | index u32 BE                          | msgpack MilestoneRecord                      |
  * | streams    | stream id (32) ‖ sequence u64 BE      | id (32)                                      |
  * | issuers    | issuer key (32) ‖ timestamp u64 BE ‖ id | empty                                      |
@@ -33,14 +34,18 @@ export const DB = {
   utxo: "utxo",
   spent: "spent",
   balances: "balances",
+  received: "received",
   milestones: "milestones",
   streams: "streams",
   issuers: "issuers",
   state: "state",
 } as const;
 
-/** Bumped when a layout above changes; a node refuses a database of another version. */
-export const SCHEMA_VERSION = 2;
+/**
+ * Bumped when a layout above changes; a node refuses a database of another version, except that a
+ * schema-2 database is upgraded in place (3 added `received`, filled from `utxo` and `spent`).
+ */
+export const SCHEMA_VERSION = 3;
 
 /** Keys of the `state` db. */
 export const STATE = {

@@ -74,6 +74,7 @@ export class Store {
   readonly utxo: BinDb;
   readonly spent: BinDb;
   readonly balances: BinDb;
+  readonly received: BinDb;
   readonly milestones: Database<MilestoneRecord, Buffer>;
   readonly streams: BinDb;
   readonly issuers: BinDb;
@@ -101,6 +102,7 @@ export class Store {
     this.utxo = bin(DB.utxo);
     this.spent = bin(DB.spent);
     this.balances = bin(DB.balances);
+    this.received = bin(DB.received);
     this.milestones = this.root.openDB<MilestoneRecord, Buffer>({ name: DB.milestones, keyEncoding: "binary", encoding: "msgpack" });
     this.streams = bin(DB.streams);
     this.issuers = bin(DB.issuers);
@@ -112,11 +114,21 @@ export class Store {
     const s = new Store(path);
     const v = s.state.get(STATE.schemaVersion);
     if (v === undefined) await s.state.put(STATE.schemaVersion, SCHEMA_VERSION);
+    else if (v === 2) await s.upgradeFrom2();
     else if (v !== SCHEMA_VERSION) {
       await s.close();
       throw new StorageError("ERR_SCHEMA_VERSION", `database schema ${String(v)} in ${path}, this node reads ${SCHEMA_VERSION} (sync a fresh data directory from peers, or move this one away)`);
     }
     return s;
+  }
+
+  /** Schema 2 → 3: `received` filled with the address of every output, unspent or spent. */
+  private upgradeFrom2(): Promise<void> {
+    return this.root.transaction(() => {
+      const empty = Buffer.alloc(0);
+      for (const db of [this.utxo, this.spent]) for (const { value } of db.getRange({})) this.received.put(Buffer.from(value.subarray(0, 32)), empty);
+      this.state.put(STATE.schemaVersion, SCHEMA_VERSION);
+    }) as Promise<void>;
   }
 
   async close(): Promise<void> {
@@ -289,6 +301,11 @@ export class Store {
     return v ? decodeAmount(v) : 0n;
   }
 
+  /** Whether a confirmed output (genesis included) was ever sent to `address`, spent since or not. */
+  hasReceived(address: Uint8Array): boolean {
+    return this.received.doesExist(Buffer.from(address));
+  }
+
   getMilestone(index: number): MilestoneRecord | undefined {
     return this.milestones.get(keys.milestone(index));
   }
@@ -305,6 +322,7 @@ export class Store {
       }
       for (const o of outputs) this.utxo.put(keys.output(o.txId, o.index), encodeOutputValue(o.address, o.amount, 0));
       for (const b of balances) this.balances.put(Buffer.from(b.address), encodeAmount(b.amount));
+      for (const o of outputs) this.received.put(Buffer.from(o.address), Buffer.alloc(0));
       this.state.put(STATE.genesisHash, Buffer.from(genesisHash));
       this.state.put(STATE.ledgerIndex, 0);
       this.state.put(STATE.stateHash, Buffer.from(stateHash));
@@ -329,6 +347,7 @@ export class Store {
       }
       // Created first: an output created and spent under the same milestone ends up spent only.
       for (const o of w.created) this.utxo.put(keys.output(o.txId, o.index), encodeOutputValue(o.address, o.amount, o.milestone));
+      for (const o of w.created) if (!this.received.doesExist(Buffer.from(o.address))) this.received.put(Buffer.from(o.address), Buffer.alloc(0));
       for (const c of w.consumed) {
         const k = keys.output(c.txId, c.index);
         this.utxo.remove(k);

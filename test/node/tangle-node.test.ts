@@ -78,7 +78,7 @@ test("a transfer moves confirmed balances; a double spend ends conflicting and c
   expect(conflicts.filter((c) => c === null)).toHaveLength(1);
   expect(conflicts).toContain("INPUT_SPENT");
   const winnerAmount = m1.conflict === null ? 300n : 400n;
-  expect(node.balance(bobAddr)).toEqual({ confirmed: winnerAmount, pendingIncoming: 0n, pendingOutgoing: 0n });
+  expect(node.balance(bobAddr)).toEqual({ confirmed: winnerAmount, pendingIncoming: 0n, pendingOutgoing: 0n, used: true });
   expect(node.balance(aliceAddr).confirmed).toBe(1500n - winnerAmount);
   // Spending bob's new output with alice's key is a wrong-owner conflict.
   const winner = m1.conflict === null ? t1.id : t2.id;

@@ -54,7 +54,7 @@ test("typed results of every read method; amounts are bigints", async () => {
   const devAddress = addressOf(dev.publicKey);
   const bal = await client.getBalance(devAddress);
   const bech32 = encodeAddress(devAddress, "tdev");
-  expect(bal).toEqual({ address: toHex(devAddress), bech32, confirmed: DEV_SUPPLY, pending: { incoming: 0n, outgoing: 0n } });
+  expect(bal).toEqual({ address: toHex(devAddress), bech32, confirmed: DEV_SUPPLY, pending: { incoming: 0n, outgoing: 0n }, used: true });
   expect(await client.getBalance(bech32)).toEqual(bal);
   expect(await client.getBalance(bech32.toUpperCase())).toEqual(bal);
   const outs = await client.getOutputs(toHex(devAddress).toUpperCase());

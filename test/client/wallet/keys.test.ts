@@ -128,6 +128,22 @@ describe("wallet keys and the dev mnemonic", () => {
     expect(w.key(9).path).toBe("m/44'/7467'/2'/0'/9'");
   });
 
+  test("BIP-44 chains: external m/…/0'/index' (the paths external addresses always had), internal m/…/1'/index'", () => {
+    expect(derivationPath(0, 3, "external")).toBe("m/44'/7467'/0'/0'/3'");
+    expect(derivationPath(0, 3, "internal")).toBe("m/44'/7467'/0'/1'/3'");
+    expect(derivationPath(2, 9, "internal")).toBe("m/44'/7467'/2'/1'/9'");
+    expect(() => derivationPath(0, 0, "change" as never)).toThrow(/chain must be/);
+    const seed = mnemonicToSeed(DEV_MNEMONIC);
+    const w = Wallet.fromMnemonic(DEV_MNEMONIC);
+    expect(w.key(4)).toMatchObject({ chain: "external", index: 4, path: "m/44'/7467'/0'/0'/4'" });
+    expect(toHex(w.key(4, "external").address)).toBe(toHex(w.key(4).address));
+    const internal = w.key(4, "internal");
+    expect(internal).toMatchObject({ chain: "internal", index: 4, path: "m/44'/7467'/0'/1'/4'" });
+    expect(toHex(internal.keyPair.secretKey.subarray(0, 32))).toBe(toHex(derivePath(seed, "m/44'/7467'/0'/1'/4'").key));
+    expect(toHex(internal.address)).not.toBe(toHex(w.key(4).address));
+    expect(w.addressWith("tdev", 4, "internal")).toBe(encodeAddress(internal.address, "tdev"));
+  });
+
   test("devWalletSeed() is address 0 of the dev mnemonic, and that address owns the dev genesis", () => {
     const w = Wallet.dev();
     expect(toHex(devWalletSeed())).toBe(toHex(w.key(0).keyPair.secretKey.subarray(0, 32)));

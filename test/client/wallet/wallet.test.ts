@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ApiClient, generateMnemonic, LocalPow, Wallet, WalletErrorCode, InlinePow } from "../../../client/node";
+import type { AddressState, Chain, WalletBalance } from "../../../client/node";
 import { prepareAttachment } from "../../../client/attach";
 import { signTransaction } from "../../../client/protocol/build";
 import { DEV_SUPPLY, devGenesis } from "../../../node/networks/dev";
@@ -31,7 +32,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test("send from the dev funds: confirmed balances change on both sides, the remainder goes to a fresh address", async () => {
+test("send from the dev funds: confirmed balances change on both sides, the remainder goes to a fresh internal address", async () => {
   const alice = Wallet.fromMnemonic(generateMnemonic(), { client });
   const to = await alice.address(0);
   expect(to).toMatch(/^tdev1/);
@@ -49,10 +50,12 @@ test("send from the dev funds: confirmed balances change on both sides, the rema
   expect((await alice.balance()).confirmed).toBe(1_000_000n);
   const after = await dev.balance();
   expect(after.confirmed).toBe(DEV_SUPPLY - 1_000_000n);
-  // Address 0 is emptied; the remainder sits on the next index, reported by the wallet as fresh.
-  expect(after.addresses[0].confirmed).toBe(0n);
-  expect(after.addresses[1].confirmed).toBe(DEV_SUPPLY - 1_000_000n);
-  expect(r.remainderAddress).toBe(await dev.address(1));
+  // External address 0 is emptied (and still used); the remainder sits on internal index 0, reported
+  // by the wallet as fresh.
+  expect(after.addresses[0]).toMatchObject({ chain: "external", index: 0, path: "m/44'/7467'/0'/0'/0'", confirmed: 0n, used: true });
+  expect(at(after, "internal", 0)).toMatchObject({ path: "m/44'/7467'/0'/1'/0'", confirmed: DEV_SUPPLY - 1_000_000n, used: true });
+  expect(after.addresses.filter((a) => a.confirmed > 0n)).toHaveLength(1);
+  expect(r.remainderAddress).toBe(await dev.address(0, "internal"));
   expect((await client.getBalance(devGenesis().outputs[0].address)).confirmed).toBe(0n);
 });
 
@@ -66,27 +69,28 @@ test("pending amounts show before the milestone; a payment drawn from two addres
   expect(early.confirmed + early.pending.incoming).toBe(700n);
   await waitFor(async () => (await bob.balance()).confirmed === 700n);
 
-  // Bob pays 300 away: 400 comes back to his index 1. Then dev pays him 500 more at index 0.
+  // Bob pays 300 away: 400 comes back to his internal index 0. Then dev pays him 500 more at index 0.
   const carol = Wallet.fromMnemonic(generateMnemonic(), { client });
   await bob.send({ to: await carol.address(0), amount: 300n });
   let b = await bob.balance();
-  expect(b.addresses.slice(0, 2).map((a) => a.confirmed)).toEqual([0n, 400n]);
+  expect([at(b, "external", 0).confirmed, at(b, "internal", 0).confirmed]).toEqual([0n, 400n]);
   await dev.send({ to: bob0, amount: 500n });
   b = await bob.balance();
-  expect(b.addresses.slice(0, 2).map((a) => a.confirmed)).toEqual([500n, 400n]);
+  expect([at(b, "external", 0).confirmed, at(b, "internal", 0).confirmed]).toEqual([500n, 400n]);
 
-  // 800 needs both addresses: two transfers, the second with a remainder of 100 to index 2.
+  // 800 needs both addresses: two transfers, the second with a remainder of 100 to internal index 1.
   const plan = await bob.planSend(await carol.address(0), 800n);
-  expect(plan.transfers.map((t) => [t.fromIndex, t.amount, t.remainder])).toEqual([
-    [0, 500n, 0n],
-    [1, 300n, 100n],
+  expect(plan.transfers.map((t) => [t.fromChain, t.fromIndex, t.amount, t.remainder])).toEqual([
+    ["external", 0, 500n, 0n],
+    ["internal", 0, 300n, 100n],
   ]);
+  expect(plan.remainderIndex).toBe(1);
   const sent = await bob.send({ to: await carol.address(0), amount: 800n });
   expect(sent.confirmed).toBe(true);
   expect(sent.transfers).toHaveLength(2);
   b = await bob.balance();
   expect(b.confirmed).toBe(100n);
-  expect(b.addresses[2].confirmed).toBe(100n);
+  expect(at(b, "internal", 1).confirmed).toBe(100n);
   expect((await carol.balance()).confirmed).toBe(1100n);
 
   await expect(bob.send({ to: await carol.address(0), amount: 101n })).rejects.toMatchObject({ code: WalletErrorCode.INSUFFICIENT_FUNDS });
@@ -130,6 +134,11 @@ test("a transfer attached to stale parents is reattached and confirmed once: the
   expect(applied.map((m) => m.id)).toEqual([r.id]);
   expect((await dave.balance()).confirmed).toBe(12_345n);
   expect((await dev.balance()).confirmed).toBe(before.confirmed - 12_345n);
+  // The stale attachment, never confirmed, left pending when its reattachment was: nothing pending
+  // on either side (the node's getBalance, address by address).
+  expect((await client.getBalance(dave.key(0).address)).pending).toEqual({ incoming: 0n, outgoing: 0n });
+  staleCase = { original: t.attachments[0], to: dave.key(0).address };
+  for (const a of (await dev.balance()).addresses) expect([a.address, a.pending]).toEqual([a.address, { incoming: 0n, outgoing: 0n }]);
   // Still so a few milestones later.
   const m = (await client.getMilestone("latest")).index;
   await waitFor(async () => (await client.getMilestone("latest")).index >= m + 3);
@@ -186,6 +195,74 @@ test("when local PoW fails, the node does it (remote PoW), unless the caller for
   await expect(dev.send({ to: await erin.address(0), amount: 5n, attach: { pow: broken, remotePow: "never" } })).rejects.toThrow(/no WASM here/);
   expect((await erin.balance()).confirmed).toBe(5n);
 });
+
+function at(b: WalletBalance, chain: Chain, index: number): AddressState {
+  const a = b.addresses.find((x) => x.chain === chain && x.index === index);
+  if (!a) throw new Error(`${chain} address ${index} was not scanned`);
+  return a;
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test("30 consecutive sends, each from a fresh Wallet of the same mnemonic: every balance shows everything, every send works", async () => {
+  const mnemonic = generateMnemonic();
+  const payee = Wallet.fromMnemonic(generateMnemonic(), { client });
+  const to = await payee.address(0);
+  const funded = 1_000_000n;
+  await dev.send({ to: await Wallet.fromMnemonic(mnemonic, { client }).address(0), amount: funded });
+  for (let i = 1; i <= 30; i++) {
+    // A fresh object each time, as every `tangle wallet send` is a fresh process.
+    const sender = Wallet.fromMnemonic(mnemonic, { client });
+    const r = await sender.send({ to, amount: 1000n });
+    expect(r.confirmed).toBe(true);
+    expect(r.remainderAddress).toBe(sender.addressWith("tdev", i - 1, "internal"));
+    const b = await Wallet.fromMnemonic(mnemonic, { client }).balance();
+    expect([i, b.confirmed, b.pending]).toEqual([i, funded - 1000n * BigInt(i), { incoming: 0n, outgoing: 0n }]);
+    // Used: external 0 and internal 0..i-1, though all but the last remainder are spent; 20 unused
+    // addresses scanned past the last used one on each chain.
+    const used = b.addresses.filter((a) => a.used).map((a) => `${a.chain}/${a.index}`);
+    expect(used).toEqual(["external/0", ...Array.from({ length: i }, (_, k) => `internal/${k}`)]);
+    expect(b.addresses.filter((a) => a.confirmed > 0n).map((a) => `${a.chain}/${a.index}`)).toEqual([`internal/${i - 1}`]);
+    expect([b.addresses.filter((a) => a.chain === "external").length, b.addresses.filter((a) => a.chain === "internal").length]).toEqual([21, i + 20]);
+  }
+  expect((await payee.balance()).confirmed).toBe(30_000n);
+  restoreCase = { mnemonic, confirmed: funded - 30_000n, usedInternal: 30 };
+}, 120_000);
+
+test("after a node restart: a wallet restored from its mnemonic finds everything; the stale attachment stays out of pending", async () => {
+  client.close();
+  expect(await node.stop("SIGTERM")).toBe(0);
+  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
+  client = await ApiClient.connect(node.url);
+  // Replaying the window brings back neither the lazy original of the reattached transfer nor its amounts.
+  expect((await client.getBalance(staleCase!.to)).pending).toEqual({ incoming: 0n, outgoing: 0n });
+  const devNow = await Wallet.dev({ client }).balance();
+  for (const a of devNow.addresses) expect([a.address, a.pending]).toEqual([a.address, { incoming: 0n, outgoing: 0n }]);
+  const original = await client.getTransactionMetadata(staleCase!.original);
+  expect(original.confirmed).toBe(false);
+  const restored = Wallet.fromMnemonic(restoreCase!.mnemonic, { client });
+  const b = await restored.balance();
+  expect(b.confirmed).toBe(restoreCase!.confirmed);
+  expect(b.addresses.filter((a) => a.chain === "internal" && a.used)).toHaveLength(restoreCase!.usedInternal);
+  // The next send works and goes on from the last remainder.
+  const r = await restored.send({ to: await Wallet.fromMnemonic(generateMnemonic()).addressWith("tdev", 0), amount: 1n });
+  expect([r.confirmed, r.remainderAddress]).toEqual([true, restored.addressWith("tdev", restoreCase!.usedInternal, "internal")]);
+}, 60_000);
+
+let restoreCase: { mnemonic: string; confirmed: bigint; usedInternal: number } | undefined;
+let staleCase: { original: string; to: Uint8Array } | undefined;
+
+function at(b: WalletBalance, chain: Chain, index: number): AddressState {
+  const a = b.addresses.find((x) => x.chain === chain && x.index === index);
+  if (!a) throw new Error(`${chain} address ${index} was not scanned`);
+  return a;
+}
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -129,7 +129,7 @@ test("a transfer: pending then confirmed balances on both sides, address pushes,
   expect(pending.data.txId).toBe(id);
   const conf = await c.waitPush((p) => p.topic === `address:${toHex(toAddr)}` && p.data.event === "confirmed");
   expect(conf.data).toMatchObject({ txId: id, conflict: null });
-  expect(await c.call("getBalance", { address: toHex(toAddr) })).toEqual({ address: toHex(toAddr), bech32: encodeAddress(toAddr, "tdev"), confirmed: "1234", pending: { incoming: "0", outgoing: "0" } });
+  expect(await c.call("getBalance", { address: toHex(toAddr) })).toEqual({ address: toHex(toAddr), bech32: encodeAddress(toAddr, "tdev"), confirmed: "1234", pending: { incoming: "0", outgoing: "0" }, used: true });
   const after = await c.call("getBalance", { address: toHex(devAddr) });
   expect(BigInt(after.confirmed)).toBe(BigInt(before.confirmed) - 1234n);
   expect((await c.call("getOutputs", { address: toHex(toAddr) })).outputs).toEqual([{ txId: id, index: 0, amount: "1234" }]);
@@ -156,7 +156,7 @@ test("addresses: methods and the address topic take bech32m and hex; results giv
     expect((await d.waitPush((p) => p.topic === topic && p.data.event === "pending")).data.txId).toBe(id);
     expect((await d.waitPush((p) => p.topic === topic && p.data.event === "confirmed")).data).toMatchObject({ txId: id, conflict: null });
   }
-  const want = { address: toHex(toAddr), bech32: bech, confirmed: "77", pending: { incoming: "0", outgoing: "0" } };
+  const want = { address: toHex(toAddr), bech32: bech, confirmed: "77", pending: { incoming: "0", outgoing: "0" }, used: true };
   for (const address of [bech, bech.toUpperCase(), toHex(toAddr), toHex(toAddr).toUpperCase()]) {
     expect(await c.call("getBalance", { address })).toEqual(want);
     expect(await c.call("getOutputs", { address })).toEqual({ address: toHex(toAddr), bech32: bech, outputs: [{ txId: id, index: 0, amount: "77" }] });

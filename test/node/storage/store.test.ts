@@ -112,5 +112,5 @@ test("a database of another schema version is refused at open, with what to do",
   const s = await Store.open(dir);
   await s.state.put("schemaVersion", 1);
   await s.close();
-  await expect(Store.open(dir)).rejects.toMatchObject({ code: "ERR_SCHEMA_VERSION", message: expect.stringContaining("this node reads 2") });
+  await expect(Store.open(dir)).rejects.toMatchObject({ code: "ERR_SCHEMA_VERSION", message: expect.stringContaining("this node reads 3") });
 });
