@@ -198,6 +198,7 @@ export function chartsFor(report: BenchReport): [string, Spec][] {
   if (report.suite === "tips") return tipsCharts(report);
   if (report.suite === "node") return nodeCharts(report);
   if (report.suite === "storage") return storageCharts(report);
+  if (report.suite === "stream") return require("../stream/chart").streamCharts(report);
   return [];
 }
 

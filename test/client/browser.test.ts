@@ -99,6 +99,10 @@ test("in Chromium: a new wallet, PoW on Web Workers, a data record submitted and
     await gw.flush(20_000);
     const confirmed = await t.waitForConfirmation(client, [acks[0].id], { timeoutMs: 20_000 });
     const report = await t.verifyStream(client, streamId, { issuer: wallet.key(0).keyPair.publicKey });
+    // Verified on WebCrypto, under the strict rules: R = A = the identity, S = 0 is refused.
+    const verifier = await t.ed25519Verifier();
+    const identity = Uint8Array.from({ length: 64 }, (_, i) => (i === 0 ? 1 : 0));
+    const [identitySigned] = await verifier.verifyMany([{ message: Uint8Array.of(1, 2, 3), signature: identity, publicKey: identity.subarray(0, 32) }]);
     // Value: the dev wallet (public mnemonic) pays the new wallet, PoW again on the workers.
     const dev = t.Wallet.dev({ client, attach: { pow } });
     const sent = await dev.send({ to: address, amount: 42n });
@@ -115,6 +119,8 @@ test("in Chromium: a new wallet, PoW on Web Workers, a data record submitted and
       ack: acks[0],
       confirmedBy: confirmed.get(acks[0].id)?.milestoneIndex ?? null,
       reportOk: report.ok,
+      ed25519: verifier.name,
+      identitySigned,
       records: report.records.length,
       sentConfirmed: sent.confirmed,
       balance: balance.confirmed.toString(),
@@ -129,6 +135,8 @@ test("in Chromium: a new wallet, PoW on Web Workers, a data record submitted and
   expect(r.ack).toMatchObject({ sequence: 0, duplicate: false, readings: 1 });
   expect(r.confirmedBy).toEqual(expect.any(Number));
   expect(r.reportOk).toBe(true);
+  expect(r.ed25519).toBe("webcrypto");
+  expect(r.identitySigned).toBe(false);
   expect(r.records).toBe(1);
   expect(r.sentConfirmed).toBe(true);
   expect(r.balance).toBe("42");
