@@ -78,7 +78,7 @@ export function describeError(err: unknown): string {
     return code && !message.includes(code) ? `${code}: ${message}` : message;
   }
   try {
-    return typeof err === "string" ? err : `${String(err)}${typeof err === "object" ? ` ${JSON.stringify(err)}` : ""}`;
+    return typeof err === "string" ? err : `${String(err)}${typeof err === "object" && err !== null ? ` ${JSON.stringify(err)}` : ""}`;
   } catch {
     return "unknown error";
   }

@@ -76,9 +76,10 @@ export class ProgressBar {
 }
 
 /**
- * A plain table for people: columns padded to their widest cell; the last (a number) right-aligned.
- * With `columns`, every line fits in that many characters: the widest cells are shortened (in the
- * middle, with "…") until it does; numbers in the last column are never cut.
+ * A plain table for people: columns padded to their widest cell; the last right-aligned (a number
+ * or a status). With `columns`, every line fits in that many characters: the widest text cells are
+ * shortened (in the middle, with "…") until it does. Numbers are never cut: when they alone are
+ * too wide, each row is printed as a block of "header  value" lines instead.
  */
 export function formatTable(headers: string[], rows: (string | number)[][], columns = Infinity): string {
   const cells = [headers, ...rows.map((r) => headers.map((_, i) => String(r[i] ?? "")))];
@@ -86,22 +87,32 @@ export function formatTable(headers: string[], rows: (string | number)[][], colu
   const gap = 2;
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   const total = () => widths.reduce((a, b) => a + b, 0) + gap * last;
-  // Shrink the widest shrinkable column one character at a time; a column keeps at least its
-  // header or 6 characters, whichever is less, and the last column is kept whole.
-  const floor = headers.map((h, i) => (i === last ? widths[i] : Math.min(widths[i], Math.max(6, Math.min(h.length, 10)))));
+  // A column keeps at least its header (and 6 characters); numeric columns and the last column
+  // are kept whole.
+  const numeric = headers.map((_, i) => cells.slice(1).every((r) => /^[\d.,+-]*$/.test(r[i])));
+  const floor = headers.map((h, i) => (i === last || numeric[i] ? widths[i] : Math.min(widths[i], Math.max(6, h.length))));
   while (total() > columns) {
     let widest = -1;
     for (let i = 0; i < widths.length; i++) if (widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest])) widest = i;
-    if (widest < 0) break;
+    if (widest < 0) return formatRecords(headers, cells.slice(1), columns);
     widths[widest]--;
   }
-  const fit = (c: string, i: number) => truncateMiddle(c, widths[i]);
+  // A cell already cut at its end (a short id) is cut further at its end.
+  const fit = (c: string, i: number) => (c.endsWith("…") ? truncateEnd(c, widths[i]) : truncateMiddle(c, widths[i]));
   const line = (r: string[]) =>
     r
       .map((c, i) => (i === last ? fit(c, i).padStart(widths[i]) : fit(c, i).padEnd(widths[i])))
       .join(" ".repeat(gap))
       .replace(/\s+$/, "");
   return [line(cells[0]), widths.map((w) => "-".repeat(w)).join(" ".repeat(gap)), ...cells.slice(1).map(line)].join("\n");
+}
+
+/** The narrow-terminal layout: one "header  value" line per cell, rows separated by a rule. */
+function formatRecords(headers: string[], rows: string[][], columns: number): string {
+  const keyWidth = Math.max(...headers.map((h) => h.length));
+  const room = Math.max(1, columns - keyWidth - 2);
+  const rule = "-".repeat(Math.min(columns, keyWidth + 2 + Math.max(...rows.flat().map((c) => c.length), 1)));
+  return rows.map((r) => [rule, ...r.map((c, i) => `${headers[i].padEnd(keyWidth)}  ${truncateMiddle(c, room)}`.replace(/\s+$/, ""))].join("\n")).join("\n");
 }
 
 /** 12345678 → "12.3 M". */
