@@ -4,6 +4,7 @@
  */
 import { BenchReport, BenchResult, makeReport, SuiteOptions, writeReport } from "../bench/lib/report";
 import { writeCharts } from "../bench/lib/chart";
+import { benchRequirementsMessage } from "../bench/lib/requirements";
 import { Argument } from "commander";
 import { intOption, Opts, str, TangleCommand } from "./args";
 import { formatTable, ProgressBar, si } from "./progress";
@@ -36,6 +37,12 @@ async function bench(which: string, opts: Opts): Promise<number> {
   const threads = opts.threads === undefined ? undefined : intOption("threads", opts.threads, 1, 256);
   const memoryLimitMiB = opts.memoryLimit === undefined ? undefined : intOption("memory-limit", opts.memoryLimit, 0, 1 << 20);
   const names = which === "all" ? Object.keys(SUITES) : [which];
+  // An installed package lacks the peers some suites compare against: say so before starting.
+  const missing = benchRequirementsMessage(names, str(opts.json) !== undefined);
+  if (missing) {
+    process.stderr.write(`tangle bench: ${missing}\n`);
+    return 1;
+  }
   const reports: BenchReport[] = [];
   for (const name of names) {
     const bar = new ProgressBar(`bench ${name}`.padEnd(12));

@@ -6,13 +6,15 @@
  *   - the installed `tangle` command: `--version`, and `tangle node` serving a dev network that the
  *     app's client reads;
  *   - `tangle-ledger/client/browser` bundled by the app's bundler (esbuild, platform browser): the
- *     `browser` condition and field keep Node's modules out, and the bundle hashes in a context that
- *     has no `require`, no `process` and no `fs`;
+ *     `browser` condition and field keep Node's modules out (the WASM file reader and the
+ *     libsodium/node:crypto signature code are swapped for their browser twins), and the bundle
+ *     hashes and checks a signature in a context that has no `require`, no `process` and no `fs`;
  *   - the type declarations under both TypeScript module resolutions (node10 via typesVersions,
  *     node16 via exports);
  *   - what ships: the built WASM core and the native helper's sources, no compiler, no sources maps.
  */
 import { execFileSync, spawn, ChildProcess } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -140,22 +142,36 @@ test("the installed `tangle bench` says what to install instead of failing half-
 
 test("an app's bundler meets no Node module in tangle-ledger/client/browser, and the bundle hashes without Node", async () => {
   fs.writeFileSync(path.join(app, "page.js"), `
-    import { blake2b256, Wallet, WebPowPool, initCore } from "tangle-ledger/client/browser";
+    import { blake2b256, Wallet, WebPowPool, initCore, keyPairFromSeed, signEssence, verifyEssence, ed25519 } from "tangle-ledger/client/browser";
     globalThis.result = (async () => {
       await initCore();
-      return { hash: Array.from(blake2b256(new TextEncoder().encode("abc"))), wallet: typeof Wallet, pool: typeof WebPowPool };
+      const key = keyPairFromSeed(new Uint8Array(32).fill(7));
+      const essence = new TextEncoder().encode("essence");
+      const signature = signEssence(essence, key.secretKey);
+      const flipped = signature.slice();
+      flipped[0] ^= 1;
+      return {
+        hash: Array.from(blake2b256(new TextEncoder().encode("abc"))), wallet: typeof Wallet, pool: typeof WebPowPool,
+        signer: ed25519.name, publicKey: Array.from(key.publicKey), signature: Array.from(signature),
+        valid: verifyEssence(essence, signature, key.publicKey), flippedValid: verifyEssence(essence, flipped, key.publicKey),
+      };
     })();`);
   const esbuild = await import("esbuild");
   const built = await esbuild.build({ entryPoints: [path.join(app, "page.js")], absWorkingDir: app, bundle: true, platform: "browser", format: "iife", write: false, metafile: true, logLevel: "silent" });
   const inputs = Object.keys(built.metafile!.inputs);
-  expect(inputs.filter((f) => /node_modules\/(ws|lmdb|msgpackr-extract|sodium-native|pino)\/|wasm-file\.js$|outbox-lmdb|client\/node\.js$|client\/pow\.js$/.test(f))).toEqual([]);
+  expect(inputs.filter((f) => /node_modules\/(ws|lmdb|msgpackr-extract|sodium-native|pino)\/|wasm-file\.js$|ed25519-node\.js$|protocol\/ed25519\.js$|outbox-lmdb|client\/node\.js$|client\/pow\.js$/.test(f))).toEqual([]);
   expect(inputs.some((f) => f.endsWith("wasm-file.web.js"))).toBe(true);
+  expect(inputs.some((f) => f.endsWith("protocol/ed25519.browser.js"))).toBe(true);
   // A context with the globals a page has for this purpose, and none of Node's.
-  const context = vm.createContext({ TextEncoder, WebAssembly, atob, Uint8Array, console, setTimeout, clearTimeout, queueMicrotask });
+  const context = vm.createContext({ TextEncoder, TextDecoder, WebAssembly, atob, Uint8Array, console, setTimeout, clearTimeout, queueMicrotask });
   vm.runInContext(built.outputFiles![0].text, context);
-  const r = await (context.result as Promise<{ hash: number[]; wallet: string; pool: string }>);
+  const r = await (context.result as Promise<{ hash: number[]; wallet: string; pool: string; signer: string; publicKey: number[]; signature: number[]; valid: boolean; flippedValid: boolean }>);
   expect(Buffer.from(r.hash).toString("hex")).toBe(Buffer.from(blake2b(new TextEncoder().encode("abc"), { dkLen: 32 })).toString("hex"));
-  expect(r).toMatchObject({ wallet: "function", pool: "function" });
+  expect(r).toMatchObject({ wallet: "function", pool: "function", signer: "tweetnacl", valid: true, flippedValid: false });
+  // The bundle's signature is Node's own Ed25519 signature of the signing hash, BLAKE2b-256 of the
+  // essence (deterministic: RFC 8032).
+  const nodeKey = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.alloc(32, 7)]), format: "der", type: "pkcs8" });
+  expect(Buffer.from(r.signature).toString("hex")).toBe(crypto.sign(null, blake2b(new TextEncoder().encode("essence"), { dkLen: 32 }), nodeKey).toString("hex"));
 });
 
 test.each(["node10", "node16"])("the type declarations resolve under moduleResolution %s", (resolution) => {
