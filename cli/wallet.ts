@@ -265,9 +265,11 @@ async function walletBalance(addressArg: string | undefined, opts: Opts): Promis
         addresses: used.map(({ pending: p, ...a }) => ({ ...a, pendingIncoming: p.incoming, pendingOutgoing: p.outgoing })),
       });
     } else {
-      const rows = used.map((a) => [String(a.index), a.address, a.pending.incoming - a.pending.outgoing === 0n ? "" : (a.pending.incoming - a.pending.outgoing).toString(), a.confirmed.toString()]);
+      // External and internal (change) addresses share index numbers: name the chain with the index.
+      const where = (a: { index: number; chain?: string }) => (a.chain ? `${a.chain} ${a.index}` : String(a.index));
+      const rows = used.map((a) => [where(a), a.address, a.pending.incoming - a.pending.outgoing === 0n ? "" : (a.pending.incoming - a.pending.outgoing).toString(), a.confirmed.toString()]);
       rows.push(["", "total", pending === 0n ? "" : pending.toString(), b.confirmed.toString()]);
-      process.stdout.write(formatTable(["index", "address", "pending", "confirmed"], rows, terminalColumns()) + "\n");
+      process.stdout.write(formatTable(["key", "address", "pending", "confirmed"], rows, terminalColumns()) + "\n");
     }
     return 0;
   } finally {

@@ -81,6 +81,9 @@ test("wallet balance and send: amounts are JSON decimal strings; balances move o
   // For people: a table with a total line.
   const table = await tangle(withNode("wallet", "balance", "--dev"));
   expect(table.stdout).toMatch(/total\s+999999998766/);
+  // The remainder sits on the internal (change) chain, and the table says so.
+  expect(table.stdout).toMatch(/^\s*key\s+address\s+pending\s+confirmed/m);
+  expect(table.stdout).toMatch(/internal 0\s+tdev1\S+\s+999999998766/);
 });
 
 test("gateway publish, stream verify, gateway simulate", async () => {
