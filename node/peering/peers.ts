@@ -19,6 +19,7 @@ import { NodeErrorCode } from "../errors";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
 import { Hello, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import type { PeerInfo } from "../../client/api/types";
 import { closeFailure, dialFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
 import { sendCorked } from "../net/corked-send";
 
@@ -44,19 +45,8 @@ class RecentSet {
   }
 }
 
-export interface PeerStats {
-  url: string;
-  direction: "out" | "in";
-  connected: boolean;
-  latestMilestoneIndex: number;
-  sent: number;
-  received: number;
-  invalid: number;
-  latencyMs: number | null;
-  /** Gossip waiting for the socket, and gossip dropped because that queue was full. */
-  queued?: number;
-  queueDrops?: number;
-  /** Why the last connection to this peer failed or ended, and when (ms since the epoch); null if none did. */
+/** One peer as getPeers reports it: the wire type (client/api/types.ts), with the node's failure codes. */
+export interface PeerStats extends PeerInfo {
   lastError: PeerLastError | null;
 }
 
