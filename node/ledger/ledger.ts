@@ -8,15 +8,7 @@ import { MAX_AMOUNT } from "../../client/protocol/limits";
 import { LedgerError, LedgerErrorCode as E } from "./errors";
 import { Genesis, genesisOutputs, genesisStateHash, genesisTransactionId, validateGenesis } from "./genesis";
 import { isOutputRef, outputKey, SpentOutput, UnspentOutput, UtxoSet } from "./utxo";
-import type { WhiteFlagResult } from "./whiteflag";
-
-/** What white flag reads from the ledger. */
-export interface LedgerView {
-  readonly ledgerIndex: number;
-  readonly stateHash: Uint8Array;
-  getOutput(txId: Uint8Array, index: number): UnspentOutput | undefined;
-  isSpent(txId: Uint8Array, index: number): boolean;
-}
+import type { LedgerView, WhiteFlagResult } from "./whiteflag";
 
 /** Everything needed to rebuild a LedgerState (the node persists it; balances are derived). */
 export interface LedgerSnapshot {

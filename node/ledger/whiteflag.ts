@@ -13,9 +13,19 @@ import { equalBytes, toHex } from "../../client/protocol/bytes";
 import { addressOf } from "../../client/protocol/keys";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { ConflictReason, LedgerErrorCode as E } from "./errors";
-import type { LedgerView } from "./ledger";
 import { merkleRoot } from "./merkle";
 import { ConsumedOutput, CreatedOutput, isOutputRef, outputKey, UnspentOutput } from "./utxo";
+
+/**
+ * What white flag reads from the ledger, declared here by its consumer (LedgerState implements
+ * it), so the pure computation does not depend on the ledger's implementation.
+ */
+export interface LedgerView {
+  readonly ledgerIndex: number;
+  readonly stateHash: Uint8Array;
+  getOutput(txId: Uint8Array, index: number): UnspentOutput | undefined;
+  isSpent(txId: Uint8Array, index: number): boolean;
+}
 
 /** A transaction as the cone view holds it. */
 export interface ConeEntry {
