@@ -11,7 +11,6 @@
  * client: integers always as MessagePack integers), and every handler runs inside a catch that turns surprises into
  * ERR_INTERNAL. Limits: ./limits.ts.
  */
-import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer, RawData } from "ws";
@@ -21,7 +20,7 @@ import type { Transaction } from "../../client/protocol/codec";
 import { addressOf } from "../../client/protocol/keys";
 import type { PowPool } from "../../client/pow";
 import { AdaptivePow } from "../adaptive-pow";
-import { Counter, Gauge, Histogram, Registry } from "../metrics";
+import { createNodeMetrics, NodeMetrics } from "../node-metrics";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
@@ -43,6 +42,8 @@ export interface ApiServerOptions {
   peering?: PeerManager;
   /** Token for the admin methods (addPeer, removePeer); absent = admin disabled. */
   adminToken?: string;
+  /** The node's metrics, when the composition root made them; absent = made here for this node. */
+  metrics?: NodeMetrics;
 }
 
 class Connection implements Caller {
@@ -136,8 +137,9 @@ export class ApiServer {
   private readonly hub = new Hub();
   private readonly connections = new Set<Connection>();
   private readonly methods: Record<string, Method>;
-  readonly metrics = new Registry();
-  private readonly requests: Counter;
+  /** The node's metrics (node/node-metrics.ts); this server counts requests and renders them. */
+  readonly metrics: NodeMetrics;
+  private readonly ownsMetrics: boolean;
   private pingTimer?: NodeJS.Timeout;
   private readonly unhook: (() => void)[] = [];
 
@@ -145,8 +147,8 @@ export class ApiServer {
     const node = opts.node;
     const powCtx = opts.powPool ? { pool: opts.powPool, queued: 0 } : undefined;
     this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peering: opts.peering, adminToken: opts.adminToken, version: opts.version });
-    this.requests = this.metrics.add(new Counter("tangle_api_requests_total", "API requests by method"));
-    this.installMetrics();
+    this.ownsMetrics = !opts.metrics;
+    this.metrics = opts.metrics ?? createNodeMetrics({ node, peering: opts.peering, connections: () => this.connections.size });
     this.http = http.createServer((req, res) => this.onHttp(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });
     this.http.on("upgrade", (req, socket, head) => {
@@ -162,70 +164,6 @@ export class ApiServer {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
     });
     this.installPushes();
-  }
-
-  private installMetrics(): void {
-    const node = this.opts.node;
-    const m = this.metrics;
-    const received = m.add(new Counter("tangle_transactions_received_total", "transactions submitted to this node"));
-    const accepted = m.add(new Counter("tangle_transactions_accepted_total", "transactions validated and durably stored"));
-    const rejected = m.add(new Counter("tangle_transactions_rejected_total", "transactions refused, by error code"));
-    const latency = m.add(new Histogram("tangle_confirmation_latency_seconds", "from arrival to confirmation by a milestone", [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]));
-    m.add(new Gauge("tangle_tips", "non-lazy tips in the URTS pool", () => node.tipCount()));
-    m.add(new Gauge("tangle_milestone_index", "index of the last applied milestone", () => node.ledgerIndex));
-    m.add(new Gauge("tangle_stored_transactions", "transactions stored", () => node.storedTransactions));
-    m.add(new Gauge("tangle_database_bytes", "size of the database file", () => node.store.sizeBytes()));
-    m.add(new Gauge("tangle_connections", "open API connections", () => this.connections.size));
-    // Memory: resident set (anonymous and file-backed, from /proc on Linux) and the V8 heap.
-    m.add(new Gauge("process_resident_memory_bytes", "resident set size", () => process.memoryUsage.rss()));
-    m.add(new Gauge("process_resident_memory_peak_bytes", "highest resident set size of this process so far (Linux)", () => procStatusBytes("VmHWM")));
-    m.add(new Gauge("tangle_resident_anonymous_bytes", "resident anonymous memory (heap, WASM, buffers; Linux)", () => procStatusBytes("RssAnon")));
-    m.add(new Gauge("tangle_resident_file_bytes", "resident file-backed memory (mapped database pages, code; Linux)", () => procStatusBytes("RssFile")));
-    m.add(new Gauge("nodejs_heap_used_bytes", "V8 heap in use", () => process.memoryUsage().heapUsed));
-    m.add(new Gauge("nodejs_heap_total_bytes", "V8 heap committed", () => process.memoryUsage().heapTotal));
-    m.add(new Gauge("nodejs_external_bytes", "memory outside the V8 heap held by JS objects (buffers, WASM)", () => process.memoryUsage().external));
-    m.add(new Gauge("tangle_wasm_memory_bytes", "WASM linear memory of the tip-selection window", () => node.windowMemoryBytes));
-    m.add(new Gauge("tangle_mapped_releases_total", "times the mapped database pages were released from the resident set", () => node.mappedReleases));
-    m.add(new Gauge("tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0)));
-    const peering = this.opts.peering;
-    if (peering) {
-      m.add(new Gauge("tangle_peers", "connected peers", () => peering.count));
-      m.add({
-        render: () => {
-          const lines: string[] = [];
-          for (const [metric, help, pick] of [
-            ["tangle_peer_sent_total", "transactions sent to a peer", (s: { sent: number }) => s.sent],
-            ["tangle_peer_received_total", "transactions received from a peer", (s: { received: number }) => s.received],
-            ["tangle_peer_invalid_total", "invalid messages from a peer", (s: { invalid: number }) => s.invalid],
-            ["tangle_peer_latency_ms", "round trip of the last heartbeat", (s: { latencyMs: number | null }) => s.latencyMs ?? -1],
-          ] as const) {
-            lines.push(`# HELP ${metric} ${help}`, `# TYPE ${metric} ${metric.endsWith("_total") ? "counter" : "gauge"}`);
-            for (const s of peering.stats()) lines.push(`${metric}{peer="${s.url}"} ${pick(s as never)}`);
-          }
-          return lines.join("\n");
-        },
-      });
-    }
-    const onReceived = () => received.inc();
-    const onAccepted = () => accepted.inc();
-    const onRejected = (code: string) => rejected.inc({ code });
-    const onMilestone = (ms: { includedIds: string[]; receivedMs: number[]; timestamp: number }) => {
-      const now = node.now();
-      ms.includedIds.forEach((id, i) => {
-        const receivedMs = Number.isNaN(ms.receivedMs[i]) ? node.getMetadata(id)?.receivedMs : ms.receivedMs[i];
-        if (receivedMs !== undefined) latency.observe(Math.max(0, now - receivedMs) / 1000);
-      });
-    };
-    node.on("received", onReceived);
-    node.on("accepted", onAccepted);
-    node.on("rejected", onRejected);
-    node.on("milestone", onMilestone);
-    this.unhook.push(() => {
-      node.off("received", onReceived);
-      node.off("accepted", onAccepted);
-      node.off("rejected", onRejected);
-      node.off("milestone", onMilestone);
-    });
   }
 
   private installPushes(): void {
@@ -287,8 +225,17 @@ export class ApiServer {
       return;
     }
     if (req.method === "GET" && url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(this.metrics.render());
+      this.metrics.render().then(
+        (text) => {
+          res.writeHead(200, { "content-type": this.metrics.contentType });
+          res.end(text);
+        },
+        (err: Error) => {
+          this.opts.log.warn({ err: err.message }, "metrics not rendered");
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: { code: "ERR_INTERNAL", message: "metrics could not be rendered" } }));
+        },
+      );
       return;
     }
     res.writeHead(404, { "content-type": "application/json" });
@@ -347,7 +294,7 @@ export class ApiServer {
       c.send({ id, error: { code: E.TOO_MANY_IN_FLIGHT, message: `at most ${API_LIMITS.maxInFlightPerConnection} requests in flight per connection` } });
       return;
     }
-    this.requests.inc({ method: r.method });
+    this.metrics.apiRequests.inc({ method: r.method });
     c.inFlight++;
     // The in-flight count drops before the answer goes out: a client that sends its next request
     // on receiving this answer must never find the slot still taken.
@@ -396,6 +343,7 @@ export class ApiServer {
   async close(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
     for (const u of this.unhook) u();
+    if (this.ownsMetrics) this.metrics.close();
     for (const c of this.connections) c.ws.close(CloseCode.GOING_AWAY, "node shutting down");
     await new Promise<void>((resolve) => {
       this.wss.close(() => resolve());
@@ -412,14 +360,4 @@ function transferAddresses(tx: Transaction): Set<string> {
   out.add(toHex(addressOf(tx.issuer)));
   for (const o of tx.payload.outputs) out.add(toHex(o.address));
   return out;
-}
-
-/** A `VmRSS`-style field of /proc/self/status in bytes (0 where there is no /proc). */
-function procStatusBytes(field: string): number {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync("/proc/self/status", "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }

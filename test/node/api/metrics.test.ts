@@ -3,7 +3,8 @@
  * its code, whatever the stage that refused it: decoding and validation, remote proof of work,
  * solidification (timeout, solidifier full), storage and shutdown. A real node (LMDB in a temp
  * folder) and its API server in this process, so the solidification timeout can be short; requests
- * over a real WebSocket, counts read from GET /metrics.
+ * over a real WebSocket, counts read from GET /metrics. Also: /metrics carries the node's series
+ * (node/node-metrics.ts) and prom-client's default process metrics, each declared once.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -88,6 +89,22 @@ async function refusedWith(code: string, bytes: Uint8Array, params: Record<strin
   const r = await c.raw("submitTransaction", { bytes, ...params });
   expect([code, r.error?.code]).toEqual([code, code]);
 }
+
+test("GET /metrics: the node's series and the library's process metrics, each declared once", async () => {
+  for (let i = 0; i < 3; i++) await c.call("getNodeInfo", {});
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  expect(text).toMatch(/^tangle_api_requests_total\{method="getNodeInfo"\} 3$/m);
+  expect(text).toMatch(new RegExp(`^tangle_stored_transactions ${node.storedTransactions}$`, "m"));
+  expect(text).toMatch(new RegExp(`^tangle_milestone_index ${node.ledgerIndex}$`, "m"));
+  // From prom-client's defaults: CPU, memory, event-loop lag, garbage collection, handles.
+  for (const name of ["process_cpu_user_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds", "nodejs_gc_duration_seconds", "nodejs_active_handles_total"]) {
+    expect(text).toMatch(new RegExp(`^# TYPE ${name} `, "m"));
+  }
+  const declared = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+  expect(declared.filter((n, i) => declared.indexOf(n) !== i)).toEqual([]);
+});
 
 test("every refusal of a submitted transaction is counted under its code", async () => {
   const unknownParents = () => [randomBytes(32), randomBytes(32)].sort(Buffer.compare);
