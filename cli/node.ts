@@ -2,26 +2,18 @@
  * `tangle node`: runs a tangle node. Options come from defaults, `--config FILE`, `TANGLE_*`
  * environment variables and flags (node/config.ts). SIGINT/SIGTERM stop it cleanly: no new
  * requests, in-flight writes committed, sockets closed, exit 0.
+ *
+ * This file parses, runs the node in a heap-bounded worker thread when the runtime flags are
+ * missing, waits for a signal and prints; the node itself is wired in node/main.ts (startNode),
+ * which also holds the start and shutdown orders.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as v8 from "node:v8";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { Option } from "commander";
-import { toHex, fromHex } from "../client/protocol/bytes";
-import { addressOf, keyPairFromSeed } from "../client/protocol/keys";
-import { encodeAddress, hrpForNetwork } from "../client/wallet/address";
-import { PowPool } from "../client/pow";
 import { ConfigError, HEAP_HINT_MIB, NODE_OPTIONS, NODE_RUNTIME_FLAGS, NodeConfig, resolveConfig } from "../node/config";
-import { Coordinator } from "../node/coordinator";
-import { devCoordinatorSeed, devGenesis, devWalletSeed } from "../node/networks/dev";
-import { Genesis, parseGenesis } from "../node/ledger/genesis";
-import { TangleNode, VERSION } from "../node/tangle-node";
-import { ApiServer } from "../node/api/server";
-import { PeerManager } from "../node/peering/peers";
+import { loadNetwork, startNode } from "../node/main";
 import { createLogger } from "../node/logger";
-import { pagesAddon } from "../node/storage/mapped-pages";
 import { collect, Opts, str, TangleCommand, UsageError } from "./args";
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -57,46 +49,14 @@ export function runtimeHeapLimits(flags: readonly string[] = NODE_RUNTIME_FLAGS)
   return { maxOldGenerationSizeMb: flag("max-old-space-size"), maxYoungGenerationSizeMb: 3 * flag("max-semi-space-size") };
 }
 
-function loadGenesis(network: string): Genesis {
-  if (network === "dev") return devGenesis();
+/** The genesis and coordinator seed `config` names (node/main.ts); a UsageError naming the problem. */
+function prepare(config: NodeConfig): void {
   try {
-    return parseGenesis(fs.readFileSync(network, "utf8"));
+    loadNetwork(config);
   } catch (err) {
-    throw new ConfigError(`--network ${network}: ${(err as Error).message}`);
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
   }
-}
-
-function loadCoordinatorSeed(spec: string | undefined, network: string): Uint8Array | undefined {
-  if (!spec) return undefined;
-  if (spec === "dev") {
-    if (network !== "dev") throw new ConfigError("--coordinator-key dev only works with --network dev");
-    return devCoordinatorSeed();
-  }
-  const text = fs.readFileSync(spec, "utf8").trim();
-  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new ConfigError(`--coordinator-key ${spec}: the file must hold a 32-byte seed as 64 hex characters`);
-  return fromHex(text);
-}
-
-/** The genesis and coordinator seed for `config`; a UsageError naming the problem. */
-function prepare(config: NodeConfig): { genesis: Genesis; coordinatorSeed?: Uint8Array } {
-  let genesis: Genesis;
-  let coordinatorSeed: Uint8Array | undefined;
-  try {
-    genesis = loadGenesis(config.network);
-    coordinatorSeed = loadCoordinatorSeed(config.coordinatorKey, config.network);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (coordinatorSeed) {
-    const mine = toHex(keyPairFromSeed(coordinatorSeed).publicKey);
-    if (!genesis.coordinatorPublicKeys.includes(mine)) {
-      throw new UsageError(
-        `--coordinator-key ${config.coordinatorKey}: public key ${mine} is not a coordinator of network '${genesis.networkName}'; ` +
-          `its genesis names ${genesis.coordinatorPublicKeys.length === 1 ? "" : "one of "}${genesis.coordinatorPublicKeys.join(", ")}`,
-      );
-    }
-  }
-  return { genesis, coordinatorSeed };
 }
 
 const heapLimitMiB = () => Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
@@ -180,43 +140,12 @@ if (!isMainThread && (workerData as { tangleNode?: unknown } | null)?.tangleNode
   );
 }
 
-/** Runs the node until `stop` resolves (with the signal's name); returns the exit code. */
+/** Runs the node (node/main.ts) until `stop` resolves (with the signal's name); returns the exit code. */
 async function serve(config: NodeConfig, stop: Promise<string>, pretty = Boolean(process.stdout.isTTY)): Promise<number> {
   const log = createLogger(config.logLevel, pretty);
-  const { genesis, coordinatorSeed } = prepare(config);
-  const dataDir = path.resolve(config.data);
-  const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
-  const node = await TangleNode.open({ dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
-  const mappedRelease = !config.mappedBudgetMib ? "off" : pagesAddon() ? `${config.mappedBudgetMib} MiB` : "unavailable (native helper not built)";
-  log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, mappedRelease, startupMs: Math.round(node.startupMs) }, "database opened");
-  const heapMiB = heapLimitMiB();
-  if (heapMiB > HEAP_HINT_MIB) log.warn({ heapLimitMiB: heapMiB }, `V8 heap not bounded; start node with ${NODE_RUNTIME_FLAGS.join(" ")} to keep memory small (docs/operations.md, Memory)`);
-  node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
-  const remotePow = config.remotePow ?? config.network === "dev";
-  const powPool = remotePow ? new PowPool() : undefined;
-  const peering = new PeerManager({ node, log, maxPeers: config.maxPeers });
-  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken });
-  const port = await api.listen();
-  const intervalMs = config.milestoneIntervalMs ?? genesis.milestoneIntervalMs;
-  if (coordinatorSeed) node.milestoneIntervalMs = intervalMs;
-  const coordinator = coordinatorSeed ? new Coordinator(node, coordinatorSeed, { intervalMs, onError: (err) => log.warn({ err: err.message }, "milestone not issued") }) : undefined;
-  coordinator?.start();
-  for (const url of config.peer) peering.addPeer(url);
-  log.info({ url: `ws://${config.host}:${port}`, health: `http://${config.host}:${port}/health`, coordinator: Boolean(coordinator), intervalMs, remotePow, heapLimitMiB: heapMiB }, "listening");
-  if (config.network === "dev") {
-    const devAddress = addressOf(keyPairFromSeed(devWalletSeed()).publicKey);
-    log.info({ devAddress: encodeAddress(devAddress, hrpForNetwork(genesis.networkName)), devAddressHex: toHex(devAddress), devSeed: toHex(devWalletSeed()) }, "dev funds: the whole supply belongs to the documented dev wallet seed (public; dev network only)");
-  }
-
-  log.info({ signal: await stop }, "stopping");
-  // Shutdown order: stop issuing milestones, drop peers, stop taking requests, finish writes,
-  // close storage.
-  await coordinator?.stop();
-  await peering.close();
-  await api.close();
-  await node.close();
-  await powPool?.close();
-  log.info("stopped");
+  prepare(config);
+  const started = await startNode(config, { log });
+  await started.close(await stop);
   log.flush?.();
   return 0;
 }

@@ -1,8 +1,10 @@
 /**
- * The node as a library (`tangle-ledger/node`): the components the `tangle node` command wires
- * together (cli/node.ts shows the order, docs/operations.md explains it), the network definitions
- * and the pure ledger. Re-exports only.
+ * The node as a library (`tangle-ledger/node`): `startNode`, the composition root the `tangle node`
+ * command uses (node/main.ts holds the start and shutdown orders, docs/operations.md explains them),
+ * the components it wires together, the network definitions and the pure ledger. Re-exports only.
  */
+export { startNode, loadNetwork } from "./main";
+export type { StartNodeOptions, StartedNode, NetworkSetup } from "./main";
 export { TangleNode, VERSION } from "./tangle-node";
 export type { TangleNodeOptions, SubmitOptions, SubmitResult, TransactionMetadata, MilestoneInfo, Divergence } from "./tangle-node";
 export { ApiServer } from "./api/server";

@@ -1,0 +1,163 @@
+/**
+ * The composition root: `startNode` wires a node's components together from a resolved
+ * configuration (node/config.ts) and returns them with one `close()`. `tangle node` (cli/node.ts),
+ * the tests (test/support/node.ts) and any app embedding a node start it through here, so the
+ * order below is the only one there is.
+ *
+ * Start order:
+ *   1. network: the genesis and the coordinator key (checked against the genesis)
+ *   2. storage and the node: open LMDB, replay the ledger, verify threads  → "database opened"
+ *   3. the proof-of-work pool for clients (remote PoW; dev network by default)
+ *   4. peering (takes `/peer` upgrades through the API server's port)
+ *   5. the API server listens (WebSocket, /health, /metrics)
+ *   6. the coordinator starts issuing milestones, when this node holds a key
+ *   7. outgoing peers from the configuration                              → "listening"
+ *
+ * Shutdown order (`close`), the reverse where it matters:
+ *   1. the coordinator stops (waits for a milestone being issued)
+ *   2. peers are dropped (no more gossip in or out)
+ *   3. the API server stops taking requests and closes its sockets
+ *   4. the node finishes its writes and closes storage
+ *   5. the proof-of-work pool's threads end                               → "stopped"
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as v8 from "node:v8";
+import { fromHex, toHex } from "../client/protocol/bytes";
+import { addressOf, keyPairFromSeed } from "../client/protocol/keys";
+import { encodeAddress, hrpForNetwork } from "../client/wallet/address";
+import { PowPool } from "../client/pow";
+import { ConfigError, HEAP_HINT_MIB, NODE_RUNTIME_FLAGS, NodeConfig } from "./config";
+import { Coordinator } from "./coordinator";
+import { devCoordinatorSeed, devGenesis, devWalletSeed } from "./networks/dev";
+import { Genesis, parseGenesis } from "./ledger/genesis";
+import { TangleNode, VERSION } from "./tangle-node";
+import { ApiServer } from "./api/server";
+import { PeerManager } from "./peering/peers";
+import type { Logger } from "./logger";
+import { pagesAddon } from "./storage/mapped-pages";
+
+export interface StartNodeOptions {
+  /** Where the node's log lines go (node/logger.ts: createLogger, silentLogger). */
+  log: Logger;
+}
+
+export interface StartedNode {
+  /** The API's WebSocket URL (`ws://host:port`; port 0 in the config becomes the bound port). */
+  url: string;
+  port: number;
+  node: TangleNode;
+  api: ApiServer;
+  peering: PeerManager;
+  /** Present when the configuration holds a coordinator key. */
+  coordinator?: Coordinator;
+  /** Stops everything in the shutdown order above; `signal` (e.g. "SIGTERM") is logged. Idempotent. */
+  close(signal?: string): Promise<void>;
+}
+
+export interface NetworkSetup {
+  genesis: Genesis;
+  coordinatorSeed?: Uint8Array;
+}
+
+function loadGenesis(network: string): Genesis {
+  if (network === "dev") return devGenesis();
+  try {
+    return parseGenesis(fs.readFileSync(network, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`--network ${network}: ${(err as Error).message}`);
+  }
+}
+
+function loadCoordinatorSeed(spec: string | undefined, network: string): Uint8Array | undefined {
+  if (!spec) return undefined;
+  if (spec === "dev") {
+    if (network !== "dev") throw new ConfigError("--coordinator-key dev only works with --network dev");
+    return devCoordinatorSeed();
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(spec, "utf8").trim();
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new ConfigError(`--coordinator-key ${spec}: the file must hold a 32-byte seed as 64 hex characters`);
+  return fromHex(text);
+}
+
+/**
+ * The genesis and coordinator seed `config` names; a ConfigError naming the problem (an unreadable
+ * genesis or key file, a key that is not one of the network's coordinators).
+ */
+export function loadNetwork(config: Pick<NodeConfig, "network" | "coordinatorKey">): NetworkSetup {
+  const genesis = loadGenesis(config.network);
+  const coordinatorSeed = loadCoordinatorSeed(config.coordinatorKey, config.network);
+  if (coordinatorSeed) {
+    const mine = toHex(keyPairFromSeed(coordinatorSeed).publicKey);
+    if (!genesis.coordinatorPublicKeys.includes(mine)) {
+      throw new ConfigError(
+        `--coordinator-key ${config.coordinatorKey}: public key ${mine} is not a coordinator of network '${genesis.networkName}'; ` +
+          `its genesis names ${genesis.coordinatorPublicKeys.length === 1 ? "" : "one of "}${genesis.coordinatorPublicKeys.join(", ")}`,
+      );
+    }
+  }
+  return { genesis, coordinatorSeed };
+}
+
+const heapLimitMiB = () => Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+
+/** Starts a node from a resolved configuration (see the start order above). */
+export async function startNode(config: NodeConfig, { log }: StartNodeOptions): Promise<StartedNode> {
+  const { genesis, coordinatorSeed } = loadNetwork(config);
+
+  const dataDir = path.resolve(config.data);
+  const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
+  const node = await TangleNode.open({ dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
+  const mappedRelease = !config.mappedBudgetMib ? "off" : pagesAddon() ? `${config.mappedBudgetMib} MiB` : "unavailable (native helper not built)";
+  log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, mappedRelease, startupMs: Math.round(node.startupMs) }, "database opened");
+  const heapMiB = heapLimitMiB();
+  if (heapMiB > HEAP_HINT_MIB) log.warn({ heapLimitMiB: heapMiB }, `V8 heap not bounded; start node with ${NODE_RUNTIME_FLAGS.join(" ")} to keep memory small (docs/operations.md, Memory)`);
+  node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
+
+  const remotePow = config.remotePow ?? config.network === "dev";
+  const powPool = remotePow ? new PowPool() : undefined;
+  const peering = new PeerManager({ node, log, maxPeers: config.maxPeers });
+  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken });
+  let port: number;
+  try {
+    port = await api.listen();
+  } catch (err) {
+    // The port is taken (or not ours to bind): release what is already open, in shutdown order.
+    await peering.close();
+    await api.close().catch(() => undefined);
+    await node.close();
+    await powPool?.close();
+    throw err;
+  }
+
+  const intervalMs = config.milestoneIntervalMs ?? genesis.milestoneIntervalMs;
+  if (coordinatorSeed) node.milestoneIntervalMs = intervalMs;
+  const coordinator = coordinatorSeed ? new Coordinator(node, coordinatorSeed, { intervalMs, onError: (err) => log.warn({ err: err.message }, "milestone not issued") }) : undefined;
+  coordinator?.start();
+  for (const peerUrl of config.peer) peering.addPeer(peerUrl);
+  const url = `ws://${config.host}:${port}`;
+  log.info({ url, health: `http://${config.host}:${port}/health`, coordinator: Boolean(coordinator), intervalMs, remotePow, heapLimitMiB: heapMiB }, "listening");
+  if (config.network === "dev") {
+    const devAddress = addressOf(keyPairFromSeed(devWalletSeed()).publicKey);
+    log.info({ devAddress: encodeAddress(devAddress, hrpForNetwork(genesis.networkName)), devAddressHex: toHex(devAddress), devSeed: toHex(devWalletSeed()) }, "dev funds: the whole supply belongs to the documented dev wallet seed (public; dev network only)");
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (signal?: string): Promise<void> =>
+    (closing ??= (async () => {
+      log.info({ signal }, "stopping");
+      await coordinator?.stop();
+      await peering.close();
+      await api.close();
+      await node.close();
+      await powPool?.close();
+      log.info("stopped");
+    })());
+  return { url, port, node, api, peering, coordinator, close };
+}
