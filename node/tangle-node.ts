@@ -24,6 +24,7 @@ import { decidesEssence, PendingIndex, ledgerAmountLookup } from "./ledger/pendi
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
 import { RecentIndex } from "./recent";
+import { BoundedMap } from "./bounded";
 import { BAD_SIGNATURE_MESSAGE, checkIssuer, precheckTransaction, ValidationParams, ValidTransaction } from "./validation/pipeline";
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
@@ -101,19 +102,6 @@ export interface Divergence {
   message: string;
 }
 
-/** A bounded map that forgets its oldest entries. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly limit: number) {}
-  get(k: string): V | undefined {
-    return this.map.get(k);
-  }
-  set(k: string, v: V): void {
-    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
-    this.map.set(k, v);
-  }
-}
-
 export class TangleNode extends EventEmitter {
   readonly genesis: Genesis;
   readonly genesisId: Uint8Array;
@@ -130,7 +118,7 @@ export class TangleNode extends EventEmitter {
   private readonly arriving = new Map<string, number>();
   private waiting = 0;
   // Decoded transactions for white flag and gossip: the recent ones only (each costs a few KB).
-  private readonly decoded = new Lru<{ id: Uint8Array; tx: Transaction }>(8192);
+  private readonly decoded = new BoundedMap<string, { id: Uint8Array; tx: Transaction }>(8192);
   /**
    * The metadata of the window's transactions (see recent.ts): storing approvers, white flag,
    * milestone application, metadata queries and the second duplicate check read it instead of the

@@ -22,28 +22,13 @@ import { Hello, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } f
 import type { PeerInfo } from "../../client/api/types";
 import { closeFailure, dialFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
 import { sendCorked } from "../net/corked-send";
+import { BoundedSet as RecentSet } from "../bounded";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
 /** Codes that say nothing bad about the sender (it may simply know more or less than we do). */
 const BENIGN = new Set<string>([NodeErrorCode.NOT_SOLID, NodeErrorCode.SOLIDIFIER_FULL, NodeErrorCode.CLOSED, NodeErrorCode.STORAGE, ProtocolErrorCode.TIMESTAMP_IN_FUTURE]);
 
-/** A bounded set that forgets its oldest members. */
-class RecentSet {
-  private readonly set = new Set<string>();
-  constructor(private readonly limit: number) {}
-  has(k: string): boolean {
-    return this.set.has(k);
-  }
-  delete(k: string): void {
-    this.set.delete(k);
-  }
-  add(k: string): void {
-    if (this.set.has(k)) return;
-    if (this.set.size >= this.limit) this.set.delete(this.set.values().next().value as string);
-    this.set.add(k);
-  }
-}
 
 /** One peer as getPeers reports it: the wire type (client/api/types.ts), with the node's failure codes. */
 export interface PeerStats extends PeerInfo {
