@@ -5,7 +5,18 @@
  * passes the clock. Applied to what clients submit to this node (not to gossip from peers, whose
  * own entry nodes already applied it).
  */
-import { ADAPTIVE_POW } from "./api/limits";
+
+/** The policy's limits (docs/api.md, "Adaptive proof of work", states them; a test keeps the two in step). */
+export const ADAPTIVE_POW = {
+  /** Window over which an issuer's rate is measured. */
+  windowMs: 10_000,
+  /** Transactions per second an issuer may send at the base difficulty. */
+  allowancePerSecond: 50,
+  /** Most extra bits asked of one issuer. */
+  maxExtraBits: 12,
+  /** Issuers tracked at once (least recent forgotten). */
+  maxIssuers: 100_000,
+} as const;
 
 export class AdaptivePow {
   /** issuer hex → arrival times (ms) within the window, oldest first */

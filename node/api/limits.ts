@@ -37,15 +37,3 @@ export const API_LIMITS = {
   /** Messages waiting in one connection's send buffer before pushes to it are dropped. */
   maxBufferedBytes: 4 * 1024 * 1024,
 } as const;
-
-/** Adaptive proof of work (per issuer). */
-export const ADAPTIVE_POW = {
-  /** Window over which an issuer's rate is measured. */
-  windowMs: 10_000,
-  /** Transactions per second an issuer may send at the base difficulty. */
-  allowancePerSecond: 50,
-  /** Most extra bits asked of one issuer. */
-  maxExtraBits: 12,
-  /** Issuers tracked at once (least recent forgotten). */
-  maxIssuers: 100_000,
-} as const;

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { API_LIMITS } from "../../../node/api/limits";
+import { ADAPTIVE_POW } from "../../../node/adaptive-pow";
 import { ApiErrorCode } from "../../../node/api/errors";
 import { NodeErrorCode } from "../../../node/errors";
 import { createMethods } from "../../../node/api/methods";
@@ -33,6 +34,15 @@ test("docs/api.md states the limits the server enforces", () => {
   expect(doc).toContain(`| subscriptions per connection | ${API_LIMITS.maxSubscriptionsPerConnection} |`);
   expect(doc).toContain(`| getStream limit | ${API_LIMITS.maxStreamLimit} |`);
   expect(doc).toContain(`| remote PoW per connection | ${API_LIMITS.remotePowPerMinute} per minute |`);
+});
+
+test("docs/api.md states the adaptive proof-of-work limits the node applies", () => {
+  const section = doc.slice(doc.indexOf("### Adaptive proof of work"));
+  const text = section.slice(0, section.indexOf("\n## ")).replace(/\s+/g, " ");
+  expect(text).toContain(`Each issuer may send ${ADAPTIVE_POW.allowancePerSecond} transactions per second (measured over ${ADAPTIVE_POW.windowMs / 1000} s)`);
+  expect(text).toContain(`(at most ${ADAPTIVE_POW.maxExtraBits} extra bits)`);
+  expect(text).toContain(`tracks at most ${ADAPTIVE_POW.maxIssuers} issuers at once`);
+  expect(text).toContain("`node/adaptive-pow.ts`");
 });
 
 test("docs/protocol.md states the dev network's parameters as node/networks/dev.ts defines them", () => {
