@@ -12,7 +12,7 @@
  * Runs in Node and browsers: the WebSocket is injected (socket.ts), nothing here imports Node.
  */
 import { toHex } from "../protocol/bytes";
-import { packFrame, unpackFrame } from "./codec";
+import { packFrame, unpackFrame } from "../protocol/frame";
 import { Emitter } from "./emitter";
 import { abortError, ClientErrorCode as C, NodeApiError, TangleClientError } from "./errors";
 import { defaultWebSocket, frameBytes, WebSocketConstructor, WebSocketLike, WS_OPEN } from "./socket";

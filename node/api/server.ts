@@ -7,7 +7,7 @@
  *
  * Nothing a client sends can crash the node or change state outside the methods' own contracts:
  * frames are size-limited before they are buffered (ws maxPayload), undecodable frames and bad
- * requests get coded errors (frames are encoded and decoded by client/api/codec.ts, shared with the
+ * requests get coded errors (frames are encoded and decoded by client/protocol/frame.ts, shared with the
  * client: integers always as MessagePack integers), and every handler runs inside a catch that turns surprises into
  * ERR_INTERNAL. Limits: ./limits.ts.
  */
@@ -15,7 +15,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer, RawData } from "ws";
 import { toHex } from "../../client/protocol/bytes";
-import { packFrame, unpackFrame } from "../../client/api/codec";
+import { packFrame, unpackFrame } from "../../client/protocol/frame";
 import type { Transaction } from "../../client/protocol/codec";
 import { addressOf } from "../../client/protocol/keys";
 import type { PowPool } from "../../client/pow";

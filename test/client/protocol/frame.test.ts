@@ -1,11 +1,11 @@
 /**
- * The API's frame codec (client/api/codec.ts): integers in their smallest MessagePack integer
+ * The one MessagePack frame codec (client/protocol/frame.ts): integers in their smallest MessagePack integer
  * format at every size (the formats of the MessagePack specification), non-integers as float 64,
  * and a decoder that refuses what is not MessagePack. Decoded again by msgpackr (what the node and
  * client read with) and by the independent reader of test/node/api/_wire.ts.
  */
 import { Packr } from "msgpackr";
-import { FrameError, packFrame, unpackFrame } from "../../../client/api/codec";
+import { FrameError, packFrame, unpackFrame } from "../../../client/protocol/frame";
 import { walkWire } from "../../node/api/_wire";
 
 const msgpackr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
