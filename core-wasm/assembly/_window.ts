@@ -1,4 +1,7 @@
 // The tangle's recent window in linear memory (internal; the exported API is in graph.ts).
+// This file owns the layout, the state and the window's own bookkeeping (records, approver links,
+// cone roots, white-flag confirmation); it imports no other internal module. _append.ts sequences
+// an append (and init, eviction, flag changes) across the window, the weights and the tip pool.
 //
 // Transactions are numbered by arrival: seq 0, 1, 2, ... (u32, wrapping). Arrival order is
 // topological (parents are appended before children), which every algorithm here relies on.
@@ -24,9 +27,6 @@
 
 import { ERR_GRAPH_MILESTONE_INDEX, ERR_GRAPH_NOT_INIT, ERR_GRAPH_PARENT_AHEAD,
   ERR_GRAPH_PARENT_COUNT, ERR_GRAPH_PARENT_DUPLICATE } from "./errors";
-import { creditPastCone, maybeCheckpoint, onEvictWeights, resetWeights } from "./_weights";
-import { poolOnAppend, poolOnMilestone, poolRemove, resetPool } from "./_pool";
-import { rngSeed } from "./_rng";
 
 export const MAX_PARENTS: i32 = 8;
 export const OUT_CAP: i32 = 4096;
@@ -134,8 +134,9 @@ function alloc(bytes: usize): usize {
 }
 
 /**
- * (Re)initialises an empty window. Memory is allocated once per capacity: the stub runtime never
- * frees, so re-initialising with the same or a smaller capacity reuses the buffers.
+ * (Re)initialises an empty window (the window only: _append.ts resets the rest). Memory is
+ * allocated once per capacity: the stub runtime never frees, so re-initialising with the same or
+ * a smaller capacity reuses the buffers.
  */
 export function initWindow(capacity: u32, window: u32, firstSeq: u32): void {
   if (capacity > allocatedCap) {
@@ -174,9 +175,6 @@ export function initWindow(capacity: u32, window: u32, firstSeq: u32): void {
   LATEST_MS = 0;
   OLDEST_MS = 0;
   BOUNDARY = 0;
-  resetWeights();
-  resetPool();
-  rngSeed(0x9e3779b9, 0);
 }
 
 export function setBoundary(index: u32): void {
@@ -211,21 +209,19 @@ function rootsFromParents(slot: u32): void {
   store<u32>(c, om, C_OM);
 }
 
-function evict(seq: u32): void {
+/** The window's part of evicting `seq`: the oldest milestone in the window and the boundary root. */
+export function evictRecord(seq: u32): void {
   const slot = slotOf(seq);
-  const c = cold(slot);
-  if (load<u32>(c, C_POOL) != 0) poolRemove(slot);
-  const conf = load<u32>(c, C_CONF);
+  const conf = load<u32>(cold(slot), C_CONF);
   if (load<u32>(hot(slot), H_FLAGS) & FLAG_MILESTONE) OLDEST_MS = conf == LATEST_MS ? 0 : conf + 1;
   if (conf > BOUNDARY) BOUNDARY = conf;
-  onEvictWeights(seq);
 }
 
 /**
- * Appends one transaction whose parent seqs are in INPUT[0..n). msIndex != 0 appends a milestone
- * that confirms its not yet confirmed past cone (white flag). Returns the new seq or an error.
+ * Checks an append of the n parent seqs in INPUT[0..n) (milestone `msIndex`, 0 for none) before
+ * anything changes: 0 if it may go ahead, or the error code.
  */
-export function appendTx(n: i32, timestampSec: u32, flags: u32, msIndex: u32): f64 {
+export function checkAppend(n: i32, msIndex: u32): i32 {
   if (CAP == 0) return ERR_GRAPH_NOT_INIT;
   if (n < 0 || n > MAX_PARENTS) return ERR_GRAPH_PARENT_COUNT;
   for (let i = 0; i < n; i++) {
@@ -239,8 +235,15 @@ export function appendTx(n: i32, timestampSec: u32, flags: u32, msIndex: u32): f
     if (msIndex <= LATEST_MS) return ERR_GRAPH_MILESTONE_INDEX;
     if (msInWindow(LATEST_MS) && msIndex != LATEST_MS + 1) return ERR_GRAPH_MILESTONE_INDEX;
   }
-  if (COUNT == WINDOW) evict(NEXT - WINDOW);
+  return 0;
+}
 
+/**
+ * Writes the record of a checked append into the next slot (the window must have room: the
+ * caller evicted first): parents, approver links, flags, milestone and checkpoint references, cone
+ * roots. Returns the new seq.
+ */
+export function writeRecord(n: i32, timestampSec: u32, flags: u32): u32 {
   const seq = NEXT;
   const slot = slotOf(seq);
   const h = hot(slot);
@@ -278,13 +281,7 @@ export function appendTx(n: i32, timestampSec: u32, flags: u32, msIndex: u32): f
   rootsFromParents(slot);
   NEXT = seq + 1;
   if (COUNT < WINDOW) COUNT++;
-
-  creditPastCone(slot, cpRef);
-  if (msIndex != 0) confirmMilestone(seq, slot, msIndex);
-  maybeCheckpoint(slot);
-  poolOnAppend(slot);
-  if (msIndex != 0) poolOnMilestone();
-  return <f64>seq;
+  return seq;
 }
 
 /**
@@ -292,7 +289,7 @@ export function appendTx(n: i32, timestampSec: u32, flags: u32, msIndex: u32): f
  * past cone is confirmed already, so the traversal stops at confirmed nodes, and the confirmed
  * index doubles as the visited mark: every node is confirmed once, O(1) amortised per append.
  */
-function confirmMilestone(seq: u32, slot: u32, k: u32): void {
+export function confirmMilestone(seq: u32, slot: u32, k: u32): void {
   const h = hot(slot);
   const c = cold(slot);
   store<u32>(c, k, C_CONF);
@@ -338,13 +335,11 @@ function confirmMilestone(seq: u32, slot: u32, k: u32): void {
   }
 }
 
-/** Sets and clears caller flags; returns the new flags. A newly bad tip leaves the tip pool. */
-export function setFlags(seq: u32, set: u32, clear: u32): i32 {
-  const slot = slotOf(seq);
-  const h = hot(slot);
+/** Sets and clears caller flags of `seq` (derived flags are kept); returns the new flags. */
+export function writeFlags(seq: u32, set: u32, clear: u32): u32 {
+  const h = hot(slotOf(seq));
   const old = load<u32>(h, H_FLAGS);
   const f = (old & ~(clear & ~FLAGS_DERIVED)) | (set & ~FLAGS_DERIVED);
   store<u32>(h, f, H_FLAGS);
-  if ((f & FLAGS_BAD) != 0 && load<u32>(cold(slot), C_POOL) != 0) poolRemove(slot);
-  return <i32>f;
+  return f;
 }

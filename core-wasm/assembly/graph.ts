@@ -10,8 +10,8 @@
 import { ERR_GRAPH_CAPACITY, ERR_GRAPH_NOT_INIT, ERR_GRAPH_PARENT_COUNT, ERR_GRAPH_PARENT_DUPLICATE, ERR_GRAPH_PARENT_AHEAD, ERR_GRAPH_NOT_IN_WINDOW, ERR_GRAPH_MILESTONE_INDEX } from "./errors";
 import { CAP, COUNT, C_CONF, C_MSREF, C_OM, C_TIME, C_YM, H_CHILDREN, H_FIRST, H_FLAGS, H_PCOUNT,
   H_SEQ, HOT, INPUT, LATEST_MS, MAX_CAPACITY, MAX_PARENTS, NEXT, OUTPUT, OUT_CAP, PARENTS, WINDOW,
-  appendTx, cold, hot, inWindow, initWindow, msInWindow, msSeqOf, setBoundary, setFlags,
-  slotOf } from "./_window";
+  cold, hot, inWindow, msInWindow, msSeqOf, setBoundary, slotOf } from "./_window";
+import { appendTx, initGraph, setFlags } from "./_append";
 
 
 /** Allocates (or reuses) and empties a window of `window` transactions in a ring of `capacity`
@@ -23,7 +23,7 @@ export function graph_init(capacity: u32, window: u32, firstSeq: u32): i32 {
   }
   if (window == 0) window = capacity;
   if (window > capacity) return ERR_GRAPH_CAPACITY;
-  initWindow(capacity, window, firstSeq);
+  initGraph(capacity, window, firstSeq);
   return 0;
 }
 
