@@ -6,3 +6,4 @@ export * from "./utxo";
 export * from "./ledger";
 export * from "./whiteflag";
 export * from "./pending";
+export * from "./balance-changes";

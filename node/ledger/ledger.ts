@@ -9,6 +9,7 @@ import { LedgerError, LedgerErrorCode as E } from "./errors";
 import { Genesis, genesisOutputs, genesisStateHash, genesisTransactionId, validateGenesis } from "./genesis";
 import { isOutputRef, outputKey, SpentOutput, UnspentOutput, UtxoSet } from "./utxo";
 import type { LedgerView, WhiteFlagResult } from "./whiteflag";
+import { balanceChanges } from "./balance-changes";
 
 /** Everything needed to rebuild a LedgerState (the node persists it; balances are derived). */
 export interface LedgerSnapshot {
@@ -151,17 +152,19 @@ export class LedgerState implements LedgerView {
       createdKeys.add(key);
     }
     const consumedKeys = new Set<string>();
+    const createdHere = new Map(result.created.map((c) => [outputKey(c.txId, c.index), c]));
     for (const c of result.consumed) {
       const key = outputKey(c.txId, c.index);
       if (consumedKeys.has(key) || !(this.utxo.isUnspentKey(key) || createdKeys.has(key))) inconsistent(`result consumes output ${key}, which is not unspent`);
+      // The balance changes are computed from the result's records: they must be the outputs'.
+      const out = createdHere.get(key) ?? this.utxo.getUnspent(c.txId, c.index)!;
+      if (!equalBytes(out.address, c.address) || out.amount !== c.amount) inconsistent(`result consumes output ${key} with another address or amount than it has`);
       consumedKeys.add(key);
     }
     // Outputs created and spent within this milestone are consumed too, so creating first is safe.
-    for (const c of result.created) this.addOutput({ txId: c.txId, index: c.index, address: c.address, amount: c.amount });
-    for (const c of result.consumed) {
-      const s = this.utxo.markSpent(outputKey(c.txId, c.index), c.spentBy, result.milestoneIndex);
-      this.addBalance(s.address, -s.amount);
-    }
+    for (const c of result.created) this.utxo.addUnspent({ txId: c.txId, index: c.index, address: c.address, amount: c.amount });
+    for (const c of result.consumed) this.utxo.markSpent(outputKey(c.txId, c.index), c.spentBy, result.milestoneIndex);
+    for (const [address, delta] of balanceChanges(result)) this.addBalance(address, delta);
     this.index = result.milestoneIndex;
     this.hash = result.stateHash.slice();
   }
@@ -171,8 +174,8 @@ export class LedgerState implements LedgerView {
     this.addBalance(o.address, o.amount);
   }
 
-  private addBalance(address: Uint8Array, delta: bigint): void {
-    const key = toHex(address);
+  private addBalance(address: Uint8Array | string, delta: bigint): void {
+    const key = typeof address === "string" ? address : toHex(address);
     const v = (this.balances.get(key) ?? 0n) + delta;
     if (v === 0n) this.balances.delete(key);
     else this.balances.set(key, v);
