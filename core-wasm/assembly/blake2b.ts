@@ -5,7 +5,7 @@
 // for equal lengths, `blake2b_hashBatch` with a length table), and streaming (`init/update/final`)
 // for inputs larger than the input buffer. The compression itself is generated (_kernels.ts).
 
-import { compress } from "./_kernels";
+import { compress } from "./generated/_kernels";
 import { ERR_BAD_COUNT, ERR_BAD_DIGEST_LENGTH, ERR_BAD_LENGTH } from "./errors";
 
 /** Bytes in the static input buffer (a batch must fit). */

@@ -7,7 +7,7 @@
 // It is scalar: SIMD kernels (two nonces per v128, and scalar + SIMD interleaved) measured slower
 // under V8 on x86-64; they live in experimental/ and bench/ keeps measuring them (docs/pow.md).
 
-import { powSearchScalar } from "./_kernels";
+import { powSearchScalar } from "./generated/_kernels";
 import { ERR_BAD_COUNT, ERR_BAD_DIFFICULTY } from "./errors";
 import { blake2b_inputPtr, blake2b_outputPtr, blake2b_hash } from "./blake2b";
 

@@ -1,6 +1,6 @@
 // Experimental module: the SIMD proof-of-work kernels, built only for the benchmark
 // (`npm run asbuild:experimental` → core-wasm/build/pow-simd.wasm). Same contract as pow.ts.
-import { powSearchHybrid, powSearchSimd } from "./_kernels_simd";
+import { powSearchHybrid, powSearchSimd } from "../generated/_kernels_simd";
 
 const root: usize = memory.data(32, 16);
 const result: usize = memory.data(24, 16);
