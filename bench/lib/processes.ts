@@ -1,18 +1,109 @@
 /**
- * Real node processes for benchmarks: start `tangle node` on 127.0.0.1 with a random port, and a
- * minimal msgpack WebSocket client (requests and pushes). Bench code does not import test helpers.
+ * Real `tangle node` processes, for the benchmarks and for the tests where the process boundary is
+ * the point (crash, signals, exit codes, several nodes on a network): `launchNode` is the one
+ * launcher of both (test/node/api/_process.ts builds on it; bench code does not import tests).
+ * A node started with it listens on 127.0.0.1 with a free port; `startBenchNode` adds what a
+ * benchmark needs (the runtime flags, a temporary data directory, a memory cgroup, an API client).
+ *
+ * Tests that need no process boundary start the node in their own process instead
+ * (node/main.ts startNode; test/support/node.ts).
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Packr } from "msgpackr";
-import WebSocket from "ws";
+import { ApiClient } from "../../client/node";
 import { NODE_RUNTIME_FLAGS } from "../../node/config";
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 // From the build (dist/bench/lib) or the sources (bench/lib).
 const BIN = [path.join(__dirname, "..", "..", "..", "bin", "tangle.js"), path.join(__dirname, "..", "..", "bin", "tangle.js")].find((p) => fs.existsSync(p))!;
+
+/** A running `tangle node` process. */
+export interface NodeProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** What the node wrote: stdout line by line, stderr as it came (at most `maxLogLines`). */
+  logs: string[];
+  /** The node's own account of opening its database (ms, from its log), and spawn → listening (ms). */
+  startupMs: number;
+  readyMs: number;
+  /** Sends `signal` (default SIGTERM) unless the process already ended; resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface LaunchOptions {
+  /** Node.js flags before the script (default none: `tangle node` then bounds its heap in a worker thread). */
+  nodeFlags?: readonly string[];
+  /** Reject when the node is not listening after this long (default 20 s). */
+  timeoutMs?: number;
+  /** Lines kept in `logs` (default: all). */
+  maxLogLines?: number;
+  /** Called with each stdout line (e.g. to pick out warnings). */
+  onLine?: (line: string) => void;
+  /** Called right after the spawn (e.g. to move the process into a cgroup). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+// Node processes still running when this process exits (it failed, or was interrupted) are killed
+// with it, never left holding their data directories.
+const running = new Set<ChildProcess>();
+process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
+
+/** Starts `tangle node --port 0 ARGS` and resolves once it logs "listening". */
+export function launchNode(args: readonly string[], opts: LaunchOptions = {}): Promise<NodeProcess> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), BIN, "node", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "1" } });
+  opts.onSpawn?.(child);
+  running.add(child);
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => (running.delete(child), r(code))));
+  const maxLogLines = opts.maxLogLines ?? Infinity;
+  const logs: string[] = [];
+  const keep = (line: string) => void (logs.length < maxLogLines && logs.push(line));
+  let startupMs = NaN;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node did not start: ${logs.join("\n")}`)), opts.timeoutMs ?? 20_000);
+    child.stderr!.on("data", (d) => keep(String(d)));
+    let buf = "";
+    child.stdout!.on("data", (d) => {
+      buf += String(d);
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        keep(line);
+        opts.onLine?.(line);
+        let j: { msg?: unknown; url?: unknown; startupMs?: unknown };
+        try {
+          j = JSON.parse(line);
+        } catch {
+          continue; // not JSON
+        }
+        if (typeof j.startupMs === "number") startupMs = j.startupMs;
+        if (j.msg === "listening" && typeof j.url === "string") {
+          clearTimeout(timer);
+          const url = j.url;
+          resolve({
+            child,
+            port: Number(new URL(url).port),
+            url,
+            logs,
+            startupMs,
+            readyMs: performance.now() - t0,
+            stop: async (signal = "SIGTERM") => {
+              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code}: ${logs.join("\n")}`));
+    });
+  });
+}
 
 export interface BenchNode {
   child: ChildProcess;
@@ -21,7 +112,11 @@ export interface BenchNode {
   url: string;
   port: number;
   dir: string;
-  client: BenchClient;
+  /**
+   * The library's client, as an app would use it, without reconnection: a benchmark that loses its
+   * node should fail, not wait. The load itself comes from gateway-worker.ts, with its own sockets.
+   */
+  client: ApiClient;
   /** The node's own account of opening its database (ms), and spawn → listening (ms). */
   startupMs: number;
   readyMs: number;
@@ -112,113 +207,39 @@ export class MemoryCgroup {
   }
 }
 
-// Node processes still running when the benchmark process exits (it failed, or was interrupted)
-// are killed with it, never left holding their data directories.
-const running = new Set<ChildProcess>();
-process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
-
 export async function startBenchNode(args: string[], opts: BenchNodeOptions = {}): Promise<BenchNode> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-"));
   const cgroup = opts.memoryLimitBytes ? MemoryCgroup.create(opts.memoryLimitBytes) : undefined;
-  const t0 = performance.now();
+  const warnings: string[] = [];
   // Node processes run as `npm start` runs them (NODE_RUNTIME_FLAGS); BENCH_NODE_FLAGS adds flags,
   // e.g. "--cpu-prof --cpu-prof-dir=prof", and later flags win.
-  const flags = [...NODE_RUNTIME_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean)];
-  const child = spawn(process.execPath, [...flags, BIN, "node", "--port", "0", "--data", dir, "--log-level", "info", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CI: "1" },
-  });
-  if (cgroup) cgroup.add(child.pid!);
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  const warnings: string[] = [];
-  let lineBuf = "";
-  let startupMs = NaN;
-  child.stdout!.on("data", (d) => {
-    lineBuf += String(d);
-    let nl: number;
-    while ((nl = lineBuf.indexOf("\n")) >= 0) {
-      const line = lineBuf.slice(0, nl);
-      lineBuf = lineBuf.slice(nl + 1);
+  const nodeFlags = [...NODE_RUNTIME_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean)];
+  const proc = await launchNode(["--data", dir, "--log-level", "info", ...args], {
+    nodeFlags,
+    timeoutMs: 120_000,
+    maxLogLines: 200, // the start, for the error when it fails; warnings are kept apart
+    onSpawn: (child) => cgroup?.add(child.pid!),
+    onLine: (line) => {
       if (/"level":(4|5|6)0/.test(line) && warnings.length < 200) warnings.push(line);
-      const m = /"startupMs":(\d+)/.exec(line);
-      if (m) startupMs = Number(m[1]);
-    }
+    },
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = "";
-    const t = setTimeout(() => reject(new Error("node did not start")), 120_000);
-    child.stdout!.on("data", (d) => {
-      buf += String(d);
-      const m = /"url":"(ws:\/\/[^"]+)"/.exec(buf);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`node exited with ${code}`)));
-  });
-  const readyMs = performance.now() - t0;
-  const client = await BenchClient.connect(url);
+  // Requests wait as long as the node takes: the old raw client had no timeout either.
+  const client = await ApiClient.connect(proc.url, { reconnect: false, requestTimeoutMs: 600_000 });
   return {
-    child,
+    child: proc.child,
     warnings,
-    url,
-    port: Number(new URL(url).port),
+    url: proc.url,
+    port: proc.port,
     dir,
     client,
-    startupMs,
-    readyMs,
+    startupMs: proc.startupMs,
+    readyMs: proc.readyMs,
     cgroup,
     async stop() {
       client.close();
-      if (child.exitCode === null && child.signalCode === null) {
-        const done = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await done;
-      }
+      await proc.stop("SIGTERM");
       if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
       cgroup?.remove();
     },
   };
-}
-
-export class BenchClient {
-  private next = 1;
-  private readonly pending = new Map<number, (m: any) => void>();
-  private readonly listeners: ((topic: string, data: any) => void)[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on("message", (d: Buffer) => {
-      const m = packr.unpack(d);
-      if (m && "topic" in m) {
-        for (const l of this.listeners) l(m.topic, m.data);
-        return;
-      }
-      const cb = this.pending.get(m?.id);
-      if (cb) {
-        this.pending.delete(m.id);
-        cb(m);
-      }
-    });
-  }
-  static connect(url: string): Promise<BenchClient> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      ws.once("open", () => resolve(new BenchClient(ws)));
-      ws.once("error", reject);
-    });
-  }
-  call(method: string, params?: unknown): Promise<any> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, (m) => (m.error ? reject(Object.assign(new Error(m.error.message), { code: m.error.code })) : resolve(m.result)));
-      this.ws.send(packr.pack({ id, method, params }));
-    });
-  }
-  onPush(fn: (topic: string, data: any) => void): void {
-    this.listeners.push(fn);
-  }
-  close(): void {
-    this.ws.close();
-  }
 }

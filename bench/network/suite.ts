@@ -39,8 +39,8 @@ export async function runNetworkSuite(opts: SuiteOptions = {}): Promise<BenchRes
     for (let i = 1; i < 5; i++) nodes.push(await startBenchNode(["--network", "dev", "--peer", nodes[i - 1].url, "--no-remote-pow"]));
     const [A, , , , E] = nodes;
     await until("the far end to sync", async () => {
-      const a = await A.client.call("getNodeInfo");
-      const e = await E.client.call("getNodeInfo");
+      const a = await A.client.request<any>("getNodeInfo");
+      const e = await E.client.request<any>("getNodeInfo");
       return e.synced && e.confirmedMilestoneIndex >= 2 && e.confirmedMilestoneIndex + 2 >= a.confirmedMilestoneIndex;
     });
 
@@ -60,16 +60,16 @@ export async function runNetworkSuite(opts: SuiteOptions = {}): Promise<BenchRes
     const sentAt = new Map<string, number>();
     const seenAtA = new Map<string, number>();
     const confirmedAtE = new Map<string, number>();
-    A.client.onPush((topic, data) => {
+    A.client.on("push", ({ topic, data }: { topic: string; data: any }) => {
       if (topic === "transactions" && sentAt.has(data.id) && !seenAtA.has(data.id)) seenAtA.set(data.id, performance.now());
     });
-    E.client.onPush((topic, data) => {
+    E.client.on("push", ({ topic, data }: { topic: string; data: any }) => {
       if (topic !== "confirmed") return;
       const t = performance.now();
       for (const id of data.ids as string[]) if (sentAt.has(id) && !confirmedAtE.has(id)) confirmedAtE.set(id, t);
     });
-    await A.client.call("subscribe", { topics: ["transactions"] });
-    await E.client.call("subscribe", { topics: ["confirmed"] });
+    await A.client.request<any>("subscribe", { topics: ["transactions"] });
+    await E.client.request<any>("subscribe", { topics: ["confirmed"] });
     const t0 = performance.now();
     const acks: Promise<unknown>[] = [];
     for (let i = 0; i < count; i++) {
@@ -77,18 +77,18 @@ export async function runNetworkSuite(opts: SuiteOptions = {}): Promise<BenchRes
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       // Fresh tips for every record, as a gateway would ask for them (one round trip).
-      const parents: string[] = (await E.client.call("selectParents", { count: 2 })).parents;
+      const parents: string[] = (await E.client.request<any>("selectParents", { count: 2 })).parents;
       const bytes = attach(signedAll[i], parents.map((p) => fromHex(p)), Date.now());
       stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
       const id = toHex(transactionId(bytes));
       txs.push({ id, bytes });
       sentAt.set(id, performance.now());
-      acks.push(E.client.call("submitTransaction", { bytes }));
+      acks.push(E.client.request<any>("submitTransaction", { bytes }));
     }
     await Promise.all(acks);
     progress(3, 4, "waiting for propagation and confirmation");
     await until("every record seen on A and confirmed on E", async () => seenAtA.size === count && confirmedAtE.size === count, 60_000).catch(async (err) => {
-      const infos = await Promise.all(nodes.map((n) => n.client.call("getNodeInfo")));
+      const infos = await Promise.all(nodes.map((n) => n.client.request<any>("getNodeInfo")));
       throw new Error(`${(err as Error).message}: seen on A ${seenAtA.size}/${count}, confirmed on E ${confirmedAtE.size}/${count}; milestones ${infos.map((i) => i.confirmedMilestoneIndex).join(",")}; stored ${infos.map((i) => i.storedTransactions).join(",")}`);
     });
 

@@ -39,18 +39,18 @@ function procStats(pid: number): { rssBytes: number; cpuSeconds: number } {
 
 async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; index: number; amount: string }[]> {
   const dev = keyPairFromSeed(devWalletSeed());
-  const outs = (await node.client.call("getOutputs", { address: toHex(addressOf(dev.publicKey)) })).outputs;
+  const outs = (await node.client.request<any>("getOutputs", { address: toHex(addressOf(dev.publicKey)) })).outputs;
   const input = outs[0];
   const each = 1_000_000n;
   const outputs = seeds.map((s) => ({ address: addressOf(keyPairFromSeed(fromHex(s)).publicKey), amount: each }));
   outputs.push({ address: addressOf(dev.publicKey), amount: BigInt(input.amount) - each * BigInt(seeds.length) });
-  const { parents } = await node.client.call("selectParents", { count: 2 });
+  const { parents } = await node.client.request<any>("selectParents", { count: 2 });
   const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "transfer", inputs: [{ txId: fromHex(input.txId), index: input.index }], outputs } }, dev.secretKey);
   const bytes = stampSync(attach(signed, parents.map((p: string) => fromHex(p)), Date.now()), requiredDifficulty(400, devGenesis().baseDifficulty));
   const id = toHex(transactionId(bytes));
-  await node.client.call("submitTransaction", { bytes });
+  await node.client.request<any>("submitTransaction", { bytes });
   for (let k = 0; k < 200; k++) {
-    const m = await node.client.call("getTransactionMetadata", { id });
+    const m = await node.client.request<any>("getTransactionMetadata", { id });
     if (m.confirmed) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -64,7 +64,7 @@ async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; i
 export async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000) {
   const node = nodes[0];
   const confirmedAt = new Map<string, number>();
-  node.client.onPush((topic, data) => {
+  node.client.on("push", ({ topic, data }: { topic: string; data: any }) => {
     if (topic !== "confirmed") return;
     const t = performance.timeOrigin + performance.now();
     for (const id of data.ids as string[]) if (!confirmedAt.has(id)) confirmedAt.set(id, t);
@@ -160,8 +160,8 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
   const all: BenchResult[] = [];
   const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]);
   try {
-    await node.client.call("subscribe", { topics: ["confirmed"] });
-    for (let k = 0; k < 100 && (await node.client.call("getNodeInfo")).confirmedMilestoneIndex < 1; k++) await new Promise((r) => setTimeout(r, 50));
+    await node.client.request<any>("subscribe", { topics: ["confirmed"] });
+    for (let k = 0; k < 100 && (await node.client.request<any>("getNodeInfo")).confirmedMilestoneIndex < 1; k++) await new Promise((r) => setTimeout(r, 50));
     const seeds = Array.from({ length: GATEWAYS }, () => toHex(randomBytes(32)));
     progress(0, steps, "funding gateways");
     let funding = await fund(node, seeds);
@@ -177,7 +177,7 @@ export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult
     all.push(...max.results);
     // Check: every acknowledged id is stored.
     for (const a of max.acks.slice(0, 2000)) {
-      const t = await node.client.call("getTransaction", { id: a.id }).catch(() => undefined);
+      const t = await node.client.request<any>("getTransaction", { id: a.id }).catch(() => undefined);
       if (!t) throw new Error(`node bench: acknowledged ${a.id} is not stored`);
     }
   } finally {
@@ -203,15 +203,15 @@ export async function runNodeNetworkSuite(opts: SuiteOptions = {}): Promise<Benc
   try {
     net.push(await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"]));
     for (let i = 0; i < 2; i++) net.push(await startBenchNode(["--network", "dev", "--peer", net[0].url, "--no-remote-pow"]));
-    await net[0].client.call("subscribe", { topics: ["confirmed"] });
+    await net[0].client.request<any>("subscribe", { topics: ["confirmed"] });
     for (let k = 0; k < 200; k++) {
-      const infos = await Promise.all(net.map((n) => n.client.call("getNodeInfo")));
+      const infos = await Promise.all(net.map((n) => n.client.request<any>("getNodeInfo")));
       if (infos.every((i) => i.synced && i.confirmedMilestoneIndex >= 2 && i.peers >= 1)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const seeds = Array.from({ length: GATEWAYS }, () => toHex(randomBytes(32)));
     let step = 1;
-    let peerSentBefore = (await Promise.all(net.map((m) => m.client.call("getPeers")))).flatMap((x) => x.peers).reduce((a: number, p: { sent: number }) => a + p.sent, 0);
+    let peerSentBefore = (await Promise.all(net.map((m) => m.client.request<any>("getPeers")))).flatMap((x) => x.peers).reduce((a: number, p: { sent: number }) => a + p.sent, 0);
     for (const offered of levels) {
       progress(step++, steps, `offered ${offered}/s`);
       const r = await runLoad(net, "three-nodes", offered, durationMs, [], seeds);
@@ -224,12 +224,12 @@ export async function runNodeNetworkSuite(opts: SuiteOptions = {}): Promise<Benc
         let missing = sample.map((a) => a.id);
         while (missing.length && Date.now() < deadline) {
           const still: string[] = [];
-          for (const id of missing) if (!(await n.client.call("getTransaction", { id }).catch(() => undefined))) still.push(id);
+          for (const id of missing) if (!(await n.client.request<any>("getTransaction", { id }).catch(() => undefined))) still.push(id);
           missing = still;
           if (missing.length) await new Promise((res) => setTimeout(res, 250));
         }
         if (missing.length) {
-          const peers = await Promise.all(net.map((m) => m.client.call("getPeers").then((x) => JSON.stringify(x.peers.map((p: Record<string, unknown>) => ({ url: p.url, sent: p.sent, received: p.received, queued: p.queued, queueDrops: p.queueDrops }))))));
+          const peers = await Promise.all(net.map((m) => m.client.request<any>("getPeers").then((x) => JSON.stringify(x.peers.map((p: Record<string, unknown>) => ({ url: p.url, sent: p.sent, received: p.received, queued: p.queued, queueDrops: p.queueDrops }))))));
           const logs = [...peers.map((p, i) => `node ${i} peers: ${p}`), ...net.flatMap((m, i) => m.warnings.slice(0, 3).map((w) => `node ${i}: ${w}`))].join("\n");
           throw new Error(`node bench: ${missing.length} of ${sample.length} sampled records did not reach node ${net.indexOf(n)} within 60 s\n${logs}`);
         }
@@ -238,7 +238,7 @@ export async function runNodeNetworkSuite(opts: SuiteOptions = {}): Promise<Benc
       all.push({ name: "node-network-delivered", params, metric: "after-load-ms", value: Date.now() - checkStart, unit: "ms" });
       // Peer messages sent per accepted transaction, over all nodes and links (ideal gossip on this
       // hub of two links: each transaction crosses each link once, i.e. 2 per transaction).
-      const sent = (await Promise.all(net.map((m) => m.client.call("getPeers")))).flatMap((x) => x.peers).reduce((a: number, p: { sent: number }) => a + p.sent, 0) - peerSentBefore;
+      const sent = (await Promise.all(net.map((m) => m.client.request<any>("getPeers")))).flatMap((x) => x.peers).reduce((a: number, p: { sent: number }) => a + p.sent, 0) - peerSentBefore;
       peerSentBefore += sent;
       all.push({ name: "node-network-gossip", params, metric: "messages-per-transaction", value: Number((sent / Math.max(1, r.acks.length)).toFixed(2)), unit: "msg/tx" });
     }

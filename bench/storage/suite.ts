@@ -114,13 +114,13 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
         const r = await runLoad([node], "storage", rate, (n / rate) * 1000, [], seeds);
         const rejected = r.results.filter((x) => x.name === "node-rejected").reduce((a, x) => a + x.value, 0);
         if (rejected > n / 100) throw new Error(`storage bench: ${rejected} of ${n} records rejected`);
-        stored = (await node.client.call("getNodeInfo")).storedTransactions;
+        stored = (await node.client.request<any>("getNodeInfo")).storedTransactions;
         progress(Math.min(stored, total), total, `stored ${stored}`);
         if (stored >= target) {
           // Checkpoint: memory and size now, then a restart.
           const m = await metrics(node);
           hwm = Math.max(hwm, m.peak || 0); // the true peak of this process, restart included
-          const before = await node.client.call("getNodeInfo");
+          const before = await node.client.request<any>("getNodeInfo");
           const sample = r.acks.filter((_, i) => i % Math.max(1, Math.floor(r.acks.length / 100)) === 0).map((a) => a.id);
           kills += node.cgroup?.oomKills() ?? 0;
           cgroupPeak = Math.max(cgroupPeak, node.cgroup?.peakBytes() ?? 0);
@@ -138,12 +138,12 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
           results.push({ name: "restart", params, metric: "until-listening", value: Math.round(node.readyMs), unit: "ms" });
           const opened = await metrics(node);
           if (opened.peak) results.push({ name: "restart", params, metric: "rss-high-water", value: MiB(opened.peak), unit: "MiB" });
-          const after = await node.client.call("getNodeInfo");
+          const after = await node.client.request<any>("getNodeInfo");
           if (after.confirmedMilestoneIndex < before.confirmedMilestoneIndex || after.storedTransactions < before.storedTransactions) {
             throw new Error("storage bench: the node restarted into an earlier state");
           }
           for (const id of sample) {
-            if (!(await node.client.call("getTransaction", { id }).catch(() => undefined))) throw new Error(`storage bench: acknowledged ${id} is missing after a restart`);
+            if (!(await node.client.request<any>("getTransaction", { id }).catch(() => undefined))) throw new Error(`storage bench: acknowledged ${id} is missing after a restart`);
           }
         }
       }

@@ -1,8 +1,8 @@
-/** Helpers for multi-process network tests: start nodes, wait for conditions. */
+/** Helpers for multi-process network tests: start real node processes (the shared launcher, via ../node/api/_process.ts), wait for conditions. */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RawClient, startNode, NodeProcess } from "../node/api/_process";
+import { RawClient, startNodeProcess, NodeProcess } from "../node/api/_process";
 
 export interface NetNode {
   proc: NodeProcess;
@@ -17,7 +17,7 @@ export async function launch(extra: string[], dir?: string): Promise<NetNode> {
   const d = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-net-"));
   if (!dir) dirs.push(d);
   const args = ["--network", "dev", "--data", d, "--milestone-interval-ms", "150", "--admin-token", "secret", ...extra];
-  const proc = await startNode(args);
+  const proc = await startNodeProcess(args);
   const client = await RawClient.connect(proc.url);
   return { proc, client, dir: d, args };
 }

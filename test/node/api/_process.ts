@@ -1,62 +1,27 @@
-/** Starts a real `tangle node` process on 127.0.0.1 with a random port, and a raw API client. */
-import { ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
-import { Packr } from "msgpackr";
+/**
+ * Real `tangle node` processes for the tests where the process boundary is the point (signals,
+ * exit codes, crash, the command's own output, networks of nodes), through the one launcher the
+ * benchmarks use too (bench/lib/processes.ts); and a raw API client that sees every frame.
+ * Tests that need no process start the node in-process: test/support/node.ts.
+ */
 import WebSocket from "ws";
+import { packFrame, unpackFrame } from "../../../client/protocol/frame";
+import { launchNode, NodeProcess } from "../../../bench/lib/processes";
 
-export const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
-const BIN = path.join(__dirname, "..", "..", "..", "bin", "tangle.js");
+export type { NodeProcess };
 
-export interface NodeProcess {
-  child: ChildProcess;
-  port: number;
-  url: string;
-  logs: string[];
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+/** The API's frame codec (client/protocol/frame.ts), with Buffers out for `ws.send`. */
+export const packr = {
+  pack: (value: unknown): Buffer => Buffer.from(packFrame(value)),
+  unpack: (bytes: Uint8Array): any => unpackFrame(bytes),
+};
+
+/** `tangle node --port 0 --log-level debug ARGS` in a real process, on 127.0.0.1 (the default host). */
+export function startNodeProcess(args: string[]): Promise<NodeProcess> {
+  return launchNode(["--log-level", "debug", ...args]);
 }
-
-export function startNode(args: string[]): Promise<NodeProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "node", "--port", "0", "--log-level", "debug", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "1" } });
-    const logs: string[] = [];
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${logs.join("\n")}`)), 20_000);
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    child.stderr!.on("data", (d) => logs.push(String(d)));
-    child.stdout!.on("data", (d) => {
-      buf += String(d);
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        logs.push(line);
-        try {
-          const j = JSON.parse(line);
-          if (j.msg === "listening") {
-            clearTimeout(timer);
-            const port = Number(new URL(j.url).port);
-            resolve({
-              child,
-              port,
-              url: j.url,
-              logs,
-              stop: async (signal = "SIGTERM") => {
-                child.kill(signal);
-                return exited;
-              },
-            });
-          }
-        } catch {
-          /* not JSON */
-        }
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code}: ${logs.join("\n")}`));
-    });
-  });
-}
+/** The name the tests used before startTestNode existed (a real process, not the in-process startNode). */
+export const startNode = startNodeProcess;
 
 export class RawClient {
   private nextId = 1;
@@ -103,7 +68,7 @@ export class RawClient {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.ws.send(packr.pack({ id, method, params }));
+      this.ws.send(packr.pack(params === undefined ? { id, method } : { id, method, params }));
     });
   }
 

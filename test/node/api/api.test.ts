@@ -1,10 +1,9 @@
 /**
- * Every API method and topic against a real node process (dev network, its own coordinator) over
- * real sockets on 127.0.0.1.
+ * Every API method and topic against a node started in this process by the composition root
+ * (test/support/node.ts: dev network, its own coordinator, milestones every 100 ms) over real
+ * sockets on 127.0.0.1. What needs a real process (its log on stdout, exit code 0 on SIGTERM) is
+ * in process.test.ts.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
 import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
@@ -15,25 +14,24 @@ import { devGenesis, devWalletSeed } from "../../../node/networks/dev";
 import { API_LIMITS } from "../../../node/api/limits";
 import { encodeAddress } from "../../../client/wallet/address";
 import { checksumThatFits, typo } from "../../client/wallet/_typo";
-import { packr, RawClient, startNode, NodeProcess } from "./_process";
+import { startTestNode, TestNode } from "../../support/node";
+import { packr, RawClient } from "./_process";
 
 const dev = keyPairFromSeed(devWalletSeed());
 const devAddr = addressOf(dev.publicKey);
-let node: NodeProcess;
+let node: TestNode;
 let c: RawClient;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-api-"));
-  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
+  node = await startTestNode();
   c = await RawClient.connect(node.url);
 }, 30_000);
 
 afterAll(async () => {
   c?.close();
-  const code = await node?.stop("SIGTERM");
-  expect(code).toBe(0);
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await node?.close();
+  // Stopped in the shutdown order, to the end.
+  expect(node.logs.map((l) => l.msg).slice(-2)).toEqual(["stopping", "stopped"]);
 });
 
 async function build(key: KeyPair, payload: Payload, stamp = true): Promise<Uint8Array> {
@@ -55,7 +53,7 @@ const record = (stream: Uint8Array, sequence: number, prev?: string): Payload =>
 });
 
 test("the node's logs show the dev wallet's address as bech32m", async () => {
-  const line = node.logs.map((l) => (l.startsWith("{") ? JSON.parse(l) : {})).find((j) => j.devAddress !== undefined);
+  const line = node.logs.find((j) => j.devAddress !== undefined);
   expect(line).toMatchObject({ devAddress: encodeAddress(devAddr, "tdev"), devAddressHex: toHex(devAddr) });
 });
 

@@ -11,14 +11,14 @@ import { attach, signTransaction } from "../../../client/protocol/build";
 import { fromHex } from "../../../client/protocol/bytes";
 import { keyPairFromSeed } from "../../../client/protocol/keys";
 import { devGenesis } from "../../../node/networks/dev";
-import { packr, RawClient, startNode, NodeProcess } from "./_process";
+import { packr, RawClient, startNodeProcess, NodeProcess } from "./_process";
 
 let node: NodeProcess;
 let dir: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-fuzz-"));
-  node = await startNode(["--network", "dev", "--data", dir, "--no-remote-pow"]);
+  node = await startNodeProcess(["--network", "dev", "--data", dir, "--no-remote-pow"]);
 }, 30_000);
 
 afterAll(async () => {

@@ -1,12 +1,10 @@
 /**
  * The wire encoding of the API (docs/api.md, Frames): every integer travels as a MessagePack
- * integer, never as a float. A real node process (dev network, its own coordinator, an admin token,
- * a second node peered to it) answers every method and pushes every topic after transfers, data
+ * integer, never as a float. A node started in this process by the composition root (dev network,
+ * its own coordinator, an admin token, a second in-process node peered to it over a real socket;
+ * test/support/node.ts) answers every method and pushes every topic after transfers, data
  * records and milestones; each frame is read byte by byte with an independent reader (_wire.ts).
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
@@ -14,7 +12,8 @@ import { Payload, transactionId } from "../../../client/protocol/codec";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
 import { devGenesis, devWalletSeed } from "../../../node/networks/dev";
 import { createMethods } from "../../../node/api/methods";
-import { RawClient, startNode, NodeProcess } from "./_process";
+import { startTestNode, TestNode } from "../../support/node";
+import { RawClient } from "./_process";
 import { walkWire } from "./_wire";
 
 /** The only fields documented as fractional. */
@@ -23,23 +22,20 @@ const FRACTIONAL = new Set(["confidence"]);
 const dev = keyPairFromSeed(devWalletSeed());
 const devAddr = addressOf(dev.publicKey);
 const TOKEN = "wire-test-token";
-let a: NodeProcess;
-let b: NodeProcess;
+let a: TestNode;
+let b: TestNode;
 let c: RawClient;
-const dirs: string[] = [];
 
 beforeAll(async () => {
-  for (let i = 0; i < 2; i++) dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), "tangle-wire-")));
-  a = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dirs[0], "--milestone-interval-ms", "100", "--admin-token", TOKEN]);
-  b = await startNode(["--network", "dev", "--data", dirs[1], "--peer", a.url, "--no-remote-pow"]);
+  a = await startTestNode({ milestoneIntervalMs: 100, adminToken: TOKEN });
+  b = await startTestNode({ coordinator: false, peer: [a.url], remotePow: false });
   c = await RawClient.connect(a.url);
 }, 60_000);
 
 afterAll(async () => {
   c?.close();
-  await b?.stop("SIGTERM");
-  await a?.stop("SIGTERM");
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  await b?.close();
+  await a?.close();
 });
 
 const called = new Set<string>();
