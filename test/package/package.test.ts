@@ -5,6 +5,8 @@
  *   - `tangle-ledger/client/node` and `tangle-ledger/node` from CommonJS and from an ES module;
  *   - the installed `tangle` command: `--version`, and `tangle node` serving a dev network that the
  *     app's client reads;
+ *   - `startNode` from `tangle-ledger/node`: the same dev node inside the app's own process, read
+ *     by its client, and closed so that nothing keeps the process alive;
  *   - `tangle-ledger/client/browser` bundled by the app's bundler (esbuild, platform browser): the
  *     `browser` condition and field keep Node's modules out (the WASM file reader and the
  *     libsodium/node:crypto signature code are swapped for their browser twins), and the bundle
@@ -124,6 +126,33 @@ test("the installed `tangle` command runs a dev node that the app's client reads
   child.kill("SIGTERM");
   const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once("exit", r)));
   expect(code).toBe(0);
+}, 90_000);
+
+test("an app starts a dev node in its own process with startNode, reads it with ApiClient, and closes it", () => {
+  const data = path.join(work, "data-in-process");
+  const script = `
+    const { startNode, resolveConfig, silentLogger } = require("tangle-ledger/node");
+    const { ApiClient, Wallet } = require("tangle-ledger/client/node");
+    (async () => {
+      const config = resolveConfig({ network: "dev", coordinatorKey: "dev", data: ${JSON.stringify(data)}, port: 0, milestoneIntervalMs: 100 });
+      const started = await startNode(config, { log: silentLogger() });
+      const client = await ApiClient.connect(started.url);
+      const info = await client.getNodeInfo();
+      const balance = await Wallet.dev({ client }).balance();
+      let milestoneIndex = 0;
+      for (let i = 0; i < 100 && milestoneIndex < 1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        milestoneIndex = (await client.getNodeInfo()).latestMilestoneIndex;
+      }
+      client.close();
+      await started.close();
+      console.log(JSON.stringify({ url: started.url, network: info.networkName, confirmed: balance.confirmed.toString(), coordinator: Boolean(started.coordinator), milestoneIndex, closed: started.node.closed }));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  // No process.exit on success: after close() nothing may keep the app's process alive.
+  const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: app, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 }));
+  expect(out).toMatchObject({ url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+$/), network: "dev", coordinator: true, closed: true });
+  expect(out.milestoneIndex).toBeGreaterThanOrEqual(1);
+  expect(BigInt(out.confirmed)).toBeGreaterThan(0n);
 }, 90_000);
 
 test("the installed `tangle bench` says what to install instead of failing half-way", () => {
