@@ -50,8 +50,18 @@ export interface LaunchOptions {
 const running = new Set<ChildProcess>();
 process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
 
-/** Starts `tangle node --port 0 ARGS` and resolves once it logs "listening". */
-export function launchNode(args: readonly string[], opts: LaunchOptions = {}): Promise<NodeProcess> {
+/** A `tangle node` process just spawned: `listening` resolves once it logs "listening". */
+export interface SpawnedNode {
+  child: ChildProcess;
+  /** As NodeProcess.logs, filled while it runs. */
+  logs: string[];
+  /** Rejects when the process ends first or does not listen within `timeoutMs` (then it is killed). */
+  listening: Promise<NodeProcess>;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `tangle node --port 0 ARGS` (for tests of a node that should refuse to start, too). */
+export function spawnNode(args: readonly string[], opts: LaunchOptions = {}): SpawnedNode {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), BIN, "node", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "1" } });
   opts.onSpawn?.(child);
@@ -61,8 +71,11 @@ export function launchNode(args: readonly string[], opts: LaunchOptions = {}): P
   const logs: string[] = [];
   const keep = (line: string) => void (logs.length < maxLogLines && logs.push(line));
   let startupMs = NaN;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${logs.join("\n")}`)), opts.timeoutMs ?? 20_000);
+  const listening = new Promise<NodeProcess>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`node did not start: ${logs.join("\n")}`));
+    }, opts.timeoutMs ?? 20_000);
     child.stderr!.on("data", (d) => keep(String(d)));
     let buf = "";
     child.stdout!.on("data", (d) => {
@@ -103,6 +116,13 @@ export function launchNode(args: readonly string[], opts: LaunchOptions = {}): P
       reject(new Error(`node exited with ${code}: ${logs.join("\n")}`));
     });
   });
+  listening.catch(() => undefined); // a caller that only waits for the exit is not an unhandled rejection
+  return { child, logs, listening, exited };
+}
+
+/** Starts `tangle node --port 0 ARGS` and resolves once it logs "listening". */
+export function launchNode(args: readonly string[], opts: LaunchOptions = {}): Promise<NodeProcess> {
+  return spawnNode(args, opts).listening;
 }
 
 export interface BenchNode {

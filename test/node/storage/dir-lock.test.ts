@@ -4,24 +4,14 @@ import { spawn, ChildProcess } from "node:child_process";
 import { DirLockedError, LOCK_FILE, lockDataDir, processStart } from "../../../node/storage/dir-lock";
 import { Store } from "../../../node/storage/store";
 import { tmpDir } from "../_helpers";
+import { spawnNode } from "../../../bench/lib/processes";
 
-const BIN = path.join(__dirname, "../../../bin/tangle.js");
-
+/** A real `tangle node` on `dir`, through the shared launcher (bench/lib/processes.ts). */
 function startNode(dir: string): { child: ChildProcess; out: () => string; listening: Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, "node", "--network", "dev", "--port", "0", "--data", dir, "--log-level", "info"], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const listening = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += String(d);
-      if (/"url":"ws:/.test(out)) resolve();
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`node exited with ${code}: ${out}`)));
-  });
+  const n = spawnNode(["--network", "dev", "--data", dir, "--log-level", "info"]);
+  const listening = n.listening.then(() => undefined);
   listening.catch(() => undefined);
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  return { child, out: () => out, listening, exited };
+  return { child: n.child, out: () => n.logs.join("\n"), listening, exited: n.exited };
 }
 
 test("a second store on the same directory is refused while the first is open, and allowed after it closed", async () => {
