@@ -6,7 +6,6 @@
  */
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
-import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { Payload, transactionId } from "../../../client/protocol/codec";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
@@ -16,6 +15,7 @@ import { encodeAddress } from "../../../client/wallet/address";
 import { checksumThatFits, typo } from "../../client/wallet/_typo";
 import { startTestNode, TestNode } from "../../support/node";
 import { packr, RawClient } from "./_process";
+import { buildVia, record } from "./_tx";
 
 const dev = keyPairFromSeed(devWalletSeed());
 const devAddr = addressOf(dev.publicKey);
@@ -34,23 +34,7 @@ afterAll(async () => {
   expect(node.logs.map((l) => l.msg).slice(-2)).toEqual(["stopping", "stopped"]);
 });
 
-async function build(key: KeyPair, payload: Payload, stamp = true): Promise<Uint8Array> {
-  const { parents } = await c.call("selectParents", { count: 2 });
-  const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload }, key.secretKey);
-  const bytes = attach(signed, parents.map((p: string) => fromHex(p)), Date.now());
-  if (!stamp) return bytes;
-  const { difficulty } = await c.call("getDifficulty", { issuer: toHex(key.publicKey), size: bytes.length });
-  return stampSync(bytes, difficulty);
-}
-
-const record = (stream: Uint8Array, sequence: number, prev?: string): Payload => ({
-  type: "data",
-  streamId: stream,
-  sequence,
-  prevRecordId: prev ? fromHex(prev) : new Uint8Array(32),
-  contentType: "application/json",
-  data: new TextEncoder().encode(`{"temp":${20 + sequence}}`),
-});
+const build = (key: KeyPair, payload: Payload, stamp = true): Promise<Uint8Array> => buildVia((m, p) => c.call(m, p), key, payload, stamp);
 
 test("the node's logs show the dev wallet's address as bech32m", async () => {
   const line = node.logs.find((j) => j.devAddress !== undefined);

@@ -6,14 +6,14 @@
  * records and milestones; each frame is read byte by byte with an independent reader (_wire.ts).
  */
 import { randomBytes } from "node:crypto";
-import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { Payload, transactionId } from "../../../client/protocol/codec";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
-import { devGenesis, devWalletSeed } from "../../../node/networks/dev";
+import { devWalletSeed } from "../../../node/networks/dev";
 import { createMethods } from "../../../node/api/methods";
 import { startTestNode, TestNode } from "../../support/node";
 import { RawClient } from "./_process";
+import { buildVia, record } from "./_tx";
 import { walkWire } from "./_wire";
 
 /** The only fields documented as fractional. */
@@ -44,23 +44,7 @@ async function call(method: string, params?: unknown): Promise<any> {
   return c.call(method, params);
 }
 
-async function build(key: KeyPair, payload: Payload, stamp = true): Promise<Uint8Array> {
-  const { parents } = await call("selectParents", { count: 2 });
-  const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload }, key.secretKey);
-  const bytes = attach(signed, parents.map((p: string) => fromHex(p)), Date.now());
-  if (!stamp) return bytes;
-  const { difficulty } = await call("getDifficulty", { issuer: toHex(key.publicKey), size: bytes.length });
-  return stampSync(bytes, difficulty);
-}
-
-const record = (stream: Uint8Array, sequence: number, prev?: string): Payload => ({
-  type: "data",
-  streamId: stream,
-  sequence,
-  prevRecordId: prev ? fromHex(prev) : new Uint8Array(32),
-  contentType: "application/json",
-  data: new TextEncoder().encode(`{"temp":${20 + sequence}}`),
-});
+const build = (key: KeyPair, payload: Payload, stamp = true): Promise<Uint8Array> => buildVia(call, key, payload, stamp);
 
 test("every response and push carries its integers as MessagePack integers", async () => {
   const to = addressOf(keyPairFromSeed(randomBytes(32)).publicKey);
