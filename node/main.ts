@@ -33,6 +33,7 @@ import { Coordinator } from "./coordinator";
 import { devCoordinatorSeed, devGenesis, devWalletSeed } from "./networks/dev";
 import { Genesis, parseGenesis } from "./ledger/genesis";
 import { TangleNode, VERSION } from "./tangle-node";
+import type { TangleNodeOptions } from "./tangle-node";
 import { ApiServer } from "./api/server";
 import { PeerManager } from "./peering/peers";
 import type { Logger } from "./logger";
@@ -41,6 +42,12 @@ import { pagesAddon } from "./storage/mapped-pages";
 export interface StartNodeOptions {
   /** Where the node's log lines go (node/logger.ts: createLogger, silentLogger). */
   log: Logger;
+  /**
+   * TangleNode options the configuration does not offer (tests and embedding apps: a short
+   * solidification timeout, a small solidifier, an injected clock). The configuration's own
+   * settings (data directory, genesis, verify threads, mapped budget) are not overridden here.
+   */
+  node?: Omit<Partial<TangleNodeOptions>, "dataDir" | "genesis" | "verifyThreads" | "mappedBudgetBytes">;
 }
 
 export interface StartedNode {
@@ -108,12 +115,12 @@ export function loadNetwork(config: Pick<NodeConfig, "network" | "coordinatorKey
 const heapLimitMiB = () => Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
 
 /** Starts a node from a resolved configuration (see the start order above). */
-export async function startNode(config: NodeConfig, { log }: StartNodeOptions): Promise<StartedNode> {
+export async function startNode(config: NodeConfig, { log, node: nodeOptions }: StartNodeOptions): Promise<StartedNode> {
   const { genesis, coordinatorSeed } = loadNetwork(config);
 
   const dataDir = path.resolve(config.data);
   const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
-  const node = await TangleNode.open({ dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
+  const node = await TangleNode.open({ ...nodeOptions, dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
   const mappedRelease = !config.mappedBudgetMib ? "off" : pagesAddon() ? `${config.mappedBudgetMib} MiB` : "unavailable (native helper not built)";
   log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, mappedRelease, startupMs: Math.round(node.startupMs) }, "database opened");
   const heapMiB = heapLimitMiB();

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import pino from "pino";
 import { ApiClient, ApiClientOptions } from "../../client/node";
 import { NodeConfig, resolveConfig } from "../../node/config";
-import { startNode, StartedNode } from "../../node/main";
+import { startNode, StartedNode, StartNodeOptions } from "../../node/main";
 import type { TangleNode } from "../../node/tangle-node";
 
 export interface TestNodeOptions extends Partial<NodeConfig> {
@@ -22,6 +22,8 @@ export interface TestNodeOptions extends Partial<NodeConfig> {
   coordinator?: boolean;
   /** Also connect an ApiClient (default false), with these options when an object. */
   client?: boolean | ApiClientOptions;
+  /** TangleNode options beyond the configuration (startNode's `node`: solidification timeout, clock). */
+  node?: StartNodeOptions["node"];
 }
 
 export interface TestNode {
@@ -40,7 +42,7 @@ export interface TestNode {
 }
 
 export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNode> {
-  const { coordinator = true, client, ...overrides } = opts;
+  const { coordinator = true, client, node: nodeOptions, ...overrides } = opts;
   const madeDir = overrides.data === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-test-node-")) : undefined;
   const defaults: Partial<NodeConfig> = { network: "dev", host: "127.0.0.1", port: 0, milestoneIntervalMs: 100 };
   if (coordinator && (overrides.network ?? "dev") === "dev") defaults.coordinatorKey = "dev";
@@ -49,7 +51,7 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
   const log = pino({ level: config.logLevel, base: undefined }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   let started: StartedNode;
   try {
-    started = await startNode(config, { log });
+    started = await startNode(config, { log, node: nodeOptions });
   } catch (err) {
     if (madeDir) fs.rmSync(madeDir, { recursive: true, force: true });
     throw err;

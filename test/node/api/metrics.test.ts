@@ -2,52 +2,42 @@
  * `tangle_transactions_rejected_total{code}` counts every refusal of a submitted transaction, by
  * its code, whatever the stage that refused it: decoding and validation, remote proof of work,
  * solidification (timeout, solidifier full), storage and shutdown. A real node (LMDB in a temp
- * folder) and its API server in this process, so the solidification timeout can be short; requests
- * over a real WebSocket, counts read from GET /metrics. Also: /metrics carries the node's series
- * (node/node-metrics.ts) and prom-client's default process metrics, each declared once.
+ * folder) started in this process by the composition root (test/support/node.ts), so the
+ * solidification timeout can be short; requests over a real WebSocket, counts read from GET
+ * /metrics. Also: /metrics carries the node's series (node/node-metrics.ts) and prom-client's
+ * default process metrics, each declared once.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
 import { powRoot, setNonce, Payload } from "../../../client/protocol/codec";
 import { keyPairFromSeed, KeyPair } from "../../../client/protocol/keys";
 import { ProtocolErrorCode as P } from "../../../client/protocol/errors";
-import { PowPool } from "../../../client/pow";
 import { validatePow } from "../../../core-wasm/src/pow";
 import { NodeErrorCode as N } from "../../../node/errors";
-import { TangleNode } from "../../../node/tangle-node";
-import { ApiServer } from "../../../node/api/server";
-import { silentLogger } from "../../../node/logger";
+import type { TangleNode } from "../../../node/tangle-node";
 import { devGenesis } from "../../../node/networks/dev";
 import { requiredDifficulty } from "../../../node/validation/pipeline";
+import { startTestNode, TestNode } from "../../support/node";
 import { RawClient } from "./_process";
 
 const genesis = devGenesis();
 const key = keyPairFromSeed(randomBytes(32));
-let dir: string;
+let started: TestNode;
 let node: TangleNode;
-let api: ApiServer;
-let pool: PowPool;
 let c: RawClient;
 let port: number;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-metrics-"));
-  node = await TangleNode.open({ dataDir: dir, genesis, solidifyTimeoutMs: 300, maxWaiting: 1 });
-  pool = new PowPool(1);
-  api = new ApiServer({ node, port: 0, host: "127.0.0.1", log: silentLogger(), version: "test", powPool: pool });
-  port = await api.listen();
-  c = await RawClient.connect(`ws://127.0.0.1:${port}`);
+  // No coordinator (nothing else changes state), signatures on the main thread, remote PoW on.
+  started = await startTestNode({ coordinator: false, verifyThreads: 0, remotePow: true, node: { solidifyTimeoutMs: 300, maxWaiting: 1 } });
+  node = started.node;
+  port = started.port;
+  c = await RawClient.connect(started.url);
 });
 
 afterAll(async () => {
   c?.close();
-  await api?.close();
-  await node?.close();
-  await pool?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await started?.close();
 });
 
 function record(): Payload {
