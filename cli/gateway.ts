@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ApiClient, AckEvent, Gateway, hasCode, LmdbOutbox, MemoryOutbox, Outbox, PowPool, Wallet } from "../client/node";
 import type { KeyPair } from "../client/protocol/keys";
+import { seededRandom } from "../client/util/random";
 import { intOption, Opts, required, str, TangleCommand, UsageError } from "./args";
 import { formatTable, ProgressBar, shortId, terminalColumns } from "./progress";
 import { checkDevNetwork, connectFor, loadMnemonic, nodeUrl, printJson, secondsOption, withMnemonic, withNode } from "./wallet";
@@ -223,18 +224,6 @@ async function flush(opts: Opts): Promise<number> {
 
 // ---- the simulated fleet ----------------------------------------------------------------------
 
-/** mulberry32: small, seedable, good enough for plausible sensor noise. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const STREETS = ["main-st", "harbour-rd", "station-sq", "market-st", "park-ave", "mill-ln", "school-rd", "bridge-st"];
 
 interface Sensor {
@@ -302,7 +291,7 @@ async function simulate(opts: Opts): Promise<number> {
   const seed = intOption("seed", opts.seed, 0, 0xffffffff, 1);
   nodeUrl(opts);
   const keyPair = gatewayKeyPair(opts);
-  const rand = rng(seed);
+  const rand = seededRandom(seed).next;
   const sensors = Array.from({ length: sensorCount }, (_, i) => KINDS[i % KINDS.length](i, rand));
   const tmpOutbox = opts.outbox === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-simulate-")) : undefined;
   const { client } = await connectFor(opts);

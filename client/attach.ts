@@ -22,6 +22,7 @@ import { fromHex, toHex } from "./protocol/bytes";
 import { powRoot, setNonce, transactionId } from "./protocol/codec";
 import { attach, SignedEssence } from "./protocol/build";
 import { InlinePow, LocalPow, LocalPowProgress, POW_ABORTED } from "./local-pow";
+import { backoffDelayMs, BackoffPolicy } from "./util/backoff";
 
 /** Submission errors that a fresh attachment (parents, timestamp, PoW) cures. */
 export const REATTACHABLE_CODES = ["ERR_TX_TIMESTAMP_TOO_OLD", "ERR_TX_TIMESTAMP_IN_FUTURE", "ERR_TX_NOT_SOLID", "ERR_TX_POW_INSUFFICIENT"] as const;
@@ -117,6 +118,9 @@ export function milestoneIntervalOf(client: ApiClient): Promise<number> {
 }
 
 let sharedInline: InlinePow | undefined;
+
+/** Transient submit failures: 200 ms before the first retry, doubling, at most 5 s. */
+export const SUBMIT_RETRY: BackoffPolicy = { initialMs: 200, maxMs: 5000 };
 
 function issuerOf(signed: SignedEssence): Uint8Array {
   return signed.essenceBytes.subarray(5, 37);
@@ -214,7 +218,7 @@ export async function attachAndSubmit(client: ApiClient, signed: SignedEssence, 
         continue;
       }
       if (!isTransient(err)) throw err;
-      const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+      const delayMs = backoffDelayMs(attempt, SUBMIT_RETRY);
       opts.onEvent?.({ type: "retry", code, delayMs });
       await sleep(delayMs, opts.signal);
       await client.ready(60_000);

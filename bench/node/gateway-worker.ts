@@ -11,10 +11,10 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from "node:crypto";
-import { Packr } from "msgpackr";
 import WebSocket from "ws";
 import { encodeAttached, encodeEssence, Essence, powRoot, setNonce, signingHash, sortParents, transactionId } from "../../client/protocol/codec";
 import { fromHex } from "../../client/protocol/bytes";
+import { packFrame, unpackFrame } from "../../client/protocol/frame";
 import { addressOf } from "../../client/protocol/keys";
 import { PowSearcher, POW_BATCH_TRIALS } from "../../core-wasm/src/pow";
 import { requiredDifficulty } from "../../node/validation/pipeline";
@@ -38,7 +38,6 @@ interface Job {
 
 const job = workerData as Job;
 const IDENTITIES = 50;
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
 async function main(): Promise<void> {
   // The gateway key from its 32-byte seed (PKCS#8 wrapping of an Ed25519 private key, RFC 8410).
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
   let nextId = 1;
   const pending = new Map<number, (m: any) => void>();
   ws.on("message", (d: Buffer) => {
-    const m = packr.unpack(d);
+    const m = unpackFrame(d) as any;
     const cb = pending.get(m?.id);
     if (cb) {
       pending.delete(m.id);
@@ -62,7 +61,7 @@ async function main(): Promise<void> {
     new Promise<any>((resolve) => {
       const id = nextId++;
       pending.set(id, resolve);
-      ws.send(packr.pack({ id, method, params }));
+      ws.send(packFrame({ id, method, params }));
     });
   // Pre-sign the data records, spread over the sensor identities.
   const identities = Array.from({ length: IDENTITIES }, () => {

@@ -18,6 +18,7 @@
  */
 import { TangleGraph } from "../../core-wasm/src/tangle";
 import { type BenchResult, type SuiteOptions, median, nowNs, percentile } from "../lib/report";
+import { seededRandom } from "../../client/util/random";
 import { PlainTangle } from "./plain";
 import { buildObjectGraph, walkObjects } from "./idiomatic";
 
@@ -40,17 +41,8 @@ interface Stream {
   msIndex: Uint32Array; // 0 = not a milestone
 }
 
-/** Deterministic uniform [0, 1) for the simulation (mulberry32). */
-function simRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) for the simulation. */
+const simRandom = (seed: number): (() => number) => seededRandom(seed).next;
 
 /** Issued transactions waiting for their arrival time (a binary min-heap on arrival time). */
 class Arrivals {

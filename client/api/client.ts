@@ -13,6 +13,7 @@
  */
 import { toHex } from "../protocol/bytes";
 import { packFrame, unpackFrame } from "../protocol/frame";
+import { backoffDelayMs } from "../util/backoff";
 import { Emitter } from "./emitter";
 import { abortError, ClientErrorCode as C, NodeApiError, TangleClientError } from "./errors";
 import { defaultWebSocket, frameBytes, WebSocketConstructor, WebSocketLike, WS_OPEN } from "./socket";
@@ -46,6 +47,9 @@ export interface BackoffOptions {
   /** Random spread, as a share of the delay (default 0.2). */
   jitter?: number;
 }
+
+/** Reconnect delays unless the caller says otherwise: 100 ms, doubling, at most 5 s, ±20 %. */
+export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 100, maxMs: 5000, factor: 2, jitter: 0.2 };
 
 export interface ApiClientOptions {
   /** WebSocket constructor (default: the registered or global one; see socket.ts). */
@@ -149,7 +153,7 @@ export class ApiClient extends Emitter<ClientEvents> {
       reconnect: options.reconnect ?? true,
       maxReconnectAttempts: options.maxReconnectAttempts ?? Infinity,
       maxBufferedPushes: options.maxBufferedPushes ?? 1000,
-      backoff: { initialMs: 100, maxMs: 5000, factor: 2, jitter: 0.2, ...options.backoff },
+      backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
     };
     this.open();
   }
@@ -258,9 +262,7 @@ export class ApiClient extends Emitter<ClientEvents> {
       return;
     }
     this._state = "waiting";
-    const b = this.opts.backoff;
-    const base = Math.min(b.maxMs, b.initialMs * b.factor ** (this.attempts - 1));
-    const delay = Math.max(0, base * (1 + b.jitter * (2 * Math.random() - 1)));
+    const delay = backoffDelayMs(this.attempts, this.opts.backoff);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this._state === "waiting") this.open();

@@ -40,6 +40,7 @@ import type { NodeInfo } from "../api/types";
 import type { LocalPow } from "../local-pow";
 import { MemoryOutbox, Outbox, SealedRecord, StreamHead } from "./outbox";
 import { arrayHeaderBytes, encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId, unpackReadings } from "./readings";
+import { backoffDelayMs, BackoffPolicy } from "../util/backoff";
 
 export const GatewayErrorCode = {
   /** One encoded reading does not fit a record. */
@@ -134,6 +135,9 @@ export interface GatewayStats {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A stream's transient failures: 50 ms before the first retry, doubling, at most 2 s. */
+export const STREAM_RETRY: BackoffPolicy = { initialMs: 50, maxMs: 2000 };
 
 export class Gateway extends Emitter<GatewayEvents> {
   readonly client: ApiClient;
@@ -329,7 +333,7 @@ export class Gateway extends Emitter<GatewayEvents> {
         // A node still catching up with its peers answers again once it has.
         if (!isTransient(err) && !hasCode(err, "ERR_NOT_SYNCED")) throw err;
         this.emit("retry", { streamId, sequence, code: (err as { code?: string }).code ?? "" });
-        await sleep(Math.min(2000, 50 * 2 ** Math.min(failures++, 6)));
+        await sleep(backoffDelayMs(++failures, STREAM_RETRY));
         if (this.client.state !== "open") await this.client.ready(3_600_000).catch(() => undefined);
       }
     }

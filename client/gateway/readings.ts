@@ -3,14 +3,16 @@
  * array, so a record's data is `[{t, v}, {t, v}, …]` with `t` the reading's time (ms since the
  * epoch) and `v` any msgpack value (a number, or a map such as `{pm25: 7.1, no2: 21}`). Readings are
  * encoded when published, so batching only concatenates bytes: the record size is known exactly.
+ *
+ * Readings are written and read by the one frame codec (client/protocol/frame.ts), so `t`, like every
+ * integer, is a MessagePack integer (a time in ms is `uint 64`); records written before, with `t` as
+ * float 64 (msgpackr's choice above 2^32), read the same.
  */
-import { Packr } from "msgpackr";
+import { packFrame, unpackFrame } from "../protocol/frame";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { concatBytes, toHex } from "../protocol/bytes";
 
 export const READINGS_CONTENT_TYPE = "application/msgpack";
-
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
 export interface Reading {
   /** Time of the reading, ms since the Unix epoch. */
@@ -20,7 +22,7 @@ export interface Reading {
 }
 
 export function encodeReading(r: Reading): Uint8Array {
-  return Uint8Array.from(packr.pack({ t: r.t, v: r.v }));
+  return packFrame({ t: r.t, v: r.v });
 }
 
 /** Bytes of the msgpack array header for `n` items. */
@@ -41,7 +43,7 @@ export function packReadings(encoded: Uint8Array[]): Uint8Array {
 
 /** Readings of a record's data; throws when the data is not such an array. */
 export function unpackReadings(data: Uint8Array): Reading[] {
-  const v = packr.unpack(data) as unknown;
+  const v = unpackFrame(data);
   if (!Array.isArray(v) || !v.every((r) => r && typeof r === "object" && typeof (r as Reading).t === "number" && "v" in (r as object))) {
     throw new Error("record data is not an array of {t, v} readings");
   }

@@ -10,21 +10,21 @@
  * they are connected now, and for the last few peers that connected here and failed.
  */
 import { IncomingMessage } from "node:http";
-import { Packr } from "msgpackr";
 import WebSocket from "ws";
 import { toHex } from "../../client/protocol/bytes";
+import { packFrame } from "../../client/protocol/frame";
+import { backoffDelayMs } from "../../client/util/backoff";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { ProtocolErrorCode } from "../../client/protocol/errors";
 import { NodeErrorCode } from "../errors";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
-import { Hello, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { Hello, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
 import type { PeerInfo } from "../../client/api/types";
 import { closeFailure, dialFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
 import { sendCorked } from "../net/corked-send";
 import { BoundedSet as RecentSet } from "../bounded";
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
 /** Codes that say nothing bad about the sender (it may simply know more or less than we do). */
 const BENIGN = new Set<string>([NodeErrorCode.NOT_SOLID, NodeErrorCode.SOLIDIFIER_FULL, NodeErrorCode.CLOSED, NodeErrorCode.STORAGE, ProtocolErrorCode.TIMESTAMP_IN_FUTURE]);
@@ -56,7 +56,7 @@ class Peer {
     return this.hello !== undefined && this.ws.readyState === WebSocket.OPEN;
   }
   send(msg: unknown): void {
-    if (this.ws.readyState === WebSocket.OPEN) sendCorked(this.ws, packr.pack(msg));
+    if (this.ws.readyState === WebSocket.OPEN) sendCorked(this.ws, packFrame(msg));
   }
   /** Gossip with backpressure: queue while the socket buffer is full, dropping the oldest. */
   sendTx(bytes: Uint8Array): void {
@@ -83,7 +83,6 @@ class Peer {
 interface Outgoing {
   url: string;
   peer?: Peer;
-  backoffMs: number;
   timer?: NodeJS.Timeout;
   removed: boolean;
   lastError?: PeerLastError;
@@ -132,7 +131,7 @@ export class PeerManager {
     this.maxPeers = opts.maxPeers ?? PEER_LIMITS.maxPeers;
     this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip(e.id, e.bytes, e.source);
-    const onMissing = (ids: string[], source?: string) => this.requestMissing(ids, source);
+    const onMissing = (e: { ids: string[]; source?: string }) => this.requestMissing(e.ids, e.source);
     const onMilestone = () => this.continueSync();
     this.node.on("transaction", onTx);
     this.node.on("missing", onMissing);
@@ -198,7 +197,7 @@ export class PeerManager {
   addPeer(url: string): boolean {
     const u = normalizeUrl(url);
     if (this.outgoing.has(u)) return false;
-    const o: Outgoing = { url: u, backoffMs: PEER_LIMITS.reconnectMinMs, removed: false, failures: 0 };
+    const o: Outgoing = { url: u, removed: false, failures: 0 };
     this.outgoing.set(u, o);
     this.dial(o);
     return true;
@@ -240,8 +239,7 @@ export class PeerManager {
       if (this.closed || o.removed) return;
       this.outgoingFailed(o, peer.failure ?? closeFailure(code, String(reason)), peer.hello !== undefined);
       const bannedUntil = this.banned.get(o.url) ?? 0;
-      const delay = Math.max(o.backoffMs, bannedUntil - Date.now());
-      o.backoffMs = Math.min(PEER_LIMITS.reconnectMaxMs, o.backoffMs * 2);
+      const delay = Math.max(backoffDelayMs(o.failures, PEER_REDIAL), bannedUntil - Date.now());
       o.timer = setTimeout(() => this.dial(o), delay);
       o.timer.unref();
     });
@@ -331,18 +329,11 @@ export class PeerManager {
   // ---- messages ------------------------------------------------------------------------------
 
   private onMessage(peer: Peer, data: Buffer, isBinary: boolean, host?: string): void {
-    let msg: { t?: unknown; [k: string]: unknown };
-    try {
-      if (!isBinary) throw new Error("text frame");
-      msg = packr.unpack(data);
-      if (!msg || typeof msg !== "object" || typeof msg.t !== "string") throw new Error("not a message");
-    } catch (err) {
-      this.penalize(peer, host, `undecodable frame (${(err as Error).message})`);
-      return;
-    }
-    if (!peer.hello) {
-      if (msg.t !== "hello") return this.penalize(peer, host, "first message must be hello");
-      const h = msg as unknown as Hello;
+    const parsed = parsePeerMessage(data, isBinary, !peer.hello);
+    if (!parsed.ok) return this.penalize(peer, host, parsed.why);
+    const msg = parsed.msg;
+    if (msg.t === "hello") {
+      const h = msg;
       if (h.protocol !== PEER_PROTOCOL_VERSION) {
         peer.failure ??= { code: PeerFailureCode.BAD_PROTOCOL, message: `the peer speaks peer protocol ${String(h.protocol).slice(0, 20)}, this node ${PEER_PROTOCOL_VERSION}` };
         peer.ws.close(PeerCloseCode.BAD_PROTOCOL, `protocol ${String(h.protocol).slice(0, 20)}, want ${PEER_PROTOCOL_VERSION}`);
@@ -358,27 +349,19 @@ export class PeerManager {
       peer.hello = h;
       if (peer.helloTimer) clearTimeout(peer.helloTimer);
       const o = this.outgoing.get(peer.key);
-      if (o) {
-        o.backoffMs = PEER_LIMITS.reconnectMinMs;
-        o.failures = 0;
-      }
+      if (o) o.failures = 0;
       this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
       this.learn(h.latestMilestoneIndex);
       return;
     }
+    const hello = peer.hello!;
     switch (msg.t) {
-      case "tx": {
-        if (!(msg.bytes instanceof Uint8Array)) return this.penalize(peer, host, "tx without bytes");
+      case "tx":
         peer.received++;
         void this.receive(peer, msg.bytes, host);
         return;
-      }
-      case "req": {
-        const ids = msg.ids;
-        if (!Array.isArray(ids) || ids.length > PEER_LIMITS.maxIdsPerRequest || !ids.every((x) => typeof x === "string" && /^[0-9a-f]{64}$/.test(x))) {
-          return this.penalize(peer, host, "bad req");
-        }
-        for (const id of ids as string[]) {
+      case "req":
+        for (const id of msg.ids) {
           const bytes = this.node.getTransactionBytes(id);
           if (bytes) {
             peer.send({ t: "tx", bytes });
@@ -386,11 +369,8 @@ export class PeerManager {
           }
         }
         return;
-      }
       case "msreq": {
-        const index = msg.index;
-        if (typeof index !== "number" || !Number.isInteger(index) || index < 1) return this.penalize(peer, host, "bad msreq");
-        const m = this.node.getMilestone(index);
+        const m = this.node.getMilestone(msg.index);
         const bytes = m ? this.node.getTransactionBytes(m.id) : undefined;
         if (bytes) {
           peer.send({ t: "tx", bytes });
@@ -398,30 +378,26 @@ export class PeerManager {
         }
         return;
       }
-      case "beat": {
-        if (typeof msg.latestMilestoneIndex !== "number") return this.penalize(peer, host, "bad beat");
-        peer.hello.latestMilestoneIndex = msg.latestMilestoneIndex;
+      case "beat":
+        hello.latestMilestoneIndex = msg.latestMilestoneIndex;
         peer.send({ t: "beatack", sentMs: msg.sentMs });
         this.learn(msg.latestMilestoneIndex);
         return;
-      }
-      case "beatack": {
-        if (typeof msg.sentMs === "number") peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);
+      case "beatack":
+        if (msg.sentMs !== undefined) peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);
         return;
-      }
-      default:
-        this.penalize(peer, host, `unknown message type ${String(msg.t).slice(0, 20)}`);
     }
   }
 
   private async receive(peer: Peer, bytes: Uint8Array, host?: string): Promise<void> {
     // Duplicates are dropped on the id alone, before any decoding.
-    const id = toHex(blake2b256(bytes));
+    const idBytes = blake2b256(bytes);
+    const id = toHex(idBytes);
     peer.known.add(id);
     if (this.seen.has(id)) return;
     this.seen.add(id);
     try {
-      await this.node.submit(bytes, { source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
+      await this.node.submit(bytes, { id: idBytes, source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
     } catch (err) {
       const code = (err as { code?: string }).code ?? "ERR_INTERNAL";
       if (!BENIGN.has(code)) this.penalize(peer, host, `invalid transaction: ${code}`);

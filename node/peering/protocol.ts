@@ -1,6 +1,8 @@
 /**
  * The peer protocol: WebSocket on path `/peer` of a node's port, binary msgpack frames, each a
- * message with a type field `t`. Limits and codes for peers live here.
+ * message with a type field `t`, encoded and decoded by the one frame codec (client/protocol/frame.ts:
+ * integers, times included, are MessagePack integers). Limits, codes and the pure message parser
+ * (parsePeerMessage) live here.
  *
  *   hello   {t, protocol, networkId, genesisId, latestMilestoneIndex}   first message, both ways
  *   tx      {t, bytes}                          a transaction (gossip, or the answer to req/msreq)
@@ -9,6 +11,8 @@
  *   beat    {t, latestMilestoneIndex, sentMs}   every PEER_LIMITS.beatIntervalMs
  *   beatack {t, sentMs}                         echo of a beat (latency)
  */
+import { unpackFrame } from "../../client/protocol/frame";
+import type { BackoffPolicy } from "../../client/util/backoff";
 export const PEER_PROTOCOL_VERSION = 1;
 export const PEER_PATH = "/peer";
 
@@ -51,6 +55,9 @@ export const PEER_LIMITS = {
   maxInboundFailures: 32,
 } as const;
 
+/** Redial of a configured peer: from reconnectMinMs, doubling per failed connection since the last hello, to reconnectMaxMs; no spread. */
+export const PEER_REDIAL: BackoffPolicy = { initialMs: PEER_LIMITS.reconnectMinMs, maxMs: PEER_LIMITS.reconnectMaxMs };
+
 /** Codes peers close with (4000-4999 are the application's) and peer-related API errors. */
 export const PeerCloseCode = {
   WRONG_NETWORK: 4001,
@@ -77,4 +84,56 @@ export interface Hello {
   networkId: number;
   genesisId: string;
   latestMilestoneIndex: number;
+}
+
+export type PeerMessage =
+  | Hello
+  | { t: "tx"; bytes: Uint8Array }
+  | { t: "req"; ids: string[] }
+  | { t: "msreq"; index: number }
+  /** `sentMs` is echoed in the beatack as it came when it is a number, as nil otherwise. */
+  | { t: "beat"; latestMilestoneIndex: number; sentMs: number | undefined }
+  /** A beatack without a numeric `sentMs` is taken and ignored. */
+  | { t: "beatack"; sentMs: number | undefined };
+
+/** A peer frame, parsed: the message, or why the sender is penalized for it. */
+export type ParsedPeerMessage = { ok: true; msg: PeerMessage } | { ok: false; why: string };
+
+const ID_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Parses one WebSocket frame from a peer. `expectHello`: the peer has not said hello yet, and
+ * hello must come first (and only then). The hello's fields are not checked here: a wrong
+ * protocol, network or genesis is not invalid data but a reason to close (peers.ts).
+ */
+export function parsePeerMessage(data: Uint8Array, isBinary: boolean, expectHello: boolean): ParsedPeerMessage {
+  let m: { t?: unknown; [k: string]: unknown };
+  try {
+    if (!isBinary) throw new Error("text frame");
+    m = unpackFrame(data) as typeof m;
+    if (!m || typeof m !== "object" || typeof m.t !== "string") throw new Error("not a message");
+  } catch (err) {
+    return { ok: false, why: `undecodable frame (${(err as Error).message})` };
+  }
+  if (expectHello) return m.t === "hello" ? { ok: true, msg: m as unknown as Hello } : { ok: false, why: "first message must be hello" };
+  switch (m.t) {
+    case "tx":
+      return m.bytes instanceof Uint8Array ? { ok: true, msg: { t: "tx", bytes: m.bytes } } : { ok: false, why: "tx without bytes" };
+    case "req": {
+      const ids = m.ids;
+      const good = Array.isArray(ids) && ids.length <= PEER_LIMITS.maxIdsPerRequest && ids.every((x) => typeof x === "string" && ID_HEX.test(x));
+      return good ? { ok: true, msg: { t: "req", ids: ids as string[] } } : { ok: false, why: "bad req" };
+    }
+    case "msreq": {
+      const index = m.index;
+      return typeof index === "number" && Number.isInteger(index) && index >= 1 ? { ok: true, msg: { t: "msreq", index } } : { ok: false, why: "bad msreq" };
+    }
+    case "beat":
+      if (typeof m.latestMilestoneIndex !== "number") return { ok: false, why: "bad beat" };
+      return { ok: true, msg: { t: "beat", latestMilestoneIndex: m.latestMilestoneIndex, sentMs: typeof m.sentMs === "number" ? m.sentMs : undefined } };
+    case "beatack":
+      return { ok: true, msg: { t: "beatack", sentMs: typeof m.sentMs === "number" ? m.sentMs : undefined } };
+    default:
+      return { ok: false, why: `unknown message type ${String(m.t).slice(0, 20)}` };
+  }
 }

@@ -1,8 +1,8 @@
 /** Four real node processes in a ring (A-B-C-D-A), A the coordinator. */
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
-import { Packr } from "msgpackr";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
+import { packFrame } from "../../client/protocol/frame";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { transactionId } from "../../client/protocol/codec";
 import { keyPairFromSeed } from "../../client/protocol/keys";
@@ -12,7 +12,6 @@ import { requiredDifficulty } from "../../node/validation/pipeline";
 import { cleanup, launch, NetNode, stopAll, waitFor } from "./_net";
 
 jest.setTimeout(90_000);
-const packr = new Packr({ useRecords: false, mapsAsObjects: true } as ConstructorParameters<typeof Packr>[0]);
 const nodes: NetNode[] = [];
 
 beforeAll(async () => {
@@ -57,8 +56,8 @@ test("a peer that sends an invalid transaction after a proper handshake is disco
   const ws = new WebSocket(`ws://127.0.0.1:${B.proc.port}/peer`);
   await new Promise((r) => ws.once("open", r));
   const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  ws.send(packr.pack({ t: "hello", protocol: 1, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
-  ws.send(packr.pack({ t: "tx", bytes: new Uint8Array(200).fill(7) }));
+  ws.send(packFrame({ t: "hello", protocol: 1, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
+  ws.send(packFrame({ t: "tx", bytes: new Uint8Array(200).fill(7) }));
   expect(await closed).toBe(4003);
   const peers = (await B.client.call("getPeers")).peers;
   expect(peers.filter((p: { connected: boolean }) => p.connected).length).toBeGreaterThanOrEqual(2);
@@ -68,6 +67,6 @@ test("a peer of another network is refused at the handshake", async () => {
   const ws = new WebSocket(`ws://127.0.0.1:${nodes[0].proc.port}/peer`);
   await new Promise((r) => ws.once("open", r));
   const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  ws.send(packr.pack({ t: "hello", protocol: 1, networkId: 12345, genesisId: "00".repeat(32), latestMilestoneIndex: 0 }));
+  ws.send(packFrame({ t: "hello", protocol: 1, networkId: 12345, genesisId: "00".repeat(32), latestMilestoneIndex: 0 }));
   expect(await closed).toBe(4001);
 });

@@ -13,7 +13,8 @@ import WebSocket from "ws";
 import { toHex } from "../../../client/protocol/bytes";
 import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { devGenesis } from "../../../node/networks/dev";
-import { packr, RawClient, startNode, NodeProcess } from "../api/_process";
+import { packFrame } from "../../../client/protocol/frame";
+import { RawClient, startNode, NodeProcess } from "../api/_process";
 import { OTHER_NETWORK_ID, otherNetworkArgs } from "./_networks";
 
 let tmp: string;
@@ -133,8 +134,8 @@ test("banned: a peer that sent invalid data is banned (reported on the banning n
   const ws = new WebSocket(`ws://127.0.0.1:${banning.proc.port}/peer`);
   await new Promise((r) => ws.once("open", r));
   const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  ws.send(packr.pack({ t: "hello", protocol: 1, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
-  ws.send(packr.pack({ t: "tx", bytes: new Uint8Array(200).fill(7) }));
+  ws.send(packFrame({ t: "hello", protocol: 1, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
+  ws.send(packFrame({ t: "tx", bytes: new Uint8Array(200).fill(7) }));
   expect(await closed).toBe(4003);
   const inRow = await waitForPeer(banning.client, (p) => p.url === "in:127.0.0.1" && p.lastError !== null);
   expect(inRow.lastError).toMatchObject({ code: "ERR_PEER_BANNED", message: expect.stringMatching(/banned for 60 s: invalid transaction/) });

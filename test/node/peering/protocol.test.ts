@@ -1,0 +1,130 @@
+/**
+ * The peer protocol (node/peering/protocol.ts). parsePeerMessage, directly: every message type in
+ * its good form, and bad ones (text frames, bytes that are not MessagePack or not a message, hello
+ * out of turn, malformed tx/req/msreq/beat, unknown types) each with the reason the sender is
+ * penalized for. Then a real node process: the frames it sends a peer (hello, beat) are read byte
+ * by byte with the independent reader of test/node/api/_wire.ts, and its times are MessagePack
+ * integers (the peers' own msgpackr encoder used to send them as float 64).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import WebSocket from "ws";
+import { toHex } from "../../../client/protocol/bytes";
+import { packFrame } from "../../../client/protocol/frame";
+import { genesisTransactionId } from "../../../node/ledger/genesis";
+import { devGenesis } from "../../../node/networks/dev";
+import { parsePeerMessage, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION } from "../../../node/peering/protocol";
+import { walkWire } from "../api/_wire";
+import { startNode } from "../api/_process";
+
+const hello = { t: "hello", protocol: 1, networkId: 7, genesisId: "ab".repeat(32), latestMilestoneIndex: 3 };
+const id = "0f".repeat(32);
+const parse = (v: unknown, expectHello = false) => parsePeerMessage(packFrame(v), true, expectHello);
+
+describe("parsePeerMessage", () => {
+  test("good messages, as they are handed to the peer manager", () => {
+    expect(parse(hello, true)).toEqual({ ok: true, msg: hello });
+    // A hello of another protocol or network is parsed: refusing it is the manager's (a close, not a ban).
+    expect(parse({ ...hello, protocol: "x", networkId: null }, true)).toEqual({ ok: true, msg: { ...hello, protocol: "x", networkId: null } });
+    const bytes = Uint8Array.of(1, 2, 3);
+    const tx = parse({ t: "tx", bytes });
+    expect(tx.ok && tx.msg.t === "tx" && [...tx.msg.bytes]).toEqual([1, 2, 3]);
+    const ids = Array.from({ length: PEER_LIMITS.maxIdsPerRequest }, () => id);
+    expect(parse({ t: "req", ids })).toEqual({ ok: true, msg: { t: "req", ids } });
+    expect(parse({ t: "req", ids: [] })).toEqual({ ok: true, msg: { t: "req", ids: [] } });
+    expect(parse({ t: "msreq", index: 1 })).toEqual({ ok: true, msg: { t: "msreq", index: 1 } });
+    expect(parse({ t: "beat", latestMilestoneIndex: 9, sentMs: 1_796_427_683_678 })).toEqual({ ok: true, msg: { t: "beat", latestMilestoneIndex: 9, sentMs: 1_796_427_683_678 } });
+    expect(parse({ t: "beat", latestMilestoneIndex: 9, sentMs: "soon" })).toEqual({ ok: true, msg: { t: "beat", latestMilestoneIndex: 9, sentMs: undefined } });
+    expect(parse({ t: "beatack", sentMs: 5 })).toEqual({ ok: true, msg: { t: "beatack", sentMs: 5 } });
+    expect(parse({ t: "beatack" })).toEqual({ ok: true, msg: { t: "beatack", sentMs: undefined } });
+    // Extra fields are ignored.
+    expect(parse({ t: "msreq", index: 2, extra: [1] })).toEqual({ ok: true, msg: { t: "msreq", index: 2 } });
+  });
+
+  test("frames that are not a message", () => {
+    expect(parsePeerMessage(packFrame(hello), false, true)).toEqual({ ok: false, why: "undecodable frame (text frame)" });
+    const garbage = parsePeerMessage(new TextEncoder().encode("definitely not msgpack"), true, true);
+    expect(garbage.ok === false && garbage.why.startsWith("undecodable frame (not MessagePack")).toBe(true);
+    expect(parsePeerMessage(Uint8Array.of(0x81, 0xa1, 0x74, 0xc1), true, false)).toEqual({ ok: false, why: "undecodable frame (not MessagePack: the byte 0xc1 is never used)" });
+    for (const v of [null, 5, "hello", [hello], { type: "hello" }, { t: 1 }]) {
+      expect([v, parse(v, true)]).toEqual([v, { ok: false, why: "undecodable frame (not a message)" }]);
+    }
+  });
+
+  test("hello first, and only first", () => {
+    expect(parse({ t: "tx", bytes: new Uint8Array(1) }, true)).toEqual({ ok: false, why: "first message must be hello" });
+    expect(parse({ t: "tx" }, true)).toEqual({ ok: false, why: "first message must be hello" });
+    expect(parse(hello, false)).toEqual({ ok: false, why: "unknown message type hello" });
+  });
+
+  test("malformed messages, each with its reason", () => {
+    const bad: [unknown, string][] = [
+      [{ t: "tx" }, "tx without bytes"],
+      [{ t: "tx", bytes: "0102" }, "tx without bytes"],
+      [{ t: "req" }, "bad req"],
+      [{ t: "req", ids: id }, "bad req"],
+      [{ t: "req", ids: [id.toUpperCase()] }, "bad req"],
+      [{ t: "req", ids: [id.slice(2)] }, "bad req"],
+      [{ t: "req", ids: [id, 5] }, "bad req"],
+      [{ t: "req", ids: Array.from({ length: PEER_LIMITS.maxIdsPerRequest + 1 }, () => id) }, "bad req"],
+      [{ t: "msreq" }, "bad msreq"],
+      [{ t: "msreq", index: 0 }, "bad msreq"],
+      [{ t: "msreq", index: 1.5 }, "bad msreq"],
+      [{ t: "msreq", index: "1" }, "bad msreq"],
+      [{ t: "beat", sentMs: 1 }, "bad beat"],
+      [{ t: "beat", latestMilestoneIndex: "3" }, "bad beat"],
+      [{ t: "gossip" }, "unknown message type gossip"],
+      [{ t: "x".repeat(50) }, `unknown message type ${"x".repeat(20)}`],
+    ];
+    for (const [v, why] of bad) expect([v, parse(v)]).toEqual([v, { ok: false, why }]);
+  });
+});
+
+describe("a real node's peer frames", () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-peer-frames-"));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test("hello and beat carry their indexes and times as MessagePack integers", async () => {
+    const proc = await startNode(["--data", path.join(tmp, "a"), "--milestone-interval-ms", "200"]);
+    const ws = new WebSocket(`ws://127.0.0.1:${proc.port}${PEER_PATH}`);
+    try {
+      const frames: Buffer[] = [];
+      const beat = new Promise<Buffer>((resolve) =>
+        ws.on("message", (d: Buffer) => {
+          frames.push(d);
+          if (walkWire(d).some((s) => s.path === "t" && s.value === "beat")) resolve(d);
+        }),
+      );
+      await new Promise((r) => ws.once("open", r));
+      ws.send(packFrame({ t: "hello", protocol: PEER_PROTOCOL_VERSION, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
+      const b = await beat;
+      const fields = walkWire(b).filter((s) => s.path !== "<key>");
+      expect(fields.map((s) => [s.path, s.kind])).toEqual([
+        ["t", "str"],
+        ["latestMilestoneIndex", "uint"],
+        ["sentMs", "uint"],
+      ]);
+      // A time in ms since the epoch is above 2^32: uint 64.
+      expect(fields[2].format).toBe(0xcf);
+      const sentMs = Number(fields[2].value as bigint);
+      expect(Math.abs(sentMs - Date.now())).toBeLessThan(60_000);
+      const first = walkWire(frames[0]).filter((s) => s.path !== "<key>");
+      expect(first.map((s) => [s.path, s.kind])).toEqual([
+        ["t", "str"],
+        ["protocol", "uint"],
+        ["networkId", "uint"],
+        ["genesisId", "str"],
+        ["latestMilestoneIndex", "uint"],
+      ]);
+      expect(first[0].value).toBe("hello");
+      for (const f of frames) expect(walkWire(f).filter((s) => s.kind === "float64" || s.kind === "float32")).toEqual([]);
+    } finally {
+      ws.close();
+      await proc.stop("SIGTERM");
+    }
+  });
+});
