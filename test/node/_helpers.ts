@@ -1,4 +1,9 @@
-/** Shared fixtures for node tests: a fast dev-like genesis, keys and transaction builders. */
+/**
+ * Shared fixtures for node tests that open a TangleNode directly: a fast dev-like genesis, keys,
+ * temporary directories and transaction builders. A whole node (API, peering, coordinator) comes
+ * from the composition root instead: test/support/node.ts (in-process) or test/node/api/_process.ts
+ * (a real process).
+ */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
