@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { TangleNode } from "./tangle-node";
+import type { MilestoneEvent } from "./events";
 import type { PeerManager } from "./peering/peers";
 
 /** Confirmation latency buckets in seconds (a milestone interval is 0.25 s on the dev network). */
@@ -115,8 +116,8 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
 
   const onReceived = () => received.inc();
   const onAccepted = () => accepted.inc();
-  const onRejected = (code: string) => rejected.inc({ code });
-  const onMilestone = (ms: { includedIds: string[]; receivedMs: number[]; timestamp: number }) => {
+  const onRejected = (e: { code: string }) => rejected.inc({ code: e.code });
+  const onMilestone = (ms: MilestoneEvent) => {
     const now = node.now();
     ms.includedIds.forEach((id, i) => {
       const receivedMs = Number.isNaN(ms.receivedMs[i]) ? node.getMetadata(id)?.receivedMs : ms.receivedMs[i];

@@ -5,7 +5,11 @@
  *
  * Arrival sequence numbers pick the slot (`seq mod capacity`), so a new arrival evicts the one
  * `capacity` arrivals older. One Map from id to seq plus typed arrays, no object per entry: about
- * 50 bytes an arrival (3.2 MB for a 65,536-transaction window). Pure; no I/O.
+ * 66 bytes an arrival (4.3 MB for a 65,536-transaction window). Pure; no I/O.
+ *
+ * This is the node's only id -> number map for the window: the WASM graph (core-wasm TangleGraph)
+ * numbers its transactions by its own appends, and the node records each entry's graph seq here
+ * (`placed`) instead of keeping a second id map in the graph (node/window.ts joins the two).
  */
 import { TxMeta } from "./storage/schema";
 
@@ -20,6 +24,10 @@ export class RecentIndex {
   private readonly confirmedBy: Int32Array;
   private readonly milestoneIndex: Int32Array;
   private readonly conflicts = new Map<number, string>(); // seq → reason (rare)
+  /** The graph seq of the entry in each slot (NaN: not appended to the graph yet). */
+  private readonly graphSeqAt: Float64Array;
+  /** The arrival seq of the entry the graph numbered `g`, in slot `g mod capacity`. */
+  private readonly seqAtGraph: Float64Array;
 
   /** `capacity` is rounded up to a power of two. */
   constructor(capacity: number) {
@@ -31,6 +39,8 @@ export class RecentIndex {
     this.received = new Float64Array(c);
     this.confirmedBy = new Int32Array(c);
     this.milestoneIndex = new Int32Array(c);
+    this.graphSeqAt = new Float64Array(c).fill(NaN);
+    this.seqAtGraph = new Float64Array(c).fill(NaN);
   }
 
   get capacity(): number {
@@ -55,6 +65,7 @@ export class RecentIndex {
     this.received[slot] = meta.receivedMs;
     this.confirmedBy[slot] = meta.confirmedBy ?? NONE;
     this.milestoneIndex[slot] = meta.milestoneIndex ?? NONE;
+    this.graphSeqAt[slot] = NaN;
     if (meta.conflict !== undefined) this.conflicts.set(meta.seq, meta.conflict);
   }
 
@@ -87,6 +98,33 @@ export class RecentIndex {
     if (conflict !== undefined) this.conflicts.set(seq, conflict);
   }
 
+  /**
+   * Records that `idHex` was appended to the graph as `graphSeq`. The graph keeps at most
+   * `capacity` transactions, so the last `capacity` graph seqs have slots of their own.
+   */
+  placed(idHex: string, graphSeq: number): void {
+    const seq = this.ids.get(idHex);
+    if (seq === undefined) throw new Error(`transaction ${idHex} is not a recent arrival`);
+    this.graphSeqAt[seq & this.mask] = graphSeq;
+    this.seqAtGraph[graphSeq & this.mask] = seq;
+  }
+
+  /** The graph seq of `idHex`, if it is a recent arrival appended to the graph. */
+  graphSeqOf(idHex: string): number | undefined {
+    const seq = this.ids.get(idHex);
+    if (seq === undefined) return undefined;
+    const g = this.graphSeqAt[seq & this.mask];
+    return Number.isNaN(g) ? undefined : g;
+  }
+
+  /** The id the graph numbered `graphSeq`, if that entry is still a recent arrival. */
+  idAtGraphSeq(graphSeq: number): string | undefined {
+    const seq = this.seqAtGraph[graphSeq & this.mask];
+    if (Number.isNaN(seq)) return undefined;
+    const slot = seq & this.mask;
+    return this.seqAt[slot] === seq && this.graphSeqAt[slot] === graphSeq ? this.idAt[slot] : undefined;
+  }
+
   /** Forgets `idHex` (its write failed). */
   delete(idHex: string): void {
     const seq = this.ids.get(idHex);
@@ -100,6 +138,7 @@ export class RecentIndex {
     if (id !== undefined && this.ids.get(id) === seq) this.ids.delete(id);
     this.idAt[slot] = undefined;
     this.seqAt[slot] = NaN;
+    this.graphSeqAt[slot] = NaN;
     this.conflicts.delete(seq);
   }
 }

@@ -174,11 +174,10 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       if (p.pow !== undefined && typeof p.pow !== "boolean") bad("pow must be a boolean");
       const extraDifficulty = (issuer: Uint8Array) => ctx.adaptive.extraBits(toHex(issuer), node.now());
       if (p.pow === true) bytes = await remotePow(ctx, caller, bytes, extraDifficulty);
-      const r = await node.submit(bytes, { extraDifficulty });
-      if (!r.duplicate) {
-        const d = decodeTransaction(bytes);
-        if (d.ok) ctx.adaptive.record(toHex(d.value.tx.issuer), node.now());
-      }
+      // The node decodes the bytes once; the issuer of a new transaction comes from there.
+      let issuer: Uint8Array | undefined;
+      const r = await node.submit(bytes, { extraDifficulty, onValid: (tx) => (issuer = tx.issuer) });
+      if (!r.duplicate && issuer) ctx.adaptive.record(toHex(issuer), node.now());
       return { id: r.id, duplicate: r.duplicate };
     },
 

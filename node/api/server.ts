@@ -22,6 +22,7 @@ import type { PowPool } from "../../client/pow";
 import { AdaptivePow } from "../adaptive-pow";
 import { createNodeMetrics, NodeMetrics } from "../node-metrics";
 import type { TangleNode } from "../tangle-node";
+import type { MilestoneEvent, TransactionEvent } from "../events";
 import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
@@ -169,7 +170,7 @@ export class ApiServer {
   private installPushes(): void {
     const node = this.opts.node;
     const hub = this.hub;
-    const onTx = (e: { id: string; tx: Transaction }) => {
+    const onTx = (e: TransactionEvent) => {
       const type = e.tx.payload.type;
       hub.publish("transactions", { id: e.id, type });
       if (type === "data" && e.tx.payload.type === "data") {
@@ -183,7 +184,7 @@ export class ApiServer {
         }
       }
     };
-    const onMilestone = (ms: { index: number; id: string; timestamp: number; included: number; stateHash: string; includedIds: string[]; conflicts: { id: string; reason: string }[] }) => {
+    const onMilestone = (ms: MilestoneEvent) => {
       hub.publish("milestones", { index: ms.index, id: ms.id, timestamp: ms.timestamp, included: ms.included, stateHash: ms.stateHash });
       hub.publish("confirmed", { milestoneIndex: ms.index, ids: ms.includedIds, conflicts: ms.conflicts });
       const conflicts = new Map(ms.conflicts.map((c) => [c.id, c.reason]));

@@ -1,116 +1,67 @@
 /**
- * The stateless part of validation, as pure functions in pipeline order: syntax and limits →
- * network id → timestamp window → proof of work (difficulty grows with size) → signature →
- * milestone issuer. Each step rejects with its own stable code (client/protocol/errors.ts). What
- * needs the tangle (solidity) and the ledger (spends, at confirmation) comes after, in the node.
+ * Stateless validation, in one place: the stages in the order docs/protocol.md ("Validation, in
+ * order") documents, each in its own file, called from `validateTransaction` only:
+ *
+ *   1 decode.ts (decoding and limits) → 2 network.ts → 3 time.ts (timestamp window) →
+ *   4 pow.ts (difficulty grows with size) → 5 signature.ts (on the verify pool when there is one)
+ *   → 6 issuer.ts (milestones from coordinator keys only)
+ *
+ * The first failing stage decides the code. The bytes are decoded once and hashed once for the
+ * id (the caller may pass an id it computed already) and once for the essence. What needs the
+ * tangle (solidity, node/solidifier.ts) and the ledger (spends, at confirmation) comes after, in
+ * the node. Never throws.
  */
-import { DecodedTransaction, decodeTransaction, powRoot, transactionId } from "../../client/protocol/codec";
+import { transactionId, signingHash } from "../../client/protocol/codec";
 import { ProtocolErrorCode as E } from "../../client/protocol/errors";
 import { toHex } from "../../client/protocol/bytes";
-import { powWork, powThreshold, POW_MAX_DIFFICULTY } from "../../core-wasm/src/pow";
-import { verifyEd25519 } from "../crypto/ed25519";
-import { signingHash } from "../../client/protocol/codec";
+import { decodeStage } from "./decode";
+import { checkNetwork } from "./network";
+import { checkTimestamp } from "./time";
+import { checkWork } from "./pow";
+import { checkSignature, SignatureVerifier } from "./signature";
+import { checkIssuer } from "./issuer";
+import type { ValidationParams, Verdict } from "./types";
 
-/** Transactions up to this size need the base difficulty; each doubling beyond adds one bit. */
-export const DIFFICULTY_UNIT_BYTES = 512;
+export type { ValidationParams, ValidTransaction, Verdict, Rejection } from "./types";
+export { DIFFICULTY_UNIT_BYTES, requiredDifficulty, hasEnoughWork } from "./pow";
+export { BAD_SIGNATURE_MESSAGE } from "./signature";
+export type { SignatureVerifier } from "./signature";
 
-export interface ValidationParams {
-  networkId: number;
-  /** Difficulty in bits for a transaction of at most DIFFICULTY_UNIT_BYTES. */
-  baseDifficulty: number;
-  /** How far in the past an attachment timestamp may be. */
-  maxPastMs: number;
-  /** How far in the future an attachment timestamp may be (clock skew). */
-  maxFutureMs: number;
-  /** Hex public keys allowed to issue milestones. */
-  coordinatorKeys: ReadonlySet<string>;
-}
+const LATER: readonly string[] = [E.WRONG_NETWORK, E.TIMESTAMP_TOO_OLD, E.TIMESTAMP_IN_FUTURE, E.POW_INSUFFICIENT, E.BAD_SIGNATURE, E.NOT_COORDINATOR];
 
-export interface ValidTransaction extends DecodedTransaction {
-  id: Uint8Array;
-  idHex: string;
-  /** The difficulty this transaction had to meet. */
-  difficulty: number;
-}
+/** The stages in order with the codes each gives; docs/protocol.md lists the same (a test compares). */
+export const VALIDATION_STAGES: readonly { stage: string; codes: readonly E[] }[] = [
+  { stage: "decoding and limits", codes: Object.values(E).filter((c) => !LATER.includes(c)) },
+  { stage: "network id", codes: [E.WRONG_NETWORK] },
+  { stage: "timestamp window", codes: [E.TIMESTAMP_TOO_OLD, E.TIMESTAMP_IN_FUTURE] },
+  { stage: "proof of work", codes: [E.POW_INSUFFICIENT] },
+  { stage: "signature", codes: [E.BAD_SIGNATURE] },
+  { stage: "milestone issuer", codes: [E.NOT_COORDINATOR] },
+];
 
-export type Verdict = { ok: true; value: ValidTransaction } | { ok: false; code: E; message: string };
-
-export type SignatureVerifier = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => boolean;
-
-/**
- * Bits of work a transaction of `sizeBytes` must carry: `base` up to DIFFICULTY_UNIT_BYTES, plus
- * one bit per doubling beyond, so the expected work grows in proportion to size. `extra` bits are
- * added on top (adaptive difficulty for issuers sending faster than their share). Capped at 63.
- */
-export function requiredDifficulty(sizeBytes: number, base: number, extra = 0): number {
-  const units = Math.max(1, Math.ceil(sizeBytes / DIFFICULTY_UNIT_BYTES));
-  return Math.min(POW_MAX_DIFFICULTY, base + Math.ceil(Math.log2(units)) + extra);
-}
-
-/** Whether the trailing nonce of `bytes` meets `difficulty`. */
-export function hasEnoughWork(bytes: Uint8Array, nonce: bigint, difficulty: number): boolean {
-  return powWork(powRoot(bytes), nonce) >= powThreshold(difficulty);
-}
-
-function reject(code: E, message: string): { ok: false; code: E; message: string } {
-  return { ok: false, code, message };
-}
-
-export interface CheckOptions {
+export interface ValidateOptions {
+  /** Adaptive extra PoW bits, or a function of the issuer key giving them (API submissions). */
   extraDifficulty?: number | ((issuer: Uint8Array) => number);
-  /** The id of these bytes, when the caller already hashed them. */
+  /** The id of these bytes, when the caller already hashed them (the node's duplicate check). */
   id?: Uint8Array;
+  /** Signature verifier (default: node/crypto/ed25519.ts on this thread). */
+  verify?: SignatureVerifier;
 }
 
-/** A transaction that passed every check before the signature, with what the signature covers. */
-export type Prechecked = { ok: true; value: ValidTransaction; signingMessage: Uint8Array } | { ok: false; code: E; message: string };
-
-/**
- * Every stateless check up to the signature (syntax, network, timestamp window, proof of work).
- * The node verifies the signature next (possibly on another thread), then calls `checkIssuer`.
- * Never throws.
- */
-export function precheckTransaction(bytes: unknown, params: ValidationParams, nowMs: number, opts: CheckOptions = {}): Prechecked {
-  const decoded = decodeTransaction(bytes);
+/** Runs every stateless stage on raw bytes, in the documented order. */
+export async function validateTransaction(bytes: unknown, params: ValidationParams, nowMs: number, opts: ValidateOptions = {}): Promise<Verdict> {
+  const decoded = decodeStage(bytes);
   if (!decoded.ok) return decoded;
   const { tx, essenceLength } = decoded.value;
   const raw = decoded.value.bytes;
-  if (tx.networkId !== params.networkId) {
-    return reject(E.WRONG_NETWORK, `network ${tx.networkId}, this node serves ${params.networkId}`);
-  }
-  if (tx.timestamp < nowMs - params.maxPastMs) return reject(E.TIMESTAMP_TOO_OLD, `timestamp ${tx.timestamp} is more than ${params.maxPastMs} ms old`);
-  if (tx.timestamp > nowMs + params.maxFutureMs) {
-    return reject(E.TIMESTAMP_IN_FUTURE, `timestamp ${tx.timestamp} is more than ${params.maxFutureMs} ms ahead`);
-  }
+  const early = checkNetwork(tx, params) ?? checkTimestamp(tx, params, nowMs);
+  if (early) return early;
   const extra = typeof opts.extraDifficulty === "function" ? opts.extraDifficulty(tx.issuer) : (opts.extraDifficulty ?? 0);
-  const difficulty = requiredDifficulty(raw.length, params.baseDifficulty, extra);
-  if (!hasEnoughWork(raw, tx.nonce, difficulty)) {
-    return reject(E.POW_INSUFFICIENT, `work below ${difficulty} bits, required for ${raw.length} bytes`);
-  }
+  const work = checkWork(raw, tx, params.baseDifficulty, extra);
+  if (!work.ok) return work;
+  const essenceHash = signingHash(raw.subarray(0, essenceLength));
+  const late = (await checkSignature(tx, essenceHash, opts.verify)) ?? checkIssuer(tx, params);
+  if (late) return late;
   const id = opts.id ?? transactionId(raw);
-  return { ok: true, value: { ...decoded.value, id, idHex: toHex(id), difficulty }, signingMessage: signingHash(raw.subarray(0, essenceLength)) };
-}
-
-/** The last step, after the signature verified: only coordinator keys issue milestones. */
-export function checkIssuer(v: ValidTransaction, params: ValidationParams): Verdict {
-  if (v.tx.payload.type === "milestone" && !params.coordinatorKeys.has(toHex(v.tx.issuer))) {
-    return reject(E.NOT_COORDINATOR, "milestone issued by a key that is not a coordinator of this network");
-  }
-  return { ok: true, value: v };
-}
-
-export const BAD_SIGNATURE_MESSAGE = "signature does not verify against the issuer key";
-
-/** Runs every stateless check on raw bytes, the signature on this thread. Never throws. */
-export function validateTransaction(
-  bytes: unknown,
-  params: ValidationParams,
-  nowMs: number,
-  opts: CheckOptions & { verify?: SignatureVerifier } = {},
-): Verdict {
-  const pre = precheckTransaction(bytes, params, nowMs, opts);
-  if (!pre.ok) return pre;
-  const verify = opts.verify ?? verifyEd25519;
-  if (!verify(pre.signingMessage, pre.value.tx.signature, pre.value.tx.issuer)) return reject(E.BAD_SIGNATURE, BAD_SIGNATURE_MESSAGE);
-  return checkIssuer(pre.value, params);
+  return { ok: true, value: { ...decoded.value, id, idHex: toHex(id), difficulty: work.difficulty, essenceHash } };
 }

@@ -1,3 +1,8 @@
+/**
+ * node/recent.ts: the window's metadata by id (the node's one id -> number map): lookups,
+ * confirmation marks, eviction by arrival, forgetting a failed write, and the graph seq each
+ * arrival got in the WASM graph, found in both directions.
+ */
 import { RecentIndex } from "../../node/recent";
 
 const id = (n: number) => n.toString(16).padStart(64, "0");
@@ -54,4 +59,30 @@ test("delete forgets an entry (a failed write) without touching its neighbours",
   expect(r.size).toBe(1);
   r.add(id(1), { seq: 5, receivedMs: 5 }); // slot of seq 1, free again
   expect(r.get(id(1))).toEqual({ seq: 5, receivedMs: 5 });
+});
+
+test("the graph seq of each arrival is found by id and the id by graph seq, only while both entries are current", () => {
+  const r = new RecentIndex(4);
+  r.add(id(1), { seq: 10, receivedMs: 1 });
+  expect(r.graphSeqOf(id(1))).toBeUndefined(); // stored, not yet in the graph
+  r.placed(id(1), 0);
+  r.add(id(2), { seq: 11, receivedMs: 2 });
+  r.placed(id(2), 1);
+  expect([r.graphSeqOf(id(1)), r.graphSeqOf(id(2))]).toEqual([0, 1]);
+  expect([r.idAtGraphSeq(0), r.idAtGraphSeq(1), r.idAtGraphSeq(2)]).toEqual([id(1), id(2), undefined]);
+  expect(() => r.placed(id(9), 2)).toThrow(/not a recent arrival/);
+  // A failed write (12) takes an arrival number but no graph seq; the next arrival gets graph seq 2.
+  r.add(id(3), { seq: 12, receivedMs: 3 });
+  r.delete(id(3));
+  r.add(id(4), { seq: 13, receivedMs: 4 });
+  r.placed(id(4), 2);
+  expect(r.idAtGraphSeq(2)).toBe(id(4));
+  // Arrival 14 takes the slot of arrival 10: id(1)'s graph seq 0 no longer names it.
+  r.add(id(5), { seq: 14, receivedMs: 5 });
+  expect([r.graphSeqOf(id(1)), r.idAtGraphSeq(0), r.graphSeqOf(id(5))]).toEqual([undefined, undefined, undefined]);
+  r.placed(id(5), 3);
+  // Graph seq 4 shares a slot with graph seq 0; it names id(6) once placed, never id(1).
+  r.add(id(6), { seq: 15, receivedMs: 6 });
+  r.placed(id(6), 4);
+  expect([r.idAtGraphSeq(4), r.idAtGraphSeq(0), r.idAtGraphSeq(3)]).toEqual([id(6), undefined, id(5)]);
 });

@@ -1,4 +1,14 @@
+/**
+ * node/tangle-node.ts with real LMDB in temp folders: storing, confirming and replaying;
+ * transfers and conflicts; refusals by code; solidification (waiting, timeouts, the races its
+ * fixes cover); divergence; a stored but unapplied milestone applied at the next start; the
+ * typed events; and each submission's bytes decoded once and hashed once per use.
+ */
 import { randomBytes } from "node:crypto";
+import * as blake2b from "../../core-wasm/src/blake2b";
+import * as codec from "../../client/protocol/codec";
+import { createMethods } from "../../node/api/methods";
+import { ADAPTIVE_POW, AdaptivePow } from "../../node/adaptive-pow";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { addressOf } from "../../client/protocol/keys";
 import { ProtocolErrorCode } from "../../client/protocol/errors";
@@ -160,7 +170,7 @@ test("a parent that fails on its way in is announced as missing to whoever waits
   const parentId = toHex(transactionId(parent));
   const child = buildTx(node, bob, dataPayload(randomBytes(32), 0), [parentId, node.selectParents(2)[0]].sort());
   const missing: string[][] = [];
-  node.on("missing", (ids: string[]) => missing.push(ids));
+  node.on("missing", (e) => missing.push(e.ids));
   const p = node.submit(parent, { solidifyTimeoutMs: 100 });
   const c = node.submit(child, { solidifyTimeoutMs: 400 });
   await expect(p).rejects.toMatchObject({ code: "ERR_TX_NOT_SOLID" });
@@ -214,4 +224,103 @@ test("a milestone stored but not applied before a stop is applied at the next st
   expect(again.getMetadata(a.id)!.confirmedBy).toBe(1);
   expect(again.latestMilestone!.id).toBe(toHex(transactionId(bytes)));
   await again.close();
+});
+
+test("a transfer's bytes are decoded once and hashed once each for the id, the PoW root and the essence; an id given is not recomputed", async () => {
+  const { node, coord } = await openNode();
+  const g = genesisTransactionId(testGenesis());
+  const transfer = (amount: bigint) => buildTx(node, alice, { type: "transfer", inputs: [{ txId: g, index: 0 }], outputs: [{ address: addressOf(bob.publicKey), amount }, { address: addressOf(alice.publicKey), amount: 1000n - amount }] });
+  const bytes = transfer(10n);
+  const d = codec.decodeTransaction(bytes);
+  if (!d.ok) throw new Error(d.code);
+  const essenceLength = d.value.essenceLength;
+  // Which spans of the submitted buffer were hashed and decoded (other hashing, e.g. addresses, is not counted).
+  const hashed: string[] = [];
+  const hash = jest.spyOn(blake2b, "blake2b256");
+  const decode = jest.spyOn(codec, "decodeTransaction");
+  const span = (x: Uint8Array, whole: Uint8Array) =>
+    x.buffer !== whole.buffer ? undefined : x.byteOffset === whole.byteOffset && x.length === whole.length ? "id" : x.length === whole.length - 8 ? "pow root" : x.length === essenceLength ? "essence" : `other ${x.length}`;
+  try {
+    for (const [sub, opts] of [
+      [bytes, {}],
+      [transfer(20n), { id: codec.transactionId(transfer(20n)) }],
+    ] as const) {
+      const given = Uint8Array.from(sub);
+      hash.mockClear();
+      decode.mockClear();
+      const wanted = "id" in opts ? opts.id : undefined;
+      await node.submit(given, wanted ? { id: wanted } : {});
+      hashed.length = 0;
+      for (const [arg] of hash.mock.calls) {
+        const what = span(arg, given);
+        if (what) hashed.push(what);
+      }
+      expect(hashed.sort()).toEqual(wanted ? ["essence", "pow root"] : ["essence", "id", "pow root"]);
+      expect(decode.mock.calls.filter(([arg]) => arg === given)).toHaveLength(1);
+    }
+  } finally {
+    hash.mockRestore();
+    decode.mockRestore();
+  }
+  await coord.issue();
+  await node.close();
+});
+
+test("events carry one typed payload each: received, accepted, transaction, rejected, milestone, closing", async () => {
+  const { node, coord } = await openNode();
+  const seen: string[] = [];
+  node.on("received", () => seen.push("received"));
+  node.on("accepted", (e) => seen.push(`accepted ${e.id.length} ${e.tx.payload.type}`));
+  node.on("transaction", (e) => seen.push(`transaction ${e.id.length} ${e.bytes.length === bytes.length} ${e.source ?? "-"}`));
+  node.on("rejected", (e) => seen.push(`rejected ${e.code}`));
+  node.on("milestone", (e) => seen.push(`milestone ${e.index} ${e.included} ${e.includedIds.length} ${e.receivedMs.length} ${e.conflicts.length}`));
+  node.on("closing", () => seen.push("closing"));
+  const bytes = buildTx(node, alice, dataPayload(randomBytes(32), 0));
+  await node.submit(bytes);
+  await expect(node.submit(new Uint8Array(3))).rejects.toMatchObject({ code: ProtocolErrorCode.TRUNCATED });
+  const ms = await coord.issue();
+  await node.close();
+  expect(seen).toEqual([
+    "received",
+    "transaction 64 true -",
+    "accepted 64 data",
+    "received",
+    `rejected ${ProtocolErrorCode.TRUNCATED}`,
+    "received",
+    "milestone 1 1 1 1 0",
+    `transaction 64 false -`,
+    "accepted 64 milestone",
+    "closing",
+  ]);
+  expect(ms).toHaveLength(64);
+});
+
+test("an API submission is decoded once (the issuer for adaptive PoW comes from the node's decoding) and counts for its issuer", async () => {
+  const { node } = await openNode();
+  // Three transactions per window at the base difficulty: the fourth would owe one extra bit.
+  const adaptive = new AdaptivePow({ ...ADAPTIVE_POW, windowMs: 60_000, allowancePerSecond: 3 / 60 } as unknown as typeof ADAPTIVE_POW);
+  const methods = createMethods({ node, adaptive, version: "test" });
+  const caller = { powTimes: [], subscribe: () => [], unsubscribe: () => [] };
+  const decode = jest.spyOn(codec, "decodeTransaction");
+  const stream = randomBytes(32);
+  try {
+    let prev: Uint8Array | undefined;
+    for (let i = 0; i < 3; i++) {
+      const bytes = buildTx(node, alice, dataPayload(stream, i, prev));
+      decode.mockClear();
+      const r = (await methods.submitTransaction({ bytes }, caller)) as { id: string; duplicate: boolean };
+      expect(r.duplicate).toBe(false);
+      expect(decode.mock.calls.filter(([arg]) => arg === bytes)).toHaveLength(1);
+      // A duplicate is neither decoded nor counted again.
+      decode.mockClear();
+      expect(await methods.submitTransaction({ bytes }, caller)).toEqual({ id: r.id, duplicate: true });
+      expect(decode.mock.calls.filter(([arg]) => arg === bytes)).toHaveLength(0);
+      prev = fromHex(r.id);
+    }
+  } finally {
+    decode.mockRestore();
+  }
+  // Each new transaction was recorded for alice once (six records would owe two bits).
+  expect(adaptive.extraBits(toHex(alice.publicKey), node.now())).toBe(1);
+  await node.close();
 });
