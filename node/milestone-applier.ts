@@ -29,8 +29,6 @@ export interface MilestoneApplierOptions {
   pending: PendingIndex;
   recent: RecentIndex;
   cone: ConeView;
-  /** The last applied milestone, when the node opened on one. */
-  latest?: MilestoneInfo;
   onMilestone(e: MilestoneEvent): void;
   onDiverged(d: Divergence): void;
 }
@@ -48,7 +46,8 @@ export class MilestoneApplier {
   private lastWhiteFlag?: { key: string; result: WhiteFlagResult };
 
   constructor(private readonly o: MilestoneApplierOptions) {
-    this._latest = o.latest;
+    const last = o.ledger.ledgerIndex > 0 ? o.store.getMilestone(o.ledger.ledgerIndex) : undefined;
+    if (last) this._latest = milestoneInfo(last);
   }
 
   get latest(): MilestoneInfo | undefined {

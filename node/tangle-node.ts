@@ -16,7 +16,7 @@
  */
 import { transactionId } from "../client/protocol/codec";
 import { MAX_TRANSACTION_BYTES } from "../client/protocol/limits";
-import { equalBytes, fromHex, toHex } from "../client/protocol/bytes";
+import { fromHex, toHex } from "../client/protocol/bytes";
 import { Genesis, genesisTransactionId, validateGenesis } from "./ledger/genesis";
 import { LedgerState } from "./ledger/ledger";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
@@ -28,7 +28,7 @@ import { VerifyPool } from "./crypto/verify-pool";
 import { NodeError, NodeErrorCode } from "./errors";
 import { BoundedMap } from "./bounded";
 import { DecodedCache, storedConeView } from "./cone-view";
-import { Divergence, MilestoneInfo, NodeEvents, TypedEmitter } from "./events";
+import { Divergence, MilestoneEvent, MilestoneInfo, NodeEvents, TypedEmitter } from "./events";
 import { MilestoneApplier, milestoneInfo } from "./milestone-applier";
 import { Solidifier } from "./solidifier";
 import { AttachmentHints, TangleWindow } from "./window";
@@ -91,15 +91,11 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     const pool = this.verifier;
     this.verify = pool ? (m, s, k) => pool.verify(m, s, k) : verifyEd25519;
     this.window = new TangleWindow(opts.window ?? 65536, BigInt(Math.floor(Math.random() * 2 ** 48)));
-    this.coneView = storedConeView(store, this.window.recent, this.decoded, (h) => this.entryPoints.has(h));
-    this.solid = new Solidifier({
-      now: this.now,
-      maxWaiting: opts.maxWaiting ?? 10_000,
-      isEntryPoint: (h) => this.entryPoints.has(h),
-      // The window (in memory) holds the recent ones; older parents are looked up on disk.
-      isStored: (h, id) => this.window.has(h) || store.hasTransaction(id),
-      announce: (e) => this.emit("missing", e),
-    });
+    const isEntryPoint = (h: string) => this.entryPoints.has(h);
+    this.coneView = storedConeView(store, this.window.recent, this.decoded, isEntryPoint);
+    // The window (in memory) holds the recent ones; older parents are looked up on disk.
+    const isStored = (h: string, id: Uint8Array) => this.window.has(h) || store.hasTransaction(id);
+    this.solid = new Solidifier({ now: this.now, maxWaiting: opts.maxWaiting ?? 10_000, isEntryPoint, isStored, announce: (e) => this.emit("missing", e) });
     this.nextSeq = store.nextSeq();
   }
 
@@ -124,20 +120,10 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
   private async init(): Promise<void> {
     this.ledger = await openLedger(this.store, this.genesis, this.genesisId);
     this.pending = new PendingIndex(ledgerAmountLookup(this.ledger));
-    const li = this.ledger.ledgerIndex;
-    const last = li > 0 ? this.store.getMilestone(li) : undefined;
-    this.milestones = new MilestoneApplier({
-      store: this.store,
-      ledger: this.ledger,
-      pending: this.pending,
-      recent: this.window.recent,
-      cone: this.coneView,
-      latest: last ? milestoneInfo(last) : undefined,
-      onMilestone: (e) => this.emit("milestone", e),
-      onDiverged: (d) => this.emit("diverged", d),
-    });
-    const { store, window, ledger, pending, milestones, decoded } = this;
-    await replayWindow({ store, window, ledger, pending, milestones, decoded }, this.nextSeq);
+    const { store, window, ledger, pending, decoded } = this;
+    const emits = { onMilestone: (e: MilestoneEvent) => this.emit("milestone", e), onDiverged: (d: Divergence) => this.emit("diverged", d) };
+    this.milestones = new MilestoneApplier({ store, ledger, pending, recent: window.recent, cone: this.coneView, ...emits });
+    await replayWindow({ store, window, ledger, pending, milestones: this.milestones, decoded }, this.nextSeq);
   }
 
   get closed(): boolean {
@@ -311,14 +297,8 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
   getMetadata(idHex: string): TransactionMetadata | undefined {
     const meta = this.window.recent.get(idHex) ?? this.store.getMeta(fromHex(idHex, "id"));
     if (!meta) return undefined;
-    return {
-      id: idHex,
-      solid: true,
-      confirmedBy: meta.confirmedBy ?? null,
-      conflict: meta.conflict ?? null,
-      milestoneIndex: meta.milestoneIndex ?? null,
-      receivedMs: meta.receivedMs,
-    };
+    const { confirmedBy, conflict, milestoneIndex, receivedMs } = meta;
+    return { id: idHex, solid: true, confirmedBy: confirmedBy ?? null, conflict: conflict ?? null, milestoneIndex: milestoneIndex ?? null, receivedMs };
   }
 
   /** Confirmation confidence of an unconfirmed transaction in the window (share of MCMC walks). */
@@ -369,10 +349,5 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     await Promise.allSettled([...this.solid.writes.values()]);
     await this.verifier?.close();
     await this.store.close();
-  }
-
-  /** Whether `ids` are equal byte strings (helper for callers comparing hashes). */
-  static same(a: Uint8Array, b: Uint8Array): boolean {
-    return equalBytes(a, b);
   }
 }
