@@ -146,29 +146,53 @@ test("a transfer attached to stale parents is reattached and confirmed once: the
 });
 
 test("a PoW that outlasts its parents is redone on fresh ones", async () => {
-  // A PoW engine that takes 60 ms, against a parent age bound of 20 ms: refreshed until the bound
-  // (growing by half each time) admits it.
-  const inline = new InlinePow();
-  const slow: LocalPow = {
-    threads: 1,
-    async search(root, difficulty, opts) {
-      await new Promise((r) => setTimeout(r, 60));
-      if (opts?.signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ERR_POW_ABORTED" });
-      return inline.search(root, difficulty, opts);
-    },
-    close: async () => undefined,
-  };
-  const key = dev.key(5).keyPair;
-  const signed = signTransaction(
-    { version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(9), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(1) } },
-    key.secretKey,
-  );
-  const refreshes: string[] = [];
-  const a = await prepareAttachment(client, signed, { pow: slow, maxParentAgeMs: 20, onEvent: (e) => e.type === "refresh" && refreshes.push(e.reason) });
-  expect(a.refreshes).toBeGreaterThanOrEqual(2);
-  expect(refreshes[0]).toMatch(/older than 20 ms/);
-  expect(Date.now() - a.timestamp).toBeLessThan(1000);
-  expect(await client.submitTransaction(a.bytes)).toEqual({ id: a.id, duplicate: false });
+  // A PoW engine that takes 60 ms of a fake clock (timeouts and Date faked; the node, the socket and
+  // the search itself run for real), against a parent age bound of 20 ms that grows by half at each
+  // refresh: 20, 30 and 45 ms run out during the PoW, 68 ms admits it.
+  jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "queueMicrotask", "hrtime", "performance"] });
+  try {
+    const start = Date.now();
+    const inline = new InlinePow();
+    let searches = 0;
+    let wake = () => {};
+    const slow: LocalPow = {
+      threads: 1,
+      async search(root, difficulty, opts) {
+        searches++;
+        const done = new Promise((r) => setTimeout(r, 60));
+        wake();
+        await done;
+        if (opts?.signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ERR_POW_ABORTED" });
+        return inline.search(root, difficulty, opts);
+      },
+      close: async () => undefined,
+    };
+    const key = dev.key(5).keyPair;
+    const signed = signTransaction(
+      { version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(9), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(1) } },
+      key.secretKey,
+    );
+    const refreshes: string[] = [];
+    let finished = false;
+    const attaching = prepareAttachment(client, signed, { pow: slow, maxParentAgeMs: 20, onEvent: (e) => e.type === "refresh" && refreshes.push(e.reason) }).finally(() => (finished = true));
+    // For each search the engine starts, let 60 ms of the fake clock pass.
+    for (let advanced = 0; !finished; ) {
+      if (searches > advanced) {
+        advanced++;
+        await jest.advanceTimersByTimeAsync(60);
+      } else await Promise.race([new Promise<void>((r) => (wake = r)), attaching.catch(() => undefined)]);
+    }
+    const a = await attaching;
+    expect(searches).toBe(4);
+    expect(a.refreshes).toBe(3);
+    expect(refreshes).toEqual(["parents older than 20 ms during PoW", "parents older than 30 ms during PoW", "parents older than 45 ms during PoW"]);
+    // Attached on the parents selected after three searches of 60 ms.
+    expect(a.timestamp).toBe(start + 180);
+    jest.useRealTimers();
+    expect(await client.submitTransaction(a.bytes)).toEqual({ id: a.id, duplicate: false });
+  } finally {
+    jest.useRealTimers();
+  }
 });
 
 test("when local PoW fails, the node does it (remote PoW), unless the caller forbids it", async () => {
