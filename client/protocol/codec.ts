@@ -16,6 +16,7 @@ import { blake2b256 } from "../../core-wasm/src/blake2b";
 import * as L from "./limits";
 import { ProtocolError, ProtocolErrorCode as E } from "./errors";
 import { toHex } from "./bytes";
+import { ByteWriter } from "../util/byte-writer";
 
 export interface Input {
   /** Id of the transaction that created the output. */
@@ -89,49 +90,6 @@ const MAX_U32 = 0xffffffff;
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-class Writer {
-  private buf: Uint8Array;
-  private view: DataView;
-  length = 0;
-  constructor(capacity = 512) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
-  }
-  private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-  u8(v: number): void {
-    this.ensure(1);
-    this.view.setUint8(this.length, v);
-    this.length += 1;
-  }
-  u32(v: number): void {
-    this.ensure(4);
-    this.view.setUint32(this.length, v, true);
-    this.length += 4;
-  }
-  u64(v: bigint): void {
-    this.ensure(8);
-    this.view.setBigUint64(this.length, v, true);
-    this.length += 8;
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-  }
-  patchU32(at: number, v: number): void {
-    this.view.setUint32(at, v, true);
-  }
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
-}
-
 function fail(code: E, message: string): never {
   throw new ProtocolError(code, message);
 }
@@ -146,7 +104,7 @@ function checkUint(name: string, v: unknown, max: number, min = 0): asserts v is
   }
 }
 
-function writePayload(w: Writer, p: Payload): void {
+function writePayload(w: ByteWriter, p: Payload): void {
   switch (p.type) {
     case "transfer": {
       if (p.inputs.length < 1 || p.inputs.length > L.MAX_INPUTS) fail(E.IO_COUNT, `inputs must number 1..${L.MAX_INPUTS}`);
@@ -165,7 +123,7 @@ function writePayload(w: Writer, p: Payload): void {
         if (typeof o.amount !== "bigint" || o.amount <= 0n || o.amount > L.MAX_AMOUNT) fail(E.AMOUNT, "output amount must be in [1, 2^64)");
         sum += o.amount;
         w.bytes(o.address);
-        w.u64(o.amount);
+        w.u64le(o.amount);
       }
       if (sum > L.MAX_AMOUNT) fail(E.AMOUNT, "outputs sum past 2^64 - 1");
       return;
@@ -180,11 +138,11 @@ function writePayload(w: Writer, p: Payload): void {
       if (p.data.length > L.MAX_DATA_BYTES) fail(E.DATA_TOO_LARGE, `data must be at most ${L.MAX_DATA_BYTES} bytes`);
       if ((p.sequence === 0) !== isZero(p.prevRecordId)) fail(E.STREAM_LINK, "sequence 0 has a zero prevRecordId, later sequences a non-zero one");
       w.bytes(p.streamId);
-      w.u64(BigInt(p.sequence));
+      w.u64le(BigInt(p.sequence));
       w.bytes(p.prevRecordId);
       w.u8(ct.length);
       w.bytes(ct);
-      w.u32(p.data.length);
+      w.u32le(p.data.length);
       w.bytes(p.data);
       return;
     }
@@ -193,8 +151,8 @@ function writePayload(w: Writer, p: Payload): void {
       checkUint("milestone timestamp", p.timestamp, Number.MAX_SAFE_INTEGER);
       checkBytes("confirmedMerkleRoot", p.confirmedMerkleRoot, L.ID_BYTES);
       checkBytes("ledgerStateHash", p.ledgerStateHash, L.ID_BYTES);
-      w.u32(p.index);
-      w.u64(BigInt(p.timestamp));
+      w.u32le(p.index);
+      w.u64le(BigInt(p.timestamp));
       w.bytes(p.confirmedMerkleRoot);
       w.bytes(p.ledgerStateHash);
       return;
@@ -213,15 +171,15 @@ export function encodeEssence(e: Essence): Uint8Array {
   checkBytes("issuer", e.issuer, L.PUBLIC_KEY_BYTES);
   const code = PAYLOAD_CODES[e.payload?.type as keyof typeof PAYLOAD_CODES];
   if (code === undefined) fail(E.UNKNOWN_PAYLOAD, `unknown payload type ${String(e.payload?.type)}`);
-  const w = new Writer();
+  const w = new ByteWriter();
   w.u8(e.version);
-  w.u32(e.networkId);
+  w.u32le(e.networkId);
   w.bytes(e.issuer);
   w.u8(code);
   const lenAt = w.length;
-  w.u32(0);
+  w.u32le(0);
   writePayload(w, e.payload);
-  w.patchU32(lenAt, w.length - lenAt - 4);
+  w.patchU32le(lenAt, w.length - lenAt - 4);
   return w.finish();
 }
 

@@ -15,6 +15,7 @@ import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { ConflictReason, LedgerErrorCode as E } from "./errors";
 import { merkleRoot } from "./merkle";
 import { ConsumedOutput, CreatedOutput, isOutputRef, outputKey, UnspentOutput } from "./utxo";
+import { ByteWriter } from "../../client/util/byte-writer";
 
 /**
  * What white flag reads from the ledger, declared here by its consumer (LedgerState implements
@@ -132,36 +133,23 @@ export function orderCone(parents: readonly Uint8Array[], cone: ConeView): { ok:
   return { ok: true, order };
 }
 
-/** Grows a byte buffer of mutation records. */
+/** The mutation records a milestone's state hash digests (docs/ledger.md), in one growing buffer. */
 class Records {
-  private buf = new Uint8Array(1024);
-  private view = new DataView(this.buf.buffer);
-  length = 0;
-  private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
+  private readonly w = new ByteWriter(1024);
   consumed(txId: Uint8Array, index: number): void {
-    this.ensure(34);
-    this.buf[this.length] = 0x00;
-    this.buf.set(txId, this.length + 1);
-    this.buf[this.length + 33] = index;
-    this.length += 34;
+    this.w.u8(0x00);
+    this.w.bytes(txId);
+    this.w.u8(index);
   }
   created(o: UnspentOutput): void {
-    this.ensure(74);
-    this.buf[this.length] = 0x01;
-    this.buf.set(o.txId, this.length + 1);
-    this.buf[this.length + 33] = o.index;
-    this.buf.set(o.address, this.length + 34);
-    this.view.setBigUint64(this.length + 66, o.amount, true);
-    this.length += 74;
+    this.w.u8(0x01);
+    this.w.bytes(o.txId);
+    this.w.u8(o.index);
+    this.w.bytes(o.address);
+    this.w.u64le(o.amount);
   }
   bytes(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    return this.w.written();
   }
 }
 
