@@ -1,4 +1,9 @@
-/** Four real node processes in a ring (A-B-C-D-A), A the coordinator. */
+/**
+ * Four real node processes in a ring (A-B-C-D-A), A the coordinator: a record submitted to one node
+ * is confirmed on all with the same ledger and stored once each (gossip around a cycle); a peer
+ * that sends an invalid transaction after a proper handshake is disconnected (4003) and the node's
+ * own links stay; a peer of another network is refused at the handshake (4001).
+ */
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
@@ -60,7 +65,10 @@ test("a peer that sends an invalid transaction after a proper handshake is disco
   ws.send(packFrame({ t: "tx", bytes: new Uint8Array(200).fill(7) }));
   expect(await closed).toBe(4003);
   const peers = (await B.client.call("getPeers")).peers;
-  expect(peers.filter((p: { connected: boolean }) => p.connected).length).toBeGreaterThanOrEqual(2);
+  // B's own links stay: out to A, in from C; the offender is not among the connected.
+  const connected = peers.filter((p: { connected: boolean }) => p.connected) as { url: string; direction: string }[];
+  expect(connected.map((p) => p.direction).sort()).toEqual(["in", "out"]);
+  expect(connected.find((p) => p.direction === "out")!.url).toBe(nodes[0].proc.url.replace(/\/$/, ""));
 });
 
 test("a peer of another network is refused at the handshake", async () => {
