@@ -14,21 +14,10 @@ import {
 import { ProtocolErrorCode as E } from "../../../client/protocol/errors";
 import * as L from "../../../client/protocol/limits";
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
+import { seededRandom } from "../../../client/util/random";
 
 /** Seeded generator so failures reproduce. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes: (n: number) => Uint8Array.from({ length: n }, () => next() & 0xff),
-  };
-}
+const rng = seededRandom;
 
 function sampleTx(payload: Payload, seed = 1): Transaction {
   const r = rng(seed);

@@ -4,6 +4,7 @@ import { toHex } from "../../../client/protocol/bytes";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
 import { Genesis } from "../../../node/ledger/genesis";
 import { ConeEntry, ConeView } from "../../../node/ledger/whiteflag";
+import { seededRandom } from "../../../client/util/random";
 
 export const NETWORK_ID = 0x7a11;
 
@@ -98,21 +99,5 @@ export class TestTangle implements ConeView {
 
 export const hex = (ids: readonly Uint8Array[]) => ids.map(toHex);
 
-/** xorshift32: seeded, so a failing seed reproduces. */
-export function rng(seed: number) {
-  let x = (seed * 0x9e3779b1) >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-  return {
-    int: (n: number) => next() % n,
-    chance: (p: number) => next() / 0x100000000 < p,
-    pick<T>(xs: readonly T[]): T {
-      return xs[next() % xs.length];
-    },
-    bytes: (n: number) => Uint8Array.from({ length: n }, () => next() & 0xff),
-  };
-}
+/** The project's seeded generator (client/util/random.ts), so a failing seed reproduces. */
+export const rng = seededRandom;
