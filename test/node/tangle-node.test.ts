@@ -50,11 +50,15 @@ test("data transactions are stored, confirmed by the next milestone, and survive
   expect(stateHash2).not.toBe(stateHash);
   await node.close();
 
+  const openedAt = performance.now();
   const again = await TangleNode.open({ dataDir: dir, genesis: testGenesis() });
+  const openMs = performance.now() - openedAt;
   expect(again.ledgerIndex).toBe(2);
   expect(toHex(again.stateHash)).toBe(stateHash2);
   expect(again.getMetadata(b.id)!.confirmedBy).toBe(1);
+  // The open's own duration: more than nothing, at most what the caller saw.
   expect(again.startupMs).toBeGreaterThan(0);
+  expect(again.startupMs).toBeLessThanOrEqual(openMs);
   // The window was rebuilt: new transactions attach and confirm.
   const c = await again.submit(buildTx(again, alice, dataPayload(stream, 2, fromHex(b.id))));
   await new Coordinator(again, coordinatorSeed, { intervalMs: 1e6 }).issue();
