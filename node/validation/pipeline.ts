@@ -60,7 +60,9 @@ export async function validateTransaction(bytes: unknown, params: ValidationPara
   const work = checkWork(raw, tx, params.baseDifficulty, extra);
   if (!work.ok) return work;
   const essenceHash = signingHash(raw.subarray(0, essenceLength));
-  const late = (await checkSignature(tx, essenceHash, opts.verify)) ?? checkIssuer(tx, params);
+  let signature = checkSignature(tx, essenceHash, opts.verify);
+  if (signature instanceof Promise) signature = await signature;
+  const late = signature ?? checkIssuer(tx, params);
   if (late) return late;
   const id = opts.id ?? transactionId(raw);
   return { ok: true, value: { ...decoded.value, id, idHex: toHex(id), difficulty: work.difficulty, essenceHash } };

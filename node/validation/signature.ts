@@ -12,8 +12,10 @@ export type SignatureVerifier = (message: Uint8Array, signature: Uint8Array, pub
 
 export const BAD_SIGNATURE_MESSAGE = "signature does not verify against the issuer key";
 
-export async function checkSignature(tx: Transaction, essenceHash: Uint8Array, verify: SignatureVerifier = verifyEd25519): Promise<Rejection | undefined> {
+const verdict = (ok: boolean): Rejection | undefined => (ok ? undefined : reject(E.BAD_SIGNATURE, BAD_SIGNATURE_MESSAGE));
+
+/** Synchronous with a synchronous verifier (no promise per transaction on the main-thread path). */
+export function checkSignature(tx: Transaction, essenceHash: Uint8Array, verify: SignatureVerifier = verifyEd25519): Rejection | undefined | Promise<Rejection | undefined> {
   const r = verify(essenceHash, tx.signature, tx.issuer);
-  const ok = typeof r === "boolean" ? r : await r;
-  return ok ? undefined : reject(E.BAD_SIGNATURE, BAD_SIGNATURE_MESSAGE);
+  return typeof r === "boolean" ? verdict(r) : r.then(verdict);
 }
