@@ -1,3 +1,7 @@
+/**
+ * The compiled `tangle pow` command (a real process): --json prints nonce, trials, ms and threads
+ * and the nonce validates at the asked difficulty; people get labelled lines; --help and --version.
+ */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";

@@ -1,3 +1,10 @@
+/**
+ * The worker-thread PoW pool (client/pow.ts): nonces that validate under our check and under
+ * nanocurrency (an independent implementation of the same work function), search after search;
+ * worker 0 searches like the single-threaded searcher and worker 1 from half-way round the nonce
+ * space; maxTrials gives up with null; progress, abort (ERR_POW_ABORTED, also when already
+ * aborted) and close during a search; bad arguments refused; computePow's one-off pool.
+ */
 import { randomBytes } from "node:crypto";
 import { computePow, PowPool } from "../../client/pow";
 import { PowSearcher, POW_BATCH_TRIALS, powThreshold, validatePow } from "../../core-wasm/src/pow";

@@ -1,3 +1,7 @@
+/**
+ * The node's option table (node/config.ts): defaults, then the file, then the environment, then
+ * the command line, each overriding the one before; every option has exactly one usage entry.
+ */
 import { configUsage, NODE_OPTIONS, resolveConfig } from "../../node/config";
 
 test("defaults, then file, then environment, then command line", () => {

@@ -1,3 +1,9 @@
+/**
+ * The node's Ed25519 verifier under the strict rules (node/crypto/ed25519.ts): libsodium is the
+ * verifier here, and the node:crypto fallback agrees with it on the RFC 8032 vectors, on small-order
+ * keys that OpenSSL alone would accept, on non-canonical S and A and small-order R, and on 2,000
+ * random and damaged signatures. The cases are shared with the client's implementations.
+ */
 import * as crypto from "node:crypto";
 import { loadSodium, makeVerifier, strictRules, VERIFIER_BACKEND, verifyEd25519 } from "../../node/crypto/ed25519";
 import { encodingCases, randomCases, rawOpenSsl, rfcCases, smallOrderKeyCases } from "../client/protocol/_ed25519-cases";

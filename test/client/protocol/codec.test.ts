@@ -1,3 +1,12 @@
+/**
+ * The transaction codec (client/protocol/codec.ts): round trips of every payload type with random
+ * content; the essence is a prefix (signature, parents and nonce outside it); id, PoW root and nonce
+ * placement (BLAKE2b checked against @noble/hashes); parent order. Strict decoding: every prefix is
+ * refused as truncated and never throws, trailing bytes, unknown version and payload type, parent
+ * count/order/duplicates, payload lengths, oversize input, every payload rule with its code; the
+ * encoder refuses what the decoder would reject; seeded fuzz never throws and what is accepted
+ * re-encodes identically.
+ */
 import { randomBytes } from "node:crypto";
 import {
   decodeTransaction,

@@ -1,3 +1,9 @@
+/**
+ * Genesis files (node/ledger/genesis.ts): parseGenesis accepts a valid file (hex normalized),
+ * allows a supply of exactly 2^64 - 1 and refuses malformed files each with its code, non-JSON and oversize text;
+ * the canonical output bytes, state hash and genesis transaction id follow docs/ledger.md (BLAKE2b
+ * checked against @noble/hashes) and depend on the network id and every output.
+ */
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import { toHex } from "../../../client/protocol/bytes";
 import { LedgerError, LedgerErrorCode as E } from "../../../node/ledger/errors";

@@ -1,3 +1,10 @@
+/**
+ * The pure ledger state (node/ledger/ledger.ts): built from a genesis (whose outputs sit under the
+ * virtual genesis transaction), applying white-flag results in order only (stale, out-of-order,
+ * computed-against-another-state and UTXO-contradicting results refused without partial changes),
+ * stateHash returned as a copy, and snapshot/restore that reproduces the same next result and
+ * refuses malformed snapshots.
+ */
 import { compareIds } from "../../../client/protocol/codec";
 import { toHex } from "../../../client/protocol/bytes";
 import { LedgerError, LedgerErrorCode as E } from "../../../node/ledger/errors";

@@ -1,3 +1,8 @@
+/**
+ * The milestone merkle root (node/ledger/merkle.ts): the empty tree, hand-computed tiny trees, the
+ * leaf and node domain prefixes, equality with a recursive reference for every size 0..70 (BLAKE2b
+ * from @noble/hashes), order sensitivity and leaf/node separation, and an untouched input.
+ */
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import { merkleLeafHash, merkleNodeHash, merkleRoot } from "../../../node/ledger/merkle";
 import { toHex } from "../../../client/protocol/bytes";

@@ -1,3 +1,10 @@
+/**
+ * Pending amounts (node/ledger/pending.ts): incoming to recipients and outgoing from the issuer;
+ * inputs created by pending transfers count, unknown ones do not; confirmed and conflicting
+ * transfers leave; attachments of one essence (a reattachment and its original) leave pending
+ * together when one is confirmed, whether or not the other is in the milestone's cone; an
+ * INPUT_UNKNOWN conflict decides nothing; attachments leave with the recent window, oldest first.
+ */
 import { encodeEssence, signingHash } from "../../../client/protocol/codec";
 import { toHex } from "../../../client/protocol/bytes";
 import { ConflictReason } from "../../../node/ledger/errors";

@@ -1,3 +1,12 @@
+/**
+ * White flag (node/ledger/whiteflag.ts), by hand-built cones: the confirmation order (oldest first,
+ * parents in sorted order, milestone parents in their given order, post-order on a wider DAG,
+ * stopping at confirmed transactions and entry points, a missing parent reported by code, no stack
+ * overflow on a deep chain); application (first spender wins, outputs spent within the milestone,
+ * INPUT_UNKNOWN / INPUT_NOT_OWNED / AMOUNT_MISMATCH / INPUT_SPENT with the first failing input
+ * deciding, data and milestones change nothing, nothing mutated); the mutations digest and state
+ * hash as docs/ledger.md defines them, and checkMilestone naming each mismatch.
+ */
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import { compareIds } from "../../../client/protocol/codec";
 import { toHex } from "../../../client/protocol/bytes";

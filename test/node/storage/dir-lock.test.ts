@@ -1,3 +1,10 @@
+/**
+ * One process per data directory (node/storage/dir-lock.ts): a second store on an open
+ * directory is refused and allowed after close; a lock left by a dead process, or by a pid now
+ * running another program, is taken over; a holderless lock file is refused while fresh and taken
+ * over once old; a second real node process exits with ERR_DATA_DIR_IN_USE, and after a kill -9
+ * the next one starts.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, ChildProcess } from "node:child_process";

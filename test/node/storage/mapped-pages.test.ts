@@ -1,3 +1,9 @@
+/**
+ * Releasing mapped LMDB pages (the native madvise helper, Linux only): the helper is built where it
+ * should be and refuses bad ranges with an errno; a release shrinks the resident set and every byte
+ * still reads back; the watcher thread releases while the event loop is blocked; a node with a
+ * budget releases by itself; npm start's runtime flags are the documented ones.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash, randomBytes } from "node:crypto";

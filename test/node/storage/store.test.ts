@@ -1,3 +1,8 @@
+/**
+ * The LMDB store (node/storage/) in temp folders: transactions, indexes and state survive a
+ * reopen; genesis and milestone ledger writes are atomic and ordered; a database of another schema
+ * version is refused at open with what to do.
+ */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
