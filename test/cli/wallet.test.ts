@@ -115,6 +115,9 @@ test("gateway publish, stream verify, gateway simulate", async () => {
   const r = JSON.parse(sim.stdout);
   expect(r.sensors).toBe(5);
   expect(r.readings).toBeGreaterThanOrEqual(15);
+  // At most 4 per second from each of 5 sensors for 1 s; per sensor, what it read.
+  expect(r.readings).toBeLessThanOrEqual(20);
+  expect(r.streams.reduce((n: number, x: { readings: number }) => n + x.readings, 0)).toBe(r.readings);
   expect(r.acknowledged).toBe(r.readings);
   expect(new Set(r.streams.map((x: { kind: string }) => x.kind))).toEqual(new Set(["air", "climate", "noise", "parking", "traffic"]));
 }, 30_000);
