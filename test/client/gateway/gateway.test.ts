@@ -66,12 +66,20 @@ test("readings are batched into chained, signed records that verify", async () =
   const gw = track(new Gateway({ client, keyPair, maxDelayMs: 50, maxReadingsPerRecord: 10 }));
   try {
     const acks: number[] = [];
-    gw.on("ack", (a) => acks.push(a.sequence));
+    const pm25Acks: { sequence: number; readings: number }[] = [];
     const streamId = gw.streamId("pm25-main-street-1");
+    gw.on("ack", (a) => {
+      acks.push(a.sequence);
+      if (a.streamId === streamId) pm25Acks.push({ sequence: a.sequence, readings: a.readings });
+    });
     for (let i = 0; i < 35; i++) await gw.publish("pm25-main-street-1", { pm25: i });
     await gw.publish("noise-park-2", 41.5);
     await gw.flush(10_000);
     expect(acks.filter((s, i, a) => a.indexOf(s) === i).length).toBeGreaterThanOrEqual(4);
+    // The 35 readings went out once each, in records of at most 10, numbered 0, 1, 2, … in order.
+    expect(pm25Acks.map((a) => a.sequence)).toEqual([...pm25Acks.keys()]);
+    expect(pm25Acks.reduce((n, a) => n + a.readings, 0)).toBe(35);
+    expect(pm25Acks.every((a) => a.readings >= 1 && a.readings <= 10)).toBe(true);
     expect((await storedReadings(client, streamId)).map((r) => (r.v as { pm25: number }).pm25)).toEqual([...Array(35).keys()]);
     // Wait for every record to be confirmed, then verify the trail.
     let report = await verifyStream(client, streamId, { issuer: keyPair.publicKey });
