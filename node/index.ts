@@ -7,6 +7,7 @@ export { startNode, loadNetwork } from "./main";
 export type { StartNodeOptions, StartedNode, NetworkSetup } from "./main";
 export { TangleNode, VERSION } from "./tangle-node";
 export type { TangleNodeOptions, SubmitOptions, SubmitResult, TransactionMetadata, MilestoneInfo, Divergence } from "./tangle-node";
+export type { NodeEvents, TransactionEvent, AcceptedEvent, RejectedEvent, MissingEvent, MilestoneEvent } from "./events";
 export { ApiServer } from "./api/server";
 export type { ApiServerOptions } from "./api/server";
 export { PeerManager } from "./peering/peers";
