@@ -14,6 +14,7 @@ import { addressOf, keyPairFromSeed } from "../../client/protocol/keys";
 import { devGenesis, devWalletSeed } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { cleanup, launch, NetNode, stopAll, waitFor } from "./_net";
+import { rawPeer } from "../node/peering/_peer";
 import { RawClient } from "../node/api/_process";
 
 jest.setTimeout(90_000);
@@ -125,12 +126,9 @@ test("a link cut with removePeer and restored with addPeer heals", async () => {
 });
 
 test("a peer sending garbage is disconnected; the others are unaffected", async () => {
-  const WebSocket = (await import("ws")).default;
-  const ws = new WebSocket(`ws://127.0.0.1:${B.proc.port}/peer`);
-  await new Promise((r) => ws.once("open", r));
-  const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  ws.send(Buffer.from("definitely not msgpack"));
-  expect(await closed).toBe(4003);
+  const peer = await rawPeer(B.proc.port);
+  peer.ws.send(Buffer.from("definitely not msgpack"));
+  expect(await peer.closed).toBe(4003);
   const before = (await C.client.call("getNodeInfo")).confirmedMilestoneIndex;
   await waitFor("the line still works", async () => (await C.client.call("getNodeInfo")).confirmedMilestoneIndex > before + 1);
 });

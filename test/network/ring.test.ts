@@ -5,16 +5,14 @@
  * own links stay; a peer of another network is refused at the handshake (4001).
  */
 import { randomBytes } from "node:crypto";
-import WebSocket from "ws";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
-import { packFrame } from "../../client/protocol/frame";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { transactionId } from "../../client/protocol/codec";
 import { keyPairFromSeed } from "../../client/protocol/keys";
 import { devGenesis, devWalletSeed } from "../../node/networks/dev";
-import { genesisTransactionId } from "../../node/ledger/genesis";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { cleanup, launch, NetNode, stopAll, waitFor } from "./_net";
+import { devHello, rawPeer } from "../node/peering/_peer";
 
 jest.setTimeout(90_000);
 const nodes: NetNode[] = [];
@@ -58,12 +56,10 @@ test("a record submitted to one node of the ring is confirmed on all with the sa
 
 test("a peer that sends an invalid transaction after a proper handshake is disconnected", async () => {
   const B = nodes[1];
-  const ws = new WebSocket(`ws://127.0.0.1:${B.proc.port}/peer`);
-  await new Promise((r) => ws.once("open", r));
-  const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  ws.send(packFrame({ t: "hello", protocol: 1, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
-  ws.send(packFrame({ t: "tx", bytes: new Uint8Array(200).fill(7) }));
-  expect(await closed).toBe(4003);
+  const peer = await rawPeer(B.proc.port);
+  peer.send(devHello());
+  peer.send({ t: "tx", bytes: new Uint8Array(200).fill(7) });
+  expect(await peer.closed).toBe(4003);
   const peers = (await B.client.call("getPeers")).peers;
   // B's own links stay: out to A, in from C; the offender is not among the connected.
   const connected = peers.filter((p: { connected: boolean }) => p.connected) as { url: string; direction: string }[];
@@ -72,9 +68,7 @@ test("a peer that sends an invalid transaction after a proper handshake is disco
 });
 
 test("a peer of another network is refused at the handshake", async () => {
-  const ws = new WebSocket(`ws://127.0.0.1:${nodes[0].proc.port}/peer`);
-  await new Promise((r) => ws.once("open", r));
-  const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  ws.send(packFrame({ t: "hello", protocol: 1, networkId: 12345, genesisId: "00".repeat(32), latestMilestoneIndex: 0 }));
-  expect(await closed).toBe(4001);
+  const peer = await rawPeer(nodes[0].proc.port);
+  peer.send(devHello({ networkId: 12345, genesisId: "00".repeat(32) }));
+  expect(await peer.closed).toBe(4001);
 });

@@ -7,7 +7,8 @@
 import { ADAPTIVE_POW, AdaptivePow } from "../../node/adaptive-pow";
 
 // Allowance: 2 per second over a 1 s window, so 2 arrivals in the window; at most 3 extra bits.
-const small = { windowMs: 1000, allowancePerSecond: 2, maxExtraBits: 3, maxIssuers: 2 } as const;
+// (The constructor's parameter is typed as the default's literal values, hence the cast.)
+const small = { windowMs: 1000, allowancePerSecond: 2, maxExtraBits: 3, maxIssuers: 2 } as unknown as typeof ADAPTIVE_POW;
 
 function withArrivals(p: AdaptivePow, issuer: string, n: number, atMs: number): void {
   for (let i = 0; i < n; i++) p.record(issuer, atMs);

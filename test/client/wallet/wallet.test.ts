@@ -282,16 +282,3 @@ test("after a node restart: a wallet restored from its mnemonic finds everything
 let restoreCase: { mnemonic: string; confirmed: bigint; usedInternal: number } | undefined;
 let staleCase: { original: string; to: Uint8Array } | undefined;
 
-function at(b: WalletBalance, chain: Chain, index: number): AddressState {
-  const a = b.addresses.find((x) => x.chain === chain && x.index === index);
-  if (!a) throw new Error(`${chain} address ${index} was not scanned`);
-  return a;
-}
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

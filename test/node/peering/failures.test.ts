@@ -10,10 +10,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import WebSocket from "ws";
-import { toHex } from "../../../client/protocol/bytes";
-import { genesisTransactionId } from "../../../node/ledger/genesis";
-import { devGenesis } from "../../../node/networks/dev";
-import { packFrame } from "../../../client/protocol/frame";
+import { devHello, rawPeer } from "./_peer";
 import { RawClient, startNode, NodeProcess } from "../api/_process";
 import { OTHER_NETWORK_ID, otherNetworkArgs } from "./_networks";
 
@@ -131,12 +128,10 @@ test("refused, unreachable, handshake timeout and wrong network: logged with the
 
 test("banned: a peer that sent invalid data is banned (reported on the banning node), and a node dialing from the banned host is refused with the reason", async () => {
   const banning = await node("banning", ["--network", "dev", "--coordinator-key", "dev"]);
-  const ws = new WebSocket(`ws://127.0.0.1:${banning.proc.port}/peer`);
-  await new Promise((r) => ws.once("open", r));
-  const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  ws.send(packFrame({ t: "hello", protocol: 1, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
-  ws.send(packFrame({ t: "tx", bytes: new Uint8Array(200).fill(7) }));
-  expect(await closed).toBe(4003);
+  const peer = await rawPeer(banning.proc.port);
+  peer.send(devHello());
+  peer.send({ t: "tx", bytes: new Uint8Array(200).fill(7) });
+  expect(await peer.closed).toBe(4003);
   const inRow = await waitForPeer(banning.client, (p) => p.url === "in:127.0.0.1" && p.lastError !== null);
   expect(inRow.lastError).toMatchObject({ code: "ERR_PEER_BANNED", message: expect.stringMatching(/banned for 60 s: invalid transaction/) });
   await expectLogged(banning.proc, { level: WARN, direction: "in", code: "ERR_PEER_BANNED" });

@@ -9,12 +9,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import WebSocket from "ws";
-import { toHex } from "../../../client/protocol/bytes";
 import { packFrame } from "../../../client/protocol/frame";
-import { genesisTransactionId } from "../../../node/ledger/genesis";
-import { devGenesis } from "../../../node/networks/dev";
-import { parsePeerMessage, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION } from "../../../node/peering/protocol";
+import { parsePeerMessage, PEER_LIMITS } from "../../../node/peering/protocol";
+import { devHello, rawPeer } from "./_peer";
 import { walkWire } from "../api/_wire";
 import { startNode } from "../api/_process";
 
@@ -90,18 +87,13 @@ describe("a real node's peer frames", () => {
 
   test("hello and beat carry their indexes and times as MessagePack integers", async () => {
     const proc = await startNode(["--data", path.join(tmp, "a"), "--milestone-interval-ms", "200"]);
-    const ws = new WebSocket(`ws://127.0.0.1:${proc.port}${PEER_PATH}`);
+    const peer = await rawPeer(proc.port);
     try {
-      const frames: Buffer[] = [];
-      const beat = new Promise<Buffer>((resolve) =>
-        ws.on("message", (d: Buffer) => {
-          frames.push(d);
-          if (walkWire(d).some((s) => s.path === "t" && s.value === "beat")) resolve(d);
-        }),
-      );
-      await new Promise((r) => ws.once("open", r));
-      ws.send(packFrame({ t: "hello", protocol: PEER_PROTOCOL_VERSION, networkId: devGenesis().networkId, genesisId: toHex(genesisTransactionId(devGenesis())), latestMilestoneIndex: 0 }));
+      const isBeat = (d: Buffer) => walkWire(d).some((s) => s.path === "t" && s.value === "beat");
+      const beat = new Promise<Buffer>((resolve) => peer.ws.on("message", (d: Buffer) => isBeat(d) && resolve(d)));
+      peer.send(devHello());
       const b = await beat;
+      const frames = peer.frames;
       const fields = walkWire(b).filter((s) => s.path !== "<key>");
       expect(fields.map((s) => [s.path, s.kind])).toEqual([
         ["t", "str"],
@@ -123,7 +115,7 @@ describe("a real node's peer frames", () => {
       expect(first[0].value).toBe("hello");
       for (const f of frames) expect(walkWire(f).filter((s) => s.kind === "float64" || s.kind === "float32")).toEqual([]);
     } finally {
-      ws.close();
+      peer.ws.close();
       await proc.stop("SIGTERM");
     }
   });
