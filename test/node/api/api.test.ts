@@ -9,7 +9,8 @@ import WebSocket from "ws";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { Payload, transactionId } from "../../../client/protocol/codec";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
-import { devGenesis, devWalletSeed } from "../../../node/networks/dev";
+import { DEV_SUPPLY, devGenesis, devWalletSeed } from "../../../node/networks/dev";
+import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { API_LIMITS } from "../../../node/api/limits";
 import { encodeAddress } from "../../../client/wallet/address";
 import { checksumThatFits, typo } from "../../client/wallet/_typo";
@@ -94,7 +95,8 @@ test("a transfer: pending then confirmed balances on both sides, address pushes,
   const toAddr = addressOf(to.publicKey);
   await c.call("subscribe", { topics: [`address:${toHex(toAddr)}`] });
   const outs = (await c.call("getOutputs", { address: toHex(devAddr) })).outputs;
-  expect(outs.length).toBeGreaterThan(0);
+  // Nothing has spent the dev funds yet: the one genesis output.
+  expect(outs).toEqual([{ txId: toHex(genesisTransactionId(devGenesis())), index: 0, amount: String(DEV_SUPPLY) }]);
   const input = outs[0];
   const amount = BigInt(input.amount);
   const before = await c.call("getBalance", { address: toHex(devAddr) });
