@@ -11,6 +11,7 @@ import { attach, signTransaction } from "../../../client/protocol/build";
 import { fromHex } from "../../../client/protocol/bytes";
 import { keyPairFromSeed } from "../../../client/protocol/keys";
 import { devGenesis } from "../../../node/networks/dev";
+import { seededRandom } from "../../../client/util/random";
 import { packr, RawClient, startNodeProcess, NodeProcess } from "./_process";
 
 let node: NodeProcess;
@@ -26,16 +27,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function rng(seed: number) {
-  let x = seed;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
+/** The project's seeded generator (client/util/random.ts): a failing seed reproduces. */
+const rng = seededRandom;
 
 const METHODS = ["ping", "getNodeInfo", "getDifficulty", "selectParents", "submitTransaction", "getTransaction", "getTransactionMetadata", "getBalance", "getOutputs", "getMilestone", "getStream", "subscribe", "unsubscribe", "bogus", "constructor", ""];
 
