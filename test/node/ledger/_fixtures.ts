@@ -3,7 +3,8 @@ import { encodeTransaction, Payload, sortParents, Transaction, transactionId } f
 import { toHex } from "../../../client/protocol/bytes";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
 import { Genesis } from "../../../node/ledger/genesis";
-import { ConeEntry, ConeView } from "../../../node/ledger/whiteflag";
+import { computeWhiteFlag, ConeEntry, ConeView, LedgerView, WhiteFlagResult } from "../../../node/ledger/whiteflag";
+import { LedgerError } from "../../../node/ledger/errors";
 import { seededRandom } from "../../../client/util/random";
 
 export const NETWORK_ID = 0x7a11;
@@ -98,6 +99,24 @@ export class TestTangle implements ConeView {
 }
 
 export const hex = (ids: readonly Uint8Array[]) => ids.map(toHex);
+
+/** computeWhiteFlag on a cone the test built solid: a missing parent is a bug of the test, thrown. */
+export function runWhiteFlag(index: number, parents: Uint8Array[], cone: ConeView, ledger: LedgerView): WhiteFlagResult {
+  const out = computeWhiteFlag(index, parents, cone, ledger);
+  if (!out.ok) throw new Error(out.message);
+  return out.value;
+}
+
+/** The code of the LedgerError `fn` throws; "no error" when it returns; anything else is rethrown. */
+export function ledgerCodeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof LedgerError) return err.code;
+    throw err;
+  }
+  return "no error";
+}
 
 /** The project's seeded generator (client/util/random.ts), so a failing seed reproduces. */
 export const rng = seededRandom;

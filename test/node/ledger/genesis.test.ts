@@ -6,7 +6,7 @@
  */
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import { toHex } from "../../../client/protocol/bytes";
-import { LedgerError, LedgerErrorCode as E } from "../../../node/ledger/errors";
+import { LedgerErrorCode as E } from "../../../node/ledger/errors";
 import {
   encodeGenesisOutputs,
   Genesis,
@@ -17,6 +17,7 @@ import {
   parseGenesis,
   validateGenesis,
 } from "../../../node/ledger/genesis";
+import { ledgerCodeOf as codeOf } from "./_fixtures";
 
 const ADDR1 = "11".repeat(32);
 const ADDR2 = "AB".repeat(32);
@@ -35,16 +36,6 @@ function base(): Record<string, unknown> {
     milestoneIntervalMs: 250,
     baseDifficulty: 10,
   };
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LedgerError) return err.code;
-    throw err;
-  }
-  return "no error";
 }
 
 const withField = (key: string, value: unknown) => ({ ...base(), [key]: value });

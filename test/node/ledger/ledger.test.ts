@@ -7,11 +7,10 @@
  */
 import { compareIds } from "../../../client/protocol/codec";
 import { toHex } from "../../../client/protocol/bytes";
-import { LedgerError, LedgerErrorCode as E } from "../../../node/ledger/errors";
+import { LedgerErrorCode as E } from "../../../node/ledger/errors";
 import { genesisStateHash, genesisTransactionId } from "../../../node/ledger/genesis";
 import { LedgerSnapshot, LedgerState } from "../../../node/ledger/ledger";
-import { computeWhiteFlag, WhiteFlagResult } from "../../../node/ledger/whiteflag";
-import { ADDR, ENTRY_A, ENTRY_B, makeGenesis, TestTangle, transfer } from "./_fixtures";
+import { ADDR, ENTRY_A, ENTRY_B, ledgerCodeOf as codeOf, makeGenesis, runWhiteFlag as run, TestTangle, transfer } from "./_fixtures";
 
 const genesis = makeGenesis([
   [0, 1000n],
@@ -19,22 +18,6 @@ const genesis = makeGenesis([
   [0, 300n],
 ]);
 const G = genesisTransactionId(genesis);
-
-function run(index: number, parents: Uint8Array[], tangle: TestTangle, ledger: LedgerState): WhiteFlagResult {
-  const out = computeWhiteFlag(index, parents, tangle, ledger);
-  if (!out.ok) throw new Error(out.message);
-  return out.value;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LedgerError) return err.code;
-    throw err;
-  }
-  return "no error";
-}
 
 /** Everything observable about a ledger, in a comparable form. */
 function view(l: LedgerState) {

@@ -15,7 +15,7 @@ import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { LedgerState } from "../../../node/ledger/ledger";
 import { merkleRoot } from "../../../node/ledger/merkle";
 import { checkMilestone, computeWhiteFlag, ConeEntry, ConeView, milestonePayloadFor, WhiteFlagResult } from "../../../node/ledger/whiteflag";
-import { ADDR, dataTx, ENTRY_A, ENTRY_B, hex, makeGenesis, milestoneTx, TestTangle, transfer } from "./_fixtures";
+import { ADDR, dataTx, ENTRY_A, ENTRY_B, hex, makeGenesis, milestoneTx, runWhiteFlag as run, TestTangle, transfer } from "./_fixtures";
 
 const genesis = makeGenesis([
   [0, 1000n],
@@ -23,12 +23,6 @@ const genesis = makeGenesis([
   [0, 300n],
 ]);
 const G = genesisTransactionId(genesis);
-
-function run(index: number, parents: Uint8Array[], tangle: ConeView, ledger: LedgerState): WhiteFlagResult {
-  const out = computeWhiteFlag(index, parents, tangle, ledger);
-  if (!out.ok) throw new Error(out.message);
-  return out.value;
-}
 
 /** Re-creates `make(nonce)` with increasing nonces until `accept(id)`. */
 function until(make: (nonce: number) => ConeEntry, accept: (id: Uint8Array) => boolean): ConeEntry {
