@@ -38,6 +38,30 @@ async function node(dataDir: string, port = 0, networkArgs = NODE_ARGS): Promise
 
 const keyPair = () => Wallet.fromMnemonic(generateMnemonic()).key(0).keyPair;
 
+/**
+ * A dev node with a client that reconnects quickly, a gateway key and an outbox directory;
+ * `wipe()` stops the node, deletes its data directory and starts a fresh node on the same port.
+ */
+async function wipeableNode(name: string) {
+  const dataDir = path.join(tmp, `${name}-node`);
+  let n = await node(dataDir);
+  const port = n.port;
+  const client = new ApiClient(n.url, { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 3000 });
+  cleanup.push(() => client.close());
+  await client.ready();
+  return {
+    client,
+    kp: keyPair(),
+    outboxDir: path.join(tmp, `${name}-outbox`),
+    async wipe(): Promise<void> {
+      await n.stop("SIGTERM");
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      n = await node(dataDir, port);
+      await client.ready(10_000);
+    },
+  };
+}
+
 async function storedValues(client: ApiClient, streamId: string): Promise<{ sequences: number[]; values: unknown[] }> {
   const records = await fetchStream(client, streamId);
   const values = records.flatMap((r) => {
@@ -49,14 +73,7 @@ async function storedValues(client: ApiClient, streamId: string): Promise<{ sequ
 }
 
 test("a node whose data directory was wiped is another tangle: the stream starts again at sequence 0, without a gap", async () => {
-  const dataDir = path.join(tmp, "wiped-node");
-  const outboxDir = path.join(tmp, "wiped-outbox");
-  const kp = keyPair();
-  let n = await node(dataDir);
-  const port = n.port;
-  const client = new ApiClient(n.url, { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 3000 });
-  cleanup.push(() => client.close());
-  await client.ready();
+  const { client, kp, outboxDir, wipe } = await wipeableNode("wiped");
   const first = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
   for (const v of [1, 2, 3]) {
     await first.publish("river-level", v);
@@ -64,10 +81,7 @@ test("a node whose data directory was wiped is another tangle: the stream starts
   }
   await first.close();
   // rm -rf data: a fresh dev node, same genesis, same port.
-  await n.stop("SIGTERM");
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  n = await node(dataDir, port);
-  await client.ready(10_000);
+  await wipe();
   const second = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
   cleanup.push(() => second.close());
   const acks: number[] = [];
@@ -83,14 +97,7 @@ test("a node whose data directory was wiped is another tangle: the stream starts
 }, 60_000);
 
 test("a record sealed and stored on the old tangle, never acknowledged, is unsealed after a wipe: its readings go out again from sequence 0", async () => {
-  const dataDir = path.join(tmp, "unseal-node");
-  const outboxDir = path.join(tmp, "unseal-outbox");
-  const kp = keyPair();
-  let n = await node(dataDir);
-  const port = n.port;
-  const client = new ApiClient(n.url, { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 3000 });
-  cleanup.push(() => client.close());
-  await client.ready();
+  const { client, kp, outboxDir, wipe } = await wipeableNode("unseal");
   const first = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
   await first.publish("bin-12", "empty");
   await first.flush(10_000);
@@ -111,10 +118,7 @@ test("a record sealed and stored on the old tangle, never acknowledged, is unsea
   await failed;
   await second.close();
   await disk.close();
-  await n.stop("SIGTERM");
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  n = await node(dataDir, port);
-  await client.ready(10_000);
+  await wipe();
   const third = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
   cleanup.push(() => third.close());
   const rebases: { unsealed: number; from: { nextSequence: number }; to: { nextSequence: number } }[] = [];
