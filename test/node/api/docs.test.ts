@@ -1,3 +1,9 @@
+/**
+ * The docs say what the code does: docs/api.md documents every API method, every API and node
+ * error code, the server's limits, the adaptive proof-of-work limits and the peers' solidification
+ * timeout with the values the code uses; docs/protocol.md states the dev network's parameters as
+ * node/networks/dev.ts defines them.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { API_LIMITS } from "../../../node/api/limits";
