@@ -30,109 +30,19 @@
 import type { ApiClient } from "../api/client";
 import { Emitter } from "../api/emitter";
 import { hasCode, isTransient } from "../api/errors";
-import { fromHex, toHex } from "../protocol/bytes";
-import { decodeTransaction, encodeAttached, Essence } from "../protocol/codec";
+import { fromHex } from "../protocol/bytes";
+import type { Essence } from "../protocol/codec";
 import { signTransaction } from "../protocol/build";
 import type { KeyPair } from "../protocol/keys";
 import { MAX_DATA_BYTES, PROTOCOL_VERSION } from "../protocol/limits";
 import { prepareAttachment, REATTACHABLE_CODES, AttachOptions } from "../attach";
 import type { NodeInfo } from "../api/types";
-import type { LocalPow } from "../local-pow";
 import { MemoryOutbox, Outbox, SealedRecord, StreamHead } from "./outbox";
-import { arrayHeaderBytes, encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId, unpackReadings } from "./readings";
+import { findStreamHead, sealedContent } from "./stream-head";
+import { GatewayError, GatewayErrorCode } from "./types";
+import type { GatewayEvents, GatewayOptions, GatewayStats } from "./types";
+import { arrayHeaderBytes, encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId } from "./readings";
 import { backoffDelayMs, BackoffPolicy } from "../util/backoff";
-
-export const GatewayErrorCode = {
-  /** One encoded reading does not fit a record. */
-  READING_TOO_LARGE: "ERR_GATEWAY_READING_TOO_LARGE",
-  /** The stream's records on the node are signed by another key. */
-  FOREIGN_STREAM: "ERR_GATEWAY_FOREIGN_STREAM",
-  /** The node refused a record for a reason no retry cures; the stream is stopped. */
-  REJECTED: "ERR_GATEWAY_REJECTED",
-  /** flush() did not finish in time. */
-  FLUSH_TIMEOUT: "ERR_GATEWAY_FLUSH_TIMEOUT",
-  CLOSED: "ERR_GATEWAY_CLOSED",
-  /** A stream's sealed record names another network than the node's; it waits for a node of its network. */
-  WRONG_NETWORK: "ERR_GATEWAY_WRONG_NETWORK",
-  /** Another live process has the outbox directory open (LmdbOutbox). */
-  OUTBOX_IN_USE: "ERR_OUTBOX_IN_USE",
-} as const;
-
-export class GatewayError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly streamId?: string,
-  ) {
-    super(message);
-    this.name = "GatewayError";
-  }
-}
-
-export interface GatewayOptions {
-  client: ApiClient;
-  /** The key that signs every record. */
-  keyPair: KeyPair;
-  /** Default: in memory (nothing survives the process). */
-  outbox?: Outbox;
-  /** Local PoW engine (default: InlinePow). */
-  pow?: LocalPow;
-  /** More attach options (parent age bound, parent count). Remote PoW is never used. */
-  attach?: Omit<AttachOptions, "pow" | "signal" | "onEvent">;
-  /** Record data size bound in bytes (default 8192, at most 16384). */
-  maxRecordBytes?: number;
-  /** Readings per record at most (default 1000). */
-  maxReadingsPerRecord?: number;
-  /** A reading waits at most this long before its record is sealed (default 1000 ms). */
-  maxDelayMs?: number;
-  /** Streams being sealed and submitted at once (default 4). */
-  maxConcurrentStreams?: number;
-  /** For a stream the outbox knows nothing about, continue after its last record on the node (default true). */
-  resumeFromNode?: boolean;
-}
-
-export interface AckEvent {
-  streamId: string;
-  sequence: number;
-  id: string;
-  readings: number;
-  duplicate: boolean;
-}
-
-export interface GatewayEvents extends Record<string, unknown> {
-  /** A record was acknowledged by the node. */
-  ack: AckEvent;
-  /** A stream stopped on an error no retry cures. */
-  error: GatewayError;
-  /** A submission failed and will be retried. */
-  retry: { streamId: string; sequence: number; code: string };
-  /**
-   * The node does not have the stream's head from the outbox (another tangle of the same network,
-   * e.g. a dev node started afresh): the stream goes on after the node's head instead. `unsealed`
-   * readings of a record chained to the old head are sealed again.
-   */
-  rebase: RebaseEvent;
-}
-
-export interface RebaseEvent {
-  streamId: string;
-  networkId: number;
-  from: StreamHead;
-  to: StreamHead;
-  unsealed: number;
-}
-
-export interface GatewayStats {
-  /** Readings waiting for a record. */
-  waitingReadings: number;
-  /** Sealed records not yet acknowledged. */
-  unackedRecords: number;
-  /** Records and readings acknowledged by this instance. */
-  ackedRecords: number;
-  ackedReadings: number;
-  /** Streams stopped by an error. */
-  stoppedStreams: number;
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -520,55 +430,4 @@ export class Gateway extends Emitter<GatewayEvents> {
 
 function freshConnection(): { info?: Promise<NodeInfo>; anchor?: string | null; anchorAt: number; checked: Set<string> } {
   return { anchorAt: 0, checked: new Set() };
-}
-
-const PLACEHOLDER_PARENTS = [new Uint8Array(32), new Uint8Array(32).fill(1)];
-
-/** What a sealed record says: its network, its link, and its readings as the outbox holds them. */
-function sealedContent(rec: SealedRecord): { networkId: number; prevId: string | null; readings: Uint8Array[] } {
-  // The essence is decoded through the one codec, with a placeholder attachment.
-  const d = decodeTransaction(encodeAttached(rec.essenceBytes, rec.signature, 0, PLACEHOLDER_PARENTS, 0n));
-  if (!d.ok || d.value.tx.payload.type !== "data") throw new GatewayError(GatewayErrorCode.REJECTED, `the outbox's sealed record ${rec.sequence} is not a data record`);
-  const p = d.value.tx.payload;
-  return {
-    networkId: d.value.tx.networkId,
-    prevId: p.sequence === 0 ? null : toHex(p.prevRecordId),
-    readings: unpackReadings(p.data).map((r) => encodeReading(r)),
-  };
-}
-
-/**
- * The head after the last record of a stream on the node: sequence + 1 and its id. Finds the last
- * sequence with O(log n) `getStream` calls (doubling, then bisecting). Throws
- * ERR_GATEWAY_FOREIGN_STREAM when that record has another issuer than `issuer`.
- */
-export async function findStreamHead(client: ApiClient, streamId: string, issuer?: Uint8Array): Promise<StreamHead> {
-  const firstAtOrAfter = async (seq: number) => (await client.getStream(streamId, { fromSeq: seq, limit: 1 })).records[0];
-  let last = await firstAtOrAfter(0);
-  if (!last) return { nextSequence: 0, prevId: null };
-  // Doubling: find a bound above which no record exists.
-  let hi = last.sequence * 2 + 1;
-  for (;;) {
-    const r = await firstAtOrAfter(hi);
-    if (!r) break;
-    last = r;
-    hi = r.sequence * 2 + 1;
-  }
-  // Bisect (last.sequence, hi): the largest sequence present.
-  let lo = last.sequence;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    const r = await firstAtOrAfter(mid);
-    if (r) {
-      last = r;
-      lo = r.sequence;
-    } else hi = mid;
-  }
-  if (issuer) {
-    const d = decodeTransaction(last.bytes);
-    if (d.ok && toHex(d.value.tx.issuer) !== toHex(issuer)) {
-      throw new GatewayError(GatewayErrorCode.FOREIGN_STREAM, `stream ${streamId} is written by ${toHex(d.value.tx.issuer)}, not by this gateway`, streamId);
-    }
-  }
-  return { nextSequence: last.sequence + 1, prevId: last.id };
 }

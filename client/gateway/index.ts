@@ -1,6 +1,8 @@
 /** The gateway SDK: batching readings into signed, chained data records; the outbox; the stream verifier. */
-export { Gateway, GatewayError, GatewayErrorCode, findStreamHead } from "./gateway";
-export type { AckEvent, GatewayEvents, GatewayOptions, GatewayStats, RebaseEvent } from "./gateway";
+export { Gateway } from "./gateway";
+export { GatewayError, GatewayErrorCode } from "./types";
+export type { AckEvent, GatewayEvents, GatewayOptions, GatewayStats, RebaseEvent } from "./types";
+export { findStreamHead } from "./stream-head";
 export { MemoryOutbox } from "./outbox";
 export type { Outbox, OutboxReading, SealedRecord, StreamHead } from "./outbox";
 export { encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId, streamIdFor, unpackReadings } from "./readings";

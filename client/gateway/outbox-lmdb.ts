@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import { open, Database, RootDatabase } from "lmdb";
 import { describeHolder, lockDir } from "../dir-lock";
 import type { Outbox, OutboxReading, SealedRecord, StreamHead } from "./outbox";
-import { GatewayError, GatewayErrorCode } from "./gateway";
+import { GatewayError, GatewayErrorCode } from "./types";
 
 export const OUTBOX_LOCK_FILE = "outbox.lock";
 
