@@ -4,6 +4,7 @@
  * bech32m (`bech32`). Amounts are decimal strings on the wire and
  * bigints here; `client.ts` converts.
  */
+import type { PayloadName } from "../protocol/payloads";
 
 /** A 32-byte value given either as bytes or as 64 hex characters. */
 export type Bytes32 = Uint8Array | string;
@@ -133,7 +134,7 @@ export interface MilestonePush {
 
 export interface TransactionPush {
   id: string;
-  type: "transfer" | "data" | "milestone";
+  type: PayloadName;
 }
 
 export interface ConfirmedPush {

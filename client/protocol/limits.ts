@@ -25,7 +25,4 @@ export const STREAM_ID_BYTES = 32;
 export const MAX_CONTENT_TYPE_BYTES = 64;
 export const MAX_DATA_BYTES = 16 * 1024;
 
-/** Payload type codes. */
-export const PAYLOAD_TRANSFER = 1;
-export const PAYLOAD_DATA = 2;
-export const PAYLOAD_MILESTONE = 3;
+// Payload type codes live with their payload modules (./payloads/).
