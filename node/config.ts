@@ -3,6 +3,7 @@
  * table. Values come from (later wins): defaults → config file (JSON, `--config FILE`) →
  * environment (`TANGLE_<NAME>` in upper snake case) → command line (`--kebab-name`).
  */
+import { Code, CodedError } from "../client/protocol/codes";
 
 export interface NodeConfig {
   port: number;
@@ -58,10 +59,9 @@ export const NODE_RUNTIME_FLAGS: readonly string[] = ["--max-old-space-size=256"
 /** Above this V8 heap limit (MiB) the node warns that it was started without those flags. */
 export const HEAP_HINT_MIB = 1024;
 
-export class ConfigError extends Error {
-  readonly code = "ERR_CONFIG";
+export class ConfigError extends CodedError<typeof Code.ERR_CONFIG> {
   constructor(message: string) {
-    super(message);
+    super(Code.ERR_CONFIG, message);
     this.name = "ConfigError";
   }
 }

@@ -1,31 +1,30 @@
 /**
  * Error codes of the node itself (on top of the protocol codes in client/protocol/errors.ts and
- * the ledger codes in node/ledger/errors.ts). Stable strings; docs/api.md lists them all.
+ * the ledger codes in node/ledger/errors.ts): the node's view of the one table
+ * (client/protocol/codes.ts). Stable strings; docs/api.md lists them all.
  */
+import { Code, CodedError } from "../client/protocol/codes";
 export const NodeErrorCode = {
   /** A parent is still unknown after the solidification timeout. */
-  NOT_SOLID: "ERR_TX_NOT_SOLID",
+  NOT_SOLID: Code.ERR_TX_NOT_SOLID,
   /** Too many transactions are already waiting for parents. */
-  SOLIDIFIER_FULL: "ERR_SOLIDIFIER_FULL",
+  SOLIDIFIER_FULL: Code.ERR_SOLIDIFIER_FULL,
   /** The node is shutting down. */
-  CLOSED: "ERR_NODE_CLOSED",
+  CLOSED: Code.ERR_NODE_CLOSED,
   /** A milestone was refused because this node computed a different ledger; the node stops confirming. */
-  LEDGER_DIVERGED: "ERR_LEDGER_DIVERGED",
+  LEDGER_DIVERGED: Code.ERR_LEDGER_DIVERGED,
   /** A milestone whose index is not the next one. */
-  MILESTONE_ORDER: "ERR_MILESTONE_ORDER",
+  MILESTONE_ORDER: Code.ERR_MILESTONE_ORDER,
   /** Storage failed; the transaction was not acknowledged. */
-  STORAGE: "ERR_STORAGE",
+  STORAGE: Code.ERR_STORAGE,
 } as const;
 
 export type NodeErrorCode = (typeof NodeErrorCode)[keyof typeof NodeErrorCode];
 
 /** An error a client gets back: a stable code and a message for people. */
-export class NodeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class NodeError extends CodedError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = "NodeError";
   }
 }

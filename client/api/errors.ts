@@ -1,36 +1,36 @@
 /**
  * Errors of the API client. Every error has a stable `code`: either the node's own code, passed
  * through unchanged (`NodeApiError`, e.g. `ERR_TX_POW_INSUFFICIENT`, listed in docs/api.md and
- * docs/protocol.md), or one of the client's codes below (docs/client.md lists them).
+ * docs/protocol.md), or one of the client's codes below (docs/client.md lists them). The codes are
+ * views of the one table (client/protocol/codes.ts).
  */
+import { Code, CodedError } from "../protocol/codes";
 export const ClientErrorCode = {
   /** No answer within the request timeout. The node may still have processed the request. */
-  TIMEOUT: "ERR_CLIENT_TIMEOUT",
+  TIMEOUT: Code.ERR_CLIENT_TIMEOUT,
   /** The connection dropped while the request was in flight; it may or may not have been processed. */
-  DISCONNECTED: "ERR_CLIENT_DISCONNECTED",
+  DISCONNECTED: Code.ERR_CLIENT_DISCONNECTED,
   /** The client was closed (by `close()`, or after reconnecting gave up). */
-  CLOSED: "ERR_CLIENT_CLOSED",
+  CLOSED: Code.ERR_CLIENT_CLOSED,
   /** Could not open a connection (reconnecting disabled, or attempts used up). */
-  CONNECT: "ERR_CLIENT_CONNECT",
+  CONNECT: Code.ERR_CLIENT_CONNECT,
   /** The node sent something that is not a response of the documented shape. */
-  BAD_RESPONSE: "ERR_CLIENT_BAD_RESPONSE",
+  BAD_RESPONSE: Code.ERR_CLIENT_BAD_RESPONSE,
   /** No WebSocket implementation: pass one, or use the Node entry point (client/node.ts). */
-  NO_WEBSOCKET: "ERR_CLIENT_NO_WEBSOCKET",
+  NO_WEBSOCKET: Code.ERR_CLIENT_NO_WEBSOCKET,
   /** The caller's AbortSignal fired. */
-  ABORTED: "ERR_CLIENT_ABORTED",
+  ABORTED: Code.ERR_CLIENT_ABORTED,
   /** A parameter given to a client method is invalid (the message names it). */
-  BAD_ARGUMENT: "ERR_CLIENT_BAD_ARGUMENT",
+  BAD_ARGUMENT: Code.ERR_CLIENT_BAD_ARGUMENT,
 } as const;
 
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
-/** Base class of every error this library throws on purpose. */
-export class TangleClientError extends Error {
-  readonly code: string;
+/** Base class of the errors the API client throws (a `CodedError`). */
+export class TangleClientError extends CodedError {
   constructor(code: string, message: string) {
-    super(message);
+    super(code, message);
     this.name = "TangleClientError";
-    this.code = code;
   }
 }
 
@@ -63,12 +63,12 @@ export function isTransient(err: unknown): boolean {
     ClientErrorCode.TIMEOUT,
     ClientErrorCode.DISCONNECTED,
     ClientErrorCode.CONNECT,
-    "ERR_RATE_LIMITED",
-    "ERR_TOO_MANY_IN_FLIGHT",
-    "ERR_NODE_CLOSED",
-    "ERR_SOLIDIFIER_FULL",
-    "ERR_STORAGE",
-    "ERR_REMOTE_POW_BUSY",
+    Code.ERR_RATE_LIMITED,
+    Code.ERR_TOO_MANY_IN_FLIGHT,
+    Code.ERR_NODE_CLOSED,
+    Code.ERR_SOLIDIFIER_FULL,
+    Code.ERR_STORAGE,
+    Code.ERR_REMOTE_POW_BUSY,
   );
 }
 

@@ -9,14 +9,18 @@
  */
 import { bech32m } from "@scure/base";
 import { fromHex, toHex } from "../protocol/bytes";
+import { Code, CodedError } from "../protocol/codes";
 
 export const ADDRESS_KIND_ED25519 = 0;
 
 /** What a mistyped address gets told (the checksum that would fit the typo is never shown). */
 export const CHECKSUM_MISMATCH = "checksum does not match: check the address for a typo";
 
-export class AddressError extends Error {
-  readonly code = "ERR_WALLET_ADDRESS";
+export class AddressError extends CodedError<typeof Code.ERR_WALLET_ADDRESS> {
+  constructor(message: string) {
+    super(Code.ERR_WALLET_ADDRESS, message);
+    this.name = "AddressError";
+  }
 }
 
 /** The bech32 HRP of a network name. */

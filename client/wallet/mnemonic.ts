@@ -4,6 +4,7 @@
  */
 import * as bip39 from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english";
+import { Code, CodedError } from "../protocol/codes";
 
 /** 24 words (256 bits of entropy) by default; 12 words with 128. */
 export function generateMnemonic(strengthBits: 128 | 160 | 192 | 224 | 256 = 256): string {
@@ -19,8 +20,11 @@ export function validateMnemonic(mnemonic: string): boolean {
   return bip39.validateMnemonic(normalizeMnemonic(mnemonic), wordlist);
 }
 
-export class MnemonicError extends Error {
-  readonly code = "ERR_WALLET_MNEMONIC";
+export class MnemonicError extends CodedError<typeof Code.ERR_WALLET_MNEMONIC> {
+  constructor(message: string) {
+    super(Code.ERR_WALLET_MNEMONIC, message);
+    this.name = "MnemonicError";
+  }
 }
 
 /** The 64-byte BIP-39 seed. Throws MnemonicError for a phrase with a wrong word or checksum. */

@@ -22,6 +22,7 @@
 import type { ApiClient } from "../api/client";
 import type { ConflictReason } from "../api/types";
 import { fromHex, toHex } from "../protocol/bytes";
+import { Code, CodedError } from "../protocol/codes";
 import { compareIds, Essence, Input, Output } from "../protocol/codec";
 import { signTransaction } from "../protocol/build";
 import { MAX_INPUTS, PROTOCOL_VERSION, MAX_AMOUNT } from "../protocol/limits";
@@ -33,21 +34,18 @@ import { mnemonicToSeed } from "./mnemonic";
 
 export const WalletErrorCode = {
   /** The wallet's confirmed, unlocked outputs do not cover the amount. */
-  INSUFFICIENT_FUNDS: "ERR_WALLET_INSUFFICIENT_FUNDS",
+  INSUFFICIENT_FUNDS: Code.ERR_WALLET_INSUFFICIENT_FUNDS,
   /** A transfer was confirmed without effect (its inputs were spent by another transfer). */
-  CONFLICT: "ERR_WALLET_CONFLICT",
+  CONFLICT: Code.ERR_WALLET_CONFLICT,
   /** The operation needs a node connection (pass `client`). */
-  NO_CLIENT: "ERR_WALLET_NO_CLIENT",
+  NO_CLIENT: Code.ERR_WALLET_NO_CLIENT,
   /** Amount not an integer in [1, 2^64 - 1]. */
-  AMOUNT: "ERR_WALLET_AMOUNT",
+  AMOUNT: Code.ERR_WALLET_AMOUNT,
 } as const;
 
-export class WalletError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class WalletError extends CodedError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = "WalletError";
   }
 }
@@ -277,7 +275,7 @@ export class Wallet {
     const amount = toAmount(amountIn);
     const hrp = await this.hrp();
     const toBytes = typeof to === "string" ? parseAddress(to, hrp) : to;
-    if (!(toBytes instanceof Uint8Array) || toBytes.length !== 32) throw new WalletError("ERR_WALLET_ADDRESS", "recipient must be 32 bytes");
+    if (!(toBytes instanceof Uint8Array) || toBytes.length !== 32) throw new WalletError(Code.ERR_WALLET_ADDRESS, "recipient must be 32 bytes");
     const states = await this.scan();
     const lastInternal = Math.max(this.highestRemainder, ...states.filter((s) => s.chain === "internal" && isUsed(s)).map((s) => s.index));
     // Sources: groups of at most MAX_INPUTS unlocked outputs of one address.

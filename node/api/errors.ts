@@ -1,35 +1,34 @@
 /**
  * Error codes of the client API layer (frames, requests, limits). Transaction and node codes come
- * from client/protocol/errors.ts and node/errors.ts and pass through unchanged.
+ * from client/protocol/errors.ts and node/errors.ts and pass through unchanged. A view of the one
+ * table (client/protocol/codes.ts).
  */
+import { Code, CodedError } from "../../client/protocol/codes";
 export const ApiErrorCode = {
   /** The frame is not a binary msgpack message. */
-  BAD_FRAME: "ERR_BAD_FRAME",
+  BAD_FRAME: Code.ERR_BAD_FRAME,
   /** Not a request: needs `id` (number or string) and `method` (string), `params` an object if present. */
-  BAD_REQUEST: "ERR_BAD_REQUEST",
-  UNKNOWN_METHOD: "ERR_UNKNOWN_METHOD",
+  BAD_REQUEST: Code.ERR_BAD_REQUEST,
+  UNKNOWN_METHOD: Code.ERR_UNKNOWN_METHOD,
   /** A parameter is missing, of the wrong type or out of range; the message names it. */
-  BAD_PARAMS: "ERR_BAD_PARAMS",
-  NOT_FOUND: "ERR_NOT_FOUND",
-  RATE_LIMITED: "ERR_RATE_LIMITED",
-  TOO_MANY_IN_FLIGHT: "ERR_TOO_MANY_IN_FLIGHT",
-  TOO_MANY_SUBSCRIPTIONS: "ERR_TOO_MANY_SUBSCRIPTIONS",
-  BAD_TOPIC: "ERR_BAD_TOPIC",
-  REMOTE_POW_DISABLED: "ERR_REMOTE_POW_DISABLED",
+  BAD_PARAMS: Code.ERR_BAD_PARAMS,
+  NOT_FOUND: Code.ERR_NOT_FOUND,
+  RATE_LIMITED: Code.ERR_RATE_LIMITED,
+  TOO_MANY_IN_FLIGHT: Code.ERR_TOO_MANY_IN_FLIGHT,
+  TOO_MANY_SUBSCRIPTIONS: Code.ERR_TOO_MANY_SUBSCRIPTIONS,
+  BAD_TOPIC: Code.ERR_BAD_TOPIC,
+  REMOTE_POW_DISABLED: Code.ERR_REMOTE_POW_DISABLED,
   /** Remote PoW queue full or this connection's allowance used up. */
-  REMOTE_POW_BUSY: "ERR_REMOTE_POW_BUSY",
+  REMOTE_POW_BUSY: Code.ERR_REMOTE_POW_BUSY,
   /** A bug on the node's side; the request changed nothing. */
-  INTERNAL: "ERR_INTERNAL",
+  INTERNAL: Code.ERR_INTERNAL,
 } as const;
 
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class ApiError extends CodedError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = "ApiError";
   }
 }

@@ -1,73 +1,73 @@
 /**
  * Stable codes of the ledger: errors (genesis parsing, white flag, applying results, milestone
  * checks) and the reasons a confirmed transfer is marked conflicting. Codes never change meaning;
- * docs/ledger.md lists them all and tests assert them.
+ * docs/ledger.md lists them all and tests assert them. The codes are a view of the one table
+ * (client/protocol/codes.ts).
  */
+import { Code, CodedError } from "../../client/protocol/codes";
 
 export const LedgerErrorCode = {
   // --- genesis file (genesis.ts) ---
   /** The genesis text is longer than MAX_GENESIS_BYTES. */
-  GENESIS_TOO_LARGE: "ERR_GENESIS_TOO_LARGE",
+  GENESIS_TOO_LARGE: Code.ERR_GENESIS_TOO_LARGE,
   /** The genesis text is not JSON. */
-  GENESIS_JSON: "ERR_GENESIS_JSON",
+  GENESIS_JSON: Code.ERR_GENESIS_JSON,
   /** The genesis (or one of its outputs) is not a JSON object. */
-  GENESIS_NOT_OBJECT: "ERR_GENESIS_NOT_OBJECT",
+  GENESIS_NOT_OBJECT: Code.ERR_GENESIS_NOT_OBJECT,
   /** A required field is absent. */
-  GENESIS_MISSING_FIELD: "ERR_GENESIS_MISSING_FIELD",
+  GENESIS_MISSING_FIELD: Code.ERR_GENESIS_MISSING_FIELD,
   /** A field this version does not know (strict: typos must not pass silently). */
-  GENESIS_UNKNOWN_FIELD: "ERR_GENESIS_UNKNOWN_FIELD",
+  GENESIS_UNKNOWN_FIELD: Code.ERR_GENESIS_UNKNOWN_FIELD,
   /** networkId is not an integer in [0, 2^32 - 1]. */
-  GENESIS_NETWORK_ID: "ERR_GENESIS_NETWORK_ID",
+  GENESIS_NETWORK_ID: Code.ERR_GENESIS_NETWORK_ID,
   /** networkName is not 1..64 printable ASCII characters. */
-  GENESIS_NETWORK_NAME: "ERR_GENESIS_NETWORK_NAME",
+  GENESIS_NETWORK_NAME: Code.ERR_GENESIS_NETWORK_NAME,
   /** coordinatorPublicKeys is not an array of 1..MAX_COORDINATOR_KEYS entries. */
-  GENESIS_COORDINATOR_KEYS: "ERR_GENESIS_COORDINATOR_KEYS",
+  GENESIS_COORDINATOR_KEYS: Code.ERR_GENESIS_COORDINATOR_KEYS,
   /** A coordinator key is not 64 hex characters (32 bytes). */
-  GENESIS_COORDINATOR_KEY: "ERR_GENESIS_COORDINATOR_KEY",
+  GENESIS_COORDINATOR_KEY: Code.ERR_GENESIS_COORDINATOR_KEY,
   /** The same coordinator key twice. */
-  GENESIS_COORDINATOR_DUPLICATE: "ERR_GENESIS_COORDINATOR_DUPLICATE",
+  GENESIS_COORDINATOR_DUPLICATE: Code.ERR_GENESIS_COORDINATOR_DUPLICATE,
   /** outputs is not an array of 1..MAX_GENESIS_OUTPUTS entries. */
-  GENESIS_OUTPUTS: "ERR_GENESIS_OUTPUTS",
+  GENESIS_OUTPUTS: Code.ERR_GENESIS_OUTPUTS,
   /** An output address is not 64 hex characters (32 bytes). */
-  GENESIS_OUTPUT_ADDRESS: "ERR_GENESIS_OUTPUT_ADDRESS",
+  GENESIS_OUTPUT_ADDRESS: Code.ERR_GENESIS_OUTPUT_ADDRESS,
   /** An output amount is not a canonical decimal string of a u64 in [1, 2^64 - 1]. */
-  GENESIS_OUTPUT_AMOUNT: "ERR_GENESIS_OUTPUT_AMOUNT",
+  GENESIS_OUTPUT_AMOUNT: Code.ERR_GENESIS_OUTPUT_AMOUNT,
   /** The outputs sum past 2^64 - 1. */
-  GENESIS_SUPPLY_OVERFLOW: "ERR_GENESIS_SUPPLY_OVERFLOW",
+  GENESIS_SUPPLY_OVERFLOW: Code.ERR_GENESIS_SUPPLY_OVERFLOW,
   /** milestoneIntervalMs is not an integer in [MIN_MILESTONE_INTERVAL_MS, MAX_MILESTONE_INTERVAL_MS]. */
-  GENESIS_MILESTONE_INTERVAL: "ERR_GENESIS_MILESTONE_INTERVAL",
+  GENESIS_MILESTONE_INTERVAL: Code.ERR_GENESIS_MILESTONE_INTERVAL,
   /** baseDifficulty is not an integer in [0, 63]. */
-  GENESIS_BASE_DIFFICULTY: "ERR_GENESIS_BASE_DIFFICULTY",
+  GENESIS_BASE_DIFFICULTY: Code.ERR_GENESIS_BASE_DIFFICULTY,
 
   // --- white flag (whiteflag.ts) ---
   /** The cone holds an id that the cone view does not know: it was not solid. */
-  WHITEFLAG_MISSING_PARENT: "ERR_WHITEFLAG_MISSING_PARENT",
+  WHITEFLAG_MISSING_PARENT: Code.ERR_WHITEFLAG_MISSING_PARENT,
 
   // --- applying a result (ledger.ts) ---
   /** The result is for milestone index other than ledgerIndex + 1 (stale or out of order). */
-  LEDGER_INDEX_MISMATCH: "ERR_LEDGER_INDEX_MISMATCH",
+  LEDGER_INDEX_MISMATCH: Code.ERR_LEDGER_INDEX_MISMATCH,
   /** The result was computed against another state hash than the ledger's. */
-  LEDGER_STATE_MISMATCH: "ERR_LEDGER_STATE_MISMATCH",
+  LEDGER_STATE_MISMATCH: Code.ERR_LEDGER_STATE_MISMATCH,
   /** A result or snapshot contradicts the ledger (consumes a missing output, recreates one, ...). */
-  LEDGER_INCONSISTENT: "ERR_LEDGER_INCONSISTENT",
+  LEDGER_INCONSISTENT: Code.ERR_LEDGER_INCONSISTENT,
 
   // --- checking a milestone against the local result (whiteflag.ts) ---
   /** The milestone's index is not the one the result was computed for. */
-  MILESTONE_INDEX_MISMATCH: "ERR_MILESTONE_INDEX_MISMATCH",
+  MILESTONE_INDEX_MISMATCH: Code.ERR_MILESTONE_INDEX_MISMATCH,
   /** The milestone's merkle root of confirmed ids differs from the local one. */
-  MILESTONE_MERKLE_MISMATCH: "ERR_MILESTONE_MERKLE_MISMATCH",
+  MILESTONE_MERKLE_MISMATCH: Code.ERR_MILESTONE_MERKLE_MISMATCH,
   /** The milestone's ledger state hash differs from the local one. */
-  MILESTONE_STATE_MISMATCH: "ERR_MILESTONE_STATE_MISMATCH",
+  MILESTONE_STATE_MISMATCH: Code.ERR_MILESTONE_STATE_MISMATCH,
 } as const;
 
 export type LedgerErrorCode = (typeof LedgerErrorCode)[keyof typeof LedgerErrorCode];
 
-export class LedgerError extends Error {
-  readonly code: LedgerErrorCode;
+export class LedgerError extends CodedError<LedgerErrorCode> {
   constructor(code: LedgerErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = "LedgerError";
-    this.code = code;
   }
 }
 

@@ -3,27 +3,28 @@
  * what it saw (a dial error, a close code and reason, a refusal of its own) and logs and reports
  * what comes out (`getPeers` → `lastError`, and one log line per failure).
  */
+import { Code } from "../../client/protocol/codes";
 import { PeerCloseCode } from "./protocol";
 
 export const PeerFailureCode = {
   /** The name did not resolve, or no route to the host, or the connection attempt timed out. */
-  UNREACHABLE: "ERR_PEER_UNREACHABLE",
+  UNREACHABLE: Code.ERR_PEER_UNREACHABLE,
   /** Nothing listens on that port (TCP connection refused). */
-  REFUSED: "ERR_PEER_REFUSED",
+  REFUSED: Code.ERR_PEER_REFUSED,
   /** Something listens there but answered HTTP instead of upgrading to the peer protocol (not a tangle node?). */
-  NOT_A_NODE: "ERR_PEER_NOT_A_NODE",
+  NOT_A_NODE: Code.ERR_PEER_NOT_A_NODE,
   /** No WebSocket upgrade, or no hello, within the handshake timeout. */
-  HANDSHAKE_TIMEOUT: "ERR_PEER_HANDSHAKE_TIMEOUT",
+  HANDSHAKE_TIMEOUT: Code.ERR_PEER_HANDSHAKE_TIMEOUT,
   /** The peer is of another network or another genesis. */
-  WRONG_NETWORK: "ERR_PEER_WRONG_NETWORK",
+  WRONG_NETWORK: Code.ERR_PEER_WRONG_NETWORK,
   /** The peer speaks another version of the peer protocol. */
-  BAD_PROTOCOL: "ERR_PEER_BAD_PROTOCOL",
+  BAD_PROTOCOL: Code.ERR_PEER_BAD_PROTOCOL,
   /** One side banned the other for invalid data (this node, or the peer refused this node). */
-  BANNED: "ERR_PEER_BANNED",
+  BANNED: Code.ERR_PEER_BANNED,
   /** The peer is at its peer limit (or this node is). */
-  TOO_MANY_PEERS: "ERR_PEER_TOO_MANY_PEERS",
+  TOO_MANY_PEERS: Code.ERR_PEER_TOO_MANY_PEERS,
   /** The connection closed for another reason (the peer shut down, the network dropped it). */
-  CLOSED: "ERR_PEER_CLOSED",
+  CLOSED: Code.ERR_PEER_CLOSED,
 } as const;
 
 export type PeerFailureCode = (typeof PeerFailureCode)[keyof typeof PeerFailureCode];

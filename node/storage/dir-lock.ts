@@ -7,19 +7,19 @@
  * process start time, stale locks taken over) is shared with the gateway's outbox: client/dir-lock.ts.
  */
 import { describeHolder, lockDir, LockHolder } from "../../client/dir-lock";
+import { Code, CodedError } from "../../client/protocol/codes";
 
 export { holderAlive, processStart } from "../../client/dir-lock";
 export type { LockHolder } from "../../client/dir-lock";
 
 export const LOCK_FILE = "node.lock";
 
-export class DirLockedError extends Error {
-  readonly code = "ERR_DATA_DIR_IN_USE";
+export class DirLockedError extends CodedError<typeof Code.ERR_DATA_DIR_IN_USE> {
   constructor(
     readonly dir: string,
     readonly holder: LockHolder,
   ) {
-    super(`data directory ${dir} is in use by ${describeHolder(holder, "a node starting now")}; stop that node first, or give this one another --data`);
+    super(Code.ERR_DATA_DIR_IN_USE, `data directory ${dir} is in use by ${describeHolder(holder, "a node starting now")}; stop that node first, or give this one another --data`);
     this.name = "DirLockedError";
   }
 }

@@ -27,15 +27,13 @@ import {
 import type { Transaction } from "../../client/protocol/codec";
 import { MappedPagesWatcher, releaseMapping } from "./mapped-pages";
 import { lockDataDir } from "./dir-lock";
+import { Code, CodedError } from "../../client/protocol/codes";
 
 type BinDb = Database<Buffer, Buffer>;
 
-export class StorageError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class StorageError extends CodedError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = "StorageError";
   }
 }
@@ -117,7 +115,7 @@ export class Store {
     else if (v === 2) await s.upgradeFrom2();
     else if (v !== SCHEMA_VERSION) {
       await s.close();
-      throw new StorageError("ERR_SCHEMA_VERSION", `database schema ${String(v)} in ${path}, this node reads ${SCHEMA_VERSION} (sync a fresh data directory from peers, or move this one away)`);
+      throw new StorageError(Code.ERR_SCHEMA_VERSION, `database schema ${String(v)} in ${path}, this node reads ${SCHEMA_VERSION} (sync a fresh data directory from peers, or move this one away)`);
     }
     return s;
   }
@@ -316,7 +314,7 @@ export class Store {
       const existing = this.state.get(STATE.genesisHash) as Uint8Array | undefined;
       if (existing) {
         if (Buffer.compare(Buffer.from(existing), Buffer.from(genesisHash)) !== 0) {
-          throw new StorageError("ERR_GENESIS_MISMATCH", "the database belongs to another network (genesis differs)");
+          throw new StorageError(Code.ERR_GENESIS_MISMATCH, "the database belongs to another network (genesis differs)");
         }
         return;
       }
@@ -334,13 +332,13 @@ export class Store {
     return this.root.transaction(() => {
       const current = this.ledgerIndex();
       if (w.ledgerIndex !== current + 1) {
-        throw new StorageError("ERR_MILESTONE_ORDER", `milestone ${w.ledgerIndex} after ledger index ${current}`);
+        throw new StorageError(Code.ERR_MILESTONE_ORDER, `milestone ${w.ledgerIndex} after ledger index ${current}`);
       }
       this.milestones.put(keys.milestone(w.record.index), w.record);
       for (const u of w.metaUpdates) {
         const seq = u.stored?.seq ?? this.seqOf(u.id);
         const m = u.stored ?? (seq === undefined ? undefined : this.getMetaBySeq(seq));
-        if (seq === undefined || !m) throw new StorageError("ERR_MISSING_TX", "a confirmed transaction is not stored");
+        if (seq === undefined || !m) throw new StorageError(Code.ERR_MISSING_TX, "a confirmed transaction is not stored");
         const next: TxMeta = { ...m, confirmedBy: u.confirmedBy };
         if (u.conflict) next.conflict = u.conflict;
         this.meta.put(keys.seq(seq), encodeMeta(next));
