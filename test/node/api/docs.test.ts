@@ -10,6 +10,7 @@ import { API_LIMITS } from "../../../node/api/limits";
 import { ADAPTIVE_POW } from "../../../node/adaptive-pow";
 import { ApiErrorCode } from "../../../node/api/errors";
 import { NodeErrorCode } from "../../../node/errors";
+import { Code, CODES, isCode } from "../../../client/protocol/codes";
 import { createMethods } from "../../../node/api/methods";
 import { PEER_LIMITS, PeerErrorCode } from "../../../node/peering/protocol";
 import { devCoordinatorSeed, devGenesis, devWalletSeed } from "../../../node/networks/dev";
@@ -25,10 +26,40 @@ test("docs/api.md documents every method", () => {
   for (const m of methods) expect(doc).toContain(`| \`${m}\` |`);
 });
 
-test("docs/api.md lists every API and node error code", () => {
-  for (const code of [...Object.values(ApiErrorCode), ...Object.values(NodeErrorCode), ...Object.values(PeerErrorCode)]) {
-    expect(doc).toContain(`\`${code}\``);
+test("docs/api.md's code table is the code table: the same codes, each with its layer and close code", () => {
+  const section = doc.slice(doc.indexOf("\n## Errors\n"));
+  const rows = section
+    .slice(0, section.indexOf("\n## ", 1))
+    .split("\n")
+    .map((l) => /^\| `(ERR_[A-Z0-9_]+)` \| (\w+) \| (\d*) \| (.+) \|$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null);
+  expect(rows.map((m) => m[1])).toEqual(Object.keys(CODES));
+  for (const [, code, layer, close, meaning] of rows) {
+    const info = CODES[code as Code];
+    expect({ code, layer, close }).toEqual({ code, layer: info.layer, close: info.close === undefined ? "" : String(info.close) });
+    expect(meaning.trim().length).toBeGreaterThan(5);
   }
+  // The views the node answers with are all in it (they are views of the table).
+  for (const code of [...Object.values(ApiErrorCode), ...Object.values(NodeErrorCode), ...Object.values(PeerErrorCode)]) {
+    expect(doc).toContain(`| \`${code}\` |`);
+  }
+});
+
+test("every code a docs page or the README names is in the code table (ERR_TX_* names the transaction codes)", () => {
+  const root = path.join(__dirname, "..", "..", "..");
+  const pages = [...fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f)), "README.md"];
+  const unknown: string[] = [];
+  let named = 0;
+  for (const page of pages) {
+    const text = fs.readFileSync(path.join(root, page), "utf8");
+    for (const m of text.matchAll(/ERR_[A-Z0-9_]*[A-Z0-9](_\*)?/g)) {
+      named++;
+      const ok = m[0].endsWith("_*") ? Object.keys(CODES).some((c) => c.startsWith(m[0].slice(0, -1))) : isCode(m[0]);
+      if (!ok) unknown.push(`${page}: ${m[0]}`);
+    }
+  }
+  expect(named).toBeGreaterThanOrEqual(Object.keys(CODES).length);
+  expect(unknown).toEqual([]);
 });
 
 test("docs/api.md states the limits the server enforces", () => {
