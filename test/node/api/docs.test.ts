@@ -1,6 +1,7 @@
 /**
- * The docs say what the code does: docs/api.md documents every API method, every API and node
- * error code, the server's limits, the adaptive proof-of-work limits and the peers' solidification
+ * The docs say what the code does: docs/api.md documents every API method, has the code table of
+ * client/protocol/codes.ts row for row (layer and close code included; every code any docs page
+ * names exists), the server's limits, the adaptive proof-of-work limits and the peers' solidification
  * timeout with the values the code uses; docs/protocol.md states the dev network's parameters as
  * node/networks/dev.ts defines them.
  */
