@@ -1,9 +1,10 @@
 /**
  * Peering: static peers from config and runtime additions, handshake (network, genesis, protocol),
  * reconnect with backoff, gossip of every new valid transaction to the peers that did not send
- * it, solidification requests for missing parents (retried at another peer, bounded in count and
- * age), milestone-by-milestone sync for a node that is behind, and peer accounting (a peer that
- * sends invalid data is disconnected and refused for a while).
+ * it, solidification requests for missing parents (requests.ts: retried at another peer, bounded
+ * in count and age), milestone-by-milestone sync for a node that is behind, and peer accounting (a
+ * peer that sends invalid data is disconnected and refused for a while). One connection: peer.ts;
+ * the messages and what makes one invalid: protocol.ts.
  *
  * Every failed or lost connection is logged once with its reason (code and sentence, failures.ts)
  * and kept as the peer's `lastError` for getPeers: for configured and added peers whether or not
@@ -12,7 +13,6 @@
 import { IncomingMessage } from "node:http";
 import WebSocket from "ws";
 import { toHex } from "../../client/protocol/bytes";
-import { packFrame } from "../../client/protocol/frame";
 import { backoffDelayMs } from "../../client/util/backoff";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { ProtocolErrorCode } from "../../client/protocol/errors";
@@ -20,64 +20,18 @@ import { NodeErrorCode } from "../errors";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
 import { Hello, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { hostOf, normalizeUrl, Peer } from "./peer";
+import { SolidificationRequests } from "./requests";
 import type { PeerInfo } from "../../client/api/types";
 import { closeFailure, dialFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
-import { sendCorked } from "../net/corked-send";
 import { BoundedSet as RecentSet } from "../bounded";
-
 
 /** Codes that say nothing bad about the sender (it may simply know more or less than we do). */
 const BENIGN = new Set<string>([NodeErrorCode.NOT_SOLID, NodeErrorCode.SOLIDIFIER_FULL, NodeErrorCode.CLOSED, NodeErrorCode.STORAGE, ProtocolErrorCode.TIMESTAMP_IN_FUTURE]);
 
-
 /** One peer as getPeers reports it: the wire type (client/api/types.ts), with the node's failure codes. */
 export interface PeerStats extends PeerInfo {
   lastError: PeerLastError | null;
-}
-
-class Peer {
-  hello?: Hello;
-  sent = 0;
-  received = 0;
-  invalid = 0;
-  queueDrops = 0;
-  latencyMs: number | null = null;
-  /** Why this connection is being closed, when this node decided it (or the dial failed). */
-  failure?: PeerFailure;
-  helloTimer?: NodeJS.Timeout;
-  readonly queue: Uint8Array[] = [];
-  readonly known = new RecentSet(50_000);
-  constructor(
-    readonly key: string,
-    readonly ws: WebSocket,
-    readonly direction: "out" | "in",
-  ) {}
-  get ready(): boolean {
-    return this.hello !== undefined && this.ws.readyState === WebSocket.OPEN;
-  }
-  send(msg: unknown): void {
-    if (this.ws.readyState === WebSocket.OPEN) sendCorked(this.ws, packFrame(msg));
-  }
-  /** Gossip with backpressure: queue while the socket buffer is full, dropping the oldest. */
-  sendTx(bytes: Uint8Array): void {
-    if (this.queue.length > 0) this.flush();
-    if (this.ws.bufferedAmount > PEER_LIMITS.maxBufferedBytes || this.queue.length > 0) {
-      if (this.queue.length >= PEER_LIMITS.maxQueuedPerPeer) {
-        this.queue.shift();
-        this.queueDrops++;
-      }
-      this.queue.push(bytes);
-      return;
-    }
-    this.send({ t: "tx", bytes });
-    this.sent++;
-  }
-  flush(): void {
-    while (this.queue.length > 0 && this.ws.bufferedAmount <= PEER_LIMITS.maxBufferedBytes) {
-      this.send({ t: "tx", bytes: this.queue.shift()! });
-      this.sent++;
-    }
-  }
 }
 
 interface Outgoing {
@@ -105,11 +59,7 @@ export class PeerManager {
   /** Peers that connected here and failed, by host, oldest first. */
   private readonly inboundFailures = new Map<string, PeerLastError>();
   private readonly seen = new RecentSet(PEER_LIMITS.recentIds);
-  /**
-   * Outstanding solidification requests. One lives until the transaction is stored, or nothing
-   * here waits for it any more, or it is older than the peer solidification timeout.
-   */
-  private readonly requests = new Map<string, { at: number; first: number; tried: Set<Peer> }>();
+  private readonly requests: SolidificationRequests;
   private readonly wss: WebSocket.Server;
   private beatTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
@@ -120,8 +70,6 @@ export class PeerManager {
   private readonly unhook: (() => void)[] = [];
   /** Transactions from peers not taken for a benign reason (not solid in time, solidifier full). */
   dropped = 0;
-  /** Missing transactions no peer delivered in time. */
-  requestsGivenUp = 0;
   /** Highest milestone index any peer announced. */
   bestKnownMilestone = 0;
 
@@ -130,6 +78,7 @@ export class PeerManager {
     this.log = opts.log;
     this.maxPeers = opts.maxPeers ?? PEER_LIMITS.maxPeers;
     this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
+    this.requests = new SolidificationRequests(this.node, () => this.peers, (id) => this.seen.has(id));
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip(e.id, e.bytes, e.source);
     const onMissing = (e: { ids: string[]; source?: string }) => this.requestMissing(e.ids, e.source);
     const onMilestone = () => this.continueSync();
@@ -155,6 +104,11 @@ export class PeerManager {
    */
   get synced(): boolean {
     return this.node.ledgerIndex + PEER_LIMITS.syncToleranceMilestones >= this.bestKnownMilestone;
+  }
+
+  /** Missing transactions no peer delivered in time. */
+  get requestsGivenUp(): number {
+    return this.requests.givenUp;
   }
 
   get count(): number {
@@ -273,7 +227,7 @@ export class PeerManager {
     ws.on("close", (code: number, reason: Buffer) => {
       this.peers.delete(peer);
       if (peer.helloTimer) clearTimeout(peer.helloTimer);
-      for (const r of this.requests.values()) r.tried.delete(peer);
+      this.requests.forget(peer);
       // Outgoing connections are reported by dial(); incoming ones here, if they failed.
       if (peer.direction === "in" && !this.closed && (peer.failure || !peer.hello)) this.inboundFailed(host ?? hostOf(peer.key), peer, peer.failure ?? closeFailure(code, String(reason)));
     });
@@ -405,7 +359,7 @@ export class PeerManager {
         // A transaction we could not take yet (e.g. it never solidified) may be offered again, and
         // if something here still waits for it, it stays requested (the retry asks again).
         this.seen.delete(id);
-        if (this.node.isAwaited(id) && !this.requests.has(id)) this.requests.set(id, { at: Date.now(), first: Date.now(), tried: new Set([peer]) });
+        this.requests.keepAsking(id, peer, Date.now());
         this.dropped++;
         if (this.dropped <= 5 || this.dropped % 1000 === 0) this.log.warn({ peer: peer.key, code, dropped: this.dropped }, "peer transaction not taken");
       }
@@ -426,53 +380,14 @@ export class PeerManager {
 
   /** Asks peers for missing parents; first the peer that sent the child (it has them). */
   private requestMissing(ids: string[], source?: string): void {
-    const now = Date.now();
-    const fresh: string[] = [];
-    for (const id of ids) {
-      if (this.requests.has(id) || this.requests.size >= PEER_LIMITS.maxOutstandingRequests) continue;
-      this.requests.set(id, { at: 0, first: now, tried: new Set() });
-      fresh.push(id);
-    }
     let first: Peer | undefined;
     if (source !== undefined) for (const p of this.peers) if (p.key === source && p.ready) first = p;
-    if (fresh.length) this.sendRequests(fresh, now, first);
-  }
-
-  private sendRequests(ids: string[], now: number, first?: Peer): void {
-    const ready = [...this.peers].filter((p) => p.ready);
-    if (ready.length === 0) return;
-    const byPeer = new Map<Peer, string[]>();
-    for (const id of ids) {
-      const r = this.requests.get(id);
-      if (!r) continue;
-      // The preferred peer first, then one not yet asked, then any.
-      const candidates = ready.filter((p) => !r.tried.has(p));
-      const pool = candidates.length ? candidates : ready;
-      const p = first && !r.tried.has(first) ? first : pool[Math.floor(Math.random() * pool.length)];
-      r.tried.add(p);
-      r.at = now;
-      const list = byPeer.get(p) ?? [];
-      list.push(id);
-      byPeer.set(p, list);
-    }
-    for (const [p, list] of byPeer) {
-      for (let i = 0; i < list.length; i += PEER_LIMITS.maxIdsPerRequest) p.send({ t: "req", ids: list.slice(i, i + PEER_LIMITS.maxIdsPerRequest) });
-    }
+    this.requests.missing(ids, Date.now(), first);
   }
 
   private retryRequests(): void {
     const now = Date.now();
-    const again: string[] = [];
-    for (const [id, r] of this.requests) {
-      if (this.node.hasTransaction(id)) this.requests.delete(id);
-      else if (!this.node.isAwaited(id) || now - r.first > PEER_LIMITS.requestGiveUpMs) {
-        this.requests.delete(id);
-        this.requestsGivenUp++;
-      } else if (this.node.isArriving(id) || this.seen.has(id)) {
-        r.at = now; // here already, waiting for its own parents: asking again would only echo it
-      } else if (now - r.at >= PEER_LIMITS.requestRetryMs) again.push(id);
-    }
-    if (again.length) this.sendRequests(again, now);
+    this.requests.retry(now);
     if (this.syncing && now - this.syncing.at > PEER_LIMITS.requestRetryMs * 3) {
       this.syncing = undefined;
       this.continueSync();
@@ -513,17 +428,4 @@ export class PeerManager {
     await new Promise<void>((r) => this.wss.close(() => r()));
     for (const p of this.peers) p.ws.terminate();
   }
-}
-
-/** The host of an incoming peer's key (`in:host:port`; IPv6 hosts hold colons). */
-function hostOf(key: string): string {
-  const k = key.startsWith("in:") ? key.slice(3) : key;
-  const i = k.lastIndexOf(":");
-  return i < 0 ? k : k.slice(0, i);
-}
-
-function normalizeUrl(url: string): string {
-  const u = new URL(url);
-  if (u.protocol !== "ws:" && u.protocol !== "wss:") throw new Error(`peer URL must be ws:// or wss://, got ${url}`);
-  return `${u.protocol}//${u.host}`;
 }
