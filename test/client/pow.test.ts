@@ -105,8 +105,11 @@ describe("PowPool", () => {
 
   test("closing during a search rejects it", async () => {
     const p2 = new PowPool(1);
-    const pending = p2.search(randomBytes(32), 62);
-    await new Promise((r) => setTimeout(r, 50));
+    // Closed once the worker reports progress: the search is surely under way.
+    let running = () => {};
+    const started = new Promise<void>((r) => (running = r));
+    const pending = p2.search(randomBytes(32), 62, { progressIntervalMs: 10, onProgress: () => running() });
+    await started;
     await p2.close();
     await expect(pending).rejects.toMatchObject({ code: "ERR_POOL_CLOSED" });
   });

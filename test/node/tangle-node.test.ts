@@ -128,8 +128,10 @@ test("a transaction waits for unknown parents, and gives up after the timeout", 
   const { transactionId } = await import("../../client/protocol/codec");
   const parentId = toHex(transactionId(parent));
   const child = buildTx(node, bob, dataPayload(randomBytes(32), 0), [parentId, node.selectParents(2)[0]].sort());
+  // The parent goes in once the child is waiting for it (the node announced it missing).
+  const announced = new Promise((r) => node.once("missing", r));
   const waiting = node.submit(child);
-  await new Promise((r) => setTimeout(r, 50));
+  await announced;
   await node.submit(parent);
   const r = await waiting;
   expect(node.getMetadata(r.id)).toBeDefined();

@@ -140,7 +140,7 @@ test("node stopped and restarted while publishing, then the gateway restarted: e
     await publishSome(60, gw);
     await stopping;
     await publishSome(30, gw);
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && drops.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(drops.length).toBe(1);
     expect(gw.stats().waitingReadings + gw.stats().unackedRecords).toBeGreaterThan(0);
     // Restart on the same data directory and port: the client reconnects, the outbox drains.
