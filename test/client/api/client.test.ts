@@ -194,8 +194,10 @@ test("a request without an answer times out; in-flight requests fail when the co
     expect(err).toBeInstanceOf(TangleClientError);
     expect(err.code).toBe(ClientErrorCode.TIMEOUT);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    // Dropped once the server holds the request: it is surely in flight.
+    const received = new Promise((r) => sockets[0].once("message", r));
     const inFlight = c.ping({ timeoutMs: 5000 }).catch((e) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    await received;
     for (const s of sockets) s.terminate();
     expect((await inFlight).code).toBe(ClientErrorCode.DISCONNECTED);
   } finally {
