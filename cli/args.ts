@@ -10,6 +10,7 @@
  *   runtime failure (exit 1, printed by main).
  */
 import { Command, CommanderError } from "commander";
+import { Code, CodedError } from "../client/protocol/codes";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -18,8 +19,11 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
 
 /** A mistake in the command line: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  readonly code = "ERR_USAGE";
+export class UsageError extends CodedError<typeof Code.ERR_USAGE> {
+  constructor(message: string) {
+    super(Code.ERR_USAGE, message);
+    this.name = "UsageError";
+  }
 }
 
 /** Option values as commander hands them over (camelCase keys). */

@@ -11,6 +11,7 @@ import { ApiClient, AckEvent, Gateway, hasCode, LmdbOutbox, MemoryOutbox, Outbox
 import type { KeyPair } from "../client/protocol/keys";
 import { seededRandom } from "../client/util/random";
 import { intOption, Opts, required, str, TangleCommand, UsageError } from "./args";
+import { Code } from "../client/protocol/codes";
 import { formatTable, ProgressBar, shortId, terminalColumns } from "./progress";
 import { checkDevNetwork, connectFor, loadMnemonic, nodeUrl, printJson, secondsOption, withMnemonic, withNode } from "./wallet";
 
@@ -140,7 +141,7 @@ async function reachNode(opts: Opts): Promise<ApiClient | undefined> {
   try {
     client = await ApiClient.connect(url, { connectTimeoutMs: 2000, backoff: { initialMs: 100, maxMs: 1000 } });
   } catch (err) {
-    if (hasCode(err, "ERR_CLIENT_CONNECT")) return undefined;
+    if (hasCode(err, Code.ERR_CLIENT_CONNECT)) return undefined;
     throw err;
   }
   try {

@@ -21,6 +21,7 @@ import {
   PowPool,
 } from "../client/node";
 import type { NodeInfo } from "../client/api/types";
+import { Code } from "../client/protocol/codes";
 import type { SendEvent } from "../client/wallet/wallet";
 import { DEV_NETWORK_ID } from "../node/networks/dev";
 import { EXIT_FAILURE, EXIT_INTERRUPTED, intOption, Opts, required, str, TangleCommand, UsageError } from "./args";
@@ -360,7 +361,7 @@ async function walletSend(opts: Opts): Promise<number> {
     return r.confirmed || noWait ? 0 : EXIT_FAILURE;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "ERR_WALLET_INSUFFICIENT_FUNDS" || code === "ERR_WALLET_AMOUNT") {
+    if (code === Code.ERR_WALLET_INSUFFICIENT_FUNDS || code === Code.ERR_WALLET_AMOUNT) {
       process.stderr.write(`tangle: ${(err as Error).message}\n`);
       return EXIT_FAILURE;
     }

@@ -17,6 +17,7 @@
  */
 import type { ApiClient } from "./api/client";
 import { hasCode, isTransient, TangleClientError } from "./api/errors";
+import { Code } from "./protocol/codes";
 import type { NodeInfo } from "./api/types";
 import { fromHex, toHex } from "./protocol/bytes";
 import { powRoot, setNonce, transactionId } from "./protocol/codec";
@@ -25,7 +26,7 @@ import { InlinePow, LocalPow, LocalPowProgress, POW_ABORTED } from "./local-pow"
 import { backoffDelayMs, BackoffPolicy } from "./util/backoff";
 
 /** Submission errors that a fresh attachment (parents, timestamp, PoW) cures. */
-export const REATTACHABLE_CODES = ["ERR_TX_TIMESTAMP_TOO_OLD", "ERR_TX_TIMESTAMP_IN_FUTURE", "ERR_TX_NOT_SOLID", "ERR_TX_POW_INSUFFICIENT"] as const;
+export const REATTACHABLE_CODES = [Code.ERR_TX_TIMESTAMP_TOO_OLD, Code.ERR_TX_TIMESTAMP_IN_FUTURE, Code.ERR_TX_NOT_SOLID, Code.ERR_TX_POW_INSUFFICIENT] as const;
 
 export type RemotePowPolicy = "fallback" | "never" | "always";
 
@@ -128,14 +129,14 @@ function issuerOf(signed: SignedEssence): Uint8Array {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new TangleClientError("ERR_CLIENT_ABORTED", "aborted"));
+    if (signal?.aborted) return reject(new TangleClientError(Code.ERR_CLIENT_ABORTED, "aborted"));
     const t = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(new TangleClientError("ERR_CLIENT_ABORTED", "aborted"));
+      reject(new TangleClientError(Code.ERR_CLIENT_ABORTED, "aborted"));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -152,7 +153,7 @@ export async function prepareAttachment(client: ApiClient, signed: SignedEssence
   let bound = opts.maxParentAgeMs ?? Math.max(100, 4 * (await milestoneIntervalOf(client)));
   const pow = opts.pow ?? (sharedInline ??= new InlinePow());
   for (let refreshes = 0; ; refreshes++) {
-    if (opts.signal?.aborted) throw new TangleClientError("ERR_CLIENT_ABORTED", "aborted");
+    if (opts.signal?.aborted) throw new TangleClientError(Code.ERR_CLIENT_ABORTED, "aborted");
     const count = opts.parentCount ?? 4;
     const parentHex = opts.selectParents ? await opts.selectParents(client, count) : await client.selectParents(count, { signal: opts.signal });
     opts.onEvent?.({ type: "parents", parents: parentHex });
@@ -161,7 +162,7 @@ export async function prepareAttachment(client: ApiClient, signed: SignedEssence
     const { difficulty } = await client.getDifficulty(issuerOf(signed), bytes.length, { signal: opts.signal });
     const base = { parents: parentHex, timestamp: selectedAt, difficulty, refreshes };
     if (policy === "always") {
-      if (!info.remotePow) throw new TangleClientError("ERR_REMOTE_POW_DISABLED", "this node does not do proof of work for clients");
+      if (!info.remotePow) throw new TangleClientError(Code.ERR_REMOTE_POW_DISABLED, "this node does not do proof of work for clients");
       return { ...base, id: toHex(transactionId(bytes)), bytes, remotePow: true };
     }
     // Stop the search when the parents grow stale (or the caller aborts).
@@ -175,12 +176,12 @@ export async function prepareAttachment(client: ApiClient, signed: SignedEssence
         signal: stop.signal,
         onProgress: (progress) => opts.onEvent?.({ type: "pow", difficulty, progress }),
       });
-      if (!r) throw new TangleClientError("ERR_POW_GAVE_UP", "local proof of work gave up");
+      if (!r) throw new TangleClientError(Code.ERR_POW_GAVE_UP, "local proof of work gave up");
       setNonce(bytes, r.nonce);
       if (now() - selectedAt <= bound) return { ...base, id: toHex(transactionId(bytes)), bytes, remotePow: false };
       opts.onEvent?.({ type: "refresh", reason: `parents older than ${bound} ms after PoW` });
     } catch (err) {
-      if (opts.signal?.aborted) throw new TangleClientError("ERR_CLIENT_ABORTED", "aborted");
+      if (opts.signal?.aborted) throw new TangleClientError(Code.ERR_CLIENT_ABORTED, "aborted");
       if (hasCode(err, POW_ABORTED)) {
         opts.onEvent?.({ type: "refresh", reason: `parents older than ${bound} ms during PoW` });
       } else {

@@ -11,6 +11,7 @@
  */
 import type { ApiClient } from "./api/client";
 import { isTransient, TangleClientError } from "./api/errors";
+import { Code } from "./protocol/codes";
 import type { Subscription } from "./api/subscription";
 import type { ConflictReason, MilestonePush, TxConfirmedPush } from "./api/types";
 import type { SignedEssence } from "./protocol/build";
@@ -101,7 +102,7 @@ export async function confirmWithReattach(client: ApiClient, signed: SignedEssen
       try {
         meta = await client.getTransactionMetadata(id);
       } catch (err) {
-        if (isTransient(err) || (err as { code?: string }).code === "ERR_NOT_FOUND") continue;
+        if (isTransient(err) || (err as { code?: string }).code === Code.ERR_NOT_FOUND) continue;
         throw err;
       }
       if (meta.confirmedBy !== null) {
@@ -127,7 +128,7 @@ export async function confirmWithReattach(client: ApiClient, signed: SignedEssen
     await track(firstId);
     result = await check();
     while (!result) {
-      if (opts.signal?.aborted) throw new TangleClientError("ERR_CLIENT_ABORTED", "aborted");
+      if (opts.signal?.aborted) throw new TangleClientError(Code.ERR_CLIENT_ABORTED, "aborted");
       const left = deadline - Date.now();
       if (left <= 0) break;
       if (events.length === 0) {
@@ -173,7 +174,7 @@ export async function waitForConfirmation(client: ApiClient, ids: string[], opts
           const m = await client.getTransactionMetadata(id);
           if (m.confirmedBy !== null) done.set(id, { milestoneIndex: m.confirmedBy, conflict: m.conflict });
         } catch (err) {
-          if (!isTransient(err) && (err as { code?: string }).code !== "ERR_NOT_FOUND") throw err;
+          if (!isTransient(err) && (err as { code?: string }).code !== Code.ERR_NOT_FOUND) throw err;
         }
       }
       if (done.size === ids.length) return done;

@@ -8,6 +8,7 @@
  */
 import { PowSearcher, POW_BATCH_TRIALS } from "../core-wasm/src/pow";
 import { CoreError } from "../core-wasm/src/errors";
+import { Code } from "./protocol/codes";
 
 export interface LocalPowProgress {
   trials: number;
@@ -38,7 +39,7 @@ export interface LocalPow {
   close(): Promise<void>;
 }
 
-export const POW_ABORTED = "ERR_POW_ABORTED";
+export const POW_ABORTED = Code.ERR_POW_ABORTED;
 
 function aborted(): CoreError {
   return new CoreError(POW_ABORTED, "proof-of-work search aborted");

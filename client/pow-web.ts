@@ -11,6 +11,7 @@
 import { coreModule } from "../core-wasm/src/module";
 import { POW_BATCH_TRIALS, POW_MAX_DIFFICULTY } from "../core-wasm/src/pow";
 import { assertBytes, assertInt, CoreError } from "../core-wasm/src/errors";
+import { Code } from "./protocol/codes";
 import { LocalPow, LocalPowOptions, LocalPowResult, POW_ABORTED } from "./local-pow";
 
 const WORKER_SOURCE = `
@@ -86,7 +87,7 @@ export class WebPowPool implements LocalPow {
         (w) =>
           new Promise<void>((resolve, reject) => {
             w.onmessage = (ev: MessageEvent<Msg>) => ev.data.type === "ready" && resolve();
-            w.onerror = (ev) => reject(new CoreError("ERR_WASM", `PoW worker failed to start: ${ev.message}`));
+            w.onerror = (ev) => reject(new CoreError(Code.ERR_WASM, `PoW worker failed to start: ${ev.message}`));
             w.postMessage({ type: "init", module });
           }),
       ),
@@ -96,7 +97,7 @@ export class WebPowPool implements LocalPow {
 
   /** Like PowPool.search: the first nonce any worker finds, or null when maxTrials ran out. */
   search(root: Uint8Array, difficulty: number, opts: LocalPowOptions = {}): Promise<LocalPowResult | null> {
-    if (this.closed) return Promise.reject(new CoreError("ERR_POOL_CLOSED", "WebPowPool is closed"));
+    if (this.closed) return Promise.reject(new CoreError(Code.ERR_POOL_CLOSED, "WebPowPool is closed"));
     assertBytes("root", root, 32);
     assertInt("difficulty", difficulty, 0, POW_MAX_DIFFICULTY);
     const run = this.busy.then(() => this.run(Uint8Array.from(root), difficulty, opts));
@@ -152,13 +153,13 @@ export class WebPowPool implements LocalPow {
             finish(() => resolve({ nonce: m.nonce, work: m.work, trials: m.trials + others, ms: performance.now() - t0, threads: n }));
           } else if (m.type === "error") {
             stopAll();
-            finish(() => reject(new CoreError("ERR_WASM", `worker search failed with code ${m.code}`)));
+            finish(() => reject(new CoreError(Code.ERR_WASM, `worker search failed with code ${m.code}`)));
           }
           if (--remaining === 0) finish(() => resolve(null));
         };
         w.onerror = (ev) => {
           stopAll();
-          finish(() => reject(new CoreError("ERR_WASM", `PoW worker error: ${ev.message}`)));
+          finish(() => reject(new CoreError(Code.ERR_WASM, `PoW worker error: ${ev.message}`)));
         };
         const start = (startNonce + stride * BigInt(i)) & ((1n << 64n) - 1n);
         w.postMessage({ type: "job", jobId, root, start, batch, difficulty, maxBatches });

@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { coreModule } from "../core-wasm/src/module";
 import { POW_BATCH_TRIALS, POW_MAX_DIFFICULTY } from "../core-wasm/src/pow";
 import { assertBytes, assertInt, CoreError } from "../core-wasm/src/errors";
+import { Code } from "./protocol/codes";
 
 export interface PowProgress {
   /** Trials completed by all workers so far. */
@@ -95,7 +96,7 @@ type WorkerMessage =
 
 export class PowAbortedError extends CoreError {
   constructor() {
-    super("ERR_POW_ABORTED", "proof-of-work search aborted");
+    super(Code.ERR_POW_ABORTED, "proof-of-work search aborted");
     this.name = "PowAbortedError";
   }
 }
@@ -132,7 +133,7 @@ export class PowPool {
    * any worker finds, or null if `maxTrials` ran out. Searches on one pool run one after another.
    */
   search(root: Uint8Array, difficulty: number, opts: PowOptions = {}): Promise<PowResult | null> {
-    if (this.closed) return Promise.reject(new CoreError("ERR_POOL_CLOSED", "PowPool is closed"));
+    if (this.closed) return Promise.reject(new CoreError(Code.ERR_POOL_CLOSED, "PowPool is closed"));
     assertBytes("root", root, 32);
     assertInt("difficulty", difficulty, 0, POW_MAX_DIFFICULTY);
     const run = this.busy.then(() => this.run(root, difficulty, opts));
@@ -195,7 +196,7 @@ export class PowPool {
           settle(() => resolve({ nonce: msg.nonce, work: msg.work, trials: msg.trials + others, ms, threads: n }));
         } else if (msg.type === "error") {
           Atomics.store(control, 0, 1);
-          settle(() => reject(new CoreError("ERR_WASM", `worker search failed with code ${msg.code}`)));
+          settle(() => reject(new CoreError(Code.ERR_WASM, `worker search failed with code ${msg.code}`)));
         }
         // found, stopped, exhausted and error all end this worker's part of the job.
         w.off("message", handlers[index]);
@@ -242,7 +243,7 @@ export class PowPool {
   /** Stops the workers. Pending searches reject. */
   async close(): Promise<void> {
     this.closed = true;
-    this.cancelCurrent?.(new CoreError("ERR_POOL_CLOSED", "PowPool closed during a search"));
+    this.cancelCurrent?.(new CoreError(Code.ERR_POOL_CLOSED, "PowPool closed during a search"));
     const ws = this.workers;
     this.workers = [];
     // Idle workers are unref'd; ref them so the process stays up until they are gone (otherwise a

@@ -22,6 +22,7 @@ import type { ApiClient } from "../api/client";
 import type { Bytes32, StreamRecord } from "../api/types";
 import { hex32 } from "../api/client";
 import { equalBytes, toHex } from "../protocol/bytes";
+import { Code } from "../protocol/codes";
 import { decodeTransaction, DecodedTransaction, signingHash, transactionId } from "../protocol/codec";
 import { Ed25519Backend, ed25519Verifier, SignatureCheck } from "../protocol/ed25519";
 import { unpackReadings } from "./readings";
@@ -240,7 +241,7 @@ export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts:
         try {
           return (await client.getTransaction(id)).bytes;
         } catch (err) {
-          if ((err as { code?: string }).code === "ERR_NOT_FOUND") return undefined;
+          if ((err as { code?: string }).code === Code.ERR_NOT_FOUND) return undefined;
           throw err;
         }
       }),

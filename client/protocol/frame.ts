@@ -14,17 +14,24 @@
  */
 import { C1, Packr } from "msgpackr";
 import { ByteWriter } from "../util/byte-writer";
+import { Code, CodedError } from "./codes";
 
 const decoder = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" } as ConstructorParameters<typeof Packr>[0]);
 
 /** Thrown by unpackFrame for bytes that are not one MessagePack value. */
-export class FrameError extends Error {
-  readonly code = "ERR_BAD_FRAME";
+export class FrameError extends CodedError<typeof Code.ERR_BAD_FRAME> {
+  constructor(message: string) {
+    super(Code.ERR_BAD_FRAME, message);
+    this.name = "FrameError";
+  }
 }
 
 /** Thrown by packFrame for a value that has no MessagePack form here (a bug of the caller). */
-export class FrameEncodeError extends Error {
-  readonly code = "ERR_FRAME_ENCODE";
+export class FrameEncodeError extends CodedError<typeof Code.ERR_FRAME_ENCODE> {
+  constructor(message: string) {
+    super(Code.ERR_FRAME_ENCODE, message);
+    this.name = "FrameEncodeError";
+  }
 }
 
 const MAX_DEPTH = 64;

@@ -6,7 +6,7 @@
  * 4096 inputs.
  */
 import { CoreInstance, sharedCore } from "./module";
-import { assertBytes, assertInt, checkResult, CoreError } from "./errors";
+import { assertBytes, assertInt, checkResult, CoreError, CoreErrorCode } from "./errors";
 
 export const BLAKE2B_INPUT_BYTES = 1 << 18;
 export const BLAKE2B_MAX_BATCH = 4096;
@@ -110,7 +110,7 @@ export class Blake2bStream {
     this.saved.set(v.state);
   }
   update(data: Uint8Array): this {
-    if (this.finished) throw new CoreError("ERR_STREAM_FINISHED", "update() after digest()");
+    if (this.finished) throw new CoreError(CoreErrorCode.STREAM_FINISHED, "update() after digest()");
     assertBytes("data", data);
     const v = getViews();
     v.state.set(this.saved);
@@ -123,7 +123,7 @@ export class Blake2bStream {
     return this;
   }
   digest(): Uint8Array {
-    if (this.finished) throw new CoreError("ERR_STREAM_FINISHED", "digest() called twice");
+    if (this.finished) throw new CoreError(CoreErrorCode.STREAM_FINISHED, "digest() called twice");
     this.finished = true;
     const v = getViews();
     v.state.set(this.saved);

@@ -6,7 +6,7 @@
  * the verifier.
  */
 import { CoreInstance, instantiateCore, sharedCore } from "./module";
-import { assertBytes, assertInt, checkResult, CoreError } from "./errors";
+import { assertBytes, assertInt, checkResult, CoreError, CoreErrorCode } from "./errors";
 
 /** Trials per WASM call: long enough to amortize the call, short enough for V8 to tier up and for
  * a stop request to be seen within milliseconds. */
@@ -22,7 +22,7 @@ export function powThreshold(difficulty: number): bigint {
 
 function assertNonce(nonce: unknown): asserts nonce is bigint {
   if (typeof nonce !== "bigint" || nonce < 0n || nonce > U64_MASK) {
-    throw new CoreError("ERR_BAD_ARGUMENT", `nonce must be a bigint in [0, 2^64), got ${String(nonce)}`);
+    throw new CoreError(CoreErrorCode.BAD_ARGUMENT, `nonce must be a bigint in [0, 2^64), got ${String(nonce)}`);
   }
 }
 

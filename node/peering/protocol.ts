@@ -13,6 +13,7 @@
  */
 import { unpackFrame } from "../../client/protocol/frame";
 import type { BackoffPolicy } from "../../client/util/backoff";
+import { Code } from "../../client/protocol/codes";
 export const PEER_PROTOCOL_VERSION = 1;
 export const PEER_PATH = "/peer";
 
@@ -71,11 +72,11 @@ export const PeerCloseCode = {
 
 export const PeerErrorCode = {
   /** Admin methods need `--admin-token`; none is set. */
-  ADMIN_DISABLED: "ERR_ADMIN_DISABLED",
+  ADMIN_DISABLED: Code.ERR_ADMIN_DISABLED,
   /** Wrong admin token. */
-  UNAUTHORIZED: "ERR_UNAUTHORIZED",
+  UNAUTHORIZED: Code.ERR_UNAUTHORIZED,
   /** The node is behind its peers and still catching up; it does not hand out parents. */
-  NOT_SYNCED: "ERR_NOT_SYNCED",
+  NOT_SYNCED: Code.ERR_NOT_SYNCED,
 } as const;
 
 export interface Hello {

@@ -20,6 +20,9 @@ import { PeerCloseCode, PeerErrorCode } from "../../../node/peering/protocol";
 import { StorageError } from "../../../node/storage/store";
 import { DirLockedError } from "../../../node/storage/dir-lock";
 import { ConfigError } from "../../../node/config";
+import { FrameEncodeError, FrameError } from "../../../client/protocol/frame";
+import { PowAbortedError } from "../../../client/pow";
+import { UsageError } from "../../../cli/args";
 
 const codes = Object.keys(CODES);
 
@@ -97,6 +100,9 @@ test("every error class extends CodedError and keeps its name, code, message and
     [new LedgerError(LedgerErrorCode.GENESIS_JSON, "m"), LedgerError, "LedgerError", "ERR_GENESIS_JSON"],
     [new StorageError(Code.ERR_SCHEMA_VERSION, "m"), StorageError, "StorageError", "ERR_SCHEMA_VERSION"],
     [new ConfigError("m"), ConfigError, "ConfigError", "ERR_CONFIG"],
+    [new FrameError("m"), FrameError, "FrameError", "ERR_BAD_FRAME"],
+    [new FrameEncodeError("m"), FrameEncodeError, "FrameEncodeError", "ERR_FRAME_ENCODE"],
+    [new UsageError("m"), UsageError, "UsageError", "ERR_USAGE"],
   ];
   for (const [err, cls, name, code] of cases) {
     expect(err).toBeInstanceOf(CodedError);
@@ -114,6 +120,10 @@ test("every error class extends CodedError and keeps its name, code, message and
     method: "getTransaction",
     message: "getTransaction: no such transaction (ERR_NOT_FOUND)",
   });
+  const aborted = new PowAbortedError();
+  expect(aborted).toBeInstanceOf(CoreError);
+  expect(aborted).toBeInstanceOf(CodedError);
+  expect({ name: aborted.name, code: aborted.code }).toEqual({ name: "PowAbortedError", code: "ERR_POW_ABORTED" });
   const locked = new DirLockedError("/d", { pid: 42, started: 7 });
   expect(locked).toBeInstanceOf(CodedError);
   expect({ name: locked.name, code: locked.code, dir: locked.dir, holder: locked.holder }).toEqual({ name: "DirLockedError", code: "ERR_DATA_DIR_IN_USE", dir: "/d", holder: { pid: 42, started: 7 } });
