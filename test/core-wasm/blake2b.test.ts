@@ -1,3 +1,10 @@
+/**
+ * The WASM BLAKE2b (core-wasm/assembly/blake2b.ts through core-wasm/src/blake2b.ts): the RFC 7693
+ * and published vectors; equality with node:crypto, @noble/hashes and blakejs (independent
+ * implementations) over every input length 0..1024 and every digest length; inputs larger than the
+ * WASM buffer streamed; batches (blake2bMany) and streams fed in random pieces equal one-shot
+ * hashing; bad digest lengths refused with a coded error, and negative codes from the WASM entries.
+ */
 import { createHash } from "node:crypto";
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import * as blakejs from "blakejs";

@@ -1,3 +1,11 @@
+/**
+ * The WASM tangle window (core-wasm/src/tangle.ts): appends, parent/approver links, stable error
+ * codes, derived flags, INVALID propagation, a sliding window with bounded memory, sequence numbers
+ * wrapping at 2^32, the id layer; white-flag cone confirmation; cumulative weights exactly equal to
+ * a brute-force reference over thousands of seeded random DAGs (with checkpoints, stranded chains,
+ * the credit horizon and skipped milestones), with upkeep that stays local; TIP-3 cone roots
+ * (YMRSI/OMRSI) against their from-scratch definition.
+ */
 import { TangleGraph, TangleGraphError, TxFlags } from "../../core-wasm/src/tangle";
 import { instantiateCore } from "../../core-wasm/src/module";
 import { runScenario } from "./_scenario";

@@ -1,3 +1,10 @@
+/**
+ * The WASM proof of work (core-wasm/src/pow.ts): thresholds equal to Nano's published ones; the
+ * work function equal to BLAKE2b-64(nonce_le || root) written with an independent BLAKE2b; the
+ * search finds the first qualifying nonce with the right trial count, stops after exactly
+ * maxTrials, wraps around 2^64, accepts the start nonce at difficulty 0, refuses bad arguments with
+ * codes; and interoperability with nanocurrency both ways.
+ */
 import { randomBytes } from "node:crypto";
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import { PowSearcher, POW_BATCH_TRIALS, powThreshold, powWork, validatePow } from "../../core-wasm/src/pow";

@@ -1,3 +1,12 @@
+/**
+ * Tip selection in WASM (core-wasm/src/tangle.ts): URTS pool membership equal to a reference model
+ * of the TIP-3 rules step by step (also with small limits), uniform picks over the non-lazy pool
+ * (chi-square), lazy tips never returned; the MCMC walk always ends on a valid tip, matches the
+ * random-walk and exp(-alpha (Hx - Hy)) transition predictions, follows the heavy branch at large
+ * alpha, repeats under a seed, clamps its entry point, refuses bad input; confirmation confidence
+ * equal to the brute-force share of the same walks, converging to the exact probability, and 1 for
+ * confirmed transactions.
+ */
 import { DEFAULT_URTS, TangleGraph, TipScore, TxFlags, type UrtsConfig } from "../../core-wasm/src/tangle";
 import { runScenario } from "./_scenario";
 import { RefTangle, chiSquare, chiSquareCritical, mulberry32 } from "./_tangle-reference";
