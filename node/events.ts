@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Transaction } from "../client/protocol/codec";
+import type { ConflictReason } from "./ledger/errors";
 
 /** A milestone as the node reports it (getMilestone, the `milestones` topic). */
 export interface MilestoneInfo {
@@ -55,7 +56,7 @@ export interface MissingEvent {
 /** A milestone applied: what it confirmed, in white-flag order. */
 export interface MilestoneEvent extends MilestoneInfo {
   includedIds: string[];
-  conflicts: { id: string; reason: string }[];
+  conflicts: { id: string; reason: ConflictReason }[];
   /** When each included transaction arrived here, in `includedIds` order; NaN where not known in memory. */
   receivedMs: number[];
 }

@@ -15,6 +15,7 @@ import type { Store } from "./storage/store";
 import type { DecodedCache } from "./cone-view";
 import type { MilestoneApplier } from "./milestone-applier";
 import type { TangleWindow } from "./window";
+import { milestoneOf } from "./payloads";
 
 /** Initializes (first open) or checks the genesis in `store`, and restores the confirmed ledger. */
 export async function openLedger(store: Store, g: Genesis, genesisId: Uint8Array): Promise<LedgerState> {
@@ -74,7 +75,7 @@ export async function replayWindow(t: ReplayTarget, nextSeq: number): Promise<vo
     decoded.set(idHex, { id, tx });
     const parents = tx.parents.map(toHex);
     const ts = Math.floor(tx.timestamp / 1000);
-    const ms = tx.payload.type === "milestone" ? tx.payload : undefined;
+    const ms = milestoneOf(tx);
     // Applied milestones are the ones their index's record names (another transaction carrying
     // the same payload type, e.g. an unapplied milestone that later got confirmed as an ordinary
     // transaction, is not one).

@@ -28,6 +28,7 @@ import { VerifyPool } from "./crypto/verify-pool";
 import { NodeError, NodeErrorCode } from "./errors";
 import { BoundedMap } from "./bounded";
 import { DecodedCache, storedConeView } from "./cone-view";
+import { milestoneOf } from "./payloads";
 import { Divergence, MilestoneEvent, MilestoneInfo, NodeEvents, TypedEmitter } from "./events";
 import { MilestoneApplier, milestoneInfo } from "./milestone-applier";
 import { Solidifier } from "./solidifier";
@@ -250,7 +251,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     const recent = this.window.recent;
     const receivedMs = this.now();
     const parents = v.tx.parents.map(toHex);
-    const ms = v.tx.payload.type === "milestone" ? v.tx.payload : undefined;
+    const ms = milestoneOf(v.tx);
     recent.add(v.idHex, { seq, receivedMs, ...(ms ? { milestoneIndex: ms.index } : {}) });
     try {
       await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs, parents.map((p) => recent.seqOf(p)));

@@ -14,15 +14,13 @@
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer, RawData } from "ws";
-import { toHex } from "../../client/protocol/bytes";
 import { packFrame, unpackFrame } from "../../client/protocol/frame";
-import type { Transaction } from "../../client/protocol/codec";
-import { addressOf } from "../../client/protocol/keys";
 import type { PowPool } from "../../client/pow";
 import { AdaptivePow } from "../adaptive-pow";
 import { createNodeMetrics, NodeMetrics } from "../node-metrics";
 import type { TangleNode } from "../tangle-node";
 import type { MilestoneEvent, TransactionEvent } from "../events";
+import { nodePayload, PayloadPush } from "../payloads";
 import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
@@ -170,19 +168,13 @@ export class ApiServer {
   private installPushes(): void {
     const node = this.opts.node;
     const hub = this.hub;
+    // Each payload type's own pushes come from its entry in node/payloads.ts.
+    const publish = (pushes: readonly PayloadPush[] | undefined) => {
+      for (const p of pushes ?? []) if (hub.has(p.topic)) hub.publish(p.topic, p.data);
+    };
     const onTx = (e: TransactionEvent) => {
-      const type = e.tx.payload.type;
-      hub.publish("transactions", { id: e.id, type });
-      if (type === "data" && e.tx.payload.type === "data") {
-        const topic = `stream:${toHex(e.tx.payload.streamId)}`;
-        if (hub.has(topic)) hub.publish(topic, { id: e.id, sequence: e.tx.payload.sequence });
-      }
-      if (e.tx.payload.type === "transfer") {
-        for (const a of transferAddresses(e.tx)) {
-          const topic = `address:${a}`;
-          if (hub.has(topic)) hub.publish(topic, { event: "pending", txId: e.id });
-        }
-      }
+      hub.publish("transactions", { id: e.id, type: e.tx.payload.type });
+      publish(nodePayload(e.tx).arrived?.(e.id, e.tx));
     };
     const onMilestone = (ms: MilestoneEvent) => {
       hub.publish("milestones", { index: ms.index, id: ms.id, timestamp: ms.timestamp, included: ms.included, stateHash: ms.stateHash });
@@ -192,12 +184,7 @@ export class ApiServer {
         const topic = `tx:${id}`;
         if (hub.has(topic)) hub.publish(topic, { id, confirmedBy: ms.index, conflict: conflicts.get(id) ?? null });
         const e = node.coneView.get(Buffer.from(id, "hex"));
-        if (e && e.tx.payload.type === "transfer") {
-          for (const a of transferAddresses(e.tx)) {
-            const at = `address:${a}`;
-            if (hub.has(at)) hub.publish(at, { event: "confirmed", txId: id, milestoneIndex: ms.index, conflict: conflicts.get(id) ?? null });
-          }
-        }
+        if (e) publish(nodePayload(e.tx).confirmed?.(id, e.tx, ms.index, conflicts.get(id) ?? null));
       }
     };
     node.on("transaction", onTx);
@@ -352,13 +339,4 @@ export class ApiServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     for (const c of this.connections) c.ws.terminate();
   }
-}
-
-/** Hex addresses a transfer touches: its issuer's (outgoing) and its outputs' (incoming). */
-function transferAddresses(tx: Transaction): Set<string> {
-  const out = new Set<string>();
-  if (tx.payload.type !== "transfer") return out;
-  out.add(toHex(addressOf(tx.issuer)));
-  for (const o of tx.payload.outputs) out.add(toHex(o.address));
-  return out;
 }

@@ -25,6 +25,7 @@ import {
   TxMeta,
 } from "./schema";
 import type { Transaction } from "../../client/protocol/codec";
+import { IndexDb, milestoneOf, nodePayload } from "../payloads";
 import { MappedPagesWatcher, releaseMapping } from "./mapped-pages";
 import { lockDataDir } from "./dir-lock";
 import { Code, CodedError } from "../../client/protocol/codes";
@@ -77,6 +78,8 @@ export class Store {
   readonly streams: BinDb;
   readonly issuers: BinDb;
   readonly state: Database<unknown, string>;
+  /** The databases that payload types index into (node/payloads.ts), by name. */
+  private readonly indexDbs: Readonly<Record<IndexDb, BinDb>>;
 
   private readonly unlock: () => void;
 
@@ -105,6 +108,7 @@ export class Store {
     this.streams = bin(DB.streams);
     this.issuers = bin(DB.issuers);
     this.state = this.root.openDB<unknown, string>({ name: DB.state, encoding: "msgpack" });
+    this.indexDbs = { streams: this.streams };
   }
 
   /** Opens (creating if needed) the database in `path`; refuses one of another schema version. */
@@ -208,7 +212,8 @@ export class Store {
   }
 
   /**
-   * Stores a validated transaction with its indexes, atomically (the writes of one turn commit
+   * Stores a validated transaction with its indexes (approvers, issuer, and its payload type's from
+   * node/payloads.ts), atomically (the writes of one turn commit
    * together, and only if the id is not stored yet). They run on lmdb's write thread; the promise
    * resolves once the commit is on disk, with false if the transaction was there already. `seq`
    * must be nextSeq() at the time of the call (the caller serializes arrivals); parents are stored
@@ -225,10 +230,10 @@ export class Store {
       value.set(id, 0);
       value.set(bytes, 32);
       this.tx.put(seqKey, value);
-      this.meta.put(seqKey, encodeMeta({ receivedMs, milestoneIndex: tx.payload.type === "milestone" ? tx.payload.index : undefined }));
+      this.meta.put(seqKey, encodeMeta({ receivedMs, milestoneIndex: milestoneOf(tx)?.index }));
       const empty = Buffer.alloc(0);
       for (const p of parentSeqs) if (p !== undefined) this.approvers.put(keys.approver(p, seq), empty);
-      if (tx.payload.type === "data") this.streams.put(keys.stream(tx.payload.streamId, tx.payload.sequence), idb);
+      for (const e of nodePayload(tx).indexes?.(tx) ?? []) this.indexDbs[e.db].put(e.key, idb);
       this.issuers.put(keys.issuer(tx.issuer, tx.timestamp, id), empty);
     });
   }
