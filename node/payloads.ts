@@ -16,14 +16,15 @@ import { ProtocolErrorCode as E } from "../client/protocol/errors";
 import { addressOf } from "../client/protocol/keys";
 import type { AddressPush, StreamPush } from "../client/api/types";
 import type { ConflictReason } from "./ledger/errors";
-import { keys } from "./storage/schema";
+import { DB, keys } from "./storage/schema";
 import { reject, Rejection, ValidationParams } from "./validation/types";
 
 /** A transaction whose payload is of the type named `K`. */
 export type TxOf<K extends PayloadName> = Transaction & { payload: PayloadOf<K> };
 
-/** The databases of storage/schema.ts that hold a payload's index entries (value: the tx id). */
-export type IndexDb = "streams";
+/** The databases of storage/schema.ts that hold payloads' index entries (value: the tx id); the store opens each. */
+export const INDEX_DBS = ["streams"] as const satisfies readonly (keyof typeof DB)[];
+export type IndexDb = (typeof INDEX_DBS)[number];
 
 /** One index entry: written under `key` in `db`, with the transaction's id as its value. */
 export interface IndexEntry {

@@ -23,7 +23,8 @@ import { ByteWriter } from "../util/byte-writer";
 import { bad, checkBytes, checkUint, DecodeFailure, fail, MAX_U32, Reader } from "./payloads/_fields";
 import { Payload, payloadByCode, payloadByName } from "./payloads";
 
-export type { Input, Output, TransferPayload, DataPayload, MilestonePayload, Payload, PayloadName } from "./payloads";
+// The payload types (Payload, TransferPayload, …) are the registry's; importers of the codec get them here too.
+export type * from "./payloads";
 
 /** The signed part. */
 export interface Essence {

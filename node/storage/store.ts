@@ -25,7 +25,7 @@ import {
   TxMeta,
 } from "./schema";
 import type { Transaction } from "../../client/protocol/codec";
-import { IndexDb, milestoneOf, nodePayload } from "../payloads";
+import { INDEX_DBS, IndexDb, milestoneOf, nodePayload } from "../payloads";
 import { MappedPagesWatcher, releaseMapping } from "./mapped-pages";
 import { lockDataDir } from "./dir-lock";
 import { Code, CodedError } from "../../client/protocol/codes";
@@ -75,6 +75,7 @@ export class Store {
   readonly balances: BinDb;
   readonly received: BinDb;
   readonly milestones: Database<MilestoneRecord, Buffer>;
+  /** The stream index (a payload index: node/payloads.ts). */
   readonly streams: BinDb;
   readonly issuers: BinDb;
   readonly state: Database<unknown, string>;
@@ -105,10 +106,10 @@ export class Store {
     this.balances = bin(DB.balances);
     this.received = bin(DB.received);
     this.milestones = this.root.openDB<MilestoneRecord, Buffer>({ name: DB.milestones, keyEncoding: "binary", encoding: "msgpack" });
-    this.streams = bin(DB.streams);
+    this.indexDbs = Object.fromEntries(INDEX_DBS.map((name) => [name, bin(DB[name])])) as Record<IndexDb, BinDb>;
+    this.streams = this.indexDbs.streams;
     this.issuers = bin(DB.issuers);
     this.state = this.root.openDB<unknown, string>({ name: DB.state, encoding: "msgpack" });
-    this.indexDbs = { streams: this.streams };
   }
 
   /** Opens (creating if needed) the database in `path`; refuses one of another schema version. */
