@@ -4,7 +4,7 @@
  * what comes out (`getPeers` → `lastError`, and one log line per failure).
  */
 import { Code } from "../../client/protocol/codes";
-import { PeerCloseCode } from "./protocol";
+import { Hello, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
 
 export const PeerFailureCode = {
   /** The name did not resolve, or no route to the host, or the connection attempt timed out. */
@@ -50,6 +50,17 @@ export function dialFailure(err: Error & { code?: string }, url: string): PeerFa
   if (status) return { code: PeerFailureCode.NOT_A_NODE, message: `${url} answered HTTP ${status[1]} instead of the peer protocol (not a tangle node, or shutting down)` };
   if (err.code === "ECONNRESET" || err.code === "EPIPE") return { code: PeerFailureCode.CLOSED, message: `${url} dropped the connection during the handshake (${err.code})` };
   return { code: PeerFailureCode.UNREACHABLE, message: `${url}: ${err.message}${err.code ? ` (${err.code})` : ""}` };
+}
+
+/** A hello this node refuses, with the close code and reason it sends, or undefined for a peer of its own network. */
+export function helloFailure(h: Hello, ours: { networkId: number; genesisId: string }): (PeerFailure & { closeCode: number; closeReason: string }) | undefined {
+  if (h.protocol !== PEER_PROTOCOL_VERSION) {
+    const theirs = String(h.protocol).slice(0, 20);
+    return { code: PeerFailureCode.BAD_PROTOCOL, message: `the peer speaks peer protocol ${theirs}, this node ${PEER_PROTOCOL_VERSION}`, closeCode: PeerCloseCode.BAD_PROTOCOL, closeReason: `protocol ${theirs}, want ${PEER_PROTOCOL_VERSION}` };
+  }
+  if (h.networkId === ours.networkId && h.genesisId === ours.genesisId) return undefined;
+  const what = h.networkId !== ours.networkId ? `network ${String(h.networkId).slice(0, 20)}, this node ${ours.networkId}` : `genesis ${String(h.genesisId).slice(0, 64)}, this node ${ours.genesisId}`;
+  return { code: PeerFailureCode.WRONG_NETWORK, message: `the peer is of another network: ${what}`, closeCode: PeerCloseCode.WRONG_NETWORK, closeReason: "different network" };
 }
 
 /** A connection the peer closed (close code and reason as received). */

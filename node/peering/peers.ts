@@ -23,7 +23,7 @@ import { Hello, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROT
 import { hostOf, normalizeUrl, Peer } from "./peer";
 import { SolidificationRequests } from "./requests";
 import type { PeerInfo } from "../../client/api/types";
-import { closeFailure, dialFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
+import { closeFailure, dialFailure, helloFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
 import { BoundedSet as RecentSet } from "../bounded";
 
 /** Codes that say nothing bad about the sender (it may simply know more or less than we do). */
@@ -288,16 +288,10 @@ export class PeerManager {
     const msg = parsed.msg;
     if (msg.t === "hello") {
       const h = msg;
-      if (h.protocol !== PEER_PROTOCOL_VERSION) {
-        peer.failure ??= { code: PeerFailureCode.BAD_PROTOCOL, message: `the peer speaks peer protocol ${String(h.protocol).slice(0, 20)}, this node ${PEER_PROTOCOL_VERSION}` };
-        peer.ws.close(PeerCloseCode.BAD_PROTOCOL, `protocol ${String(h.protocol).slice(0, 20)}, want ${PEER_PROTOCOL_VERSION}`);
-        return;
-      }
-      const ours = { networkId: this.node.params.networkId, genesisId: toHex(this.node.genesisId) };
-      if (h.networkId !== ours.networkId || h.genesisId !== ours.genesisId) {
-        const what = h.networkId !== ours.networkId ? `network ${String(h.networkId).slice(0, 20)}, this node ${ours.networkId}` : `genesis ${String(h.genesisId).slice(0, 64)}, this node ${ours.genesisId}`;
-        peer.failure ??= { code: PeerFailureCode.WRONG_NETWORK, message: `the peer is of another network: ${what}` };
-        peer.ws.close(PeerCloseCode.WRONG_NETWORK, "different network");
+      const refused = helloFailure(h, { networkId: this.node.params.networkId, genesisId: toHex(this.node.genesisId) });
+      if (refused) {
+        peer.failure ??= { code: refused.code, message: refused.message };
+        peer.ws.close(refused.closeCode, refused.closeReason);
         return;
       }
       peer.hello = h;

@@ -2,15 +2,17 @@
  * The peer protocol (node/peering/protocol.ts). parsePeerMessage, directly: every message type in
  * its good form, and bad ones (text frames, bytes that are not MessagePack or not a message, hello
  * out of turn, malformed tx/req/msreq/beat, unknown types) each with the reason the sender is
- * penalized for. Then a real node process: the frames it sends a peer (hello, beat) are read byte
- * by byte with the independent reader of test/node/api/_wire.ts, and its times are MessagePack
- * integers (the peers' own msgpackr encoder used to send them as float 64).
+ * penalized for. helloFailure (node/peering/failures.ts): which hellos are refused, with what
+ * code, sentence and close code. Then a real node process: the frames it sends a peer (hello, beat)
+ * are read byte by byte with the independent reader of test/node/api/_wire.ts, and its times are
+ * MessagePack integers (the peers' own msgpackr encoder used to send them as float 64).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { packFrame } from "../../../client/protocol/frame";
-import { parsePeerMessage, PEER_LIMITS } from "../../../node/peering/protocol";
+import { helloFailure } from "../../../node/peering/failures";
+import { parsePeerMessage, PEER_LIMITS, PEER_PROTOCOL_VERSION } from "../../../node/peering/protocol";
 import { devHello, rawPeer } from "./_peer";
 import { walkWire } from "../api/_wire";
 import { startNode } from "../api/_process";
@@ -75,6 +77,24 @@ describe("parsePeerMessage", () => {
       [{ t: "x".repeat(50) }, `unknown message type ${"x".repeat(20)}`],
     ];
     for (const [v, why] of bad) expect([v, parse(v)]).toEqual([v, { ok: false, why }]);
+  });
+});
+
+describe("helloFailure", () => {
+  const ours = { networkId: 7, genesisId: "ab".repeat(32) };
+  const h = { t: "hello" as const, protocol: PEER_PROTOCOL_VERSION, networkId: 7, genesisId: "ab".repeat(32), latestMilestoneIndex: 3 };
+
+  test("a hello of this node's protocol, network and genesis is taken", () => {
+    expect(helloFailure(h, ours)).toBeUndefined();
+  });
+
+  test("another protocol, network or genesis: the code, the sentence and the close code to send", () => {
+    expect(helloFailure({ ...h, protocol: 9 }, ours)).toEqual({ code: "ERR_PEER_BAD_PROTOCOL", message: `the peer speaks peer protocol 9, this node ${PEER_PROTOCOL_VERSION}`, closeCode: 4002, closeReason: `protocol 9, want ${PEER_PROTOCOL_VERSION}` });
+    expect(helloFailure({ ...h, networkId: 8 }, ours)).toEqual({ code: "ERR_PEER_WRONG_NETWORK", message: "the peer is of another network: network 8, this node 7", closeCode: 4001, closeReason: "different network" });
+    expect(helloFailure({ ...h, genesisId: "cd".repeat(32) }, ours)).toEqual({ code: "ERR_PEER_WRONG_NETWORK", message: `the peer is of another network: genesis ${"cd".repeat(32)}, this node ${"ab".repeat(32)}`, closeCode: 4001, closeReason: "different network" });
+    // The protocol is checked first; what the peer sent is cut short in the sentences.
+    const odd = helloFailure({ ...h, protocol: "x".repeat(100) as unknown as number, networkId: 8 }, ours)!;
+    expect([odd.code, odd.message]).toEqual(["ERR_PEER_BAD_PROTOCOL", `the peer speaks peer protocol ${"x".repeat(20)}, this node ${PEER_PROTOCOL_VERSION}`]);
   });
 });
 
