@@ -1,10 +1,27 @@
 /**
- * Typed requests, results and pushes of the node API (docs/api.md). Ids, addresses, stream ids and
- * hashes are lowercase hex strings, as on the wire; results that carry an address also give it as
- * bech32m (`bech32`). Amounts are decimal strings on the wire and
- * bigints here; `client.ts` converts.
+ * Typed requests, results and pushes of the node API (docs/api.md): the one contract between the
+ * node and the client. Ids, addresses, stream ids and hashes are lowercase hex strings, as on the
+ * wire; results that carry an address also give it as bech32m (`bech32`).
+ *
+ * Wire form and client form. The types below are what the client hands its callers. On the wire
+ * one thing differs: amounts (u64) are decimal strings, because MessagePack integers and JS numbers
+ * cannot carry every u64 the same way in every client; here they are bigints. Rather than a second
+ * set of interfaces that would drift, `Wire<T>` derives the wire form (every bigint a decimal
+ * string, everything else as it is) and `MethodResults` names each method's result. The node's
+ * handlers (node/api/methods.ts) are typed `WireResult<M>`, and the client reads a result as
+ * `WireResult<M>` before converting it (`client.ts`), so a shape that differs on either side does
+ * not compile.
  */
 import type { PayloadName } from "../protocol/payloads";
+
+/** The wire form of a result or push: bigints (amounts) as decimal strings, the rest unchanged. */
+export type Wire<T> = T extends bigint
+  ? string
+  : T extends Uint8Array | string | number | boolean | null | undefined
+    ? T
+    : T extends readonly (infer E)[]
+      ? Wire<E>[]
+      : { [K in keyof T]: Wire<T[K]> };
 
 /** A 32-byte value given either as bytes or as 64 hex characters. */
 export type Bytes32 = Uint8Array | string;
@@ -53,7 +70,8 @@ export interface TransactionBytes {
   bytes: Uint8Array;
 }
 
-export type ConflictReason = "INPUT_SPENT" | "INPUT_UNKNOWN" | "INPUT_NOT_OWNED" | "AMOUNT_MISMATCH";
+import type { ConflictReason } from "../protocol/codes";
+export type { ConflictReason };
 
 export interface TransactionMetadata {
   id: string;
@@ -197,3 +215,30 @@ export interface PeerInfo {
   queueDrops?: number;
   lastError: PeerLastError | null;
 }
+
+// ---- methods -----------------------------------------------------------------------------------
+
+/** Each method's result as the client returns it (docs/api.md, Methods). */
+export interface MethodResults {
+  ping: "pong";
+  getNodeInfo: NodeInfo;
+  getDifficulty: Difficulty;
+  selectParents: { parents: string[] };
+  getPeers: { peers: PeerInfo[] };
+  addPeer: { added: boolean };
+  removePeer: { removed: boolean };
+  submitTransaction: SubmitResult;
+  getTransaction: TransactionBytes;
+  getTransactionMetadata: TransactionMetadata;
+  getBalance: Balance;
+  getOutputs: Outputs;
+  getMilestone: Milestone;
+  getStream: StreamPage;
+  subscribe: { subscribed: string[] };
+  unsubscribe: { unsubscribed: string[] };
+}
+
+export type MethodName = keyof MethodResults;
+
+/** A method's result as the node sends it. */
+export type WireResult<M extends MethodName> = Wire<MethodResults[M]>;

@@ -188,6 +188,31 @@ export const CODES: { readonly [K in Code]: Readonly<CodeInfo> } = TABLE;
 /** Each code by its own name (`Code.ERR_NOT_FOUND === "ERR_NOT_FOUND"`), so that a typo does not compile. */
 export const Code = Object.freeze(Object.fromEntries(Object.keys(TABLE).map((k) => [k, k]))) as { readonly [K in Code]: K };
 
+/**
+ * Why white flag left a confirmed transfer without effect: the other stable strings of the wire
+ * (getTransactionMetadata's `conflict`, the `confirmed`, `address:` and `tx:` pushes). The first
+ * failing check wins, inputs in their order, then the amounts (docs/ledger.md).
+ */
+const CONFLICTS = {
+  INPUT_SPENT: "an input was spent before: by an earlier milestone, or earlier in this one",
+  INPUT_UNKNOWN: "an input names an output that does not exist (yet) in the ledger or earlier in this milestone",
+  INPUT_NOT_OWNED: "an input's address is not the address of the transaction's issuer",
+  AMOUNT_MISMATCH: "the inputs do not sum to the outputs",
+} as const satisfies Record<string, string>;
+
+export type ConflictReason = keyof typeof CONFLICTS;
+
+/** Each reason with its meaning. */
+export const CONFLICT_REASONS: { readonly [K in ConflictReason]: string } = CONFLICTS;
+
+/** Each reason by its own name (`ConflictReason.INPUT_SPENT === "INPUT_SPENT"`). */
+export const ConflictReason = Object.freeze(Object.fromEntries(Object.keys(CONFLICTS).map((k) => [k, k]))) as { readonly [K in ConflictReason]: K };
+
+/** Whether `s` is one of the conflict reasons. */
+export function isConflictReason(s: unknown): s is ConflictReason {
+  return typeof s === "string" && Object.prototype.hasOwnProperty.call(CONFLICTS, s);
+}
+
 /** Whether `s` is one of the codes in the table. */
 export function isCode(s: unknown): s is Code {
   return typeof s === "string" && Object.prototype.hasOwnProperty.call(TABLE, s);

@@ -1,6 +1,8 @@
 /**
  * The client API's methods: parameter checks (each failure names the parameter) and handlers over
- * the node. Names, params and results are the contract documented in docs/api.md.
+ * the node. Names, params and results are the contract documented in docs/api.md, typed by
+ * client/api/types.ts: each handler returns `WireResult<name>` (the client's result type in its
+ * wire form), so a result whose shape differs from what the client reads does not compile.
  */
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { decodeTransaction, powRoot, setNonce } from "../../client/protocol/codec";
@@ -10,10 +12,12 @@ import type { PowPool } from "../../client/pow";
 import type { AdaptivePow } from "../adaptive-pow";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E } from "./errors";
+import { isConflictReason } from "../../client/protocol/codes";
 import type { PeerManager } from "../peering/peers";
 import { PeerErrorCode } from "../peering/protocol";
 import { timingSafeEqual } from "node:crypto";
 import { encodeAddress, hrpForNetwork, parseAddress } from "../../client/wallet/address";
+import type { MethodName, WireResult } from "../../client/api/types";
 
 export type Params = Record<string, unknown>;
 
@@ -34,7 +38,11 @@ export interface Caller {
   unsubscribe(topics: TopicRef[]): string[];
 }
 
-export type Method = (params: Params, caller: Caller) => unknown | Promise<unknown>;
+/** A handler: its result is the method's result as the client reads it, in wire form. */
+export type Method<M extends MethodName = MethodName> = (params: Params, caller: Caller) => WireResult<M> | Promise<WireResult<M>>;
+
+/** Every method of the API, each typed by its result. */
+export type Methods = { [M in MethodName]: Method<M> };
 
 const bad = (message: string): never => {
   throw new ApiError(E.BAD_PARAMS, message);
@@ -112,7 +120,7 @@ function notFound(what: string): never {
   throw new ApiError(E.NOT_FOUND, `${what} not found`);
 }
 
-export function createMethods(ctx: MethodContext): Record<string, Method> {
+export function createMethods(ctx: MethodContext): Methods {
   const { node } = ctx;
   // Address prefix of this network (createMethods({}) lists the method names without a node).
   const hrp = node ? hrpForNetwork(node.genesis.networkName) : "";
@@ -136,13 +144,13 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       remotePow: Boolean(ctx.pow),
       milestoneIntervalMs: node.milestoneIntervalMs,
       coordinatorPublicKeys: node.genesis.coordinatorPublicKeys,
-    }),
+    }) satisfies WireResult<"getNodeInfo">,
 
     getDifficulty: (p) => {
       const issuer = hex32(p, "issuer");
       const size = optInt(p, "size", 1, 32 * 1024, 512);
       const extra = ctx.adaptive.extraBits(toHex(issuer), node.now());
-      return { difficulty: requiredDifficulty(size, node.params.baseDifficulty, extra), extraBits: extra };
+      return { difficulty: requiredDifficulty(size, node.params.baseDifficulty, extra), extraBits: extra } satisfies WireResult<"getDifficulty">;
     },
 
     selectParents: (p) => {
@@ -178,14 +186,14 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       let issuer: Uint8Array | undefined;
       const r = await node.submit(bytes, { extraDifficulty, onValid: (tx) => (issuer = tx.issuer) });
       if (!r.duplicate && issuer) ctx.adaptive.record(toHex(issuer), node.now());
-      return { id: r.id, duplicate: r.duplicate };
+      return { id: r.id, duplicate: r.duplicate } satisfies WireResult<"submitTransaction">;
     },
 
     getTransaction: (p) => {
       const id = toHex(hex32(p, "id"));
       const bytes = node.getTransactionBytes(id);
       if (!bytes) notFound(`transaction ${id}`);
-      return { id, bytes };
+      return { id, bytes: bytes! } satisfies WireResult<"getTransaction">;
     },
 
     getTransactionMetadata: (p) => {
@@ -193,7 +201,10 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       const meta = node.getMetadata(id);
       if (!meta) notFound(`transaction ${id}`);
       const hints = node.attachmentHints(id);
-      return { ...meta!, confirmed: meta!.confirmedBy !== null, ...hints };
+      const { solid, confirmedBy, conflict, milestoneIndex, receivedMs } = meta!;
+      // Storage keeps the reason as text; only the reasons of the contract leave the node.
+      if (conflict !== null && !isConflictReason(conflict)) throw new ApiError(E.INTERNAL, `transaction ${id}: stored conflict reason is not one of the known reasons`);
+      return { id, solid, confirmedBy, conflict, milestoneIndex, receivedMs, confirmed: confirmedBy !== null, ...hints } satisfies WireResult<"getTransactionMetadata">;
     },
 
     getBalance: (p) => {
@@ -205,13 +216,17 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
         confirmed: b.confirmed.toString(),
         pending: { incoming: b.pendingIncoming.toString(), outgoing: b.pendingOutgoing.toString() },
         used: b.used,
-      };
+      } satisfies WireResult<"getBalance">;
     },
 
     getOutputs: (p) => {
       const address = addressParam(p, "address", hrp);
       const outs = node.outputs(address).slice(0, API_LIMITS.maxOutputs);
-      return { address: toHex(address), bech32: encodeAddress(address, hrp), outputs: outs.map((o) => ({ txId: toHex(o.txId), index: o.index, amount: o.amount.toString() })) };
+      return {
+        address: toHex(address),
+        bech32: encodeAddress(address, hrp),
+        outputs: outs.map((o) => ({ txId: toHex(o.txId), index: o.index, amount: o.amount.toString() }) satisfies WireResult<"getOutputs">["outputs"][number]),
+      } satisfies WireResult<"getOutputs">;
     },
 
     getMilestone: (p) => {
@@ -222,18 +237,24 @@ export function createMethods(ctx: MethodContext): Record<string, Method> {
       else bad(`index must be a milestone index (>= 1) or "latest"`);
       const m = node.getMilestone(index!);
       if (!m) notFound(`milestone ${String(which)}`);
-      return m;
+      const { id, timestamp, merkleRoot, stateHash, included } = m!;
+      return { index: m!.index, id, timestamp, merkleRoot, stateHash, included } satisfies WireResult<"getMilestone">;
     },
 
     getStream: (p) => {
       const streamId = hex32(p, "streamId");
       const fromSeq = optInt(p, "fromSeq", 0, Number.MAX_SAFE_INTEGER, 0);
       const limit = optInt(p, "limit", 1, API_LIMITS.maxStreamLimit, 100);
-      const records = node.streamRecords(streamId, fromSeq, limit).map((r) => {
-        const meta = node.getMetadata(r.id);
-        return { sequence: r.sequence, id: r.id, bytes: node.getTransactionBytes(r.id), confirmedBy: meta?.confirmedBy ?? null };
-      });
-      return { streamId: toHex(streamId), records };
+      // A page holds whole records only: it ends before the first record whose body is not
+      // stored (none today; pruning will make it possible), so it never carries a record
+      // without bytes and never skips a sequence.
+      const records: WireResult<"getStream">["records"] = [];
+      for (const r of node.streamRecords(streamId, fromSeq, limit)) {
+        const bytes = node.getTransactionBytes(r.id);
+        if (!bytes) break;
+        records.push({ sequence: r.sequence, id: r.id, bytes, confirmedBy: node.getMetadata(r.id)?.confirmedBy ?? null });
+      }
+      return { streamId: toHex(streamId), records } satisfies WireResult<"getStream">;
     },
 
     subscribe: (p, caller) => ({ subscribed: caller.subscribe(checkTopics(topicsParam(p), hrp)) }),

@@ -4,7 +4,7 @@
  * docs/ledger.md lists them all and tests assert them. The codes are a view of the one table
  * (client/protocol/codes.ts).
  */
-import { Code, CodedError } from "../../client/protocol/codes";
+import { Code, CodedError, ConflictReason } from "../../client/protocol/codes";
 
 export const LedgerErrorCode = {
   // --- genesis file (genesis.ts) ---
@@ -72,22 +72,12 @@ export class LedgerError extends CodedError<LedgerErrorCode> {
 }
 
 /**
- * Why white flag marked a confirmed transfer `conflicting`. The first failing check wins, inputs in
- * their order, then the amounts (docs/ledger.md). Reasons are informative: milestones commit to
- * which transfers applied (through the state hash), not to the reasons.
+ * Why white flag marked a confirmed transfer `conflicting` (the reasons and their meanings are in
+ * client/protocol/codes.ts, beside the error codes: they travel on the wire too). The first failing
+ * check wins, inputs in their order, then the amounts (docs/ledger.md). Reasons are informative:
+ * milestones commit to which transfers applied (through the state hash), not to the reasons.
  */
-export const ConflictReason = {
-  /** An input was spent before: by an earlier milestone, or earlier in this one. */
-  INPUT_SPENT: "INPUT_SPENT",
-  /** An input names an output that does not exist (yet) in the ledger or earlier in this milestone. */
-  INPUT_UNKNOWN: "INPUT_UNKNOWN",
-  /** An input's address is not the address of the transaction's issuer. */
-  INPUT_NOT_OWNED: "INPUT_NOT_OWNED",
-  /** The inputs do not sum to the outputs. */
-  AMOUNT_MISMATCH: "AMOUNT_MISMATCH",
-} as const;
-
-export type ConflictReason = (typeof ConflictReason)[keyof typeof ConflictReason];
+export { ConflictReason, isConflictReason } from "../../client/protocol/codes";
 
 /** One-byte form of each reason, for storage records. 0 is left for "not conflicting". */
 export const CONFLICT_REASON_BYTE: Readonly<Record<ConflictReason, number>> = {

@@ -5,7 +5,8 @@
  * class the project throws on purpose extends the one base, CodedError, keeping its own name,
  * code and `instanceof`.
  */
-import { CodedError, Code, CODES, isCode } from "../../../client/protocol/codes";
+import { CodedError, Code, CODES, CONFLICT_REASONS, ConflictReason, isCode, isConflictReason } from "../../../client/protocol/codes";
+import { CONFLICT_REASON_BYTE, ConflictReason as LedgerConflictReason } from "../../../node/ledger/errors";
 import { ProtocolError, ProtocolErrorCode, CodedError as ReExported } from "../../../client/protocol/errors";
 import { ClientErrorCode, NodeApiError, TangleClientError } from "../../../client/api/errors";
 import { AddressError } from "../../../client/wallet/address";
@@ -131,4 +132,17 @@ test("every error class extends CodedError and keeps its name, code, message and
   expect(ReExported).toBe(CodedError);
   const withDetails = new CodedError(Code.ERR_BAD_PARAMS, "m", { param: "count" });
   expect({ name: withDetails.name, details: withDetails.details }).toEqual({ name: "CodedError", details: { param: "count" } });
+});
+
+test("the conflict reasons are one list: the ledger's view and its storage bytes name exactly those", () => {
+  const reasons = Object.keys(CONFLICT_REASONS);
+  expect(reasons).toEqual(["INPUT_SPENT", "INPUT_UNKNOWN", "INPUT_NOT_OWNED", "AMOUNT_MISMATCH"]);
+  expect(LedgerConflictReason).toBe(ConflictReason);
+  for (const r of reasons) {
+    expect(ConflictReason[r as ConflictReason]).toBe(r);
+    expect(isConflictReason(r)).toBe(true);
+  }
+  expect(Object.keys(CONFLICT_REASON_BYTE).sort()).toEqual([...reasons].sort());
+  expect(isConflictReason("ERR_NOT_FOUND")).toBe(false);
+  expect(isConflictReason("hasOwnProperty")).toBe(false);
 });
