@@ -23,6 +23,7 @@ import type { Bytes32, StreamRecord } from "../api/types";
 import { hex32 } from "../api/client";
 import { equalBytes, toHex } from "../protocol/bytes";
 import { Code } from "../protocol/codes";
+import { SHARED_API_LIMITS } from "../protocol/limits";
 import { decodeTransaction, DecodedTransaction, signingHash, transactionId } from "../protocol/codec";
 import { Ed25519Backend, ed25519Verifier, SignatureCheck } from "../protocol/ed25519";
 import { unpackReadings } from "./readings";
@@ -101,8 +102,8 @@ export interface FetchOptions {
   pagesInFlight?: number;
 }
 
-/** The node's getStream limit (node/api/limits.ts maxStreamLimit). */
-const MAX_PAGE_SIZE = 1000;
+/** The node's getStream limit. */
+const MAX_PAGE_SIZE = SHARED_API_LIMITS.maxStreamLimit;
 const DEFAULT_PAGES_IN_FLIGHT = 4;
 /** Signatures handed to the verifier at once (WebCrypto runs a batch's promises together). */
 const SIGNATURE_BATCH = 256;

@@ -26,3 +26,29 @@ export const MAX_CONTENT_TYPE_BYTES = 64;
 export const MAX_DATA_BYTES = 16 * 1024;
 
 // Payload type codes live with their payload modules (./payloads/).
+
+/**
+ * Limits of the client API that both sides need: the node enforces them (node/api/limits.ts
+ * spreads them into API_LIMITS beside its own), the client keeps within them. docs/api.md lists
+ * them; a test keeps the page and both sides in step.
+ */
+export const SHARED_API_LIMITS = {
+  /** Largest WebSocket frame the node accepts; larger ones close the connection with 1009. */
+  maxFrameBytes: 64 * 1024,
+  /** Requests of one connection being processed at once; more get ERR_TOO_MANY_IN_FLIGHT. */
+  maxInFlightPerConnection: 64,
+  /** Sustained requests per second per connection (token bucket, burst = one second's worth). */
+  maxRequestsPerSecond: 2000,
+  /** Subscribed topics per connection. */
+  maxSubscriptionsPerConnection: 256,
+  /** Topics in one subscribe or unsubscribe request. */
+  maxTopicsPerRequest: 64,
+  /** Records returned by one getStream call (its largest `limit`). */
+  maxStreamLimit: 1000,
+  /** Outputs returned by one getOutputs call. */
+  maxOutputs: 1000,
+  /** Remote proof-of-work requests per connection per minute. */
+  remotePowPerMinute: 60,
+  /** Longest URL addPeer and removePeer take, and longest address text a method or topic takes. */
+  maxTextParamChars: 200,
+} as const;

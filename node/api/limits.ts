@@ -1,16 +1,15 @@
 /**
  * Every limit of the client API, in one place (docs/api.md lists them with the same values; a test
- * keeps the two in step).
+ * keeps the two in step). The limits the client needs too (frame size, page sizes, topics,
+ * subscriptions, request rate) are written once in client/protocol/limits.ts and spread in here;
+ * the rest are the node's own.
  */
+import { SHARED_API_LIMITS } from "../../client/protocol/limits";
+
 export const API_LIMITS = {
-  /** Largest WebSocket frame accepted; larger ones close the connection with 1009. */
-  maxFrameBytes: 64 * 1024,
+  ...SHARED_API_LIMITS,
   /** Open WebSocket connections; more are refused with HTTP 503. */
   maxConnections: 1024,
-  /** Requests of one connection being processed at once; more get ERR_TOO_MANY_IN_FLIGHT. */
-  maxInFlightPerConnection: 64,
-  /** Sustained requests per second per connection (token bucket, burst = one second's worth). */
-  maxRequestsPerSecond: 2000,
   /**
    * Rate-limited requests before the connection is closed with 1008, counted until the connection
    * goes `rateViolationQuietMs` without a refusal. (Counting only refusals "in a row" never closed a
@@ -20,16 +19,6 @@ export const API_LIMITS = {
   maxRateViolations: 1000,
   /** A connection refused nothing for this long starts counting refusals from zero again. */
   rateViolationQuietMs: 1000,
-  /** Subscribed topics per connection. */
-  maxSubscriptionsPerConnection: 256,
-  /** Topics in one subscribe or unsubscribe request. */
-  maxTopicsPerRequest: 64,
-  /** Records returned by one getStream call. */
-  maxStreamLimit: 1000,
-  /** Outputs returned by one getOutputs call. */
-  maxOutputs: 1000,
-  /** Remote proof-of-work requests per connection per minute. */
-  remotePowPerMinute: 60,
   /** Remote proof-of-work jobs queued at once on the node (all connections). */
   remotePowQueue: 8,
   /** Server ping interval; a connection that misses a pong is closed. */

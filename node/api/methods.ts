@@ -11,6 +11,7 @@ import type { TangleNode } from "../tangle-node";
 import type { PowPool } from "../../client/pow";
 import type { AdaptivePow } from "../adaptive-pow";
 import { API_LIMITS } from "./limits";
+import { MAX_PARENTS, MAX_TRANSACTION_BYTES, MIN_PARENTS } from "../../client/protocol/limits";
 import { ApiError, ApiErrorCode as E } from "./errors";
 import { isConflictReason } from "../../client/protocol/codes";
 import type { PeerManager } from "../peering/peers";
@@ -78,7 +79,7 @@ function topicsParam(params: Params): string[] {
 /** An address given as 64 hex characters or as bech32m of this network (`hrp`); the message names the parameter. */
 function addressParam(params: Params, name: string, hrp: string): Uint8Array {
   const v = params[name];
-  if (typeof v !== "string" || v.length > 200) bad(`${name} must be a bech32m address (${hrp}1…) or 64 hex characters`);
+  if (typeof v !== "string" || v.length > API_LIMITS.maxTextParamChars) bad(`${name} must be a bech32m address (${hrp}1…) or 64 hex characters`);
   try {
     return parseAddress(v as string, hrp);
   } catch (err) {
@@ -93,6 +94,7 @@ export interface TopicRef {
 }
 
 const TOPIC = /^(milestones|transactions|confirmed|(address|tx|stream):[0-9a-f]{64})$/;
+const ADDRESS_TOPIC = new RegExp(`^address:([0-9A-Za-z]{1,${API_LIMITS.maxTextParamChars}})$`);
 
 /**
  * Checks topics. `address:` takes 64 hex characters or a bech32m address of this network; pushes
@@ -102,7 +104,7 @@ export function checkTopics(topics: string[], hrp: string): TopicRef[] {
   return topics.map((t) => {
     const name = t.replace(/:([0-9a-fA-F]{64})$/, (_m, h: string) => `:${h.toLowerCase()}`);
     if (TOPIC.test(name)) return { name, key: name };
-    const m = /^address:([0-9A-Za-z]{1,200})$/.exec(t);
+    const m = ADDRESS_TOPIC.exec(t);
     if (m && !/^[0-9a-fA-F]{64}$/.test(m[1])) {
       let address: Uint8Array;
       try {
@@ -148,13 +150,13 @@ export function createMethods(ctx: MethodContext): Methods {
 
     getDifficulty: (p) => {
       const issuer = hex32(p, "issuer");
-      const size = optInt(p, "size", 1, 32 * 1024, 512);
+      const size = optInt(p, "size", 1, MAX_TRANSACTION_BYTES, 512);
       const extra = ctx.adaptive.extraBits(toHex(issuer), node.now());
       return { difficulty: requiredDifficulty(size, node.params.baseDifficulty, extra), extraBits: extra } satisfies WireResult<"getDifficulty">;
     },
 
     selectParents: (p) => {
-      const count = optInt(p, "count", 2, 8, 4);
+      const count = optInt(p, "count", MIN_PARENTS, MAX_PARENTS, 4);
       if (ctx.peering && !ctx.peering.synced) {
         throw new ApiError(PeerErrorCode.NOT_SYNCED, `catching up: milestone ${node.ledgerIndex} of ${ctx.peering.bestKnownMilestone}`);
       }
@@ -166,14 +168,14 @@ export function createMethods(ctx: MethodContext): Methods {
     addPeer: (p) => {
       admin(ctx, p);
       const url = p.url;
-      if (typeof url !== "string" || !/^wss?:\/\/[^\s]+$/.test(url) || url.length > 200) bad("url must be a ws:// or wss:// URL");
+      if (typeof url !== "string" || !/^wss?:\/\/[^\s]+$/.test(url) || url.length > API_LIMITS.maxTextParamChars) bad("url must be a ws:// or wss:// URL");
       return { added: ctx.peering!.addPeer(url as string) };
     },
 
     removePeer: (p) => {
       admin(ctx, p);
       const url = p.url;
-      if (typeof url !== "string" || url.length > 200) bad("url must be a string");
+      if (typeof url !== "string" || url.length > API_LIMITS.maxTextParamChars) bad("url must be a string");
       return { removed: ctx.peering!.removePeer(url as string) };
     },
 

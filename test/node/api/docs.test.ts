@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { API_LIMITS } from "../../../node/api/limits";
+import { SHARED_API_LIMITS } from "../../../client/protocol/limits";
 import { ADAPTIVE_POW } from "../../../node/adaptive-pow";
 import { ApiErrorCode } from "../../../node/api/errors";
 import { NodeErrorCode } from "../../../node/errors";
@@ -72,6 +73,14 @@ test("docs/api.md states the limits the server enforces", () => {
   expect(doc).toContain(`| subscriptions per connection | ${API_LIMITS.maxSubscriptionsPerConnection} |`);
   expect(doc).toContain(`| getStream limit | ${API_LIMITS.maxStreamLimit} |`);
   expect(doc).toContain(`| remote PoW per connection | ${API_LIMITS.remotePowPerMinute} per minute |`);
+  expect(doc).toContain(`| topics per subscribe/unsubscribe | ${API_LIMITS.maxTopicsPerRequest} |`);
+  expect(doc).toContain(`| getOutputs results | ${API_LIMITS.maxOutputs} |`);
+  expect(doc).toContain(`| text parameters | ${API_LIMITS.maxTextParamChars} characters at most `);
+});
+
+test("the limits both sides need are written once (client/protocol/limits.ts) and the node enforces those very values", () => {
+  for (const [name, value] of Object.entries(SHARED_API_LIMITS)) expect({ name, value: API_LIMITS[name as keyof typeof API_LIMITS] }).toEqual({ name, value });
+  expect(doc).toContain("`client/protocol/limits.ts` (`SHARED_API_LIMITS`)");
 });
 
 test("docs/api.md states the adaptive proof-of-work limits the node applies", () => {
