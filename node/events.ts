@@ -6,24 +6,13 @@
 import { EventEmitter } from "node:events";
 import type { Transaction } from "../client/protocol/codec";
 import type { ConflictReason } from "./ledger/errors";
+import type { Divergence, Milestone } from "../client/api/types";
 
-/** A milestone as the node reports it (getMilestone, the `milestones` topic). */
-export interface MilestoneInfo {
-  index: number;
-  id: string;
-  timestamp: number;
-  merkleRoot: string;
-  stateHash: string;
-  /** How many transactions it confirmed (its white-flag cone, without itself). */
-  included: number;
-}
+/** A milestone as the node reports it (getMilestone, the `milestones` topic): the API's own type. */
+export type MilestoneInfo = Milestone;
 
-/** A milestone this node refused: its ledger differs; confirmation stops. */
-export interface Divergence {
-  index: number;
-  code: string;
-  message: string;
-}
+/** A milestone this node refused: its ledger differs; confirmation stops (the API's own type). */
+export type { Divergence };
 
 /** A transaction stored and in the window (gossip, pushes). */
 export interface TransactionEvent {

@@ -26,6 +26,7 @@ import { validateTransaction, SignatureVerifier, ValidationParams, ValidTransact
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
 import { NodeError, NodeErrorCode } from "./errors";
+import { Code } from "../client/protocol/codes";
 import { BoundedMap } from "./bounded";
 import { DecodedCache, storedConeView } from "./cone-view";
 import { milestoneOf } from "./payloads";
@@ -173,7 +174,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     } catch (err) {
       // Every refusal, whatever the stage (validation, solidity, storage, closing), by its code.
       const code = (err as { code?: unknown }).code;
-      this.emit("rejected", { code: typeof code === "string" ? code : "ERR_INTERNAL" });
+      this.emit("rejected", { code: typeof code === "string" ? code : Code.ERR_INTERNAL });
       throw err;
     }
   }

@@ -26,6 +26,7 @@ export type Wire<T> = T extends bigint
 /** A 32-byte value given either as bytes or as 64 hex characters. */
 export type Bytes32 = Uint8Array | string;
 
+/** A milestone this node refused: its ledger differs; confirmation stops. */
 export interface Divergence {
   index: number;
   code: string;
@@ -118,13 +119,14 @@ export interface Outputs {
   outputs: UnspentOutput[];
 }
 
+/** A milestone as the node reports it (getMilestone; the node's events carry the same type). */
 export interface Milestone {
   index: number;
   id: string;
   timestamp: number;
   merkleRoot: string;
   stateHash: string;
-  /** Number of transactions it confirmed. */
+  /** How many transactions it confirmed (its white-flag cone, without itself). */
   included: number;
 }
 

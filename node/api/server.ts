@@ -221,13 +221,13 @@ export class ApiServer {
         (err: Error) => {
           this.opts.log.warn({ err: err.message }, "metrics not rendered");
           res.writeHead(500, { "content-type": "application/json" });
-          res.end(JSON.stringify({ error: { code: "ERR_INTERNAL", message: "metrics could not be rendered" } }));
+          res.end(JSON.stringify({ error: { code: E.INTERNAL, message: "metrics could not be rendered" } }));
         },
       );
       return;
     }
     res.writeHead(404, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { code: "ERR_NOT_FOUND", message: "GET /health, GET /metrics, or a WebSocket upgrade" } }));
+    res.end(JSON.stringify({ error: { code: E.NOT_FOUND, message: "GET /health, GET /metrics, or a WebSocket upgrade" } }));
   }
 
   private onConnection(ws: WebSocket): void {

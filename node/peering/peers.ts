@@ -16,6 +16,7 @@ import { toHex } from "../../client/protocol/bytes";
 import { backoffDelayMs } from "../../client/util/backoff";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { ProtocolErrorCode } from "../../client/protocol/errors";
+import { Code } from "../../client/protocol/codes";
 import { NodeErrorCode } from "../errors";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
@@ -347,7 +348,7 @@ export class PeerManager {
     try {
       await this.node.submit(bytes, { id: idBytes, source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
     } catch (err) {
-      const code = (err as { code?: string }).code ?? "ERR_INTERNAL";
+      const code = (err as { code?: string }).code ?? Code.ERR_INTERNAL;
       if (!BENIGN.has(code)) this.penalize(peer, host, `invalid transaction: ${code}`);
       else {
         // A transaction we could not take yet (e.g. it never solidified) may be offered again, and
