@@ -31,6 +31,7 @@ import type { ApiClient } from "../api/client";
 import { Emitter } from "../api/emitter";
 import { hasCode, isTransient } from "../api/errors";
 import { fromHex } from "../protocol/bytes";
+import { Code } from "../protocol/codes";
 import type { Essence } from "../protocol/codec";
 import { signTransaction } from "../protocol/build";
 import type { KeyPair } from "../protocol/keys";
@@ -241,7 +242,7 @@ export class Gateway extends Emitter<GatewayEvents> {
       } catch (err) {
         if (this.closed) return;
         // A node still catching up with its peers answers again once it has.
-        if (!isTransient(err) && !hasCode(err, "ERR_NOT_SYNCED")) throw err;
+        if (!isTransient(err) && !hasCode(err, Code.ERR_NOT_SYNCED)) throw err;
         this.emit("retry", { streamId, sequence, code: (err as { code?: string }).code ?? "" });
         await sleep(backoffDelayMs(++failures, STREAM_RETRY));
         if (this.client.state !== "open") await this.client.ready(3_600_000).catch(() => undefined);
@@ -323,7 +324,7 @@ export class Gateway extends Emitter<GatewayEvents> {
       await this.acknowledge(network, streamId, sequence, r.id, readings, r.duplicate);
     } catch (err) {
       if (this.closed || isTransient(err)) throw err;
-      const code = (err as { code?: string }).code ?? "ERR_UNKNOWN";
+      const code = (err as { code?: string }).code ?? Code.ERR_UNKNOWN;
       if (!(REATTACHABLE_CODES as readonly string[]).includes(code)) {
         throw new GatewayError(GatewayErrorCode.REJECTED, `record ${sequence} of stream ${streamId} refused: ${(err as Error).message}`, streamId);
       }
@@ -342,7 +343,7 @@ export class Gateway extends Emitter<GatewayEvents> {
       await this.client.getTransactionMetadata(id);
       return true;
     } catch (err) {
-      if (hasCode(err, "ERR_NOT_FOUND")) return false;
+      if (hasCode(err, Code.ERR_NOT_FOUND)) return false;
       throw err;
     }
   }
@@ -381,7 +382,7 @@ export class Gateway extends Emitter<GatewayEvents> {
     if (!last && !beyond) {
       // The node lacks our head: another tangle, unless it is still catching up with its peers.
       const info = await this.client.getNodeInfo();
-      if (!info.synced) throw new GatewayError("ERR_NOT_SYNCED", `the node is catching up with its peers; stream ${streamId} waits`, streamId);
+      if (!info.synced) throw new GatewayError(Code.ERR_NOT_SYNCED, `the node is catching up with its peers; stream ${streamId} waits`, streamId);
     }
     const found = await findStreamHead(this.client, streamId, this.keyPair.publicKey);
     const anchor = found.nextSequence > 0 ? await this.tangleAnchor() : null;
@@ -420,7 +421,7 @@ export class Gateway extends Emitter<GatewayEvents> {
     try {
       c.anchor = (await this.client.getMilestone(1)).id;
     } catch (err) {
-      if (!hasCode(err, "ERR_NOT_FOUND")) throw err;
+      if (!hasCode(err, Code.ERR_NOT_FOUND)) throw err;
       c.anchor = null;
     }
     c.anchorAt = Date.now();

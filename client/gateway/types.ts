@@ -3,31 +3,32 @@ import type { ApiClient } from "../api/client";
 import type { AttachOptions } from "../attach";
 import type { LocalPow } from "../local-pow";
 import type { KeyPair } from "../protocol/keys";
+import { Code, CodedError } from "../protocol/codes";
 import type { Outbox, StreamHead } from "./outbox";
 
 export const GatewayErrorCode = {
   /** One encoded reading does not fit a record. */
-  READING_TOO_LARGE: "ERR_GATEWAY_READING_TOO_LARGE",
+  READING_TOO_LARGE: Code.ERR_GATEWAY_READING_TOO_LARGE,
   /** The stream's records on the node are signed by another key. */
-  FOREIGN_STREAM: "ERR_GATEWAY_FOREIGN_STREAM",
+  FOREIGN_STREAM: Code.ERR_GATEWAY_FOREIGN_STREAM,
   /** The node refused a record for a reason no retry cures; the stream is stopped. */
-  REJECTED: "ERR_GATEWAY_REJECTED",
+  REJECTED: Code.ERR_GATEWAY_REJECTED,
   /** flush() did not finish in time. */
-  FLUSH_TIMEOUT: "ERR_GATEWAY_FLUSH_TIMEOUT",
-  CLOSED: "ERR_GATEWAY_CLOSED",
+  FLUSH_TIMEOUT: Code.ERR_GATEWAY_FLUSH_TIMEOUT,
+  CLOSED: Code.ERR_GATEWAY_CLOSED,
   /** A stream's sealed record names another network than the node's; it waits for a node of its network. */
-  WRONG_NETWORK: "ERR_GATEWAY_WRONG_NETWORK",
+  WRONG_NETWORK: Code.ERR_GATEWAY_WRONG_NETWORK,
   /** Another live process has the outbox directory open (LmdbOutbox). */
-  OUTBOX_IN_USE: "ERR_OUTBOX_IN_USE",
+  OUTBOX_IN_USE: Code.ERR_OUTBOX_IN_USE,
 } as const;
 
-export class GatewayError extends Error {
+export class GatewayError extends CodedError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly streamId?: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = "GatewayError";
   }
 }

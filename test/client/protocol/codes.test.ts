@@ -24,6 +24,7 @@ import { ConfigError } from "../../../node/config";
 import { FrameEncodeError, FrameError } from "../../../client/protocol/frame";
 import { PowAbortedError } from "../../../client/pow";
 import { UsageError } from "../../../cli/args";
+import { GatewayError, GatewayErrorCode } from "../../../client/gateway/types";
 
 const codes = Object.keys(CODES);
 
@@ -52,6 +53,7 @@ test("each module's code object is a view of the table: every value is a code of
     ProtocolErrorCode,
     ClientErrorCode,
     WalletErrorCode,
+    GatewayErrorCode,
     NodeErrorCode,
     ApiErrorCode,
     LedgerErrorCode,
@@ -72,6 +74,7 @@ test("each module's code object is a view of the table: every value is a code of
   for (const code of Object.values(ClientErrorCode)) expect(CODES[code].layer).toBe("client");
   for (const code of Object.values(WalletErrorCode)) expect(CODES[code].layer).toBe("wallet");
   for (const code of Object.values(CoreErrorCode)) expect(CODES[code].layer).toBe("core");
+  for (const code of Object.values(GatewayErrorCode)) expect(CODES[code].layer).toBe("gateway");
 });
 
 test("the close codes in the table are the ones the API server and peering close with", () => {
@@ -121,6 +124,10 @@ test("every error class extends CodedError and keeps its name, code, message and
     method: "getTransaction",
     message: "getTransaction: no such transaction (ERR_NOT_FOUND)",
   });
+  const gw = new GatewayError(GatewayErrorCode.REJECTED, "m", "ab".repeat(32));
+  expect(gw).toBeInstanceOf(CodedError);
+  expect(gw).toBeInstanceOf(GatewayError);
+  expect({ name: gw.name, code: gw.code, message: gw.message, streamId: gw.streamId }).toEqual({ name: "GatewayError", code: "ERR_GATEWAY_REJECTED", message: "m", streamId: "ab".repeat(32) });
   const aborted = new PowAbortedError();
   expect(aborted).toBeInstanceOf(CoreError);
   expect(aborted).toBeInstanceOf(CodedError);
