@@ -31,11 +31,13 @@ import type {
   TopicData,
   TransactionBytes,
   TransactionMetadata,
+  WireResult,
 } from "./types";
+import { SHARED_API_LIMITS } from "../protocol/limits";
 
-/** Topics per subscribe request and subscriptions per connection (node/api/limits.ts). */
-const MAX_TOPICS_PER_REQUEST = 64;
-const MAX_SUBSCRIPTIONS = 256;
+/** Topics per subscribe request and subscriptions per connection (the node's limits). */
+const MAX_TOPICS_PER_REQUEST = SHARED_API_LIMITS.maxTopicsPerRequest;
+const MAX_SUBSCRIPTIONS = SHARED_API_LIMITS.maxSubscriptionsPerConnection;
 
 export interface BackoffOptions {
   /** First delay after a drop (default 100 ms). */
@@ -410,7 +412,7 @@ export class ApiClient extends Emitter<ClientEvents> {
 
   /** 2..8 tips to attach to, sorted. */
   async selectParents(count?: number, o?: RequestOptions): Promise<string[]> {
-    const r = await this.request<{ parents: string[] }>("selectParents", count === undefined ? undefined : { count }, o);
+    const r = await this.request<WireResult<"selectParents">>("selectParents", count === undefined ? undefined : { count }, o);
     return r.parents;
   }
 
@@ -422,7 +424,7 @@ export class ApiClient extends Emitter<ClientEvents> {
   }
 
   async getTransaction(id: Bytes32, o?: RequestOptions): Promise<TransactionBytes> {
-    const r = await this.request<TransactionBytes>("getTransaction", { id: hex32("id", id) }, o);
+    const r = await this.request<WireResult<"getTransaction">>("getTransaction", { id: hex32("id", id) }, o);
     return { id: r.id, bytes: new Uint8Array(r.bytes) };
   }
 
@@ -432,7 +434,7 @@ export class ApiClient extends Emitter<ClientEvents> {
 
   /** `address`: 32 bytes, 64 hex characters or bech32m of the node's network. */
   async getBalance(address: Bytes32, o?: RequestOptions): Promise<Balance> {
-    const r = await this.request<{ address: string; bech32: string; confirmed: string; pending: { incoming: string; outgoing: string }; used: boolean }>("getBalance", { address: addressParam("address", address) }, o);
+    const r = await this.request<WireResult<"getBalance">>("getBalance", { address: addressParam("address", address) }, o);
     if (typeof r.used !== "boolean") throw new TangleClientError(C.BAD_RESPONSE, "used is not a boolean");
     return {
       address: r.address,
@@ -445,7 +447,7 @@ export class ApiClient extends Emitter<ClientEvents> {
 
   /** `address`: 32 bytes, 64 hex characters or bech32m of the node's network. */
   async getOutputs(address: Bytes32, o?: RequestOptions): Promise<Outputs> {
-    const r = await this.request<{ address: string; bech32: string; outputs: { txId: string; index: number; amount: string }[] }>("getOutputs", { address: addressParam("address", address) }, o);
+    const r = await this.request<WireResult<"getOutputs">>("getOutputs", { address: addressParam("address", address) }, o);
     return { address: r.address, bech32: r.bech32, outputs: r.outputs.map((x) => ({ txId: x.txId, index: x.index, amount: bigintOf("amount", x.amount) })) };
   }
 
@@ -458,7 +460,7 @@ export class ApiClient extends Emitter<ClientEvents> {
     const params: Record<string, unknown> = { streamId: hex32("streamId", streamId) };
     if (fromSeq !== undefined) params.fromSeq = fromSeq;
     if (limit !== undefined) params.limit = limit;
-    const r = await this.request<StreamPage>("getStream", params, o);
+    const r = await this.request<WireResult<"getStream">>("getStream", params, o);
     return { streamId: r.streamId, records: r.records.map((x) => ({ ...x, bytes: new Uint8Array(x.bytes) })) };
   }
 
