@@ -3,8 +3,11 @@
  * formed; each module's code object is a view of it (names only codes of the table); the close
  * codes in the table are the ones the API server and peering really close with; and every error
  * class the project throws on purpose extends the one base, CodedError, keeping its own name,
- * code and `instanceof`.
+ * code and `instanceof`; and each code string is written once: no source file outside the table
+ * (and core-wasm/src/errors.ts, below it) spells a code of the table as a string literal.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { CodedError, Code, CODES, CONFLICT_REASONS, ConflictReason, isCode, isConflictReason } from "../../../client/protocol/codes";
 import { CONFLICT_REASON_BYTE, ConflictReason as LedgerConflictReason } from "../../../node/ledger/errors";
 import { ProtocolError, ProtocolErrorCode, CodedError as ReExported } from "../../../client/protocol/errors";
@@ -152,4 +155,24 @@ test("the conflict reasons are one list: the ledger's view and its storage bytes
   expect(Object.keys(CONFLICT_REASON_BYTE).sort()).toEqual([...reasons].sort());
   expect(isConflictReason("ERR_NOT_FOUND")).toBe(false);
   expect(isConflictReason("hasOwnProperty")).toBe(false);
+});
+
+test("each code string is written once: no source outside the table spells a code as a string literal", () => {
+  const root = path.join(__dirname, "..", "..", "..");
+  const home = new Set(["client/protocol/codes.ts", "core-wasm/src/errors.ts"]);
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) return e.name === "node_modules" ? [] : walk(rel);
+      return rel.endsWith(".ts") && !rel.endsWith(".d.ts") ? [rel] : [];
+    });
+  const files = ["client", "node", "cli", "bench", "core-wasm/src"].flatMap(walk);
+  expect(files).toContain("node/api/methods.ts");
+  const spelled: string[] = [];
+  for (const f of files) {
+    if (home.has(f)) continue;
+    const text = fs.readFileSync(path.join(root, f), "utf8");
+    for (const m of text.matchAll(/["'](ERR_[A-Z0-9_]+)["']/g)) if (isCode(m[1])) spelled.push(`${f}: ${m[1]}`);
+  }
+  expect(spelled).toEqual([]);
 });
