@@ -3,7 +3,7 @@
  * the ledger codes in node/ledger/errors.ts): the node's view of the one table
  * (client/protocol/codes.ts). Stable strings; docs/api.md lists them all.
  */
-import { Code, CodedError } from "../client/protocol/codes";
+import { Code, CodedError, CodeOf } from "../client/protocol/codes";
 export const NodeErrorCode = {
   /** A parent is still unknown after the solidification timeout. */
   NOT_SOLID: Code.ERR_TX_NOT_SOLID,
@@ -19,12 +19,9 @@ export const NodeErrorCode = {
   STORAGE: Code.ERR_STORAGE,
 } as const;
 
-export type NodeErrorCode = (typeof NodeErrorCode)[keyof typeof NodeErrorCode];
+export type NodeErrorCode = CodeOf<typeof NodeErrorCode>;
 
 /** An error a client gets back: a stable code and a message for people. */
 export class NodeError extends CodedError {
-  constructor(code: string, message: string) {
-    super(code, message);
-    this.name = "NodeError";
-  }
+  override name = "NodeError";
 }

@@ -4,7 +4,7 @@
  * docs/protocol.md), or one of the client's codes below (docs/client.md lists them). The codes are
  * views of the one table (client/protocol/codes.ts).
  */
-import { Code, CodedError } from "../protocol/codes";
+import { Code, CodedError, CodeOf } from "../protocol/codes";
 export const ClientErrorCode = {
   /** No answer within the request timeout. The node may still have processed the request. */
   TIMEOUT: Code.ERR_CLIENT_TIMEOUT,
@@ -24,14 +24,11 @@ export const ClientErrorCode = {
   BAD_ARGUMENT: Code.ERR_CLIENT_BAD_ARGUMENT,
 } as const;
 
-export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+export type ClientErrorCode = CodeOf<typeof ClientErrorCode>;
 
 /** Base class of the errors the API client throws (a `CodedError`). */
 export class TangleClientError extends CodedError {
-  constructor(code: string, message: string) {
-    super(code, message);
-    this.name = "TangleClientError";
-  }
+  override name = "TangleClientError";
 }
 
 /** An error answer of the node: `code` is the node's stable code. */

@@ -179,6 +179,9 @@ const TABLE = {
   ERR_CONFIG: { layer: "cli", meaning: "a node configuration value (option, environment variable or file) is invalid" },
 } as const satisfies Record<`ERR_${string}`, CodeInfo>;
 
+/** The codes of a module's view of the table (`CodeOf<typeof ApiErrorCode>`). */
+export type CodeOf<View> = View[keyof View];
+
 /** Every code, as a string type. */
 export type Code = keyof typeof TABLE;
 

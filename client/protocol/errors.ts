@@ -4,7 +4,7 @@
  * them all. `CodedError`, the base of every error this project throws on purpose, is re-exported
  * here and from codes.ts.
  */
-import { Code, CodedError } from "./codes";
+import { Code, CodedError, CodeOf } from "./codes";
 
 export { CodedError };
 
@@ -59,11 +59,8 @@ export const ProtocolErrorCode = {
   NOT_COORDINATOR: Code.ERR_TX_NOT_COORDINATOR,
 } as const;
 
-export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+export type ProtocolErrorCode = CodeOf<typeof ProtocolErrorCode>;
 
 export class ProtocolError extends CodedError<ProtocolErrorCode> {
-  constructor(code: ProtocolErrorCode, message: string) {
-    super(code, message);
-    this.name = "ProtocolError";
-  }
+  override name = "ProtocolError";
 }

@@ -44,10 +44,7 @@ export const WalletErrorCode = {
 } as const;
 
 export class WalletError extends CodedError {
-  constructor(code: string, message: string) {
-    super(code, message);
-    this.name = "WalletError";
-  }
+  override name = "WalletError";
 }
 
 export interface WalletOptions {

@@ -48,10 +48,7 @@ export const WASM_ERROR_CODES: Readonly<Record<number, string>> = Object.freeze(
 
 /** Thrown by the WASM wrappers (and the PoW pools) for bad arguments and failed calls. */
 export class CoreError extends CodedError {
-  constructor(code: string, message: string) {
-    super(code, message);
-    this.name = "CoreError";
-  }
+  override name = "CoreError";
 }
 
 /** Throws a CoreError for a negative WASM result; returns non-negative results unchanged. */

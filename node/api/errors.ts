@@ -3,7 +3,7 @@
  * from client/protocol/errors.ts and node/errors.ts and pass through unchanged. A view of the one
  * table (client/protocol/codes.ts).
  */
-import { Code, CodedError } from "../../client/protocol/codes";
+import { Code, CodedError, CodeOf } from "../../client/protocol/codes";
 export const ApiErrorCode = {
   /** The frame is not a binary msgpack message. */
   BAD_FRAME: Code.ERR_BAD_FRAME,
@@ -24,13 +24,10 @@ export const ApiErrorCode = {
   INTERNAL: Code.ERR_INTERNAL,
 } as const;
 
-export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
+export type ApiErrorCode = CodeOf<typeof ApiErrorCode>;
 
 export class ApiError extends CodedError {
-  constructor(code: string, message: string) {
-    super(code, message);
-    this.name = "ApiError";
-  }
+  override name = "ApiError";
 }
 
 /** WebSocket close codes the server uses. */

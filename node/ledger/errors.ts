@@ -4,7 +4,7 @@
  * docs/ledger.md lists them all and tests assert them. The codes are a view of the one table
  * (client/protocol/codes.ts).
  */
-import { Code, CodedError, ConflictReason } from "../../client/protocol/codes";
+import { Code, CodedError, CodeOf, ConflictReason } from "../../client/protocol/codes";
 
 export const LedgerErrorCode = {
   // --- genesis file (genesis.ts) ---
@@ -62,13 +62,10 @@ export const LedgerErrorCode = {
   MILESTONE_STATE_MISMATCH: Code.ERR_MILESTONE_STATE_MISMATCH,
 } as const;
 
-export type LedgerErrorCode = (typeof LedgerErrorCode)[keyof typeof LedgerErrorCode];
+export type LedgerErrorCode = CodeOf<typeof LedgerErrorCode>;
 
 export class LedgerError extends CodedError<LedgerErrorCode> {
-  constructor(code: LedgerErrorCode, message: string) {
-    super(code, message);
-    this.name = "LedgerError";
-  }
+  override name = "LedgerError";
 }
 
 /**

@@ -33,10 +33,7 @@ import { Code, CodedError } from "../../client/protocol/codes";
 type BinDb = Database<Buffer, Buffer>;
 
 export class StorageError extends CodedError {
-  constructor(code: string, message: string) {
-    super(code, message);
-    this.name = "StorageError";
-  }
+  override name = "StorageError";
 }
 
 export interface StoredOutput {

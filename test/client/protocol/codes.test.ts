@@ -118,26 +118,18 @@ test("every error class extends CodedError and keeps its name, code, message and
     expect({ name: err.name, code: err.code, message: err.message, details: err.details }).toEqual({ name, code, message: "m", details: undefined });
     expect(isCode(err.code)).toBe(true);
   }
-  const api = new NodeApiError("ERR_NOT_FOUND", "no such transaction", "getTransaction");
-  expect(api).toBeInstanceOf(TangleClientError);
-  expect(api).toBeInstanceOf(CodedError);
-  expect({ name: api.name, code: api.code, method: api.method, message: api.message }).toEqual({
-    name: "NodeApiError",
-    code: "ERR_NOT_FOUND",
-    method: "getTransaction",
-    message: "getTransaction: no such transaction (ERR_NOT_FOUND)",
-  });
-  const gw = new GatewayError(GatewayErrorCode.REJECTED, "m", "ab".repeat(32));
-  expect(gw).toBeInstanceOf(CodedError);
-  expect(gw).toBeInstanceOf(GatewayError);
-  expect({ name: gw.name, code: gw.code, message: gw.message, streamId: gw.streamId }).toEqual({ name: "GatewayError", code: "ERR_GATEWAY_REJECTED", message: "m", streamId: "ab".repeat(32) });
-  const aborted = new PowAbortedError();
-  expect(aborted).toBeInstanceOf(CoreError);
-  expect(aborted).toBeInstanceOf(CodedError);
-  expect({ name: aborted.name, code: aborted.code }).toEqual({ name: "PowAbortedError", code: "ERR_POW_ABORTED" });
-  const locked = new DirLockedError("/d", { pid: 42, started: 7 });
-  expect(locked).toBeInstanceOf(CodedError);
-  expect({ name: locked.name, code: locked.code, dir: locked.dir, holder: locked.holder }).toEqual({ name: "DirLockedError", code: "ERR_DATA_DIR_IN_USE", dir: "/d", holder: { pid: 42, started: 7 } });
+  // Subclasses with fields of their own: the base's fields and theirs, and every class on the way up.
+  const special: [CodedError, Function[], Record<string, unknown>][] = [
+    [new NodeApiError("ERR_NOT_FOUND", "no such transaction", "getTransaction"), [TangleClientError, NodeApiError], { name: "NodeApiError", code: "ERR_NOT_FOUND", method: "getTransaction", message: "getTransaction: no such transaction (ERR_NOT_FOUND)" }],
+    [new GatewayError(GatewayErrorCode.REJECTED, "m", "ab".repeat(32)), [GatewayError], { name: "GatewayError", code: "ERR_GATEWAY_REJECTED", message: "m", streamId: "ab".repeat(32) }],
+    [new PowAbortedError(), [CoreError, PowAbortedError], { name: "PowAbortedError", code: "ERR_POW_ABORTED", message: "proof-of-work search aborted" }],
+    [new DirLockedError("/d", { pid: 42, started: 7 }), [DirLockedError], { name: "DirLockedError", code: "ERR_DATA_DIR_IN_USE", dir: "/d", holder: { pid: 42, started: 7 } }],
+  ];
+  for (const [err, classes, fields] of special) {
+    for (const cls of [CodedError, ...classes]) expect(err).toBeInstanceOf(cls);
+    const e = err as unknown as Record<string, unknown>;
+    expect(Object.fromEntries(Object.keys(fields).map((k) => [k, e[k]]))).toEqual(fields);
+  }
   // One base: the protocol's errors module re-exports the same class.
   expect(ReExported).toBe(CodedError);
   const withDetails = new CodedError(Code.ERR_BAD_PARAMS, "m", { param: "count" });
