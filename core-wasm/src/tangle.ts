@@ -12,6 +12,7 @@
  * Layout, algorithms and measured costs: docs/tip-selection.md.
  */
 import { instantiateCore, type CoreExports } from "./module";
+import { CodedError } from "./errors";
 
 /** Transaction flags. SOLID, CONFLICTING, INVALID and bits 8..31 are the caller's; the rest are
  * derived by the graph and cannot be set or cleared from outside. */
@@ -48,13 +49,14 @@ export const GraphErrorCode = {
   [-44]: "TIPS_NOT_IN_WINDOW",
 } as Record<number, string>;
 
-export class TangleGraphError extends Error {
+/** A negative result of the graph, weights or tip selection (its `code` one of GraphErrorCode's: internal, never sent to clients). */
+export class TangleGraphError extends CodedError {
   constructor(
-    readonly code: string,
+    code: string,
     readonly wasmCode: number,
     message: string,
   ) {
-    super(`${code}: ${message}`);
+    super(code, `${code}: ${message}`);
     this.name = "TangleGraphError";
   }
 }

@@ -16,6 +16,7 @@ import { AddressError } from "../../../client/wallet/address";
 import { MnemonicError } from "../../../client/wallet/mnemonic";
 import { WalletError, WalletErrorCode } from "../../../client/wallet/wallet";
 import { CoreError, CoreErrorCode } from "../../../core-wasm/src/errors";
+import { TangleGraphError } from "../../../core-wasm/src/tangle";
 import { NodeError, NodeErrorCode } from "../../../node/errors";
 import { ApiError, ApiErrorCode, CloseCode } from "../../../node/api/errors";
 import { LedgerError, LedgerErrorCode } from "../../../node/ledger/errors";
@@ -123,6 +124,7 @@ test("every error class extends CodedError and keeps its name, code, message and
     [new NodeApiError("ERR_NOT_FOUND", "no such transaction", "getTransaction"), [TangleClientError, NodeApiError], { name: "NodeApiError", code: "ERR_NOT_FOUND", method: "getTransaction", message: "getTransaction: no such transaction (ERR_NOT_FOUND)" }],
     [new GatewayError(GatewayErrorCode.REJECTED, "m", "ab".repeat(32)), [GatewayError], { name: "GatewayError", code: "ERR_GATEWAY_REJECTED", message: "m", streamId: "ab".repeat(32) }],
     [new PowAbortedError(), [CoreError, PowAbortedError], { name: "PowAbortedError", code: "ERR_POW_ABORTED", message: "proof-of-work search aborted" }],
+    [new TangleGraphError("GRAPH_CAPACITY", -20, "m"), [TangleGraphError], { name: "TangleGraphError", code: "GRAPH_CAPACITY", wasmCode: -20, message: "GRAPH_CAPACITY: m" }],
     [new DirLockedError("/d", { pid: 42, started: 7 }), [DirLockedError], { name: "DirLockedError", code: "ERR_DATA_DIR_IN_USE", dir: "/d", holder: { pid: 42, started: 7 } }],
   ];
   for (const [err, classes, fields] of special) {
