@@ -20,6 +20,8 @@ export { addressOf, keyPairFromSeed, randomKeyPair, signEssence, verifyEssenceNa
 export type { KeyPair } from "./protocol/keys";
 export { concatBytes, equalBytes, fromHex, toHex } from "./protocol/bytes";
 export { ProtocolError, ProtocolErrorCode } from "./protocol/errors";
+export { CodedError, Code, CODES, isCode, CONFLICT_REASONS, isConflictReason } from "./protocol/codes";
+export type { CodeInfo, CodeLayer } from "./protocol/codes";
 export * as limits from "./protocol/limits";
 export { initCore, setCoreModule, coreModule } from "../core-wasm/src/module";
 export { blake2b, blake2b256 } from "../core-wasm/src/blake2b";

@@ -17,6 +17,7 @@ import { MnemonicError } from "../../../client/wallet/mnemonic";
 import { WalletError, WalletErrorCode } from "../../../client/wallet/wallet";
 import { CoreError, CoreErrorCode } from "../../../core-wasm/src/errors";
 import { TangleGraphError } from "../../../core-wasm/src/tangle";
+import * as clientEntry from "../../../client/index";
 import { NodeError, NodeErrorCode } from "../../../node/errors";
 import { ApiError, ApiErrorCode, CloseCode } from "../../../node/api/errors";
 import { LedgerError, LedgerErrorCode } from "../../../node/ledger/errors";
@@ -132,8 +133,11 @@ test("every error class extends CodedError and keeps its name, code, message and
     const e = err as unknown as Record<string, unknown>;
     expect(Object.fromEntries(Object.keys(fields).map((k) => [k, e[k]]))).toEqual(fields);
   }
-  // One base: the protocol's errors module re-exports the same class.
+  // One base: the protocol's errors module and the package entry export the same class and table.
   expect(ReExported).toBe(CodedError);
+  expect(clientEntry.CodedError).toBe(CodedError);
+  expect(clientEntry.CODES).toBe(CODES);
+  expect(new clientEntry.TangleClientError(ClientErrorCode.CLOSED, "m")).toBeInstanceOf(clientEntry.CodedError);
   const withDetails = new CodedError(Code.ERR_BAD_PARAMS, "m", { param: "count" });
   expect({ name: withDetails.name, details: withDetails.details }).toEqual({ name: "CodedError", details: { param: "count" } });
 });
