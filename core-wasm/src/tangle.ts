@@ -5,114 +5,21 @@
  * One WASM instance per graph (the instance owns the memory it allocates). Transactions are
  * numbered by arrival (`seq`, u32, wrapping); the graph keeps the last `window` of them. Callers
  * that work with transaction ids use the `*ById` methods, which keep an id -> seq map for the
- * window here in JavaScript (WASM only ever sees integers). Hot paths (`append`, `selectTipsInto`,
- * `walk`, `weight`) allocate nothing: parents go through a typed-array view of a static WASM
- * buffer, results come back as numbers or through another view.
+ * window in JavaScript (graph-ids.ts; WASM only ever sees integers). Hot paths (`append`,
+ * `selectTipsInto`, `walk`, `weight`) allocate nothing: parents go through a typed-array view of a
+ * static WASM buffer, results come back as numbers or through another view (graph-buffers.ts).
+ * Flags, scores and options are in graph-types.ts, the error codes in graph-errors.ts.
  *
  * Layout, algorithms and measured costs: docs/tip-selection.md.
  */
 import { instantiateCore, type CoreExports } from "./module";
-import { CodedError } from "./errors";
+import { GraphBuffers } from "./graph-buffers";
+import { check, TangleGraphError } from "./graph-errors";
+import { WindowIds } from "./graph-ids";
+import { DEFAULT_URTS, TxFlags, type ConeRoots, type TangleGraphOptions, type UrtsConfig } from "./graph-types";
 
-/** Transaction flags. SOLID, CONFLICTING, INVALID and bits 8..31 are the caller's; the rest are
- * derived by the graph and cannot be set or cleared from outside. */
-export const TxFlags = {
-  SOLID: 1,
-  /** Confirmed by a milestone (derived). */
-  CONFIRMED: 2,
-  CONFLICTING: 4,
-  INVALID: 8,
-  /** Appended with `appendMilestone` (derived). */
-  MILESTONE: 16,
-  /** Some ancestor seen in the window is INVALID (derived at append). */
-  INVALID_CONE: 32,
-} as const;
-
-/** TIP-3 score. */
-export const TipScore = { LAZY: 0, SEMI_LAZY: 1, NON_LAZY: 2 } as const;
-
-/** Error codes returned by the WASM graph and tip-selection functions. */
-export const GraphErrorCode = {
-  [-20]: "GRAPH_CAPACITY",
-  [-21]: "GRAPH_NOT_INIT",
-  [-22]: "GRAPH_PARENT_COUNT",
-  [-23]: "GRAPH_PARENT_DUPLICATE",
-  [-24]: "GRAPH_PARENT_AHEAD",
-  [-25]: "GRAPH_NOT_IN_WINDOW",
-  [-26]: "GRAPH_MILESTONE_INDEX",
-  [-30]: "WEIGHTS_NOT_EMPTY",
-  [-31]: "WEIGHTS_POLICY",
-  [-40]: "TIPS_EMPTY",
-  [-41]: "TIPS_CONFIG",
-  [-42]: "TIPS_COUNT",
-  [-43]: "TIPS_ALPHA",
-  [-44]: "TIPS_NOT_IN_WINDOW",
-} as Record<number, string>;
-
-/** A negative result of the graph, weights or tip selection (its `code` one of GraphErrorCode's: internal, never sent to clients). */
-export class TangleGraphError extends CodedError {
-  constructor(
-    code: string,
-    readonly wasmCode: number,
-    message: string,
-  ) {
-    super(code, `${code}: ${message}`);
-    this.name = "TangleGraphError";
-  }
-}
-
-function check(result: number, what: string): number {
-  if (result < 0) {
-    const code = GraphErrorCode[result] ?? `WASM_ERROR_${-result}`;
-    throw new TangleGraphError(code, result, what);
-  }
-  return result;
-}
-
-export interface UrtsConfig {
-  /** C1: max LSMI - YMRSI before a tip is lazy (TIP-3 default 8). */
-  ymrsiDelta: number;
-  /** C2: max LSMI - OMRSI before a tip is semi-lazy (TIP-3 default 13). */
-  omrsiDelta: number;
-  /** M: max LSMI - OMRSI before a tip is lazy, "below max depth" (TIP-3 default 15). */
-  belowMaxDepth: number;
-  /** A tip leaves the pool once it has this many direct approvers (default 2). */
-  maxChildren: number;
-  /** A tip leaves the pool this long after its first approver arrived (default 3000 ms). */
-  maxAgeAfterFirstChildMs: number;
-  /** Above this many non-lazy tips, a new tip's parents leave the pool (default 100). */
-  maxNonLazy: number;
-}
-
-export const DEFAULT_URTS: Readonly<UrtsConfig> = {
-  ymrsiDelta: 8,
-  omrsiDelta: 13,
-  belowMaxDepth: 15,
-  maxChildren: 2,
-  maxAgeAfterFirstChildMs: 3000,
-  maxNonLazy: 100,
-};
-
-export interface TangleGraphOptions {
-  /** Transactions kept (default 65536). */
-  window?: number;
-  /** Ring slots, a power of two >= window (default: the next power of two). */
-  capacity?: number;
-  /** Seq of the first append (default 0); sequence numbers wrap at 2^32. */
-  firstSeq?: number;
-  /** RNG seed for tip selection (default: a fixed constant; pass a random one in production). */
-  seed?: number | bigint;
-  urts?: Partial<UrtsConfig>;
-}
-
-export interface ConeRoots {
-  /** Youngest cone-root milestone index (TIP-3 YMRSI). */
-  ymrsi: number;
-  /** Oldest cone-root milestone index (TIP-3 OMRSI). */
-  omrsi: number;
-}
-
-const MAX_PARENTS = 8;
+export * from "./graph-types";
+export { GraphErrorCode, TangleGraphError } from "./graph-errors";
 
 function nextPow2(n: number): number {
   let c = 16;
@@ -123,11 +30,8 @@ function nextPow2(n: number): number {
 export class TangleGraph {
   private readonly ex: CoreExports;
   private readonly memory: WebAssembly.Memory;
-  private input!: Uint32Array;
-  private output!: Uint32Array;
-  private readonly outputCap: number;
-  private ids = new Map<string, number>();
-  private idAt: (string | undefined)[] = [];
+  private readonly buf: GraphBuffers;
+  private readonly ids: WindowIds;
   private _window = 0;
   private _capacity = 0;
 
@@ -135,7 +39,8 @@ export class TangleGraph {
     const { exports, memory } = instantiateCore();
     this.ex = exports;
     this.memory = memory;
-    this.outputCap = this.ex.graph_outputCapacity();
+    this.buf = new GraphBuffers(exports, memory);
+    this.ids = new WindowIds((seq) => this.inWindow(seq));
     this.init(opts);
   }
 
@@ -162,22 +67,10 @@ export class TangleGraph {
     );
     this._window = window;
     this._capacity = capacity;
-    this.ids.clear();
-    this.idAt = new Array(capacity);
+    this.ids.reset(window, capacity);
     this.configureUrts(opts.urts ?? {});
     if (opts.seed !== undefined) this.seed(opts.seed);
-    this.refreshViews();
-  }
-
-  private refreshViews(): void {
-    const buf = this.memory.buffer;
-    this.input = new Uint32Array(buf, this.ex.graph_inputPtr() >>> 0, MAX_PARENTS);
-    this.output = new Uint32Array(buf, this.ex.graph_outputPtr() >>> 0, this.outputCap);
-  }
-
-  /** Views go stale if the memory grows; it only grows in init, but stay safe. */
-  private views(): void {
-    if (this.input.buffer !== this.memory.buffer) this.refreshViews();
+    this.buf.refresh();
   }
 
   get window(): number {
@@ -234,21 +127,12 @@ export class TangleGraph {
     this.ex.tips_setClock(nowMs >>> 0);
   }
 
-  private writeParents(parents: ArrayLike<number>): number {
-    const n = parents.length;
-    if (n > MAX_PARENTS) throw new RangeError(`at most ${MAX_PARENTS} parents, got ${n}`);
-    this.views();
-    const input = this.input;
-    for (let i = 0; i < n; i++) input[i] = parents[i];
-    return n;
-  }
-
   /**
    * Appends a transaction whose parents (seqs, all appended before; seqs that left the window are
    * window boundaries) are `parents`. Returns its seq.
    */
   append(parents: ArrayLike<number>, timestampSec: number, flags: number = TxFlags.SOLID): number {
-    const n = this.writeParents(parents);
+    const n = this.buf.writeParents(parents);
     return check(this.ex.graph_append(n, timestampSec >>> 0, flags >>> 0), "graph_append");
   }
 
@@ -256,7 +140,7 @@ export class TangleGraph {
    * window); it confirms its unconfirmed past cone. Returns its seq. */
   appendMilestone(parents: ArrayLike<number>, timestampSec: number, index: number,
     flags: number = TxFlags.SOLID): number {
-    const n = this.writeParents(parents);
+    const n = this.buf.writeParents(parents);
     return check(
       this.ex.graph_appendMilestone(n, timestampSec >>> 0, flags >>> 0, index >>> 0),
       `graph_appendMilestone(${index})`,
@@ -328,18 +212,16 @@ export class TangleGraph {
   /** Parent seqs as appended (some may have left the window since). */
   parents(seq: number): number[] {
     const n = check(this.ex.graph_parents(seq >>> 0), "graph_parents");
-    this.views();
-    return Array.from(this.output.subarray(0, n));
+    return this.buf.list(n);
   }
 
   /** Direct approvers in the window, newest first. */
   approvers(seq: number): number[] {
     const n = check(this.ex.graph_approvers(seq >>> 0), "graph_approvers");
-    if (n > this.outputCap) {
-      throw new RangeError(`seq ${seq} has ${n} approvers; only ${this.outputCap} can be listed`);
+    if (n > this.buf.outputCap) {
+      throw new RangeError(`seq ${seq} has ${n} approvers; only ${this.buf.outputCap} can be listed`);
     }
-    this.views();
-    return Array.from(this.output.subarray(0, n));
+    return this.buf.list(n);
   }
 
   /** Seq of milestone `index`, or undefined if it is not in the window. */
@@ -372,24 +254,20 @@ export class TangleGraph {
    */
   selectTipsInto(out: Uint32Array | number[], count: number): number {
     const n = check(this.ex.tips_select(count), "tips_select");
-    this.views();
-    const o = this.output;
-    for (let i = 0; i < n; i++) out[i] = o[i];
+    this.buf.copyInto(out, n);
     return n;
   }
 
   /** URTS pick as an array (allocates; use selectTipsInto on hot paths). */
   selectTips(count: number): number[] {
     const n = check(this.ex.tips_select(count), "tips_select");
-    this.views();
-    return Array.from(this.output.subarray(0, n));
+    return this.buf.list(n);
   }
 
   /** Up to `count` distinct semi-lazy tips (for promotion). */
   selectSemiLazyTips(count: number): number[] {
     const n = check(this.ex.tips_selectSemiLazy(count), "tips_selectSemiLazy");
-    this.views();
-    return Array.from(this.output.subarray(0, n));
+    return this.buf.list(n);
   }
 
   /** Walk entry: milestone latest - depth (clamped to the window), else the oldest transaction. */
@@ -407,11 +285,9 @@ export class TangleGraph {
   walkManyInto(out: Uint32Array | number[], count: number, alpha: number, entry: number): number {
     let done = 0;
     while (done < count) {
-      const k = Math.min(count - done, this.outputCap);
+      const k = Math.min(count - done, this.buf.outputCap);
       check(this.ex.tips_walkMany(entry >>> 0, alpha, k), "tips_walkMany");
-      this.views();
-      const o = this.output;
-      for (let i = 0; i < k; i++) out[done + i] = o[i];
+      this.buf.copyInto(out, k, done);
       done += k;
     }
     return count;
@@ -455,59 +331,32 @@ export class TangleGraph {
     check(this.ex.weights_enable(0), "weights_enable");
   }
 
-  // --- Id layer: the id -> seq map for the window lives here, not in WASM. ---
+  // --- Id layer: the id -> seq map for the window lives in graph-ids.ts, not in WASM. ---
 
   /** Seq of a transaction id in the window, or undefined. */
   seqOf(id: string): number | undefined {
-    const s = this.ids.get(id);
-    return s !== undefined && this.inWindow(s) ? s : undefined;
+    return this.ids.seqOf(id);
   }
 
   /** Id of an in-window seq appended by id. */
   idOf(seq: number): string | undefined {
-    if (!this.inWindow(seq)) return undefined;
-    return this.idAt[seq & (this._capacity - 1)];
-  }
-
-  private parentSeqs(parentIds: readonly string[]): number[] {
-    const seqs: number[] = [];
-    for (const id of parentIds) {
-      const s = this.seqOf(id);
-      if (s !== undefined) seqs.push(s); // unknown here = outside the window: a boundary
-    }
-    return seqs;
-  }
-
-  private remember(id: string, seq: number): void {
-    const slot = seq & (this._capacity - 1);
-    // The seq that left the window with this append (if any) is `seq - window`.
-    const gone = (seq - this._window) >>> 0;
-    const goneSlot = gone & (this._capacity - 1);
-    const goneId = this.idAt[goneSlot];
-    if (goneId !== undefined && !this.inWindow(gone) && this.ids.get(goneId) === gone) {
-      this.ids.delete(goneId);
-      this.idAt[goneSlot] = undefined;
-    }
-    const old = this.idAt[slot];
-    if (old !== undefined && this.ids.get(old) !== seq) this.ids.delete(old);
-    this.idAt[slot] = id;
-    this.ids.set(id, seq);
+    return this.ids.idOf(seq);
   }
 
   /** Appends by id; parents not in the window are boundaries. Throws on a duplicate id. */
   appendById(id: string, parentIds: readonly string[], timestampSec: number,
     flags: number = TxFlags.SOLID): number {
     if (this.ids.has(id)) throw new Error(`transaction ${id} is already in the window`);
-    const seq = this.append(this.parentSeqs(parentIds), timestampSec, flags);
-    this.remember(id, seq);
+    const seq = this.append(this.ids.parentSeqs(parentIds), timestampSec, flags);
+    this.ids.remember(id, seq);
     return seq;
   }
 
   appendMilestoneById(id: string, parentIds: readonly string[], timestampSec: number,
     index: number, flags: number = TxFlags.SOLID): number {
     if (this.ids.has(id)) throw new Error(`transaction ${id} is already in the window`);
-    const seq = this.appendMilestone(this.parentSeqs(parentIds), timestampSec, index, flags);
-    this.remember(id, seq);
+    const seq = this.appendMilestone(this.ids.parentSeqs(parentIds), timestampSec, index, flags);
+    this.ids.remember(id, seq);
     return seq;
   }
 }
