@@ -14,7 +14,7 @@ import { isMilestone, isTransfer } from "../client/protocol/payloads";
 import { toHex } from "../client/protocol/bytes";
 import { ProtocolErrorCode as E } from "../client/protocol/errors";
 import { addressOf } from "../client/protocol/keys";
-import type { AddressPush, StreamPush } from "../client/api/types";
+import type { TopicPush } from "../client/api/types";
 import type { ConflictReason } from "./ledger/errors";
 import { DB, keys } from "./storage/schema";
 import { reject, Rejection, ValidationParams } from "./validation/types";
@@ -32,8 +32,8 @@ export interface IndexEntry {
   key: Buffer;
 }
 
-/** A push to the subscribers of a topic (docs/api.md "Topics"). */
-export type PayloadPush = { topic: `stream:${string}`; data: StreamPush } | { topic: `address:${string}`; data: AddressPush };
+/** A push to the subscribers of a topic (docs/api.md "Topics"), typed by the client's push types as node/api/topics.ts's are. */
+export type PayloadPush = TopicPush<`stream:${string}` | `address:${string}`>;
 
 export interface NodePayload<K extends PayloadName> {
   /** Validation stage 6: a rejection when this issuer may not issue this payload. */

@@ -195,6 +195,14 @@ export type TopicData<T extends string> = T extends "milestones"
             ? StreamPush
             : unknown;
 
+/**
+ * A push as the node sends it: the topic it is published under and its data in wire form, typed
+ * by the topic (a union over the topics when `T` is one). The node builds every push as one of
+ * these (node/api/topics.ts, node/payloads.ts), so data that differs from what `TopicData` says
+ * the client receives does not compile.
+ */
+export type TopicPush<T extends Topic = Topic> = T extends unknown ? { topic: T; data: Wire<TopicData<T>> } : never;
+
 /** Why a peer connection last failed or ended (codes in docs/api.md, getPeers). */
 export interface PeerLastError {
   code: string;

@@ -19,6 +19,7 @@ import { PeerErrorCode } from "../peering/protocol";
 import { timingSafeEqual } from "node:crypto";
 import { encodeAddress, hrpForNetwork, parseAddress } from "../../client/wallet/address";
 import type { MethodName, WireResult } from "../../client/api/types";
+import { parseTopics, TopicRef } from "./topics";
 
 export type Params = Record<string, unknown>;
 
@@ -85,37 +86,6 @@ function addressParam(params: Params, name: string, hrp: string): Uint8Array {
   } catch (err) {
     return bad(`${name}: ${(err as Error).message}`);
   }
-}
-
-/** A subscription: the topic as the client named it (lowercased) and the key pushes are published under. */
-export interface TopicRef {
-  name: string;
-  key: string;
-}
-
-const TOPIC = /^(milestones|transactions|confirmed|(address|tx|stream):[0-9a-f]{64})$/;
-const ADDRESS_TOPIC = new RegExp(`^address:([0-9A-Za-z]{1,${API_LIMITS.maxTextParamChars}})$`);
-
-/**
- * Checks topics. `address:` takes 64 hex characters or a bech32m address of this network; pushes
- * come under the name the client used, published under one key (`address:<hex>`) for both forms.
- */
-export function checkTopics(topics: string[], hrp: string): TopicRef[] {
-  return topics.map((t) => {
-    const name = t.replace(/:([0-9a-fA-F]{64})$/, (_m, h: string) => `:${h.toLowerCase()}`);
-    if (TOPIC.test(name)) return { name, key: name };
-    const m = ADDRESS_TOPIC.exec(t);
-    if (m && !/^[0-9a-fA-F]{64}$/.test(m[1])) {
-      let address: Uint8Array;
-      try {
-        address = parseAddress(m[1], hrp);
-      } catch (err) {
-        throw new ApiError(E.BAD_TOPIC, `topic '${t.slice(0, 100)}': ${(err as Error).message}`);
-      }
-      return { name: `address:${m[1].toLowerCase()}`, key: `address:${toHex(address)}` };
-    }
-    throw new ApiError(E.BAD_TOPIC, `unknown topic '${t.slice(0, 80)}'`);
-  });
 }
 
 function notFound(what: string): never {
@@ -259,9 +229,9 @@ export function createMethods(ctx: MethodContext): Methods {
       return { streamId: toHex(streamId), records } satisfies WireResult<"getStream">;
     },
 
-    subscribe: (p, caller) => ({ subscribed: caller.subscribe(checkTopics(topicsParam(p), hrp)) }),
+    subscribe: (p, caller) => ({ subscribed: caller.subscribe(parseTopics(topicsParam(p), hrp)) }),
 
-    unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(checkTopics(topicsParam(p), hrp)) }),
+    unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(parseTopics(topicsParam(p), hrp)) }),
   };
 }
 

@@ -20,11 +20,12 @@ import { AdaptivePow } from "../adaptive-pow";
 import { createNodeMetrics, NodeMetrics } from "../node-metrics";
 import type { TangleNode } from "../tangle-node";
 import type { MilestoneEvent, TransactionEvent } from "../events";
-import { nodePayload, PayloadPush } from "../payloads";
+import type { TopicPush } from "../../client/api/types";
 import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
-import { Caller, createMethods, Method, TopicRef } from "./methods";
+import { Caller, createMethods, Method } from "./methods";
+import { publishMilestone, publishTransaction, PushSink, TopicRef } from "./topics";
 import type { PeerManager } from "../peering/peers";
 import { PEER_PATH } from "../peering/protocol";
 import { sendCorked } from "../net/corked-send";
@@ -95,9 +96,9 @@ class Connection implements Caller {
 /**
  * Publishing key → topic name → subscribed connections. A key has several names when one thing
  * can be named several ways (an address as hex or as bech32m); each subscriber gets its pushes
- * under the name it subscribed with.
+ * under the name it subscribed with. What is pushed when: ./topics.ts.
  */
-class Hub {
+class Hub implements PushSink {
   private readonly subs = new Map<string, Map<string, Set<Connection>>>();
   add(key: string, name: string, c: Connection): void {
     let names = this.subs.get(key);
@@ -117,11 +118,11 @@ class Hub {
   has(key: string): boolean {
     return this.subs.has(key);
   }
-  publish(key: string, data: unknown): void {
-    const names = this.subs.get(key);
+  publish(push: TopicPush): void {
+    const names = this.subs.get(push.topic);
     if (!names) return;
     for (const [topic, s] of names) {
-      const frame = packFrame({ topic, data });
+      const frame = packFrame({ topic, data: push.data });
       for (const c of s) {
         // A slow reader loses pushes rather than growing the node's memory.
         if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) sendCorked(c.ws, frame);
@@ -168,25 +169,9 @@ export class ApiServer {
   private installPushes(): void {
     const node = this.opts.node;
     const hub = this.hub;
-    // Each payload type's own pushes come from its entry in node/payloads.ts.
-    const publish = (pushes: readonly PayloadPush[] | undefined) => {
-      for (const p of pushes ?? []) if (hub.has(p.topic)) hub.publish(p.topic, p.data);
-    };
-    const onTx = (e: TransactionEvent) => {
-      hub.publish("transactions", { id: e.id, type: e.tx.payload.type });
-      publish(nodePayload(e.tx).arrived?.(e.id, e.tx));
-    };
-    const onMilestone = (ms: MilestoneEvent) => {
-      hub.publish("milestones", { index: ms.index, id: ms.id, timestamp: ms.timestamp, included: ms.included, stateHash: ms.stateHash });
-      hub.publish("confirmed", { milestoneIndex: ms.index, ids: ms.includedIds, conflicts: ms.conflicts });
-      const conflicts = new Map(ms.conflicts.map((c) => [c.id, c.reason]));
-      for (const id of [...ms.includedIds, ms.id]) {
-        const topic = `tx:${id}`;
-        if (hub.has(topic)) hub.publish(topic, { id, confirmedBy: ms.index, conflict: conflicts.get(id) ?? null });
-        const e = node.coneView.get(Buffer.from(id, "hex"));
-        if (e) publish(nodePayload(e.tx).confirmed?.(id, e.tx, ms.index, conflicts.get(id) ?? null));
-      }
-    };
+    const onTx = (e: TransactionEvent) => publishTransaction(e, hub);
+    const stored = (id: string) => node.coneView.get(Buffer.from(id, "hex"))?.tx;
+    const onMilestone = (ms: MilestoneEvent) => publishMilestone(ms, stored, hub);
     node.on("transaction", onTx);
     node.on("milestone", onMilestone);
     this.unhook.push(() => {

@@ -1,5 +1,6 @@
 /**
- * The docs say what the code does: docs/api.md documents every API method, has the code table of
+ * The docs say what the code does: docs/api.md documents every API method and has a row for exactly
+ * the topics of node/api/topics.ts, has the code table of
  * client/protocol/codes.ts row for row (layer and close code included; every code any docs page
  * names exists), the server's limits, the adaptive proof-of-work limits and the peers' solidification
  * timeout with the values the code uses; docs/protocol.md states the dev network's parameters as
@@ -14,6 +15,7 @@ import { ApiErrorCode } from "../../../node/api/errors";
 import { NodeErrorCode } from "../../../node/errors";
 import { Code, CODES, isCode } from "../../../client/protocol/codes";
 import { createMethods } from "../../../node/api/methods";
+import { documentedTopics } from "../../../node/api/topics";
 import { PEER_LIMITS, PeerErrorCode } from "../../../node/peering/protocol";
 import { devCoordinatorSeed, devGenesis, devWalletSeed } from "../../../node/networks/dev";
 import { genesisTransactionId } from "../../../node/ledger/genesis";
@@ -26,6 +28,17 @@ const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "api.
 test("docs/api.md documents every method", () => {
   const methods = Object.keys(createMethods({} as never));
   for (const m of methods) expect(doc).toContain(`| \`${m}\` |`);
+});
+
+test("docs/api.md's topic table has a row for every topic of node/api/topics.ts and no other", () => {
+  const section = doc.slice(doc.indexOf("\n## Topics\n"));
+  const rows = section
+    .slice(0, section.indexOf("\n## ", 1))
+    .split("\n")
+    .map((l) => /^\| `([^`]+)` \| (.+) \|$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null);
+  expect(rows.map((m) => m[1])).toEqual(documentedTopics());
+  for (const m of rows) expect(m[2].trim().length).toBeGreaterThan(5);
 });
 
 test("docs/api.md's code table is the code table: the same codes, each with its layer and close code", () => {
