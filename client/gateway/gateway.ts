@@ -26,23 +26,25 @@
  * or the node's stream went on without us): the node's head of the stream is taken instead
  * (`rebase` event), and a sealed record that was chained to the old head is unsealed, its readings
  * sealed again after the new one. So a fresh tangle sees sequence 0, not a gap.
+ *
+ * This file schedules the streams and submits; sealing is in seal.ts, the head check in
+ * head-check.ts, what the node said on this connection in node-session.ts.
  */
 import type { ApiClient } from "../api/client";
 import { Emitter } from "../api/emitter";
 import { hasCode, isTransient } from "../api/errors";
-import { fromHex } from "../protocol/bytes";
 import { Code } from "../protocol/codes";
-import type { Essence } from "../protocol/codec";
-import { signTransaction } from "../protocol/build";
 import type { KeyPair } from "../protocol/keys";
-import { MAX_DATA_BYTES, PROTOCOL_VERSION } from "../protocol/limits";
+import { MAX_DATA_BYTES } from "../protocol/limits";
 import { prepareAttachment, REATTACHABLE_CODES, AttachOptions } from "../attach";
-import type { NodeInfo } from "../api/types";
-import { MemoryOutbox, Outbox, SealedRecord, StreamHead } from "./outbox";
-import { findStreamHead, sealedContent } from "./stream-head";
+import { checkedHead, HeadCheck } from "./head-check";
+import { NodeSession } from "./node-session";
+import { MemoryOutbox, Outbox } from "./outbox";
+import { sealRecord, unsealStale } from "./seal";
+import { sealedContent } from "./stream-head";
 import { GatewayError, GatewayErrorCode } from "./types";
 import type { GatewayEvents, GatewayOptions, GatewayStats } from "./types";
-import { arrayHeaderBytes, encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId } from "./readings";
+import { arrayHeaderBytes, encodeReading, resolveStreamId } from "./readings";
 import { backoffDelayMs, BackoffPolicy } from "../util/backoff";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -65,8 +67,8 @@ export class Gateway extends Emitter<GatewayEvents> {
   private closed = false;
   private acked = { records: 0, readings: 0 };
   private idleWaiters: (() => void)[] = [];
-  /** What this connection's node said: a reconnection may reach another node (or a wiped one). */
-  private conn = freshConnection();
+  /** What the head check needs; its session is what this connection's node said (a reconnection may reach another node, or a wiped one). */
+  private readonly heads: HeadCheck;
   private readonly offOpen: () => void;
 
   constructor(opts: GatewayOptions) {
@@ -84,7 +86,15 @@ export class Gateway extends Emitter<GatewayEvents> {
     this.attachOpts = { ...opts.attach, pow: opts.pow, remotePow: "never", signal: this.abort.signal };
     const tick = Math.max(20, Math.min(250, this.o.maxDelayMs / 2));
     this.timer = setInterval(() => this.onTick(), tick);
-    this.offOpen = this.client.on("open", () => (this.conn = freshConnection()));
+    this.heads = {
+      client: this.client,
+      outbox: this.outbox,
+      session: new NodeSession(this.client),
+      gatewayPublicKey: this.keyPair.publicKey,
+      resumeFromNode: this.o.resumeFromNode,
+      onRebase: (e) => this.emit("rebase", e),
+    };
+    this.offOpen = this.client.on("open", () => (this.heads.session = new NodeSession(this.client)));
     // Whatever a previous run left in the outbox goes out first.
     for (const s of this.outbox.streams()) this.kick(s);
   }
@@ -257,20 +267,20 @@ export class Gateway extends Emitter<GatewayEvents> {
       this.flushing.delete(streamId);
       return false;
     }
-    const network = (await this.nodeInfo()).networkId;
+    const network = (await this.heads.session.nodeInfo()).networkId;
     if (rec) {
       const sealedFor = sealedContent(rec).networkId;
       if (sealedFor !== network) {
         throw new GatewayError(GatewayErrorCode.WRONG_NETWORK, `record ${rec.sequence} of stream ${streamId} is sealed for network ${sealedFor}, the node is of network ${network}; it waits in the outbox for a node of network ${sealedFor}`, streamId);
       }
     }
-    const head = await this.headOf(network, streamId, rec);
+    const head = await checkedHead(this.heads, network, streamId, rec);
     if (rec && (rec.sequence !== head.nextSequence || sealedContent(rec).prevId !== head.prevId)) {
-      await this.unsealStale(streamId, rec);
+      await unsealStale(this.outbox, streamId, rec);
       rec = undefined;
     }
     if (!rec) {
-      rec = await this.seal(streamId, network, head);
+      rec = await sealRecord(this.outbox, this.keyPair, this.o, streamId, network, head);
       if (!rec) return false;
     }
     if (!rec.bytes || !rec.id) {
@@ -280,36 +290,6 @@ export class Gateway extends Emitter<GatewayEvents> {
     }
     await this.submit(network, streamId, rec.sequence, rec.bytes!, rec.id!, rec.readings);
     return true;
-  }
-
-  private async seal(streamId: string, network: number, head: StreamHead) {
-    const taken: Uint8Array[] = [];
-    let size = 0;
-    let lastKey = -1;
-    for (const r of this.outbox.readings(streamId, this.o.maxReadingsPerRecord)) {
-      if (taken.length > 0 && size + r.bytes.length + arrayHeaderBytes(taken.length + 1) > this.o.maxRecordBytes) break;
-      taken.push(r.bytes);
-      size += r.bytes.length;
-      lastKey = r.key;
-    }
-    if (taken.length === 0) return undefined;
-    const essence: Essence = {
-      version: PROTOCOL_VERSION,
-      networkId: network,
-      issuer: this.keyPair.publicKey,
-      payload: {
-        type: "data",
-        streamId: fromHex(streamId, "streamId"),
-        sequence: head.nextSequence,
-        prevRecordId: head.prevId ? fromHex(head.prevId, "prevId") : new Uint8Array(32),
-        contentType: READINGS_CONTENT_TYPE,
-        data: packReadings(taken),
-      },
-    };
-    const signed = signTransaction(essence, this.keyPair.secretKey);
-    const rec = { sequence: head.nextSequence, essenceBytes: signed.essenceBytes, signature: signed.signature, readings: taken.length };
-    await this.outbox.seal(streamId, rec, lastKey);
-    return rec;
   }
 
   /**
@@ -349,86 +329,10 @@ export class Gateway extends Emitter<GatewayEvents> {
   }
 
   private async acknowledge(network: number, streamId: string, sequence: number, id: string, readings: number, duplicate: boolean): Promise<void> {
-    const tangle = (await this.tangleAnchor().catch(() => null)) ?? undefined;
+    const tangle = (await this.heads.session.tangleAnchor().catch(() => null)) ?? undefined;
     await this.outbox.ack(network, streamId, { nextSequence: sequence + 1, prevId: id, ...(tangle ? { tangle } : {}) });
     this.acked.records++;
     this.acked.readings += readings;
     this.emit("ack", { streamId, sequence, id, readings, duplicate });
   }
-
-  /**
-   * The stream's head on this network: the outbox's, checked against the node once per connection
-   * (see the header), or (first time) the node's last record of the stream. `rec` is the sealed
-   * record, if any: the node may have it already (stored, acknowledgement lost).
-   */
-  private async headOf(network: number, streamId: string, rec?: SealedRecord): Promise<StreamHead> {
-    const h = this.outbox.head(network, streamId);
-    if (!h) {
-      const head = this.o.resumeFromNode ? await findStreamHead(this.client, streamId, this.keyPair.publicKey) : { nextSequence: 0, prevId: null };
-      await this.outbox.setHead(network, streamId, head);
-      this.conn.checked.add(streamId);
-      return head;
-    }
-    if (h.nextSequence === 0 || this.conn.checked.has(streamId)) return h;
-    const page = await this.client.getStream(streamId, { fromSeq: h.nextSequence - 1, limit: 2 });
-    const last = page.records.find((r) => r.sequence === h.nextSequence - 1);
-    const beyond = page.records.some((r) => r.sequence >= h.nextSequence && r.id !== rec?.id);
-    let sameTangle = last?.id === h.prevId && !beyond;
-    if (!sameTangle && !last && !beyond && h.tangle !== undefined) sameTangle = h.tangle === (await this.tangleAnchor());
-    if (sameTangle) {
-      this.conn.checked.add(streamId);
-      return h;
-    }
-    if (!last && !beyond) {
-      // The node lacks our head: another tangle, unless it is still catching up with its peers.
-      const info = await this.client.getNodeInfo();
-      if (!info.synced) throw new GatewayError(Code.ERR_NOT_SYNCED, `the node is catching up with its peers; stream ${streamId} waits`, streamId);
-    }
-    const found = await findStreamHead(this.client, streamId, this.keyPair.publicKey);
-    const anchor = found.nextSequence > 0 ? await this.tangleAnchor() : null;
-    const next: StreamHead = { ...found, ...(anchor ? { tangle: anchor } : {}) };
-    await this.outbox.setHead(network, streamId, next);
-    this.conn.checked.add(streamId);
-    const unsealed = rec && (rec.sequence !== next.nextSequence || sealedContent(rec).prevId !== next.prevId) ? rec.readings : 0;
-    this.emit("rebase", { streamId, networkId: network, from: h, to: next, unsealed });
-    return next;
-  }
-
-  /** Puts a sealed record chained to a head the node does not have back among the waiting readings. */
-  private async unsealStale(streamId: string, rec: SealedRecord): Promise<void> {
-    const at = Date.now();
-    await this.outbox.unseal(streamId, sealedContent(rec).readings.map((bytes) => ({ at, bytes })));
-  }
-
-  /** getNodeInfo once per connection. */
-  private nodeInfo(): Promise<NodeInfo> {
-    const c = this.conn;
-    if (!c.info) {
-      c.info = this.client.getNodeInfo();
-      c.info.catch(() => (c.info = undefined));
-    }
-    return c.info;
-  }
-
-  /**
-   * The id of the node's milestone 1: what tells one tangle from another of the same network (two
-   * dev nodes started afresh share networkId and genesis). Null while the node has none; asked
-   * again at most once a second then.
-   */
-  private async tangleAnchor(): Promise<string | null> {
-    const c = this.conn;
-    if (c.anchor !== undefined && (c.anchor !== null || Date.now() - c.anchorAt < 1000)) return c.anchor;
-    try {
-      c.anchor = (await this.client.getMilestone(1)).id;
-    } catch (err) {
-      if (!hasCode(err, Code.ERR_NOT_FOUND)) throw err;
-      c.anchor = null;
-    }
-    c.anchorAt = Date.now();
-    return c.anchor;
-  }
-}
-
-function freshConnection(): { info?: Promise<NodeInfo>; anchor?: string | null; anchorAt: number; checked: Set<string> } {
-  return { anchorAt: 0, checked: new Set() };
 }
