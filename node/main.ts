@@ -9,14 +9,16 @@
  *   2. storage and the node: open LMDB, replay the ledger, verify threads  → "database opened"
  *   3. the proof-of-work pool for clients (remote PoW; dev network by default)
  *   4. peering (takes `/peer` upgrades through the API server's port)
- *   5. the API server listens (WebSocket, /health, /metrics)
+ *   5. the metrics, from the parts that own each figure (node, window, store, peering, API
+ *      connections); the API server counts requests into them, renders them, and listens
+ *      (WebSocket, /health, /metrics)
  *   6. the coordinator starts issuing milestones, when this node holds a key
  *   7. outgoing peers from the configuration                              → "listening"
  *
  * Shutdown order (`close`), the reverse where it matters:
  *   1. the coordinator stops (waits for a milestone being issued)
  *   2. peers are dropped (no more gossip in or out)
- *   3. the API server stops taking requests and closes its sockets
+ *   3. the API server stops taking requests and closes its sockets; the metrics stop listening
  *   4. the node finishes its writes and closes storage
  *   5. the proof-of-work pool's threads end                               → "stopped"
  */
@@ -35,6 +37,7 @@ import { Genesis, parseGenesis } from "./ledger/genesis";
 import { TangleNode, VERSION } from "./tangle-node";
 import type { TangleNodeOptions } from "./tangle-node";
 import { ApiServer } from "./api/server";
+import { createNodeMetrics, NodeMetrics } from "./node-metrics";
 import { PeerManager } from "./peering/peers";
 import type { Logger } from "./logger";
 import { pagesAddon } from "./storage/mapped-pages";
@@ -57,6 +60,8 @@ export interface StartedNode {
   node: TangleNode;
   api: ApiServer;
   peering: PeerManager;
+  /** The node's metrics (node/node-metrics.ts), rendered by the API server at /metrics. */
+  metrics: NodeMetrics;
   /** Present when the configuration holds a coordinator key. */
   coordinator?: Coordinator;
   /** Stops everything in the shutdown order above; `signal` (e.g. "SIGTERM") is logged. Idempotent. */
@@ -130,7 +135,9 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   const remotePow = config.remotePow ?? config.network === "dev";
   const powPool = remotePow ? new PowPool() : undefined;
   const peering = new PeerManager({ node, log, maxPeers: config.maxPeers });
-  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken });
+  // The connection count is read at scrape time, once the server below exists.
+  const metrics = createNodeMetrics({ node, window: node.window, store: node.store, peering, connections: () => api.connectionCount });
+  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken, metrics });
   let port: number;
   try {
     port = await api.listen();
@@ -138,6 +145,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
     // The port is taken (or not ours to bind): release what is already open, in shutdown order.
     await peering.close();
     await api.close().catch(() => undefined);
+    metrics.close();
     await node.close();
     await powPool?.close();
     throw err;
@@ -162,9 +170,10 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       await coordinator?.stop();
       await peering.close();
       await api.close();
+      metrics.close();
       await node.close();
       await powPool?.close();
       log.info("stopped");
     })());
-  return { url, port, node, api, peering, coordinator, close };
+  return { url, port, node, api, peering, metrics, coordinator, close };
 }

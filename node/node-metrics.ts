@@ -1,24 +1,35 @@
 /**
- * The node's Prometheus metrics, all declared here on prom-client: what each one measures and which
- * part of the node owns the figure (the node's events and reads, storage, peering, the API server's
- * connections). The library adds its default process metrics (CPU, resident memory, event-loop lag,
- * garbage collection, handles). The API server only renders the registry at `GET /metrics`.
+ * The node's Prometheus metrics, all declared here on prom-client: what each one measures, read
+ * from the part of the node that owns the figure: the node's events and ledger, the window (tips,
+ * WASM memory), the store (database size, mapped-page releases), peering, the API server's
+ * connections. The composition root (main.ts) hands those parts over; the node keeps no getter
+ * only for metrics. The library adds its default process metrics (CPU, resident memory, event-loop
+ * lag, garbage collection, handles). The API server counts requests and only renders the registry
+ * at `GET /metrics`.
  *
  * Names are a contract (docs/operations.md, bench/ and the tests read them): add, never rename.
  */
 import * as fs from "node:fs";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { TangleNode } from "./tangle-node";
+import type { TangleWindow } from "./window";
+import type { Store } from "./storage/store";
 import type { MilestoneEvent } from "./events";
 import type { PeerManager } from "./peering/peers";
 
 /** Confirmation latency buckets in seconds (a milestone interval is 0.25 s on the dev network). */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
 
-/** What the metrics read from: the node, its peering (if any) and the API server's connection count. */
+/** The parts whose figures the metrics read: each figure from the part that owns it. */
 export interface MetricSources {
+  /** Events (received, accepted, rejected, milestones), the ledger index, divergence, stored count. */
   node: TangleNode;
+  /** The recent window: tips and the WASM graph's memory. */
+  window: TangleWindow;
+  /** The database: its size and the mapped-page watcher's releases (storage/mapped-pages.ts). */
+  store: Store;
   peering?: PeerManager;
+  /** Open API connections (the API server's count; read at scrape time). */
   connections: () => number;
 }
 
@@ -56,7 +67,7 @@ function readGauge(registry: Registry, name: string, help: string, read: () => n
 }
 
 export function createNodeMetrics(sources: MetricSources): NodeMetrics {
-  const { node, peering } = sources;
+  const { node, window, store, peering } = sources;
   const registry = new Registry();
   // CPU, process_resident_memory_bytes, heap spaces, event-loop lag, GC, handles, file descriptors.
   collectDefaultMetrics({ register: registry });
@@ -67,10 +78,10 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
   const rejected = new Counter({ name: "tangle_transactions_rejected_total", help: "transactions refused, by error code", labelNames: ["code"] as const, registers: [registry] });
   const latency = new Histogram({ name: "tangle_confirmation_latency_seconds", help: "from arrival to confirmation by a milestone", buckets: LATENCY_BUCKETS, registers: [registry] });
 
-  readGauge(registry, "tangle_tips", "non-lazy tips in the URTS pool", () => node.tipCount());
+  readGauge(registry, "tangle_tips", "non-lazy tips in the URTS pool", () => window.graph.nonLazyTipCount);
   readGauge(registry, "tangle_milestone_index", "index of the last applied milestone", () => node.ledgerIndex);
   readGauge(registry, "tangle_stored_transactions", "transactions stored", () => node.storedTransactions);
-  readGauge(registry, "tangle_database_bytes", "size of the database file", () => node.store.sizeBytes());
+  readGauge(registry, "tangle_database_bytes", "size of the database file", () => store.sizeBytes());
   readGauge(registry, "tangle_connections", "open API connections", sources.connections);
   // Memory beyond the library's defaults: the peak, the split of the resident set (mapped database
   // pages are file-backed), the V8 heap as the benchmarks have always read it, and the WASM window.
@@ -80,8 +91,8 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
   readGauge(registry, "nodejs_heap_used_bytes", "V8 heap in use", () => process.memoryUsage().heapUsed);
   readGauge(registry, "nodejs_heap_total_bytes", "V8 heap committed", () => process.memoryUsage().heapTotal);
   readGauge(registry, "nodejs_external_bytes", "memory outside the V8 heap held by JS objects (buffers, WASM)", () => process.memoryUsage().external);
-  readGauge(registry, "tangle_wasm_memory_bytes", "WASM linear memory of the tip-selection window", () => node.windowMemoryBytes);
-  readGauge(registry, "tangle_mapped_releases_total", "times the mapped database pages were released from the resident set", () => node.mappedReleases);
+  readGauge(registry, "tangle_wasm_memory_bytes", "WASM linear memory of the tip-selection window", () => window.graph.memoryBytes);
+  readGauge(registry, "tangle_mapped_releases_total", "times the mapped database pages were released from the resident set", () => store.mappedReleases);
   readGauge(registry, "tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0));
 
   if (peering) {

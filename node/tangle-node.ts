@@ -59,7 +59,8 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
   private ledger!: LedgerState;
   private pending!: PendingIndex;
   private milestones!: MilestoneApplier;
-  private readonly window: TangleWindow;
+  /** The recent window (window.ts): the composition root hands it to the metrics, which read its figures. */
+  readonly window: TangleWindow;
   private readonly solid: Solidifier;
   private nextSeq: number;
   private submissions = 0;
@@ -150,11 +151,6 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
 
   get storedTransactions(): number {
     return this.nextSeq;
-  }
-
-  /** Bytes of WASM memory held by the tip-selection window. */
-  get windowMemoryBytes(): number {
-    return this.window.graph.memoryBytes;
   }
 
   isEntryPoint(idHex: string): boolean {
@@ -336,11 +332,6 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
 
   tipCount(): number {
     return this.window.graph.nonLazyTipCount;
-  }
-
-  /** Times the database's mapped pages were released from the resident set (see mapped-pages.ts). */
-  get mappedReleases(): number {
-    return this.store.mappedReleases;
   }
 
   /** Stops accepting, waits for in-flight writes, closes the database. */

@@ -17,7 +17,7 @@ import { WebSocket, WebSocketServer, RawData } from "ws";
 import { packFrame, unpackFrame } from "../../client/protocol/frame";
 import type { PowPool } from "../../client/pow";
 import { AdaptivePow } from "../adaptive-pow";
-import { createNodeMetrics, NodeMetrics } from "../node-metrics";
+import type { NodeMetrics } from "../node-metrics";
 import type { TangleNode } from "../tangle-node";
 import type { MilestoneEvent, TransactionEvent } from "../events";
 import type { TopicPush } from "../../client/api/types";
@@ -42,8 +42,8 @@ export interface ApiServerOptions {
   peering?: PeerManager;
   /** Token for the admin methods (addPeer, removePeer); absent = admin disabled. */
   adminToken?: string;
-  /** The node's metrics, when the composition root made them; absent = made here for this node. */
-  metrics?: NodeMetrics;
+  /** The node's metrics (made by the composition root): this server counts requests into them and renders them at /metrics. */
+  metrics: NodeMetrics;
 }
 
 class Connection implements Caller {
@@ -139,7 +139,6 @@ export class ApiServer {
   private readonly methods: Record<string, Method>;
   /** The node's metrics (node/node-metrics.ts); this server counts requests and renders them. */
   readonly metrics: NodeMetrics;
-  private readonly ownsMetrics: boolean;
   private pingTimer?: NodeJS.Timeout;
   private readonly unhook: (() => void)[] = [];
 
@@ -147,8 +146,7 @@ export class ApiServer {
     const node = opts.node;
     const powCtx = opts.powPool ? { pool: opts.powPool, queued: 0 } : undefined;
     this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peering: opts.peering, adminToken: opts.adminToken, version: opts.version });
-    this.ownsMetrics = !opts.metrics;
-    this.metrics = opts.metrics ?? createNodeMetrics({ node, peering: opts.peering, connections: () => this.connections.size });
+    this.metrics = opts.metrics;
     this.http = http.createServer((req, res) => this.onHttp(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });
     this.http.on("upgrade", (req, socket, head) => {
@@ -290,6 +288,11 @@ export class ApiServer {
       );
   }
 
+  /** Open client connections (the metrics read it). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -316,7 +319,6 @@ export class ApiServer {
   async close(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
     for (const u of this.unhook) u();
-    if (this.ownsMetrics) this.metrics.close();
     for (const c of this.connections) c.ws.close(CloseCode.GOING_AWAY, "node shutting down");
     await new Promise<void>((resolve) => {
       this.wss.close(() => resolve());

@@ -5,7 +5,9 @@
  * folder) started in this process by the composition root (test/support/node.ts), so the
  * solidification timeout can be short; requests over a real WebSocket, counts read from GET
  * /metrics. Also: /metrics carries the node's series (node/node-metrics.ts) and prom-client's
- * default process metrics, each declared once.
+ * default process metrics, each declared once; the composition root makes the metrics and the API
+ * server renders those; each figure is read from the part that owns it (the window, the store, the
+ * API server's connections), and TangleNode has no getters that exist only for metrics.
  */
 import { randomBytes } from "node:crypto";
 import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
@@ -94,6 +96,41 @@ test("GET /metrics: the node's series and the library's process metrics, each de
   }
   const declared = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
   expect(declared.filter((n, i) => declared.indexOf(n) !== i)).toEqual([]);
+});
+
+/** The value of an unlabelled series in the exposition text. */
+function series(text: string, name: string): number {
+  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  if (!m) throw new Error(`no series ${name}`);
+  return Number(m[1]);
+}
+
+test("the composition root makes the metrics; the API server renders that very registry", () => {
+  expect(started.started.metrics).toBeDefined();
+  expect(started.started.api.metrics).toBe(started.started.metrics);
+});
+
+test("each figure is read from the part that owns it; the node has no getters that exist only for metrics", async () => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // Nothing changes state in this file's node (no coordinator, no submissions in between).
+  expect({
+    tips: series(text, "tangle_tips"),
+    wasm: series(text, "tangle_wasm_memory_bytes"),
+    releases: series(text, "tangle_mapped_releases_total"),
+    database: series(text, "tangle_database_bytes"),
+    connections: series(text, "tangle_connections"),
+    diverged: series(text, "tangle_ledger_diverged"),
+  }).toEqual({
+    tips: node.tipCount(),
+    wasm: node.window.graph.memoryBytes,
+    releases: node.store.mappedReleases,
+    database: node.store.sizeBytes(),
+    connections: 1,
+    diverged: 0,
+  });
+  expect(node.window.graph.memoryBytes).toBeGreaterThan(0);
+  expect(node.store.sizeBytes()).toBeGreaterThan(0);
+  for (const getter of ["windowMemoryBytes", "mappedReleases"]) expect({ getter, onNode: getter in node }).toEqual({ getter, onNode: false });
 });
 
 test("every refusal of a submitted transaction is counted under its code", async () => {

@@ -127,8 +127,8 @@ test("a node with a budget releases the mapping by itself", async () => {
     for (const { value } of store.approvers.getRange({})) n += value.length;
     expect(n).toBe(16_000_000);
     const deadline = Date.now() + 5000;
-    while (node.mappedReleases === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(node.mappedReleases).toBeGreaterThan(0);
+    while (node.store.mappedReleases === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(node.store.mappedReleases).toBeGreaterThan(0);
   } finally {
     await node.close();
   }
