@@ -1,10 +1,11 @@
 /**
  * Peering: static peers from config and runtime additions, handshake (network, genesis, protocol),
- * reconnect with backoff, gossip of every new valid transaction to the peers that did not send
- * it, solidification requests for missing parents (requests.ts: retried at another peer, bounded
- * in count and age), milestone-by-milestone sync for a node that is behind, and peer accounting (a
- * peer that sends invalid data is disconnected and refused for a while). One connection: peer.ts;
- * the messages and what makes one invalid: protocol.ts.
+ * reconnect with backoff, and peer accounting (a peer that sends invalid data is disconnected and
+ * refused for a while); each message handed to the part whose job it is. Gossip of every new valid
+ * transaction to the peers that did not send it, and solidification requests for missing parents:
+ * gossip.ts (with requests.ts: retried at another peer, bounded in count and age);
+ * milestone-by-milestone sync for a node that is behind: sync.ts. One connection: peer.ts; the
+ * messages and what makes one invalid: protocol.ts.
  *
  * Every failed or lost connection is logged once with its reason (code and sentence, failures.ts)
  * and kept as the peer's `lastError` for getPeers: for configured and added peers whether or not
@@ -14,21 +15,14 @@ import { IncomingMessage } from "node:http";
 import WebSocket from "ws";
 import { toHex } from "../../client/protocol/bytes";
 import { backoffDelayMs } from "../../client/util/backoff";
-import { blake2b256 } from "../../core-wasm/src/blake2b";
-import { ProtocolErrorCode } from "../../client/protocol/errors";
-import { Code } from "../../client/protocol/codes";
-import { NodeErrorCode } from "../errors";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
 import { Hello, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
 import { hostOf, normalizeUrl, Peer } from "./peer";
-import { SolidificationRequests } from "./requests";
+import { Gossip } from "./gossip";
+import { MilestoneSync } from "./sync";
 import type { PeerInfo } from "../../client/api/types";
 import { closeFailure, dialFailure, helloFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
-import { BoundedSet as RecentSet } from "../bounded";
-
-/** Codes that say nothing bad about the sender (it may simply know more or less than we do). */
-const BENIGN = new Set<string>([NodeErrorCode.NOT_SOLID, NodeErrorCode.SOLIDIFIER_FULL, NodeErrorCode.CLOSED, NodeErrorCode.STORAGE, ProtocolErrorCode.TIMESTAMP_IN_FUTURE]);
 
 /** One peer as getPeers reports it: the wire type (client/api/types.ts), with the node's failure codes. */
 export interface PeerStats extends PeerInfo {
@@ -59,30 +53,26 @@ export class PeerManager {
   private readonly banned = new Map<string, number>();
   /** Peers that connected here and failed, by host, oldest first. */
   private readonly inboundFailures = new Map<string, PeerLastError>();
-  private readonly seen = new RecentSet(PEER_LIMITS.recentIds);
-  private readonly requests: SolidificationRequests;
+  private readonly gossip: Gossip;
+  private readonly sync: MilestoneSync;
   private readonly wss: WebSocket.Server;
   private beatTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
-  private syncing?: { index: number; at: number };
   private closed = false;
   private readonly maxPeers: number;
   private readonly unhook: (() => void)[] = [];
-  /** Transactions from peers not taken for a benign reason (not solid in time, solidifier full). */
-  dropped = 0;
-  /** Highest milestone index any peer announced. */
-  bestKnownMilestone = 0;
 
   constructor(opts: PeerManagerOptions) {
     this.node = opts.node;
     this.log = opts.log;
     this.maxPeers = opts.maxPeers ?? PEER_LIMITS.maxPeers;
     this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
-    this.requests = new SolidificationRequests(this.node, () => this.peers, (id) => this.seen.has(id));
-    const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip(e.id, e.bytes, e.source);
-    const onMissing = (e: { ids: string[]; source?: string }) => this.requestMissing(e.ids, e.source);
-    const onMilestone = () => this.continueSync();
+    this.gossip = new Gossip(this.node, this.log, () => this.peers);
+    this.sync = new MilestoneSync(this.node, this.log, () => this.peers, () => this.closed);
+    const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip.announce(e.id, e.bytes, e.source);
+    const onMissing = (e: { ids: string[]; source?: string }) => this.gossip.requestMissing(e.ids, e.source);
+    const onMilestone = () => this.sync.continueSync();
     this.node.on("transaction", onTx);
     this.node.on("missing", onMissing);
     this.node.on("milestone", onMilestone);
@@ -104,12 +94,22 @@ export class PeerManager {
    * PEER_LIMITS.syncToleranceMilestones (a milestone in flight does not make a node unsynced).
    */
   get synced(): boolean {
-    return this.node.ledgerIndex + PEER_LIMITS.syncToleranceMilestones >= this.bestKnownMilestone;
+    return this.sync.synced;
+  }
+
+  /** Highest milestone index any peer announced. */
+  get bestKnownMilestone(): number {
+    return this.sync.bestKnownMilestone;
+  }
+
+  /** Transactions from peers not taken for a benign reason (not solid in time, solidifier full). */
+  get dropped(): number {
+    return this.gossip.dropped;
   }
 
   /** Missing transactions no peer delivered in time. */
   get requestsGivenUp(): number {
-    return this.requests.givenUp;
+    return this.gossip.requests.givenUp;
   }
 
   get count(): number {
@@ -228,7 +228,7 @@ export class PeerManager {
     ws.on("close", (code: number, reason: Buffer) => {
       this.peers.delete(peer);
       if (peer.helloTimer) clearTimeout(peer.helloTimer);
-      this.requests.forget(peer);
+      this.gossip.requests.forget(peer);
       // Outgoing connections are reported by dial(); incoming ones here, if they failed.
       if (peer.direction === "in" && !this.closed && (peer.failure || !peer.hello)) this.inboundFailed(host ?? hostOf(peer.key), peer, peer.failure ?? closeFailure(code, String(reason)));
     });
@@ -300,37 +300,25 @@ export class PeerManager {
       const o = this.outgoing.get(peer.key);
       if (o) o.failures = 0;
       this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
-      this.learn(h.latestMilestoneIndex);
+      this.sync.learn(h.latestMilestoneIndex);
       return;
     }
     const hello = peer.hello!;
     switch (msg.t) {
       case "tx":
         peer.received++;
-        void this.receive(peer, msg.bytes, host);
+        void this.gossip.receive(peer, msg.bytes, (why) => this.penalize(peer, host, why));
         return;
       case "req":
-        for (const id of msg.ids) {
-          const bytes = this.node.getTransactionBytes(id);
-          if (bytes) {
-            peer.send({ t: "tx", bytes });
-            peer.sent++;
-          }
-        }
+        this.gossip.serve(peer, msg.ids);
         return;
-      case "msreq": {
-        const m = this.node.getMilestone(msg.index);
-        const bytes = m ? this.node.getTransactionBytes(m.id) : undefined;
-        if (bytes) {
-          peer.send({ t: "tx", bytes });
-          peer.sent++;
-        }
+      case "msreq":
+        this.sync.serve(peer, msg.index);
         return;
-      }
       case "beat":
         hello.latestMilestoneIndex = msg.latestMilestoneIndex;
         peer.send({ t: "beatack", sentMs: msg.sentMs });
-        this.learn(msg.latestMilestoneIndex);
+        this.sync.learn(msg.latestMilestoneIndex);
         return;
       case "beatack":
         if (msg.sentMs !== undefined) peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);
@@ -338,73 +326,12 @@ export class PeerManager {
     }
   }
 
-  private async receive(peer: Peer, bytes: Uint8Array, host?: string): Promise<void> {
-    // Duplicates are dropped on the id alone, before any decoding.
-    const idBytes = blake2b256(bytes);
-    const id = toHex(idBytes);
-    peer.known.add(id);
-    if (this.seen.has(id)) return;
-    this.seen.add(id);
-    try {
-      await this.node.submit(bytes, { id: idBytes, source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? Code.ERR_INTERNAL;
-      if (!BENIGN.has(code)) this.penalize(peer, host, `invalid transaction: ${code}`);
-      else {
-        // A transaction we could not take yet (e.g. it never solidified) may be offered again, and
-        // if something here still waits for it, it stays requested (the retry asks again).
-        this.seen.delete(id);
-        this.requests.keepAsking(id, peer, Date.now());
-        this.dropped++;
-        if (this.dropped <= 5 || this.dropped % 1000 === 0) this.log.warn({ peer: peer.key, code, dropped: this.dropped }, "peer transaction not taken");
-      }
-    }
-  }
-
-  private gossip(id: string, bytes: Uint8Array, source?: string): void {
-    this.seen.add(id);
-    this.requests.delete(id);
-    for (const p of this.peers) {
-      if (!p.ready || p.key === source || p.known.has(id)) continue;
-      p.known.add(id);
-      p.sendTx(bytes);
-    }
-  }
-
-  // ---- solidification and sync ---------------------------------------------------------------
-
-  /** Asks peers for missing parents; first the peer that sent the child (it has them). */
-  private requestMissing(ids: string[], source?: string): void {
-    let first: Peer | undefined;
-    if (source !== undefined) for (const p of this.peers) if (p.key === source && p.ready) first = p;
-    this.requests.missing(ids, Date.now(), first);
-  }
+  // ---- timers --------------------------------------------------------------------------------
 
   private retryRequests(): void {
     const now = Date.now();
-    this.requests.retry(now);
-    if (this.syncing && now - this.syncing.at > PEER_LIMITS.requestRetryMs * 3) {
-      this.syncing = undefined;
-      this.continueSync();
-    }
-  }
-
-  private learn(index: number): void {
-    if (index > this.bestKnownMilestone) this.bestKnownMilestone = index;
-    this.continueSync();
-  }
-
-  /** Asks a peer that is ahead for the next milestone we lack. */
-  private continueSync(): void {
-    const next = this.node.ledgerIndex + 1;
-    if (this.closed || next > this.bestKnownMilestone || this.node.diverged) return;
-    if (this.syncing && this.syncing.index === next) return;
-    const ahead = [...this.peers].filter((p) => p.ready && (p.hello?.latestMilestoneIndex ?? 0) >= next);
-    if (ahead.length === 0) return;
-    const p = ahead[Math.floor(Math.random() * ahead.length)];
-    this.syncing = { index: next, at: Date.now() };
-    p.send({ t: "msreq", index: next });
-    if (next % 50 === 0 || next === this.bestKnownMilestone) this.log.info({ milestone: next, of: this.bestKnownMilestone }, "syncing");
+    this.gossip.requests.retry(now);
+    this.sync.retry(now);
   }
 
   private beat(): void {
