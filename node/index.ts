@@ -10,6 +10,8 @@ export type { TangleNodeOptions, SubmitOptions, SubmitResult, TransactionMetadat
 export type { NodeEvents, TransactionEvent, AcceptedEvent, RejectedEvent, MissingEvent, MilestoneEvent } from "./events";
 export { ApiServer } from "./api/server";
 export type { ApiServerOptions } from "./api/server";
+export { createNodeMetrics } from "./node-metrics";
+export type { NodeMetrics, MetricSources } from "./node-metrics";
 export { PeerManager } from "./peering/peers";
 export type { PeerManagerOptions, PeerStats } from "./peering/peers";
 export { Coordinator } from "./coordinator";
