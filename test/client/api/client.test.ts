@@ -1,12 +1,10 @@
 /**
- * The API client against a real node process (dev network, own coordinator) on 127.0.0.1: every
+ * The API client against a real node started in this process (startTestNode: the composition root,
+ * dev network, own coordinator) on 127.0.0.1: every
  * method typed, errors with the node's codes, subscriptions as iterators and listeners, reconnection
  * that restores subscriptions and sends queued requests, and request timeouts against a server
  * that never answers.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { WebSocketServer } from "ws";
 import { ApiClient, ClientErrorCode, NodeApiError, TangleClientError, Wallet } from "../../../client/node";
@@ -17,23 +15,20 @@ import { devGenesis, devWalletSeed, DEV_SUPPLY } from "../../../node/networks/de
 import { addressOf, keyPairFromSeed } from "../../../client/protocol/keys";
 import { encodeAddress } from "../../../client/wallet/address";
 import { checksumThatFits, typo } from "../wallet/_typo";
-import { startNode, NodeProcess } from "../../node/api/_process";
+import { startTestNode, TestNode } from "../../support/node";
 
-let node: NodeProcess;
+let node: TestNode;
 let client: ApiClient;
-let dataDir: string;
 const dev = keyPairFromSeed(devWalletSeed());
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-client-api-"));
-  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
+  node = await startTestNode({ milestoneIntervalMs: 100 });
   client = await ApiClient.connect(node.url, { requestTimeoutMs: 5000 });
 }, 30_000);
 
 afterAll(async () => {
   client?.close();
-  await node?.stop("SIGTERM");
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await node?.close();
 });
 
 async function dataRecord(seq = 0): Promise<Uint8Array> {
