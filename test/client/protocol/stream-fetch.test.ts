@@ -1,13 +1,10 @@
 /**
  * The stream reader's paging (client/gateway/verify.ts fetchStream / verifyStream) against a real
- * node process: one stream with holes in its sequences, read with small pages several at a time.
- * Whatever the page size, pages in flight, start and cap, the records must be exactly those the
+ * node started in this process (startTestNode): one stream with holes in its sequences, read with
+ * small pages several at a time. Whatever the page size, pages in flight, start and cap, the records must be exactly those the
  * test published (from the list it kept, not from another read), in order, each once; the number
  * of getStream requests in flight must reach but never pass the bound.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { ApiClient, fetchStream, verifyStream } from "../../../client/node";
 import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
@@ -15,22 +12,20 @@ import { transactionId } from "../../../client/protocol/codec";
 import { keyPairFromSeed } from "../../../client/protocol/keys";
 import { devGenesis } from "../../../node/networks/dev";
 import { requiredDifficulty } from "../../../node/validation/pipeline";
-import { startNode, NodeProcess } from "../../node/api/_process";
+import { startTestNode, TestNode } from "../../support/node";
 
 /** The sequences published: runs with holes 25..29, 32..199 and 201..999. */
 const SEQUENCES = [...Array.from({ length: 25 }, (_, i) => i), 30, 31, 200, 1000, 1001, 1002, 1003, 1004];
 const streamId = new Uint8Array(32).fill(0x5a);
 const keyPair = keyPairFromSeed(new Uint8Array(32).fill(7));
 
-let tmp: string;
-let node: NodeProcess | undefined;
+let node: TestNode | undefined;
 let client: ApiClient;
 /** sequence → id, as submitted. */
 const published = new Map<number, string>();
 
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-stream-fetch-"));
-  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "100", "--data", tmp]);
+  node = await startTestNode({ milestoneIntervalMs: 100 });
   client = await ApiClient.connect(node.url);
   let prev = new Uint8Array(32);
   for (const sequence of SEQUENCES) {
@@ -50,8 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.close();
-  await node?.stop("SIGTERM");
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await node?.close();
 });
 
 /** What a reader should get: the published records from `fromSeq`, at most `max`. */
