@@ -2,36 +2,32 @@
  * The client in a browser: the library bundled with esbuild (client/browser/bundle.ts) is loaded in
  * headless Chromium (Debian's `chromium`, driven by playwright-core) from a page served on
  * 127.0.0.1. From the page: a wallet is created from a fresh mnemonic, proof of work runs on Web
- * Workers, a data record is submitted to a real node process and seen confirmed, and a transfer
- * from the dev wallet reaches the new wallet. The bundle must contain no Node-only code.
+ * Workers, a data record is submitted to a real node (started in this process: startTestNode) and
+ * seen confirmed, and a transfer from the dev wallet reaches the new wallet. The bundle must
+ * contain no Node-only code.
  *
  * No browser, no pass: when Chromium is missing the test installs Debian's package itself
  * (test/support/chromium.ts, as root or with passwordless sudo) and fails, naming the command that
  * fixes it, when it cannot.
  */
-import * as fs from "node:fs";
 import * as http from "node:http";
-import * as os from "node:os";
-import * as path from "node:path";
 import { AddressInfo } from "node:net";
 import { chromium, Browser } from "playwright-core";
 import { bundleBrowserClient, BrowserBundle } from "../../client/browser/bundle";
-import { startNode, NodeProcess } from "../node/api/_process";
+import { startTestNode, TestNode } from "../support/node";
 import { ensureChromium } from "../support/chromium";
 
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-let node: NodeProcess | undefined;
+let node: TestNode | undefined;
 let server: http.Server | undefined;
 let browser: Browser | undefined;
-let dataDir: string;
 let bundle: BrowserBundle;
 let pageUrl: string;
 
 beforeAll(async () => {
   const executablePath = ensureChromium();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-browser-"));
-  const [b, n] = await Promise.all([bundleBrowserClient({ minify: true }), startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"])]);
+  const [b, n] = await Promise.all([bundleBrowserClient({ minify: true }), startTestNode({ milestoneIntervalMs: 100 })]);
   bundle = b;
   node = n;
   server = http.createServer((req, res) => {
@@ -54,8 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  await node?.stop("SIGTERM");
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await node?.close();
 });
 
 test("the bundle holds the client and the embedded WASM core, and nothing Node-only", () => {

@@ -1,9 +1,10 @@
 /**
  * The stream reader's paging (client/gateway/verify.ts fetchStream / verifyStream) against a real
  * node started in this process (startTestNode): one stream with holes in its sequences, read with
- * small pages several at a time. Whatever the page size, pages in flight, start and cap, the records must be exactly those the
- * test published (from the list it kept, not from another read), in order, each once; the number
- * of getStream requests in flight must reach but never pass the bound.
+ * small pages several at a time. Whatever the page size, pages in flight, start and cap, the
+ * records must be exactly those the test published (from the list it kept, not from another read),
+ * in order, each once; the number of getStream requests in flight must reach but never pass the
+ * bound.
  */
 import { ApiClient, fetchStream, verifyStream } from "../../../client/node";
 import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
