@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ApiClient, fetchStream, resolveStreamId, unpackReadings, Wallet } from "../../client/node";
 import { decodeTransaction } from "../../client/protocol/codec";
-import { startNode, NodeProcess } from "../node/api/_process";
+import { startNodeProcess, NodeProcess } from "../node/api/_process";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "tangle.js");
 let tmp: string;
@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
 }
 
 async function node(name: string, args: string[]): Promise<NodeProcess> {
-  const n = await startNode(["--data", path.join(tmp, name), "--milestone-interval-ms", "100", ...args]);
+  const n = await startNodeProcess(["--data", path.join(tmp, name), "--milestone-interval-ms", "100", ...args]);
   stops.push(() => (n.child.exitCode === null && n.child.signalCode === null ? n.stop("SIGTERM") : undefined));
   return n;
 }

@@ -12,7 +12,7 @@ import { parseGenesis } from "../../node/ledger/genesis";
 import { keyPairFromSeed } from "../../client/protocol/keys";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { DEV_SUPPLY } from "../../node/networks/dev";
-import { NodeProcess, startNode } from "../node/api/_process";
+import { NodeProcess, startNodeProcess } from "../node/api/_process";
 import { start, tangle } from "./_run";
 
 const U64_MAX = "18446744073709551615"; // above 2^53: a JSON number would lose it
@@ -39,7 +39,7 @@ beforeAll(async () => {
   ]);
   expect([a.code, a.stderr, b.code, b.stderr]).toEqual([0, "", 0, ""]);
   const nodeArgs = (dir: string) => ["--network", path.join(dir, "genesis.json"), "--coordinator-key", path.join(dir, "keys", "coordinator-0.key"), "--data", path.join(dir, "data")];
-  const [cityNode, slowNode] = await Promise.all([startNode(nodeArgs(cityDir)), startNode(nodeArgs(slowDir))]);
+  const [cityNode, slowNode] = await Promise.all([startNodeProcess(nodeArgs(cityDir)), startNodeProcess(nodeArgs(slowDir))]);
   city = { dir: cityDir, node: cityNode, init: JSON.parse(a.stdout) };
   slow = { dir: slowDir, node: slowNode, init: JSON.parse(b.stdout), mnemonicFile, owner, ownerHere: Wallet.fromMnemonic(ownerMnemonic).addressWith("tslowpow", 0) };
 }, 60_000);

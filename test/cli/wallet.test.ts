@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DEV_MNEMONIC, generateMnemonic, validateMnemonic, Wallet } from "../../client/wallet";
 import { DEV_SUPPLY } from "../../node/networks/dev";
-import { startNode, NodeProcess } from "../node/api/_process";
+import { startNodeProcess, NodeProcess } from "../node/api/_process";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "tangle.js");
 let node: NodeProcess;
@@ -27,7 +27,7 @@ const withNode = (...args: string[]) => [...args, "--node", node.url];
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-cli-"));
-  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", path.join(tmp, "node"), "--milestone-interval-ms", "100"]);
+  node = await startNodeProcess(["--network", "dev", "--coordinator-key", "dev", "--data", path.join(tmp, "node"), "--milestone-interval-ms", "100"]);
 }, 30_000);
 
 afterAll(async () => {

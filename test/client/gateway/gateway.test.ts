@@ -13,7 +13,7 @@ import { decodeTransaction, transactionId } from "../../../client/protocol/codec
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { Store } from "../../../node/storage/store";
 import { keys } from "../../../node/storage/schema";
-import { startNode, NodeProcess } from "../../node/api/_process";
+import { startNodeProcess, NodeProcess } from "../../node/api/_process";
 
 const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "100"];
 let dataDir: string;
@@ -41,7 +41,7 @@ afterAll(async () => {
 /** The node always listens on the same port, so clients reconnect to it after a restart. */
 let port = 0;
 async function start(): Promise<NodeProcess> {
-  node = await startNode([...NODE_ARGS, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
+  node = await startNodeProcess([...NODE_ARGS, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
   port = node.port;
   return node;
 }

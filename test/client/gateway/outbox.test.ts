@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ApiClient, fetchStream, Gateway, generateMnemonic, LmdbOutbox, unpackReadings, verifyStream, Wallet } from "../../../client/node";
 import { decodeTransaction } from "../../../client/protocol/codec";
-import { startNode, NodeProcess } from "../../node/api/_process";
+import { startNodeProcess, NodeProcess } from "../../node/api/_process";
 import { OTHER_NETWORK_ID, otherNetworkArgs } from "../../node/peering/_networks";
 
 const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "100"];
@@ -31,7 +31,7 @@ afterAll(() => {
 });
 
 async function node(dataDir: string, port = 0, networkArgs = NODE_ARGS): Promise<NodeProcess> {
-  const n = await startNode([...networkArgs, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
+  const n = await startNodeProcess([...networkArgs, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
   cleanup.push(() => (n.child.exitCode === null && n.child.signalCode === null ? n.stop("SIGTERM") : undefined));
   return n;
 }
@@ -214,7 +214,7 @@ test("a node of the same tangle that lacks the head record (milestone 1 matches)
   const a = await node(path.join(tmp, "same-a"));
   const bDir = path.join(tmp, "same-b");
   const bArgs = ["--network", "dev", "--data", bDir];
-  let b = await startNode([...bArgs, "--peer", a.url]);
+  let b = await startNodeProcess([...bArgs, "--peer", a.url]);
   cleanup.push(() => (b.child.exitCode === null && b.child.signalCode === null ? b.stop("SIGTERM") : undefined));
   const aClient = await ApiClient.connect(a.url);
   cleanup.push(() => aClient.close());
@@ -236,7 +236,7 @@ test("a node of the same tangle that lacks the head record (milestone 1 matches)
   await first.flush(10_000);
   await first.close();
   // B comes back without peers: synced (nobody is ahead), same milestone 1, but without the stream.
-  b = await startNode(bArgs);
+  b = await startNodeProcess(bArgs);
   const bClient = await ApiClient.connect(b.url);
   cleanup.push(() => bClient.close());
   const streamId = first.streamId("well-3");

@@ -28,7 +28,7 @@ const published = new Map<number, string>();
 beforeAll(async () => {
   node = await startTestNode({ milestoneIntervalMs: 100 });
   client = await ApiClient.connect(node.url);
-  let prev = new Uint8Array(32);
+  let prev: Uint8Array = new Uint8Array(32);
   for (const sequence of SEQUENCES) {
     const signed = signTransaction(
       { version: 1, networkId: devGenesis().networkId, issuer: keyPair.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: sequence === 0 ? new Uint8Array(32) : prev, contentType: "text/plain", data: Uint8Array.of(sequence & 0xff) } },

@@ -3,6 +3,8 @@
  * the dev funds and seeing confirmed balances move on both sides, remainders to fresh addresses,
  * payments drawn from several addresses, pending amounts, refusals, reattachment of a transfer
  * stuck on stale parents (the value moves once), and fresh parents after a PoW that outlasted them.
+ * A process, not startTestNode: the PoW test's fake clock must not reach the node, and the restart
+ * test checks the node's exit code.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,7 +14,7 @@ import type { AddressState, Chain, WalletBalance } from "../../../client/node";
 import { prepareAttachment } from "../../../client/attach";
 import { signTransaction } from "../../../client/protocol/build";
 import { DEV_SUPPLY, devGenesis } from "../../../node/networks/dev";
-import { startNode, NodeProcess } from "../../node/api/_process";
+import { startNodeProcess, NodeProcess } from "../../node/api/_process";
 
 let node: NodeProcess;
 let client: ApiClient;
@@ -21,7 +23,7 @@ let dev: Wallet;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-wallet-"));
-  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
+  node = await startNodeProcess(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
   client = await ApiClient.connect(node.url);
   dev = Wallet.dev({ client });
 }, 30_000);
@@ -262,7 +264,7 @@ test("30 consecutive sends, each from a fresh Wallet of the same mnemonic: every
 test("after a node restart: a wallet restored from its mnemonic finds everything; the stale attachment stays out of pending", async () => {
   client.close();
   expect(await node.stop("SIGTERM")).toBe(0);
-  node = await startNode(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
+  node = await startNodeProcess(["--network", "dev", "--coordinator-key", "dev", "--data", dataDir, "--milestone-interval-ms", "100"]);
   client = await ApiClient.connect(node.url);
   // Replaying the window brings back neither the lazy original of the reattached transfer nor its amounts.
   expect((await client.getBalance(staleCase!.to)).pending).toEqual({ incoming: 0n, outgoing: 0n });

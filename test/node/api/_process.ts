@@ -20,8 +20,6 @@ export const packr = {
 export function startNodeProcess(args: string[]): Promise<NodeProcess> {
   return launchNode(["--log-level", "debug", ...args]);
 }
-/** The name the tests used before startTestNode existed (a real process, not the in-process startNode). */
-export const startNode = startNodeProcess;
 
 export class RawClient {
   private nextId = 1;

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import WebSocket from "ws";
 import { devHello, rawPeer } from "./_peer";
-import { RawClient, startNode, NodeProcess } from "../api/_process";
+import { RawClient, startNodeProcess, NodeProcess } from "../api/_process";
 import { OTHER_NETWORK_ID, otherNetworkArgs } from "./_networks";
 
 let tmp: string;
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 async function node(name: string, args: string[]): Promise<{ proc: NodeProcess; client: RawClient }> {
-  const proc = await startNode(["--data", path.join(tmp, name), "--milestone-interval-ms", "200", ...args]);
+  const proc = await startNodeProcess(["--data", path.join(tmp, name), "--milestone-interval-ms", "200", ...args]);
   const client = await RawClient.connect(proc.url);
   stops.push(() => proc.stop("SIGTERM"), () => client.close());
   return { proc, client };

@@ -15,7 +15,7 @@ import { helloFailure } from "../../../node/peering/failures";
 import { parsePeerMessage, PEER_LIMITS, PEER_PROTOCOL_VERSION } from "../../../node/peering/protocol";
 import { devHello, rawPeer } from "./_peer";
 import { walkWire } from "../api/_wire";
-import { startNode } from "../api/_process";
+import { startNodeProcess } from "../api/_process";
 
 const hello = { t: "hello", protocol: 1, networkId: 7, genesisId: "ab".repeat(32), latestMilestoneIndex: 3 };
 const id = "0f".repeat(32);
@@ -106,7 +106,7 @@ describe("a real node's peer frames", () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   test("hello and beat carry their indexes and times as MessagePack integers", async () => {
-    const proc = await startNode(["--data", path.join(tmp, "a"), "--milestone-interval-ms", "200"]);
+    const proc = await startNodeProcess(["--data", path.join(tmp, "a"), "--milestone-interval-ms", "200"]);
     const peer = await rawPeer(proc.port);
     try {
       const isBeat = (d: Buffer) => walkWire(d).some((s) => s.path === "t" && s.value === "beat");
