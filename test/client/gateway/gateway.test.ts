@@ -1,24 +1,24 @@
 /**
- * The gateway SDK and the stream verifier against a real node process: batching and chaining, the
- * on-disk outbox across a node that stops and restarts on the same data directory and across a
- * gateway restart (every reading exactly once, in order), resuming a stream from the node, and the
- * verifier naming tampered records (bytes changed in the node's LMDB while it was stopped, and
- * records altered or dropped on their way to the verifier).
+ * The gateway SDK and the stream verifier against a real node started in this process
+ * (startTestNode): batching and chaining, a record stored but never acknowledged counted once,
+ * resuming a stream from the node, and the verifier naming tampered records (bytes changed in the
+ * node's LMDB while it was stopped, and records altered or dropped on their way to the verifier).
+ * The node killed while a gateway publishes is gateway-crash.test.ts (a real process).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ApiClient, Gateway, LmdbOutbox, Reading, unpackReadings, verifyRecords, verifyStream, fetchStream, generateMnemonic, Wallet, MemoryOutbox } from "../../../client/node";
+import { ApiClient, Gateway, LmdbOutbox, verifyRecords, verifyStream, fetchStream, MemoryOutbox } from "../../../client/node";
 import { decodeTransaction, transactionId } from "../../../client/protocol/codec";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { Store } from "../../../node/storage/store";
 import { keys } from "../../../node/storage/schema";
-import { startNodeProcess, NodeProcess } from "../../node/api/_process";
+import { startTestNode, TestNode } from "../../support/node";
+import { gatewayKey, storedReadings } from "./_gateway";
 
-const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "100"];
 let dataDir: string;
 let tmp: string;
-let node: NodeProcess | undefined;
+let node: TestNode | undefined;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-gateway-"));
@@ -34,30 +34,16 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await node?.stop("SIGTERM");
+  await node?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /** The node always listens on the same port, so clients reconnect to it after a restart. */
 let port = 0;
-async function start(): Promise<NodeProcess> {
-  node = await startNodeProcess([...NODE_ARGS, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
+async function start(): Promise<TestNode> {
+  node = await startTestNode({ milestoneIntervalMs: 100, data: dataDir, ...(port ? { port } : {}) });
   port = node.port;
   return node;
-}
-
-function gatewayKey(index = 0) {
-  return Wallet.fromMnemonic(generateMnemonic()).key(index).keyPair;
-}
-
-/** All readings of a stream in order, as stored on the node. */
-async function storedReadings(client: ApiClient, streamId: string): Promise<Reading[]> {
-  const records = await fetchStream(client, streamId);
-  return records.flatMap((r) => {
-    const d = decodeTransaction(r.bytes);
-    if (!d.ok || d.value.tx.payload.type !== "data") throw new Error("not a data record");
-    return unpackReadings(d.value.tx.payload.data);
-  });
 }
 
 test("readings are batched into chained, signed records that verify", async () => {
@@ -112,58 +98,6 @@ test("the size bound: no record's readings exceed maxRecordBytes, and records ar
   // Three ~300-byte readings fit in 1024 bytes, four do not.
   expect(report.records.slice(0, -1).every((r) => r.readings === 3)).toBe(true);
 });
-
-test("node stopped and restarted while publishing, then the gateway restarted: every reading exactly once, in order", async () => {
-  const outboxDir = path.join(tmp, "outbox");
-  const keyPair = gatewayKey();
-  const client = new ApiClient(node!.url, { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 2000 });
-  let gw: Gateway | undefined;
-  try {
-    await client.ready();
-    const drops: number[] = [];
-    client.on("disconnect", (d) => drops.push(d.code));
-    gw = new Gateway({ client, keyPair, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 30, maxReadingsPerRecord: 8 });
-    const sensors = ["temp-a", "temp-b", "parking-c"];
-    const published = new Map<string, number[]>(sensors.map((s) => [gw!.streamId(s), []]));
-    let n = 0;
-    const publishSome = async (count: number, g: Gateway) => {
-      for (let i = 0; i < count; i++, n++) {
-        const s = sensors[n % sensors.length];
-        await g.publish(s, n, { timestamp: 1_700_000_000_000 + n });
-        published.get(g.streamId(s))!.push(n);
-        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5));
-      }
-    };
-    await publishSome(60, gw);
-    // Stop the node in the middle of the traffic; keep publishing while it is down.
-    const stopping = node!.stop("SIGKILL");
-    await publishSome(60, gw);
-    await stopping;
-    await publishSome(30, gw);
-    for (let i = 0; i < 100 && drops.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(drops.length).toBe(1);
-    expect(gw.stats().waitingReadings + gw.stats().unackedRecords).toBeGreaterThan(0);
-    // Restart on the same data directory and port: the client reconnects, the outbox drains.
-    await start();
-    await publishSome(30, gw);
-    // Restart the gateway itself with readings still in its outbox.
-    await gw.close();
-    gw = new Gateway({ client, keyPair, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 30, maxReadingsPerRecord: 8 });
-    await publishSome(30, gw);
-    await gw.flush(20_000);
-    expect(gw.stats()).toMatchObject({ waitingReadings: 0, unackedRecords: 0, stoppedStreams: 0 });
-    for (const [streamId, values] of published) {
-      const readings = await storedReadings(client, streamId);
-      expect(readings.map((r) => r.v)).toEqual(values);
-      const report = await verifyStream(client, streamId, { issuer: keyPair.publicKey });
-      expect(report.problems).toEqual([]);
-    }
-  } finally {
-    await gw?.close();
-    client.close();
-    if (node!.child.exitCode !== null || node!.child.signalCode !== null) await start();
-  }
-}, 40_000);
 
 test("a record the node stored but the gateway never saw acknowledged goes out again and counts once", async () => {
   const outboxDir = path.join(tmp, "outbox-dup");
@@ -266,7 +200,7 @@ test("the verifier names tampered, dropped and foreign records precisely", async
 
   // Tampering in the node's own database while it is stopped.
   client.close();
-  await node!.stop("SIGTERM");
+  await node!.close();
   const store = await Store.open(dataDir);
   const victim = records[4];
   const bytes = Uint8Array.from(store.getTransactionBytes(fromHex(victim.id))!);
