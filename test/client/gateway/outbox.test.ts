@@ -1,9 +1,9 @@
 /**
  * The gateway's outbox across tangles and processes, with real LMDB in temp directories and real
- * node processes: a node whose data directory was wiped (same dev genesis, another tangle) does not
- * inherit the old tangle's sequence numbers; readings published while no node is reachable go out
- * when one is; a record sealed for one network waits for a node of that network; one process per
- * outbox directory.
+ * nodes started in this process (startTestNode): a node whose data directory was wiped (same dev
+ * genesis, another tangle) does not inherit the old tangle's sequence numbers; readings published
+ * while no node is reachable go out when one is; a record sealed for one network waits for a node
+ * of that network; one process per outbox directory (a real second process holds the lock).
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,10 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ApiClient, fetchStream, Gateway, generateMnemonic, LmdbOutbox, unpackReadings, verifyStream, Wallet } from "../../../client/node";
 import { decodeTransaction } from "../../../client/protocol/codec";
-import { startNodeProcess, NodeProcess } from "../../node/api/_process";
+import { startTestNode, TestNode, TestNodeOptions } from "../../support/node";
 import { OTHER_NETWORK_ID, otherNetworkArgs } from "../../node/peering/_networks";
 
-const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "100"];
 let tmp: string;
 
 beforeAll(() => {
@@ -30,9 +29,10 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function node(dataDir: string, port = 0, networkArgs = NODE_ARGS): Promise<NodeProcess> {
-  const n = await startNodeProcess([...networkArgs, "--data", dataDir, ...(port ? ["--port", String(port)] : [])]);
-  cleanup.push(() => (n.child.exitCode === null && n.child.signalCode === null ? n.stop("SIGTERM") : undefined));
+/** A node on `dataDir` (dev network and coordinator, 100 ms milestones unless `options` say otherwise), closed after the test. */
+async function node(dataDir: string, port = 0, options: TestNodeOptions = {}): Promise<TestNode> {
+  const n = await startTestNode({ milestoneIntervalMs: 100, data: dataDir, ...(port ? { port } : {}), ...options });
+  cleanup.push(() => n.close());
   return n;
 }
 
@@ -54,7 +54,7 @@ async function wipeableNode(name: string) {
     kp: keyPair(),
     outboxDir: path.join(tmp, `${name}-outbox`),
     async wipe(): Promise<void> {
-      await n.stop("SIGTERM");
+      await n.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
       n = await node(dataDir, port);
       await client.ready(10_000);
@@ -140,7 +140,7 @@ test("readings published while no node is reachable wait in the outbox and go ou
   // Find a free port by starting a node once, then stop it: nobody listens there now.
   const probe = await node(dataDir);
   const port = probe.port;
-  await probe.stop("SIGTERM");
+  await probe.close();
   const client = new ApiClient(`ws://127.0.0.1:${port}`, { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 3000 });
   cleanup.push(() => client.close());
   const gw = new Gateway({ client, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
@@ -174,7 +174,8 @@ test("a record sealed for one network waits for a node of that network: ERR_GATE
   await failed;
   await first.close();
   await disk.close();
-  const other = await node(path.join(tmp, "network-other"), 0, otherNetworkArgs(path.join(tmp, "network-files")));
+  const [, network, , coordinatorKey] = otherNetworkArgs(path.join(tmp, "network-files")); // --network FILE --coordinator-key FILE
+  const other = await node(path.join(tmp, "network-other"), 0, { network, coordinatorKey });
   const otherClient = await ApiClient.connect(other.url);
   cleanup.push(() => otherClient.close());
   expect((await otherClient.getNodeInfo()).networkId).toBe(OTHER_NETWORK_ID);
@@ -213,9 +214,7 @@ test("one process per outbox directory: a second opener gets ERR_OUTBOX_IN_USE n
 test("a node of the same tangle that lacks the head record (milestone 1 matches) is trusted: the stream goes on, no sequence issued twice", async () => {
   const a = await node(path.join(tmp, "same-a"));
   const bDir = path.join(tmp, "same-b");
-  const bArgs = ["--network", "dev", "--data", bDir];
-  let b = await startNodeProcess([...bArgs, "--peer", a.url]);
-  cleanup.push(() => (b.child.exitCode === null && b.child.signalCode === null ? b.stop("SIGTERM") : undefined));
+  let b = await node(bDir, 0, { coordinator: false, peer: [a.url] });
   const aClient = await ApiClient.connect(a.url);
   cleanup.push(() => aClient.close());
   // B has A's milestones 1 and 2, then goes offline.
@@ -226,7 +225,7 @@ test("a node of the same tangle that lacks the head record (milestone 1 matches)
       break;
     }
   }
-  await b.stop("SIGTERM");
+  await b.close();
   const outboxDir = path.join(tmp, "same-outbox");
   const kp = keyPair();
   const first = new Gateway({ client: aClient, keyPair: kp, outbox: LmdbOutbox.open(outboxDir), maxDelayMs: 10 });
@@ -236,7 +235,7 @@ test("a node of the same tangle that lacks the head record (milestone 1 matches)
   await first.flush(10_000);
   await first.close();
   // B comes back without peers: synced (nobody is ahead), same milestone 1, but without the stream.
-  b = await startNodeProcess(bArgs);
+  b = await node(bDir, 0, { coordinator: false });
   const bClient = await ApiClient.connect(b.url);
   cleanup.push(() => bClient.close());
   const streamId = first.streamId("well-3");
