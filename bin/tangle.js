@@ -11,6 +11,12 @@ try {
   }
   throw err;
 }
+// A reader that goes away first (`tangle wallet send --help | head -5`) is not a failure of the
+// command: stop quietly, as a program ended by SIGPIPE does, instead of an unhandled EPIPE.
+process.stdout.on("error", (err) => {
+  if (err && err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 // Exit only once stdout and stderr have flushed what the command wrote: process.exit() right after
 // a write can lose it when stdout is a pipe (seen under load in CI).
 function exitAfterFlush(code) {

@@ -1,8 +1,11 @@
 /**
  * The command line itself: every command and subcommand answers --help with its own usage (exit 0);
  * a usage error names the option, suggests near misses, says what is missing, and shows that
- * command's usage only (exit 2); the top-level handler prints any thrown value on one line.
+ * command's usage only (exit 2); the top-level handler prints any thrown value on one line; a
+ * reader that closes the pipe early (`| head`) ends the command quietly.
  */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
 import { describeError } from "../../cli/main";
 import { tangle } from "./_run";
 
@@ -94,4 +97,14 @@ test("any thrown value prints on one line: numeric codes (lmdb), strings, null, 
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   expect(describeError(cyclic)).toBe("unknown error");
+});
+
+test("a reader that closes the pipe first (`tangle wallet send --help | head -1`) ends the command quietly, exit 0", async () => {
+  const child = spawn(process.execPath, [path.join(__dirname, "..", "..", "bin", "tangle.js"), "wallet", "send", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+  // The reading end closes before the command writes a byte.
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)));
+  expect([code, stderr]).toEqual([0, ""]);
 });
