@@ -37,6 +37,8 @@ export interface NodeMetrics {
   readonly registry: Registry;
   /** API requests by method (the API server counts them). */
   readonly apiRequests: Counter<"method">;
+  /** API backpressure by event: a connection paused, a push dropped, a connection closed (the API server counts them). */
+  readonly apiBackpressure: Counter<"event">;
   /** The text exposition of every metric. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -73,6 +75,12 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
   collectDefaultMetrics({ register: registry });
 
   const apiRequests = new Counter({ name: "tangle_api_requests_total", help: "API requests by method", labelNames: ["method"] as const, registers: [registry] });
+  const apiBackpressure = new Counter({
+    name: "tangle_api_backpressure_total",
+    help: "API connections not reading their answers: paused (not read until drained), push_dropped, closed (over the bound too long)",
+    labelNames: ["event"] as const,
+    registers: [registry],
+  });
   const received = new Counter({ name: "tangle_transactions_received_total", help: "transactions submitted to this node", registers: [registry] });
   const accepted = new Counter({ name: "tangle_transactions_accepted_total", help: "transactions validated and durably stored", registers: [registry] });
   const rejected = new Counter({ name: "tangle_transactions_rejected_total", help: "transactions refused, by error code", labelNames: ["code"] as const, registers: [registry] });
@@ -143,6 +151,7 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
   return {
     registry,
     apiRequests,
+    apiBackpressure,
     contentType: registry.contentType,
     render: () => registry.metrics(),
     close() {

@@ -23,6 +23,15 @@ export const API_LIMITS = {
   remotePowQueue: 8,
   /** Server ping interval; a connection that misses a pong is closed. */
   pingIntervalMs: 30_000,
-  /** Messages waiting in one connection's send buffer before pushes to it are dropped. */
-  maxBufferedBytes: 4 * 1024 * 1024,
+  /**
+   * Bytes waiting in one connection's send buffer (ws `bufferedAmount`) above which the node stops
+   * reading that connection (its requests wait unread, so no new answers are made for it) and drops
+   * pushes to it (counted: tangle_api_backpressure_total{event="push_dropped"}). Reading resumes
+   * once the buffer is back under half of this.
+   */
+  maxBufferedBytesPerConnection: 4 * 1024 * 1024,
+  /** A connection that stays over maxBufferedBytesPerConnection this long is closed with 1008. */
+  maxBufferedStallMs: 10_000,
+  /** How often a paused connection's send buffer is looked at (ws has no drain event). */
+  drainPollMs: 20,
 } as const;

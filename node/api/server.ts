@@ -46,6 +46,21 @@ export interface ApiServerOptions {
   metrics: NodeMetrics;
 }
 
+/** What a connection reports to the server: a held request to handle now, a backpressure event to count. */
+interface ConnectionHooks {
+  handle(c: Connection, data: RawData, isBinary: boolean): void;
+  backpressure(event: "paused" | "push_dropped" | "closed"): void;
+}
+
+/**
+ * One client connection. Backpressure: when its send buffer (ws `bufferedAmount`: the socket's
+ * unsent bytes plus ws's own queue) goes over API_LIMITS.maxBufferedBytesPerConnection, the
+ * connection is paused: its socket is not read (ws `pause()`), and requests ws had already parsed
+ * from the last read wait in `held`, unanswered, so no new answers are made for a client that does
+ * not read them. ws has no drain event on a WebSocket, so a timer looks at the buffer every
+ * drainPollMs: under half the bound, reading resumes and the held requests are handled in order;
+ * still over the bound after maxBufferedStallMs, the connection is closed with 1008.
+ */
 class Connection implements Caller {
   /** Subscribed topic (as the client named it) → the key it is published under. */
   readonly topics = new Map<string, string>();
@@ -57,9 +72,15 @@ class Connection implements Caller {
   violations = 0;
   lastRefusalMs = 0;
   alive = true;
+  /** Requests parsed while paused, handled in order when the send buffer drains. */
+  readonly held: [RawData, boolean][] = [];
+  /** When reading was paused for backpressure (0: reading). */
+  pausedAt = 0;
+  private drainTimer?: NodeJS.Timeout;
   constructor(
     readonly ws: WebSocket,
     private readonly hub: Hub,
+    private readonly hooks: ConnectionHooks,
   ) {}
   subscribe(topics: TopicRef[]): string[] {
     const fresh = new Map(topics.filter((t) => !this.topics.has(t.name)).map((t) => [t.name, t.key]));
@@ -90,6 +111,49 @@ class Connection implements Caller {
   send(msg: unknown): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     sendCorked(this.ws, packFrame(msg));
+    if (this.pausedAt === 0 && this.ws.bufferedAmount > API_LIMITS.maxBufferedBytesPerConnection) this.pause();
+  }
+  /** A push, unless the client is not reading what it was sent: then it is dropped (and counted). */
+  push(frame: Uint8Array): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.pausedAt !== 0 || this.ws.bufferedAmount > API_LIMITS.maxBufferedBytesPerConnection) {
+      this.hooks.backpressure("push_dropped");
+      return;
+    }
+    sendCorked(this.ws, frame);
+  }
+  private pause(): void {
+    this.pausedAt = Date.now();
+    this.ws.pause();
+    this.hooks.backpressure("paused");
+    this.drainTimer = setInterval(() => this.poll(), API_LIMITS.drainPollMs);
+    this.drainTimer.unref();
+  }
+  private poll(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return this.stop();
+    if (this.ws.bufferedAmount <= API_LIMITS.maxBufferedBytesPerConnection / 2) {
+      this.stop();
+      this.pausedAt = 0;
+      this.ws.resume();
+      while (this.pausedAt === 0 && this.held.length > 0 && this.ws.readyState === WebSocket.OPEN) {
+        const [data, isBinary] = this.held.shift()!;
+        this.hooks.handle(this, data, isBinary);
+      }
+      return;
+    }
+    if (Date.now() - this.pausedAt >= API_LIMITS.maxBufferedStallMs) {
+      this.stop();
+      this.held.length = 0;
+      this.hooks.backpressure("closed");
+      this.ws.close(CloseCode.POLICY_VIOLATION, "not reading: send buffer over its bound too long");
+      // The close frame waits behind the unread bytes; the socket goes regardless.
+      setTimeout(() => this.ws.terminate(), 1000).unref();
+    }
+  }
+  /** Stops the drain timer (the connection closed, or drained). */
+  stop(): void {
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
   }
 }
 
@@ -123,10 +187,8 @@ class Hub implements PushSink {
     if (!names) return;
     for (const [topic, s] of names) {
       const frame = packFrame({ topic, data: push.data });
-      for (const c of s) {
-        // A slow reader loses pushes rather than growing the node's memory.
-        if (c.ws.readyState === WebSocket.OPEN && c.ws.bufferedAmount < API_LIMITS.maxBufferedBytes) sendCorked(c.ws, frame);
-      }
+      // A slow reader loses pushes rather than growing the node's memory.
+      for (const c of s) c.push(frame);
     }
   }
 }
@@ -213,13 +275,20 @@ export class ApiServer {
     res.end(JSON.stringify({ error: { code: E.NOT_FOUND, message: "GET /health, GET /metrics, or a WebSocket upgrade" } }));
   }
 
+  private readonly hooks: ConnectionHooks = {
+    handle: (c, data, isBinary) => this.onMessage(c, data, isBinary),
+    backpressure: (event) => this.metrics.apiBackpressure.inc({ event }),
+  };
+
   private onConnection(ws: WebSocket): void {
-    const c = new Connection(ws, this.hub);
+    const c = new Connection(ws, this.hub, this.hooks);
     this.connections.add(c);
     ws.on("pong", () => (c.alive = true));
     ws.on("message", (data: RawData, isBinary: boolean) => this.onMessage(c, data, isBinary));
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {
+      c.stop();
+      c.held.length = 0;
       this.connections.delete(c);
       for (const [name, key] of c.topics) this.hub.remove(key, name, c);
       c.topics.clear();
@@ -227,6 +296,11 @@ export class ApiServer {
   }
 
   private onMessage(c: Connection, data: RawData, isBinary: boolean): void {
+    // Paused for backpressure: ws still hands over what it parsed from the last read; it waits.
+    if (c.pausedAt !== 0) {
+      c.held.push([data, isBinary]);
+      return;
+    }
     const now = Date.now();
     const allowed = c.take(now);
     if (!allowed) {

@@ -69,14 +69,18 @@ export class Gossip {
     }
   }
 
-  /** Answers a peer's request with the transactions we have. */
+  /**
+   * Answers a peer's request with the transactions we have, while its send buffer has room (the
+   * rest are dropped and counted: Peer.answer; it asks again if it still needs them).
+   */
   serve(peer: Peer, ids: readonly string[]): void {
-    for (const id of ids) {
-      const bytes = this.node.getTransactionBytes(id);
-      if (bytes) {
-        peer.send({ t: "tx", bytes });
-        peer.sent++;
+    for (let i = 0; i < ids.length; i++) {
+      if (peer.congested) {
+        peer.dropAnswers(ids.length - i);
+        return;
       }
+      const bytes = this.node.getTransactionBytes(ids[i]);
+      if (bytes && peer.answer({ t: "tx", bytes })) peer.sent++;
     }
   }
 

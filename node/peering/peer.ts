@@ -1,6 +1,12 @@
 /**
  * One connected peer: its socket, hello, counters, and gossip with backpressure (a queue while the
  * socket buffer is full, dropping the oldest). Frames go out through the one frame codec.
+ *
+ * Answers to a peer's requests respect its socket buffer too: over PEER_LIMITS.maxBufferedBytes the
+ * rest of a request goes unanswered (counted in `answerDrops`; the peer asks again if it still
+ * needs them) and the peer's socket is not read (ws `pause()`) until the buffer is back under half
+ * the bound, looked at every flushIntervalMs (ws has no drain event on a WebSocket). A peer that
+ * asks and never reads so costs at most the bound, not the node's memory.
  */
 import WebSocket from "ws";
 import { packFrame } from "../../client/protocol/frame";
@@ -15,6 +21,9 @@ export class Peer {
   received = 0;
   invalid = 0;
   queueDrops = 0;
+  /** Answers to this peer's requests left out because its send buffer was over the bound. */
+  answerDrops = 0;
+  private drainTimer?: NodeJS.Timeout;
   latencyMs: number | null = null;
   /** Why this connection is being closed, when this node decided it (or the dial failed). */
   failure?: PeerFailure;
@@ -45,6 +54,44 @@ export class Peer {
     }
     this.send({ t: "tx", bytes });
     this.sent++;
+  }
+  /** Whether the send buffer is over the bound (answers wait, reading pauses). */
+  get congested(): boolean {
+    return this.ws.bufferedAmount > PEER_LIMITS.maxBufferedBytes;
+  }
+  /**
+   * An answer to the peer's request, unless its buffer is over the bound: then it is dropped and
+   * the socket is not read until the buffer drains. Returns whether it was sent.
+   */
+  answer(msg: unknown): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.congested) {
+      this.dropAnswers(1);
+      return false;
+    }
+    this.send(msg);
+    if (this.congested) this.pauseUntilDrained();
+    return true;
+  }
+  /** `n` answers left out for backpressure: counted, and the socket is not read until it drains. */
+  dropAnswers(n: number): void {
+    this.answerDrops += n;
+    this.pauseUntilDrained();
+  }
+  private pauseUntilDrained(): void {
+    if (this.drainTimer) return;
+    this.ws.pause();
+    this.drainTimer = setInterval(() => {
+      if (this.ws.readyState !== WebSocket.OPEN) return this.stopDrainTimer();
+      if (this.ws.bufferedAmount > PEER_LIMITS.maxBufferedBytes / 2) return;
+      this.stopDrainTimer();
+      this.ws.resume();
+    }, PEER_LIMITS.flushIntervalMs);
+    this.drainTimer.unref();
+  }
+  private stopDrainTimer(): void {
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
   }
   flush(): void {
     while (this.queue.length > 0 && this.ws.bufferedAmount <= PEER_LIMITS.maxBufferedBytes) {

@@ -89,6 +89,7 @@ test("docs/api.md states the limits the server enforces", () => {
   expect(doc).toContain(`| topics per subscribe/unsubscribe | ${API_LIMITS.maxTopicsPerRequest} |`);
   expect(doc).toContain(`| getOutputs results | ${API_LIMITS.maxOutputs} |`);
   expect(doc).toContain(`| text parameters | ${API_LIMITS.maxTextParamChars} characters at most `);
+  expect(doc).toContain(`| send buffer per connection | ${API_LIMITS.maxBufferedBytesPerConnection} bytes (over it: not read until under half, pushes dropped; over it for ${API_LIMITS.maxBufferedStallMs} ms: closed with 1008) |`);
 });
 
 test("the limits both sides need are written once (client/protocol/limits.ts) and the node enforces those very values", () => {
