@@ -38,6 +38,8 @@ import { TangleNode, VERSION } from "./tangle-node";
 import type { TangleNodeOptions } from "./tangle-node";
 import { ApiServer } from "./api/server";
 import { createNodeMetrics, NodeMetrics } from "./node-metrics";
+import type { DamagedTransaction } from "./storage/store";
+import { Code } from "../client/protocol/codes";
 import { PeerManager } from "./peering/peers";
 import type { Logger } from "./logger";
 import { pagesAddon } from "./storage/mapped-pages";
@@ -131,10 +133,17 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   const heapMiB = heapLimitMiB();
   if (heapMiB > HEAP_HINT_MIB) log.warn({ heapLimitMiB: heapMiB }, `V8 heap not bounded; start node with ${NODE_RUNTIME_FLAGS.join(" ")} to keep memory small (docs/operations.md, Memory)`);
   node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
+  // Stored transactions failing their id check (storage/store.ts), once each: those the replay found, then any later.
+  const logDamaged = (d: DamagedTransaction) =>
+    log.error({ code: Code.ERR_STORAGE_CORRUPT, id: d.id, seq: d.seq }, `storage damaged: transaction ${d.id} fails its id check; not served, asking peers for a good copy (run tangle node check)`);
+  const damagedAtOpen = node.store.damagedTransactions();
+  damagedAtOpen.forEach(logDamaged);
+  node.store.onDamaged(logDamaged);
 
   const remotePow = config.remotePow ?? config.network === "dev";
   const powPool = remotePow ? new PowPool() : undefined;
   const peering = new PeerManager({ node, log, maxPeers: config.maxPeers });
+  node.requestDamaged(); // those the replay found, asked of peers once they are ready
   // The connection count is read at scrape time, once the server below exists.
   const metrics = createNodeMetrics({ node, window: node.window, store: node.store, peering, connections: () => api.connectionCount });
   const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken, metrics });

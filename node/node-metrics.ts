@@ -101,6 +101,15 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
   readGauge(registry, "nodejs_external_bytes", "memory outside the V8 heap held by JS objects (buffers, WASM)", () => process.memoryUsage().external);
   readGauge(registry, "tangle_wasm_memory_bytes", "WASM linear memory of the tip-selection window", () => window.graph.memoryBytes);
   readGauge(registry, "tangle_mapped_releases_total", "times the mapped database pages were released from the resident set", () => store.mappedReleases);
+  new Counter({
+    name: "tangle_storage_corrupt_total",
+    help: "stored transactions found failing their id check (damaged bytes), repaired ones included",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(store.damagedFoundCount);
+    },
+  });
   readGauge(registry, "tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0));
 
   if (peering) {

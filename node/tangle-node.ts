@@ -97,9 +97,12 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     const isEntryPoint = (h: string) => this.entryPoints.has(h);
     this.coneView = storedConeView(store, this.window.recent, this.decoded, isEntryPoint);
     // The window (in memory) holds the recent ones; older parents are looked up on disk.
-    const isStored = (h: string, id: Uint8Array) => this.window.has(h) || store.hasTransaction(id);
+    // A damaged one counts as missing: its children wait until a good copy replaced it.
+    const isStored = (h: string, id: Uint8Array) => !store.isDamaged(h) && (this.window.has(h) || store.hasTransaction(id));
     this.solid = new Solidifier({ now: this.now, maxWaiting: opts.maxWaiting ?? 10_000, isEntryPoint, isStored, announce: (e) => this.emit("missing", e) });
     this.nextSeq = store.nextSeq();
+    // A stored transaction that fails its id check is asked of peers like a missing one (storage/store.ts).
+    store.onDamaged((d) => this.emit("missing", { ids: [d.id] }));
   }
 
   /** Opens the database in `dataDir`, initializes or checks the genesis, and rebuilds the window. */
@@ -187,6 +190,11 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     if (bytes instanceof Uint8Array && bytes.length <= MAX_TRANSACTION_BYTES) {
       id = opts.id ?? transactionId(bytes);
       const idHex = toHex(id);
+      // A good copy of a transaction stored damaged replaces the damaged bytes (same id, so same bytes).
+      if (this.store.isDamaged(idHex) && (await this.store.repairTransaction(id, bytes))) {
+        this.solid.wake(idHex);
+        return { id: idHex, duplicate: true };
+      }
       if (await this.known(idHex, id)) return { id: idHex, duplicate: true };
     }
     const params = opts.maxPastMs === undefined ? this.params : { ...this.params, maxPastMs: opts.maxPastMs };
@@ -236,7 +244,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
 
   /** Whether a transaction is wanted as a parent by something waiting here. */
   isAwaited(idHex: string): boolean {
-    return this.solid.isAwaited(idHex);
+    return this.solid.isAwaited(idHex) || this.store.isDamaged(idHex);
   }
 
   /** Whether a transaction is on its way through `submit` here (validated, not yet written). */
@@ -284,12 +292,30 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     return this.window.selectParents(count, this.now(), [...(latest ? [latest.id] : []), ...this.entryPoints]);
   }
 
-  hasTransaction(idHex: string): boolean {
-    return this.store.hasTransaction(fromHex(idHex, "id"));
+  /** Asks peers (the `missing` event) for a good copy of every transaction found damaged so far. */
+  requestDamaged(): void {
+    const ids = this.store.damagedTransactions().map((d) => d.id);
+    if (ids.length) this.emit("missing", { ids });
   }
 
+  /** Stored and intact (a damaged one is wanted from peers again). */
+  hasTransaction(idHex: string): boolean {
+    return this.store.hasTransaction(fromHex(idHex, "id")) && !this.store.isDamaged(idHex);
+  }
+
+  /** The stored bytes, checked against the id: a damaged copy throws ERR_STORAGE_CORRUPT. */
   getTransactionBytes(idHex: string): Uint8Array | undefined {
     return this.store.getTransactionBytes(fromHex(idHex, "id"));
+  }
+
+  /** The stored bytes, or undefined when not stored or damaged here (what peers are sent). */
+  intactTransactionBytes(idHex: string): Uint8Array | undefined {
+    try {
+      return this.getTransactionBytes(idHex);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === Code.ERR_STORAGE_CORRUPT) return undefined;
+      throw err;
+    }
   }
 
   getMetadata(idHex: string): TransactionMetadata | undefined {

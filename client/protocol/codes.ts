@@ -132,6 +132,7 @@ const TABLE = {
   ERR_GENESIS_MISMATCH: { layer: "storage", meaning: "the database belongs to another network (its genesis differs)" },
   ERR_MISSING_TX: { layer: "storage", meaning: "a confirmed transaction is not stored (a bug: nothing was written)" },
   ERR_DATA_DIR_IN_USE: { layer: "storage", meaning: "another live node holds the data directory" },
+  ERR_STORAGE_CORRUPT: { layer: "storage", meaning: "a stored transaction's bytes do not hash to its id: the database is damaged; not served, a good copy is asked of peers" },
 
   // ---- peering (node/peering/), reported by getPeers and logged --------------------------------
   ERR_PEER_UNREACHABLE: { layer: "peering", meaning: "the name did not resolve, no route to the host, or the connection attempt timed out" },

@@ -249,9 +249,11 @@ export class ApiServer {
         ? "shutting down"
         : node.diverged
           ? `ledger diverged at milestone ${node.diverged.index}: ${node.diverged.code}`
-          : peering && !peering.synced
-            ? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}`
-            : null;
+          : node.store.damagedCount
+            ? `storage damaged: ${node.store.damagedCount} transactions fail their id check; run tangle node check`
+            : peering && !peering.synced
+              ? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}`
+              : null;
       const body = JSON.stringify(reason ? { status: "unhealthy", reason } : { status: "ok", milestoneIndex: node.ledgerIndex, storedTransactions: node.storedTransactions });
       res.writeHead(reason ? 503 : 200, { "content-type": "application/json" });
       res.end(body);

@@ -59,7 +59,7 @@ export class MilestoneSync {
   /** Answers a peer's request for milestone `index` with its transaction, if we have it. */
   serve(peer: Peer, index: number): void {
     const m = this.node.getMilestone(index);
-    const bytes = m ? this.node.getTransactionBytes(m.id) : undefined;
+    const bytes = m ? this.node.intactTransactionBytes(m.id) : undefined;
     if (bytes) {
       peer.send({ t: "tx", bytes });
       peer.sent++;

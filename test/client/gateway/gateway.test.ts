@@ -211,7 +211,10 @@ test("the verifier names tampered, dropped and foreign records precisely", async
   await store.close();
   await start();
   const c2 = track(await ApiClient.connect(node!.url));
-  report = await verifyStream(c2, streamId);
+  // The node checks what it reads against the id and never serves the altered bytes (issue 15);
+  // the verifier still names them when a node (or anyone) hands them out.
+  await expect(verifyStream(c2, streamId)).rejects.toMatchObject({ code: "ERR_STORAGE_CORRUPT" });
+  report = await verifyRecords(streamId, records.map((r) => (r === victim ? { ...r, bytes } : r)));
   expect(report.ok).toBe(false);
   const named = [...new Set(report.problems.map((p) => p.sequence))];
   expect(named).toEqual([4]);

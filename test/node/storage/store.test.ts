@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Store } from "../../../node/storage/store";
+import { blake2b256 } from "../../../core-wasm/src/blake2b";
 import { Transaction, sortParents } from "../../../client/protocol/codec";
 
 const dirs: string[] = [];
@@ -40,7 +41,7 @@ test("transactions, indexes and state survive a reopen", async () => {
   const parent = randomBytes(32);
   expect(await s.addTransaction(parent, Uint8Array.of(7), dataTx(randomBytes(32), 0), s.nextSeq(), 1)).toBe(true);
   for (let i = 0; i < 5; i++) {
-    const id = randomBytes(32);
+    const id = blake2b256(Uint8Array.of(i, i, i)); // reads check the bytes against their id
     ids.push(id);
     const tx = dataTx(stream, 4 - i, sortParents([parent, randomBytes(32)]));
     expect(await s.addTransaction(id, Uint8Array.of(i, i, i), tx, s.nextSeq(), 77)).toBe(true);
