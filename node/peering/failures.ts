@@ -78,6 +78,8 @@ export function closeFailure(code: number, reason: string): PeerFailure {
       return { code: PeerFailureCode.TOO_MANY_PEERS, message: `the peer is at its peer limit${why}` };
     case PeerCloseCode.HANDSHAKE_TIMEOUT:
       return { code: PeerFailureCode.HANDSHAKE_TIMEOUT, message: `the peer got no hello from this node in time${why}` };
+    case PeerCloseCode.UNPROVEN_CLAIM:
+      return { code: PeerFailureCode.CLOSED, message: `the peer disconnected this node: a milestone it claimed was not proven${why}` };
     case PeerCloseCode.REMOVED:
       return { code: PeerFailureCode.CLOSED, message: `the peer removed this node${why}` };
     case 1001:

@@ -51,6 +51,8 @@ export class PeerManager {
   private readonly peers = new Set<Peer>();
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly banned = new Map<string, number>();
+  /** Recent offences (unproven claims) by address, times in ms, within PEER_LIMITS.offenceWindowMs. */
+  private readonly offences = new Map<string, number[]>();
   /** Peers that connected here and failed, by host, oldest first. */
   private readonly inboundFailures = new Map<string, PeerLastError>();
   private readonly gossip: Gossip;
@@ -69,7 +71,7 @@ export class PeerManager {
     this.maxPeers = opts.maxPeers ?? PEER_LIMITS.maxPeers;
     this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
     this.gossip = new Gossip(this.node, this.log, () => this.peers);
-    this.sync = new MilestoneSync(this.node, this.log, () => this.peers, () => this.closed);
+    this.sync = new MilestoneSync(this.node, this.log, () => this.peers, () => this.closed, (peer, why) => this.offence(peer, why));
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip.announce(e.id, e.bytes, e.source);
     const onMissing = (e: { ids: string[]; source?: string }) => this.gossip.requestMissing(e.ids, e.source);
     const onMilestone = () => this.sync.continueSync();
@@ -90,14 +92,14 @@ export class PeerManager {
   }
 
   /**
-   * Whether this node has caught up with the best milestone its peers announced, give or take
+   * Whether this node has caught up with the best milestone its peers proved, give or take
    * PEER_LIMITS.syncToleranceMilestones (a milestone in flight does not make a node unsynced).
    */
   get synced(): boolean {
     return this.sync.synced;
   }
 
-  /** Highest milestone index any peer announced. */
+  /** Highest milestone index a connected peer claimed and proved (sync.ts). */
   get bestKnownMilestone(): number {
     return this.sync.bestKnownMilestone;
   }
@@ -227,6 +229,7 @@ export class PeerManager {
     ws.on("message", (data: Buffer, isBinary: boolean) => this.onMessage(peer, data, isBinary, host));
     ws.on("close", (code: number, reason: Buffer) => {
       this.peers.delete(peer);
+      this.sync.forget(peer);
       if (peer.helloTimer) clearTimeout(peer.helloTimer);
       this.gossip.requests.forget(peer);
       // Outgoing connections are reported by dial(); incoming ones here, if they failed.
@@ -281,6 +284,32 @@ export class PeerManager {
     peer.ws.close(PeerCloseCode.INVALID_DATA, why.slice(0, 100));
   }
 
+  /**
+   * A claim that did not hold (sync.ts). An address may be a whole NAT, so the connection is
+   * closed first; the address is banned only at PEER_LIMITS.offencesBeforeBan offences within
+   * PEER_LIMITS.offenceWindowMs.
+   */
+  private offence(peer: Peer, why: string): void {
+    if (peer.ws.readyState !== WebSocket.OPEN) return;
+    peer.invalid++;
+    const addr = peer.direction === "out" ? peer.key : hostOf(peer.key);
+    const now = Date.now();
+    const recent = (this.offences.get(addr) ?? []).filter((t) => now - t < PEER_LIMITS.offenceWindowMs);
+    recent.push(now);
+    this.offences.set(addr, recent);
+    if (recent.length >= PEER_LIMITS.offencesBeforeBan) {
+      this.offences.delete(addr);
+      peer.failure ??= { code: PeerFailureCode.BANNED, message: `banned for ${PEER_LIMITS.banMs / 1000} s: ${recent.length} offences in ${PEER_LIMITS.offenceWindowMs / 60_000} min, the last: ${why}` };
+      this.log.warn({ peer: peer.key, why, offences: recent.length }, "peer claim did not hold; banning its address");
+      this.banned.set(addr, now + PEER_LIMITS.banMs);
+      peer.ws.close(PeerCloseCode.BANNED, `banned: ${why}`.slice(0, 100));
+      return;
+    }
+    peer.failure ??= { code: PeerFailureCode.CLOSED, message: `disconnected (offence ${recent.length} of ${PEER_LIMITS.offencesBeforeBan} before a ban): ${why}` };
+    this.log.warn({ peer: peer.key, why, offences: recent.length }, "peer claim did not hold; disconnecting");
+    peer.ws.close(PeerCloseCode.UNPROVEN_CLAIM, why.slice(0, 100));
+  }
+
   // ---- messages ------------------------------------------------------------------------------
 
   private onMessage(peer: Peer, data: Buffer, isBinary: boolean, host?: string): void {
@@ -300,14 +329,18 @@ export class PeerManager {
       const o = this.outgoing.get(peer.key);
       if (o) o.failures = 0;
       this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
-      this.sync.learn(h.latestMilestoneIndex);
+      this.sync.learn(peer, h.latestMilestoneIndex);
       return;
     }
     const hello = peer.hello!;
     switch (msg.t) {
       case "tx":
         peer.received++;
-        void this.gossip.receive(peer, msg.bytes, (why) => this.penalize(peer, host, why));
+        if (!this.sync.owesProof(peer)) void this.gossip.receive(peer, msg.bytes, (why) => this.penalize(peer, host, why));
+        else
+          void this.sync.offer(peer, msg.bytes).then((o) => {
+            if (o === "none") return this.gossip.receive(peer, msg.bytes, (why) => this.penalize(peer, host, why));
+          });
         return;
       case "req":
         this.gossip.serve(peer, msg.ids);
@@ -318,7 +351,7 @@ export class PeerManager {
       case "beat":
         hello.latestMilestoneIndex = msg.latestMilestoneIndex;
         peer.send({ t: "beatack", sentMs: msg.sentMs });
-        this.sync.learn(msg.latestMilestoneIndex);
+        this.sync.learn(peer, msg.latestMilestoneIndex);
         return;
       case "beatack":
         if (msg.sentMs !== undefined) peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);

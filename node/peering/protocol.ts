@@ -48,6 +48,14 @@ export const PEER_LIMITS = {
   reconnectMaxMs: 10_000,
   /** A peer that sent invalid data is refused for this long. */
   banMs: 60_000,
+  /**
+   * A peer claiming a milestone index above this node's must send that milestone (asked with
+   * msreq) within this long, valid, or its connection is closed (PeerCloseCode.UNPROVEN_CLAIM).
+   */
+  claimProofTimeoutMs: 5000,
+  /** So many such offences from one address within offenceWindowMs ban the address for banMs (one offence only closes the connection: an address may be a whole NAT). */
+  offencesBeforeBan: 3,
+  offenceWindowMs: 10 * 60_000,
   /** A dialed peer must complete the WebSocket upgrade within this long. */
   handshakeTimeoutMs: 5000,
   /** And both sides must send hello within this long of the connection opening. */
@@ -68,6 +76,8 @@ export const PeerCloseCode = {
   BANNED: 4005,
   REMOVED: 4006,
   HANDSHAKE_TIMEOUT: 4007,
+  /** The peer claimed a milestone it did not produce (or produced an invalid one); not yet banned. */
+  UNPROVEN_CLAIM: 4008,
 } as const;
 
 export const PeerErrorCode = {
