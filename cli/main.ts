@@ -7,6 +7,7 @@
 import { powCommand } from "./pow";
 import { benchCommand } from "./bench";
 import { nodeCommand } from "./node";
+import { checkCommand } from "./check";
 import { walletCommand } from "./wallet";
 import { gatewayCommand } from "./gateway";
 import { streamCommand } from "./stream";
@@ -39,6 +40,9 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
       Make a new network: DIR/genesis.json, the coordinator key, and the commands that start it.
   tangle key new [--out FILE] | tangle key show FILE
       Make an Ed25519 key file (a coordinator key); show a key file's public key and address.
+  tangle check --data DIR [--network dev|FILE] [--json]
+      Check a stopped node's database: every transaction against its id, the milestone chain, a
+      replay of the ledger; exit 1 naming what is damaged.
   tangle wallet new|address|balance|send …     (\`tangle wallet <subcommand> --help\`)
       BIP-39 wallet: new mnemonic, addresses (bech32m), balances, sending with PoW and confirmation.
   tangle gateway publish|flush|simulate …      (\`tangle gateway <subcommand> --help\`)
@@ -61,7 +65,7 @@ Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:1426
 export function program(): TangleCommand {
   const root = new TangleCommand("tangle").version(VERSION, "-v, --version", "print the version");
   root.helpInformation = () => USAGE;
-  for (const c of [nodeCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), powCommand(), benchCommand()]) root.addCommand(c);
+  for (const c of [nodeCommand(), checkCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), powCommand(), benchCommand()]) root.addCommand(c);
   return root;
 }
 

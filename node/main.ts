@@ -135,7 +135,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
   // Stored transactions failing their id check (storage/store.ts), once each: those the replay found, then any later.
   const logDamaged = (d: DamagedTransaction) =>
-    log.error({ code: Code.ERR_STORAGE_CORRUPT, id: d.id, seq: d.seq }, `storage damaged: transaction ${d.id} fails its id check; not served, asking peers for a good copy (run tangle node check)`);
+    log.error({ code: Code.ERR_STORAGE_CORRUPT, id: d.id, seq: d.seq }, `storage damaged: transaction ${d.id} fails its id check; not served, asking peers for a good copy (run tangle check)`);
   const damagedAtOpen = node.store.damagedTransactions();
   damagedAtOpen.forEach(logDamaged);
   node.store.onDamaged(logDamaged);

@@ -250,7 +250,7 @@ export class ApiServer {
         : node.diverged
           ? `ledger diverged at milestone ${node.diverged.index}: ${node.diverged.code}`
           : node.store.damagedCount
-            ? `storage damaged: ${node.store.damagedCount} transactions fail their id check; run tangle node check`
+            ? `storage damaged: ${node.store.damagedCount} transactions fail their id check; run tangle check`
             : peering && !peering.synced
               ? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}`
               : null;

@@ -233,7 +233,7 @@ export class Store {
     }
     return new StorageError(
       Code.ERR_STORAGE_CORRUPT,
-      `storage damaged: the stored bytes of transaction ${idHex} (arrival ${seq}) do not hash to its id; the node asks its peers for a good copy (run tangle node check)`,
+      `storage damaged: the stored bytes of transaction ${idHex} (arrival ${seq}) do not hash to its id; the node asks its peers for a good copy (run tangle check)`,
     );
   }
 

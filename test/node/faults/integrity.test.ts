@@ -13,6 +13,8 @@ import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { transactionId } from "../../../client/protocol/codec";
 import { DB, keys, readSeq } from "../../../node/storage/schema";
 import { startTestNode, TestNode } from "../../support/node";
+import { program } from "../../../cli/main";
+import { run } from "../../../cli/args";
 import { alice, buildTx, dataPayload } from "../_helpers";
 
 const dirs: string[] = [];
@@ -63,6 +65,25 @@ async function flipStoredByte(dataDir: string, id: string, offset = 10): Promise
   }
 }
 
+/** `tangle check …` in this process: its exit code and what it printed. */
+async function tangleCheck(args: string[]): Promise<{ code: number; out: string }> {
+  let out = "";
+  const write = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const err = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await run(program(), ["check", ...args]), out };
+  } finally {
+    write.mockRestore();
+    err.mockRestore();
+  }
+}
+
 async function health(n: TestNode): Promise<{ status: number; body: { status: string; reason?: string } }> {
   const r = await fetch(`http://127.0.0.1:${n.port}/health`);
   return { status: r.status, body: (await r.json()) as { status: string; reason?: string } };
@@ -82,13 +103,25 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, timeo
   }
 }
 
-test("a transaction whose stored bytes fail their id check is refused with ERR_STORAGE_CORRUPT, logged once, counted and shown on /health", async () => {
+test("a transaction whose stored bytes fail their id check is refused with ERR_STORAGE_CORRUPT, logged once, counted and shown on /health; tangle check exits 1 naming it", async () => {
   const dataDir = tmp();
   let n = await node({ data: dataDir });
   const records = await storeRecords(n, 3);
+  await until("two milestones", () => n.node.ledgerIndex >= 2 && n.node.getMetadata(records[2].id)?.confirmedBy !== null);
   await n.close();
+  const clean = await tangleCheck(["--data", dataDir]);
+  expect(clean.code).toBe(0);
+  expect(clean.out).toMatch(/^ok: /m);
   const victim = records[1];
   await flipStoredByte(dataDir, victim.id);
+  // Offline: the check names the damaged transaction and exits 1; without --data it is a usage error.
+  const damaged = await tangleCheck(["--data", dataDir]);
+  expect(damaged.code).toBe(1);
+  expect(damaged.out).toContain(`damaged transaction ${victim.id}`);
+  const json = await tangleCheck(["--data", dataDir, "--json"]);
+  expect(json.code).toBe(1);
+  expect((JSON.parse(json.out) as { ok: boolean; damaged: { id: string }[] }).damaged.map((d) => d.id)).toEqual([victim.id]);
+  expect((await tangleCheck([])).code).toBe(2);
 
   n = await node({ data: dataDir, coordinator: false });
   const client = await ApiClient.connect(n.url);
@@ -107,7 +140,7 @@ test("a transaction whose stored bytes fail their id check is refused with ERR_S
   }
   const h = await health(n);
   expect(h.status).toBe(503);
-  expect(h.body.reason).toBe("storage damaged: 1 transactions fail their id check; run tangle node check");
+  expect(h.body.reason).toBe("storage damaged: 1 transactions fail their id check; run tangle check");
   expect(await metric(n, "tangle_storage_corrupt_total")).toBe(1);
   const lines = n.logs.filter((l) => l.level === 50 && String(l.msg).includes(victim.id));
   expect(lines).toHaveLength(1);
