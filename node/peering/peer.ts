@@ -29,6 +29,8 @@ export class Peer {
   failure?: PeerFailure;
   helloTimer?: NodeJS.Timeout;
   readonly queue: Uint8Array[] = [];
+  /** Bytes in `queue` (bounded by PEER_LIMITS.maxQueuedBytesPerPeer). */
+  queuedBytes = 0;
   readonly known = new BoundedSet(50_000);
   constructor(
     readonly key: string,
@@ -41,15 +43,16 @@ export class Peer {
   send(msg: unknown): void {
     if (this.ws.readyState === WebSocket.OPEN) sendCorked(this.ws, packFrame(msg));
   }
-  /** Gossip with backpressure: queue while the socket buffer is full, dropping the oldest. */
+  /** Gossip with backpressure: queue while the socket buffer is full, dropping the oldest (bounded in count and bytes). */
   sendTx(bytes: Uint8Array): void {
     if (this.queue.length > 0) this.flush();
     if (this.ws.bufferedAmount > PEER_LIMITS.maxBufferedBytes || this.queue.length > 0) {
-      if (this.queue.length >= PEER_LIMITS.maxQueuedPerPeer) {
-        this.queue.shift();
+      while (this.queue.length > 0 && (this.queue.length >= PEER_LIMITS.maxQueuedPerPeer || this.queuedBytes + bytes.length > PEER_LIMITS.maxQueuedBytesPerPeer)) {
+        this.queuedBytes -= this.queue.shift()!.length;
         this.queueDrops++;
       }
       this.queue.push(bytes);
+      this.queuedBytes += bytes.length;
       return;
     }
     this.send({ t: "tx", bytes });
@@ -95,7 +98,9 @@ export class Peer {
   }
   flush(): void {
     while (this.queue.length > 0 && this.ws.bufferedAmount <= PEER_LIMITS.maxBufferedBytes) {
-      this.send({ t: "tx", bytes: this.queue.shift()! });
+      const bytes = this.queue.shift()!;
+      this.queuedBytes -= bytes.length;
+      this.send({ t: "tx", bytes });
       this.sent++;
     }
   }

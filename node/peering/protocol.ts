@@ -26,6 +26,8 @@ export const PEER_LIMITS = {
   maxIdsPerRequest: 64,
   /** Transactions queued for one peer when its socket is congested; older ones are dropped. */
   maxQueuedPerPeer: 10_000,
+  /** And at most so many bytes of them (10,000 full frames would be 640 MiB); older ones are dropped. */
+  maxQueuedBytesPerPeer: 8 * 1024 * 1024,
   /** Socket buffer above which sends to a peer are queued instead. */
   maxBufferedBytes: 1024 * 1024,
   /** How often queued gossip is offered to the socket again. */
