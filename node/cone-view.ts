@@ -2,6 +2,9 @@
  * The stored tangle as white flag sees it (node/ledger/whiteflag.ts ConeView): decoded
  * transactions from a bounded cache, else from storage (by arrival seq when the window's index
  * knows it, by id otherwise); confirmation marks from the window's index, else from storage.
+ * Storage checks what it reads against the id (storage/store.ts): a damaged transaction in the
+ * cone throws ERR_STORAGE_CORRUPT out of white flag, which then computes nothing (the node asks
+ * peers for a good copy; a milestone over that cone waits or is refused, never decided on bad bytes).
  */
 import { decodeTransaction, Transaction } from "../client/protocol/codec";
 import { toHex } from "../client/protocol/bytes";

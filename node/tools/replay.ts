@@ -2,7 +2,9 @@
  * From-scratch replay of the stored milestones: a fresh ledger from the genesis, then for every
  * milestone in order its white flag recomputed from the stored transactions (what counts as
  * confirmed is what this replay itself confirmed, not the stored metadata), checked against the
- * milestone's merkle root and state hash, and applied. Used by the crash test and for audits.
+ * milestone's merkle root and state hash, and applied. Used by the crash test and for audits
+ * (`tangle check`, ./check.ts). Reads are checked against the ids (storage/store.ts): a damaged
+ * transaction in a milestone's cone stops the replay with ERR_STORAGE_CORRUPT.
  */
 import { decodeTransaction } from "../../client/protocol/codec";
 import { toHex } from "../../client/protocol/bytes";

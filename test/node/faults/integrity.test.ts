@@ -178,3 +178,17 @@ test("a damaged node asks its peers for a good copy, stores it in place of the d
   await until("the repaired node to be healthy", async () => (await health(damaged)).status === 200);
   expect(await metric(damaged, "tangle_storage_corrupt_total")).toBe(1);
 }, 30_000);
+
+test("white flag never uses damaged bytes: a cone holding a damaged transaction is refused with ERR_STORAGE_CORRUPT", async () => {
+  const dataDir = tmp();
+  let n = await node({ data: dataDir, milestoneIntervalMs: 600_000 });
+  const records = await storeRecords(n, 3); // a chain, unconfirmed (no milestone within the test)
+  expect(n.node.ledgerIndex).toBe(0);
+  await n.close();
+  await flipStoredByte(dataDir, records[1].id);
+  n = await node({ data: dataDir, coordinator: false });
+  // The child is intact; walking its cone reaches the damaged parent, which storage refuses.
+  expect(() => n.node.whiteFlag(1, [fromHex(records[2].id), new Uint8Array(32)].sort(Buffer.compare))).toThrow(expect.objectContaining({ code: "ERR_STORAGE_CORRUPT" }));
+  expect(n.node.store.damagedTransactions().map((d) => d.id)).toEqual([records[1].id]);
+}, 30_000);
+
