@@ -70,6 +70,36 @@ export class MilestoneApplier {
     return r.value;
   }
 
+  /**
+   * Checks a milestone before anything stores, applies or gossips it (issue 15): after every
+   * milestone enqueued before it, one for index ledgerIndex + 1 must have a white flag that matches
+   * its payload (merkle root, state hash); one for a later index cannot be checked and is refused
+   * (ERR_MILESTONE_ORDER: sync fetches milestones in order) without halting; one whose white flag
+   * differs is refused and halts the node (diverged), as before, but is never stored. One at or below ledgerIndex is an
+   * ordinary transaction (docs/ledger.md 3.0). The white flag computed is reused by apply.
+   */
+  async check(m: StoredMilestone, payload: MilestonePayload): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+    await this.chain;
+    const { ledger } = this.o;
+    if (this._diverged || payload.index <= ledger.ledgerIndex) return { ok: true };
+    if (payload.index !== ledger.ledgerIndex + 1) return { ok: false, code: NodeErrorCode.MILESTONE_ORDER, message: `milestone ${payload.index} arrived while the ledger is at ${ledger.ledgerIndex}` };
+    const key = this.whiteFlagKey(payload.index, m.tx.parents);
+    const cached = this.lastWhiteFlag;
+    const wf = cached && cached.key === key ? { ok: true as const, value: cached.result } : computeWhiteFlag(payload.index, m.tx.parents, this.o.cone, ledger);
+    // Validly signed yet not what this node computes: it halts, loudly (the design, docs/ledger.md
+    // 3.0), but the milestone is not stored, so it travels no further.
+    if (!wf.ok) return this.refuseCheck(payload.index, wf.code, wf.message);
+    const c = checkMilestone(wf.value, payload);
+    if (!c.ok) return this.refuseCheck(payload.index, c.code, c.message);
+    this.lastWhiteFlag = { key, result: wf.value };
+    return { ok: true };
+  }
+
+  private refuseCheck(index: number, code: string, message: string): { ok: false; code: string; message: string } {
+    this.refuse(index, code, message);
+    return { ok: false, code, message };
+  }
+
   /** Applies after every milestone enqueued before it. Resolves with whether it was applied. */
   enqueue(m: StoredMilestone, payload: MilestonePayload): Promise<boolean> {
     const run = this.chain.then(() => this.apply(m, payload));

@@ -210,6 +210,14 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     let write: Promise<void>;
     try {
       await this.solid.awaitParents(tx.parents, opts.solidifyTimeoutMs ?? this.solidifyTimeoutMs, opts.source);
+      const ms = milestoneOf(tx);
+      if (ms) {
+        // Fully checked before it is stored, applied or gossiped: after its parents' writes (a
+        // parent milestone applied first), white flag against its payload (milestone-applier.ts).
+        await Promise.all(tx.parents.map((p) => this.solid.writes.get(toHex(p))));
+        const c = await this.milestones.check(v.value, ms);
+        if (!c.ok) throw new NodeError(c.code as NodeErrorCode, `milestone ${ms.index} refused: ${c.message}`);
+      }
       // Stored meanwhile? Only through process(), which remembers it first: while fewer arrivals
       // than the window's index holds came since the database said no, memory answers without a lookup.
       const sinceCheck = this.nextSeq - arrivalsAtCheck;

@@ -193,7 +193,10 @@ test("a milestone whose ledger state differs is refused and the node reports the
   const wf = node.whiteFlag(1, node.selectParents(2).map((p) => fromHex(p)));
   const { coordinator } = await import("./_helpers");
   const bad = buildTx(node, coordinator, { type: "milestone", index: 1, timestamp: node.now(), confirmedMerkleRoot: wf.merkleRoot, ledgerStateHash: randomBytes(32) });
-  await node.submit(bad);
+  // Refused before it is stored (issue 15): the node halts, and the milestone travels no further.
+  await expect(node.submit(bad)).rejects.toMatchObject({ code: "ERR_MILESTONE_STATE_MISMATCH" });
+  const { transactionId } = await import("../../client/protocol/codec");
+  expect(node.store.hasTransaction(transactionId(bad))).toBe(false);
   expect(node.ledgerIndex).toBe(0);
   expect(node.diverged).toMatchObject({ index: 1, code: "ERR_MILESTONE_STATE_MISMATCH" });
   expect(diverged).toHaveLength(1);
