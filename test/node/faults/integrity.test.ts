@@ -20,7 +20,8 @@ import { alice, buildTx, dataPayload } from "../_helpers";
 const dirs: string[] = [];
 const nodes: TestNode[] = [];
 afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
+  // Newest first: a node's peers close after it, so none is left redialing a closed one.
+  for (const n of nodes.splice(0).reverse()) await n.close();
 });
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
@@ -192,3 +193,24 @@ test("white flag never uses damaged bytes: a cone holding a damaged transaction 
   expect(n.node.store.damagedTransactions().map((d) => d.id)).toEqual([records[1].id]);
 }, 30_000);
 
+
+test("a damaged node never sends its damaged copy to a peer that asks for it (it is not banned for bad data it would have sent)", async () => {
+  const coordinator = await node({});
+  const records = await storeRecords(coordinator, 3);
+  await until("a milestone over the records", () => coordinator.node.getMetadata(records[2].id)?.confirmedBy !== null);
+  const dataDir = tmp();
+  let damaged = await node({ data: dataDir, coordinator: false, peer: [coordinator.url] });
+  await until("the follower to store the records", () => records.every((r) => damaged.node.hasTransaction(r.id)) && damaged.node.ledgerIndex >= 1);
+  await damaged.close();
+  await coordinator.close();
+  await flipStoredByte(dataDir, records[1].id);
+  damaged = await node({ data: dataDir, coordinator: false });
+  // A fresh node that can learn the tangle only from the damaged one: it asks for every record.
+  const fresh = await node({ coordinator: false, peer: [damaged.url] });
+  await until("the fresh node to take the intact records", () => fresh.node.hasTransaction(records[0].id) || fresh.node.hasTransaction(records[2].id));
+  await new Promise((r) => setTimeout(r, 1000)); // requests for the damaged one come and go meanwhile
+  expect(fresh.node.hasTransaction(records[1].id)).toBe(false);
+  const [link] = fresh.started.peering.stats();
+  expect(link).toMatchObject({ connected: true, invalid: 0 });
+  expect(fresh.logs.filter((l) => String(l.msg).includes("invalid"))).toEqual([]);
+}, 30_000);
