@@ -5,7 +5,8 @@
  * must reach the same merkle root and ledger state hash.
  */
 import { attach, signTransaction, stampSync } from "../client/protocol/build";
-import { fromHex } from "../client/protocol/bytes";
+import { fromHex, toHex } from "../client/protocol/bytes";
+import { transactionId } from "../client/protocol/codec";
 import { keyPairFromSeed, KeyPair } from "../client/protocol/keys";
 import { milestonePayloadFor } from "./ledger/whiteflag";
 import { requiredDifficulty } from "./validation/pipeline";
@@ -32,12 +33,17 @@ export class Coordinator {
     this.keys = keyPairFromSeed(seed);
   }
 
+  /** Ids of the milestones this coordinator is submitting now (only these are taken at its indexes). */
+  private readonly submitting = new Set<string>();
+
   get publicKey(): Uint8Array {
     return this.keys.publicKey;
   }
 
+  /** Issues on a timer; meanwhile the node takes no other milestone for an index not yet applied. */
   start(): void {
     if (this.timer) return;
+    this.node.ownMilestones = (id) => this.submitting.has(id);
     this.timer = setInterval(() => {
       if (this.busy || this.node.closed || this.node.diverged) return;
       this.busy = this.issue()
@@ -51,6 +57,7 @@ export class Coordinator {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.busy;
+    this.node.ownMilestones = undefined;
   }
 
   /** Builds, stamps and submits the next milestone; resolves with its id once applied. */
@@ -70,7 +77,14 @@ export class Coordinator {
     );
     const bytes = attach(signed, parents, now);
     stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty));
-    const r = await node.submit(bytes);
+    const id = toHex(transactionId(bytes));
+    this.submitting.add(id);
+    let r;
+    try {
+      r = await node.submit(bytes);
+    } finally {
+      this.submitting.delete(id);
+    }
     this.issued++;
     return r.id;
   }

@@ -136,6 +136,12 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     return this._closed;
   }
 
+  /**
+   * Set by a coordinator running on this node (coordinator.ts): whether a milestone (by id) is its
+   * own; any other milestone for an index not yet applied is refused (ERR_MILESTONE_OWN_INDEX).
+   */
+  ownMilestones?: (idHex: string) => boolean;
+
   get diverged(): Divergence | undefined {
     return this.milestones.diverged;
   }
@@ -211,6 +217,10 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     try {
       await this.solid.awaitParents(tx.parents, opts.solidifyTimeoutMs ?? this.solidifyTimeoutMs, opts.source);
       const ms = milestoneOf(tx);
+      // A coordinating node takes no milestone for the indexes it issues but its own.
+      if (ms && this.ownMilestones && ms.index > this.ledgerIndex && !this.ownMilestones(idHex)) {
+        throw new NodeError(Code.ERR_MILESTONE_OWN_INDEX as NodeErrorCode, `milestone ${ms.index}: this node issues the milestones of this network itself`);
+      }
       if (ms) {
         // Fully checked before it is stored, applied or gossiped: after its parents' writes (a
         // parent milestone applied first), white flag against its payload (milestone-applier.ts).

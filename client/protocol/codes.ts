@@ -83,6 +83,7 @@ const TABLE = {
   ERR_NODE_CLOSED: { layer: "node", meaning: "the node is shutting down", close: 1001 },
   ERR_LEDGER_DIVERGED: { layer: "node", meaning: "a milestone was refused because this node computed another ledger; confirmation stops" },
   ERR_MILESTONE_ORDER: { layer: "node", meaning: "a milestone whose index is not the next one" },
+  ERR_MILESTONE_OWN_INDEX: { layer: "node", meaning: "a milestone from elsewhere for an index this node issues itself" },
   ERR_STORAGE: { layer: "node", meaning: "storing failed; the transaction was not acknowledged" },
 
   // ---- the API server (node/api/) -----------------------------------------------------------------

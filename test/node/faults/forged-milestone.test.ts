@@ -88,3 +88,32 @@ test("a validly signed milestone with a wrong merkle root is refused by the foll
   await expect(t.client!.getTransaction(id)).rejects.toMatchObject({ code: "ERR_NOT_FOUND" });
   expect(c.node.getMilestone(index)?.id).not.toBe(id);
 });
+
+test("a coordinating node takes no milestone from a peer for an index it issues, even one with the right white flag", async () => {
+  // Right after the coordinator issued one: its next is INTERVAL_MS away.
+  const before = c.node.ledgerIndex;
+  await until("a new milestone at the coordinator", () => c.node.ledgerIndex > before);
+  const index = c.node.ledgerIndex + 1;
+  const keys = keyPairFromSeed(devCoordinatorSeed());
+  const parents = [...new Set([c.node.latestMilestone!.id, ...c.node.selectParents(3)])].sort().map((h) => fromHex(h));
+  const wf = c.node.whiteFlag(index, parents);
+  const now = Date.now();
+  const signed = signTransaction(
+    { version: 1, networkId: devGenesis().networkId, issuer: keys.publicKey, payload: { type: "milestone", index, timestamp: now, confirmedMerkleRoot: wf.merkleRoot, ledgerStateHash: wf.stateHash } },
+    keys.secretKey,
+  );
+  const bytes = attach(signed, parents, now);
+  stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
+  const id = toHex(transactionId(bytes));
+  const p = await rawPeer(c.port);
+  p.send({ ...devHello(), latestMilestoneIndex: c.node.ledgerIndex });
+  await new Promise((r) => setTimeout(r, 100));
+  p.send({ t: "tx", bytes });
+  const closed = await Promise.race([p.closed, new Promise<string>((r) => setTimeout(() => r("still open"), 5000).unref())]);
+  expect(closed).toBe(PeerCloseCode.INVALID_DATA);
+  expect(c.node.store.hasTransaction(fromHex(id))).toBe(false);
+  // The coordinator issues that index itself.
+  await until("the coordinator's own milestone at that index", () => c.node.ledgerIndex >= index, 2 * INTERVAL_MS + 2000);
+  expect(c.node.getMilestone(index)?.id).not.toBe(id);
+  expect(c.node.diverged).toBeFalsy();
+});
