@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Suite> = {
   "node-network": () => require("../bench/node/suite").runNodeNetworkSuite,
   storage: () => require("../bench/storage/suite").runStorageSuite,
   stream: () => require("../bench/stream/suite").runStreamSuite,
+  fairness: () => require("../bench/fairness/suite").runFairnessSuite,
 };
 
 export function benchCommand(): TangleCommand {

@@ -199,6 +199,7 @@ export function chartsFor(report: BenchReport): [string, Spec][] {
   if (report.suite === "node") return nodeCharts(report);
   if (report.suite === "storage") return storageCharts(report);
   if (report.suite === "stream") return require("../stream/chart").streamCharts(report);
+  if (report.suite === "fairness") return require("../fairness/chart").fairnessCharts(report);
   return [];
 }
 

@@ -1,0 +1,39 @@
+/**
+ * The fairness suite's chart: the honest gateway's acknowledgement latency (p50, p99) alone and
+ * while another gateway floods the node. Rendered by bench/lib/chart.ts.
+ */
+import type { BenchReport } from "../lib/report";
+
+export function fairnessCharts(r: BenchReport): [string, Record<string, unknown>][] {
+  const accepted = r.results.find((x) => x.name === "fairness-flooder-accepted")?.value;
+  const rows = r.results
+    .filter((x) => x.name === "fairness-honest-ack-latency")
+    .map((x) => ({
+      phase: x.params.phase === "quiet" ? "alone" : `under a flood (${accepted === undefined ? "?" : Math.round(accepted).toLocaleString("en-US")} tx/s accepted from the flooder)`,
+      metric: x.metric === "latency-p50" ? "p50" : "p99",
+      ms: x.value,
+      label: `${x.value.toFixed(1)} ms`,
+    }));
+  return [
+    [
+      "fairness-honest-latency",
+      {
+        $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+        background: "white",
+        config: { font: "sans-serif", axis: { labelFontSize: 11, titleFontSize: 12 } },
+        title: { text: "Honest gateway (20 tx/s, one connection): ack latency", subtitle: `${r.machine.cpuModel}, ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}` },
+        data: { values: rows },
+        facet: { row: { field: "phase", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelOrient: "top" } } },
+        spec: {
+          width: 420,
+          height: 50,
+          encoding: { y: { field: "metric", type: "nominal", title: null } },
+          layer: [
+            { mark: { type: "bar", tooltip: true }, encoding: { x: { field: "ms", type: "quantitative", title: "ms" }, color: { field: "metric", type: "nominal", legend: null } } },
+            { mark: { type: "text", align: "left", dx: 4 }, encoding: { x: { field: "ms", type: "quantitative" }, text: { field: "label" } } },
+          ],
+        },
+      },
+    ],
+  ];
+}

@@ -1,0 +1,240 @@
+/**
+ * Fairness under a flood: does one gateway that floods the node slow down an honest one?
+ *
+ * One real node process (dev network, its own coordinator, 250 ms milestones). An honest gateway on
+ * one connection submits one data record at a time at a modest rate (default 20/s), each attached
+ * to fresh URTS parents and stamped just before it is sent, and measures the time to its
+ * acknowledgement. Phase 1 (quiet): the honest gateway alone. Phase 2 (flood): a flooder on four
+ * more connections (the node suite's gateway worker threads, 50 sensor keys each, so the adaptive
+ * PoW allowance does not stop it by itself) pipelines records signed, attached and stamped before
+ * the timed part, as fast as the node acknowledges them. Reported: the honest ack latency p50/p99
+ * in each phase and the flood/quiet ratio of the p99, the flooder's accepted rate and its refusals
+ * by code, the CPU each side used. Checked: every honest record was acknowledged (none refused) and
+ * is stored on the node afterwards.
+ *
+ * The node, the flooder's threads and the honest gateway share the machine's cores. With
+ * BENCH_PIN=1 (and `taskset` on the machine) the node is pinned to core 0 and this process (the
+ * honest gateway and the flooder) to the other cores, so the generator cannot take the node's core.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import WebSocket from "ws";
+import { attach, signTransaction, stampSync } from "../../client/protocol/build";
+import { fromHex, toHex } from "../../client/protocol/bytes";
+import { transactionId } from "../../client/protocol/codec";
+import { packFrame, unpackFrame } from "../../client/protocol/frame";
+import { keyPairFromSeed } from "../../client/protocol/keys";
+import { devGenesis } from "../../node/networks/dev";
+import { requiredDifficulty } from "../../node/validation/pipeline";
+import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
+import { BenchNode, startBenchNode } from "../lib/processes";
+
+const MILESTONE_MS = 250;
+const FLOOD_CONNECTIONS = 4;
+/** Records the flooder prepares per connection and second of flood (more than a node here acknowledges). */
+const FLOOD_PREPARED_PER_SECOND = 2500;
+
+/** Durations and rates of one run; `tangle bench fairness` uses the defaults (--quick: shorter). */
+export interface FairnessOptions {
+  quietMs: number;
+  floodMs: number;
+  honestPerSecond: number;
+  /** Requests the flooder keeps in flight on each connection (the node allows 64). */
+  floodInFlight: number;
+}
+
+export const FAIRNESS_DEFAULTS: FairnessOptions = { quietMs: 8000, floodMs: 8000, honestPerSecond: 20, floodInFlight: 60 };
+export const FAIRNESS_QUICK: FairnessOptions = { quietMs: 3000, floodMs: 3000, honestPerSecond: 20, floodInFlight: 60 };
+
+function procCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(stat[11]) + Number(stat[12])) / 100;
+}
+
+/** Pins every thread of `pid` to `cpus` (taskset -a); false where that is not possible. */
+function pin(pid: number, cpus: string): boolean {
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A raw request function over one WebSocket (the whole answer, refusals included, no client overhead). */
+async function rawConnection(url: string): Promise<{ call: (method: string, params?: unknown) => Promise<any>; close: () => void }> {
+  const ws = new WebSocket(url);
+  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
+  let nextId = 1;
+  const pending = new Map<number, (m: any) => void>();
+  ws.on("message", (d: Buffer) => {
+    const m = unpackFrame(d) as any;
+    const cb = pending.get(m?.id);
+    if (cb) {
+      pending.delete(m.id);
+      cb(m);
+    }
+  });
+  return {
+    call: (method, params) =>
+      new Promise<any>((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        ws.send(packFrame({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+interface HonestSample {
+  id: string;
+  phase: "quiet" | "flood";
+  latencyMs: number;
+}
+
+/**
+ * The honest gateway: one sensor key, one stream, one record at a time at `perSecond`, parents
+ * asked of the node before each record (not timed), stamped just before it is sent; the time from
+ * send to answer is the sample. Runs until `stop()` says so.
+ */
+async function honestGateway(url: string, perSecond: number, phase: () => "quiet" | "flood" | "stop"): Promise<{ samples: HonestSample[]; refused: Record<string, number> }> {
+  const conn = await rawConnection(url);
+  const key = keyPairFromSeed(randomBytes(32));
+  const streamId = randomBytes(32);
+  const samples: HonestSample[] = [];
+  const refused: Record<string, number> = {};
+  const genesis = devGenesis();
+  let prev: Uint8Array = new Uint8Array(32);
+  const t0 = performance.now();
+  try {
+    for (let sequence = 0; ; sequence++) {
+      // Paced by a schedule, not by the answers: a slow answer does not lower the offered rate.
+      const due = t0 + (sequence * 1000) / perSecond;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const p = phase();
+      if (p === "stop") break;
+      const { result } = await conn.call("selectParents", { count: 2 });
+      const parents = (result?.parents ?? []).map((x: string) => fromHex(x));
+      const signed = signTransaction(
+        { version: 1, networkId: genesis.networkId, issuer: key.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: prev, contentType: "application/json", data: new TextEncoder().encode(JSON.stringify({ t: Date.now(), sequence })) } },
+        key.secretKey,
+      );
+      const unstamped = attach(signed, parents, Date.now());
+      const bytes = stampSync(unstamped, requiredDifficulty(unstamped.length, genesis.baseDifficulty));
+      const sent = performance.now();
+      const m = await conn.call("submitTransaction", { bytes });
+      const latencyMs = performance.now() - sent;
+      if (m.error) refused[m.error.code] = (refused[m.error.code] ?? 0) + 1;
+      else {
+        samples.push({ id: m.result.id, phase: p, latencyMs });
+        prev = transactionId(bytes);
+      }
+    }
+  } finally {
+    conn.close();
+  }
+  return { samples, refused };
+}
+
+export async function runFairness(node: BenchNode, o: FairnessOptions, progress: (label: string) => void): Promise<BenchResult[]> {
+  const genesis = devGenesis();
+  const perConnection = Math.ceil((FLOOD_PREPARED_PER_SECOND * o.floodMs) / 1000);
+  progress("preparing the flood");
+  // The node bench's gateway worker, as fast as acknowledged, everything stamped beforehand.
+  const workerFile = path.join(__dirname, "..", "node", "gateway-worker.js");
+  const workers = Array.from({ length: FLOOD_CONNECTIONS }, () =>
+    new Worker(workerFile, {
+      workerData: { url: node.url, networkId: genesis.networkId, baseDifficulty: genesis.baseDifficulty, count: perConnection, prestamp: true, rate: 0, maxInFlight: o.floodInFlight, durationMs: o.floodMs, funding: null, seed: toHex(randomBytes(32)) },
+    }),
+  );
+  await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+    w.once("error", reject);
+    w.on("message", (m) => {
+      if (m.type === "ready") resolve();
+      if (m.type === "error") reject(new Error(m.message));
+    });
+  })));
+  const floodDone = workers.map((w) => new Promise<{ acks: { id: string }[]; rejected: Record<string, number>; sent: number }>((resolve, reject) => {
+    w.on("message", (m) => m.type === "done" && resolve(m));
+    w.on("message", (m) => m.type === "error" && reject(new Error(m.message)));
+  }));
+
+  let phase: "quiet" | "flood" | "stop" = "quiet";
+  progress("quiet");
+  const honest = honestGateway(node.url, o.honestPerSecond, () => phase);
+  const cpu0 = procCpuSeconds(node.child.pid!);
+  await new Promise((r) => setTimeout(r, o.quietMs));
+  const cpu1 = procCpuSeconds(node.child.pid!);
+  progress("flood");
+  phase = "flood";
+  const gen0 = process.cpuUsage();
+  const tFlood = performance.now();
+  workers.forEach((w) => w.postMessage("start"));
+  const flood = await Promise.all(floodDone);
+  const floodSeconds = (performance.now() - tFlood) / 1000;
+  const cpu2 = procCpuSeconds(node.child.pid!);
+  const gen = process.cpuUsage(gen0);
+  phase = "stop";
+  const h = await honest;
+  await Promise.all(workers.map((w) => w.terminate()));
+
+  // Checks: no honest record refused, every one stored.
+  const honestRefused = Object.values(h.refused).reduce((a, b) => a + b, 0);
+  if (honestRefused > 0) throw new Error(`fairness bench: the node refused ${honestRefused} honest records: ${JSON.stringify(h.refused)}`);
+  const check = await rawConnection(node.url);
+  try {
+    for (const s of h.samples) {
+      const m = await check.call("getTransaction", { id: s.id });
+      if (!m.result || toHex(transactionId(m.result.bytes)) !== s.id) throw new Error(`fairness bench: acknowledged honest record ${s.id} is not stored`);
+    }
+  } finally {
+    check.close();
+  }
+  const quiet = h.samples.filter((s) => s.phase === "quiet").map((s) => s.latencyMs);
+  const flooded = h.samples.filter((s) => s.phase === "flood").map((s) => s.latencyMs);
+  if (!quiet.length || !flooded.length) throw new Error("fairness bench: no honest samples in a phase");
+  const accepted = flood.reduce((a, r) => a + r.acks.length, 0);
+  const rejected: Record<string, number> = {};
+  for (const r of flood) for (const [k, v] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
+
+  const params = { honestPerSecond: o.honestPerSecond, floodConnections: FLOOD_CONNECTIONS, floodInFlight: o.floodInFlight, quietSeconds: o.quietMs / 1000, floodSeconds: Number(floodSeconds.toFixed(1)) };
+  const r2 = (x: number) => Number(x.toFixed(2));
+  const out: BenchResult[] = [];
+  for (const [p, xs] of [["quiet", quiet], ["flood", flooded]] as const) {
+    out.push({ name: "fairness-honest-ack-latency", params: { ...params, phase: p, samples: xs.length }, metric: "latency-p50", value: r2(median(xs)), unit: "ms" });
+    out.push({ name: "fairness-honest-ack-latency", params: { ...params, phase: p, samples: xs.length }, metric: "latency-p99", value: r2(percentile(xs, 99)), unit: "ms" });
+  }
+  out.push({ name: "fairness-honest-p99-ratio", params, metric: "flood-over-quiet", value: r2(percentile(flooded, 99) / percentile(quiet, 99)), unit: "x" });
+  out.push({ name: "fairness-honest-p50-ratio", params, metric: "flood-over-quiet", value: r2(median(flooded) / median(quiet)), unit: "x" });
+  out.push({ name: "fairness-flooder-accepted", params, metric: "transactions-per-second", value: Math.round(accepted / floodSeconds), unit: "tx/s" });
+  for (const [code, n] of Object.entries(rejected)) out.push({ name: "fairness-flooder-refused", params: { ...params, code }, metric: "count", value: n, unit: "tx" });
+  out.push({ name: "fairness-node-cpu", params: { ...params, phase: "quiet" }, metric: "cores", value: r2((cpu1 - cpu0) / (o.quietMs / 1000)), unit: "cores" });
+  out.push({ name: "fairness-node-cpu", params: { ...params, phase: "flood" }, metric: "cores", value: r2((cpu2 - cpu1) / floodSeconds), unit: "cores" });
+  // This process: the honest gateway and the flooder's threads, on the same machine.
+  out.push({ name: "fairness-generator-cpu", params: { ...params, phase: "flood" }, metric: "cores", value: r2((gen.user + gen.system) / 1e6 / floodSeconds), unit: "cores" });
+  return out;
+}
+
+export async function runFairnessSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
+  const o = opts.quick ? FAIRNESS_QUICK : FAIRNESS_DEFAULTS;
+  const progress = opts.progress ?? (() => {});
+  const steps = ["starting the node", "preparing the flood", "quiet", "flood"];
+  const say = (label: string) => progress(Math.max(0, steps.indexOf(label)), steps.length, label);
+  say("starting the node");
+  const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"], { memoryLimitBytes: opts.memoryLimitMiB ? opts.memoryLimitMiB * 2 ** 20 : undefined });
+  const pinned = process.env.BENCH_PIN === "1" && os.cpus().length >= 2 && pin(node.child.pid!, "0") && pin(process.pid, `1-${os.cpus().length - 1}`);
+  try {
+    for (let k = 0; k < 100 && (await node.client.request<any>("getNodeInfo")).confirmedMilestoneIndex < 1; k++) await new Promise((r) => setTimeout(r, 50));
+    const results = await runFairness(node, o, say);
+    for (const r of results) r.params.pinned = pinned;
+    progress(steps.length, steps.length, "done");
+    return results;
+  } finally {
+    await node.stop();
+  }
+}
