@@ -1,7 +1,9 @@
 /**
  * `tangle check --data DIR [--network dev|FILE] [--json]`: checks a stopped node's database offline
- * (node/tools/check.ts): every transaction against its id, the milestone chain, a replay of the
- * ledger against the stored state hashes. Exit 0 clean, 1 damaged, 2 usage.
+ * (node/tools/check.ts): the file's structure (meta pages, sizes, every page read in a child
+ * process), every transaction against its id, the milestone chain, a replay of the ledger against
+ * the stored state hashes. Exit 0 clean, 1 damaged (a damaged file also says "database damaged: …"
+ * on stderr), 2 usage.
  */
 import * as fs from "node:fs";
 import { ConfigError } from "../node/config";
@@ -29,12 +31,14 @@ async function check(opts: Opts): Promise<number> {
     throw err;
   }
   const report = await checkDatabase(data, genesis);
+  if (report.fileDamage) process.stderr.write(`tangle check: ${report.fileDamage}\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(formatReport(report));
+  else if (!report.fileDamage) process.stdout.write(formatReport(report));
   return report.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
 export function formatReport(r: CheckReport): string {
+  if (r.fileDamage) return `${r.fileDamage}\n`;
   const lines = [`${r.transactions} transactions, ${r.milestones} milestones checked`];
   for (const d of r.damaged) lines.push(`damaged transaction ${d.id} (arrival ${d.seq}): ${d.why}`);
   for (const m of r.milestoneProblems) lines.push(`milestone ${m.index}: ${m.problem}`);

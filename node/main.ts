@@ -6,7 +6,8 @@
  *
  * Start order:
  *   1. network: the genesis and the coordinator key (checked against the genesis)
- *   2. storage and the node: open LMDB, replay the ledger, verify threads  → "database opened"
+ *   2. storage and the node: the database file checked before LMDB maps it (storage/preflight.ts,
+ *      storage/page-walk.ts), open LMDB, replay the ledger, verify threads  → "database opened"
  *   3. the proof-of-work pool for clients (remote PoW; dev network by default)
  *   4. peering (takes `/peer` upgrades through the API server's port)
  *   5. the metrics, from the parts that own each figure (node, window, store, peering, API
@@ -19,7 +20,7 @@
  *   1. the coordinator stops (waits for a milestone being issued)
  *   2. peers are dropped (no more gossip in or out)
  *   3. the API server stops taking requests and closes its sockets; the metrics stop listening
- *   4. the node finishes its writes and closes storage
+ *   4. the node finishes its writes and closes storage; the clean-shutdown mark is written
  *   5. the proof-of-work pool's threads end                               → "stopped"
  */
 import * as fs from "node:fs";
@@ -43,6 +44,8 @@ import { Code } from "../client/protocol/codes";
 import { PeerManager } from "./peering/peers";
 import type { Logger } from "./logger";
 import { pagesAddon } from "./storage/mapped-pages";
+import { lmdbDamage, writeCleanMark } from "./storage/preflight";
+import { checkDatabaseFile } from "./storage/page-walk";
 
 export interface StartNodeOptions {
   /** Where the node's log lines go (node/logger.ts: createLogger, silentLogger). */
@@ -127,7 +130,15 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
 
   const dataDir = path.resolve(config.data);
   const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
-  const node = await TangleNode.open({ ...nodeOptions, dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
+  // Before LMDB maps the file: a damaged one is refused with "database damaged: …", never a signal.
+  const fileCheck = await checkDatabaseFile(dataDir, "unless-clean");
+  if (fileCheck.walked) log.info({ dataDir, reason: fileCheck.reason, ms: Math.round(fileCheck.ms) }, "database pages checked");
+  let node: TangleNode;
+  try {
+    node = await TangleNode.open({ ...nodeOptions, dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
+  } catch (err) {
+    throw lmdbDamage(dataDir, err) ?? err;
+  }
   const mappedRelease = !config.mappedBudgetMib ? "off" : pagesAddon() ? `${config.mappedBudgetMib} MiB` : "unavailable (native helper not built)";
   log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, mappedRelease, startupMs: Math.round(node.startupMs) }, "database opened");
   const heapMiB = heapLimitMiB();
@@ -181,6 +192,11 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       await api.close();
       metrics.close();
       await node.close();
+      try {
+        writeCleanMark(dataDir); // the next start may skip the page walk
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "clean-shutdown mark not written; the next start walks the database's pages");
+      }
       await powPool?.close();
       log.info("stopped");
     })());

@@ -134,6 +134,7 @@ const TABLE = {
   ERR_MISSING_TX: { layer: "storage", meaning: "a confirmed transaction is not stored (a bug: nothing was written)" },
   ERR_DATA_DIR_IN_USE: { layer: "storage", meaning: "another live node holds the data directory" },
   ERR_STORAGE_CORRUPT: { layer: "storage", meaning: "a stored transaction's bytes do not hash to its id: the database is damaged; not served, a good copy is asked of peers" },
+  ERR_STORAGE_DAMAGED: { layer: "storage", meaning: "the database file fails the checks made before opening it (meta pages, sizes, a walk of every page): the node refuses to start on it" },
 
   // ---- peering (node/peering/), reported by getPeers and logged --------------------------------
   ERR_PEER_UNREACHABLE: { layer: "peering", meaning: "the name did not resolve, no route to the host, or the connection attempt timed out" },

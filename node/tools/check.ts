@@ -5,6 +5,10 @@
  * coordinator of the genesis, timestamps not going back), and a from-scratch replay of the ledger
  * against the stored state hashes (./replay.ts). It reports what is damaged by id and index; it
  * changes nothing. The database must not be open in a running node (the directory lock says so).
+ *
+ * Before any of that, the file itself: the preflight and the page walk (storage/preflight.ts,
+ * storage/page-walk.ts), the walk in a child process so that a page that would crash LMDB ends the
+ * child, not this command. A file that fails them is reported as `fileDamage` and not opened.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +18,8 @@ import { blake2b256 } from "../../core-wasm/src/blake2b";
 import type { Genesis } from "../ledger/genesis";
 import { keys, readSeq } from "../storage/schema";
 import { Store } from "../storage/store";
+import { DatabaseDamagedError, lmdbDamage } from "../storage/preflight";
+import { checkDatabaseFile } from "../storage/page-walk";
 import { validateTransaction } from "../validation/pipeline";
 import { replayLedger } from "./replay";
 
@@ -34,12 +40,28 @@ export interface CheckReport {
   /** The ledger replay's problems (./replay.ts); empty when it agrees with what is stored. */
   replayProblems: string[];
   stateHash?: string;
+  /** "database damaged: …" when the file failed the checks made before opening it (nothing else was checked then). */
+  fileDamage?: string;
 }
 
 /** Checks the database in `dataDir` against `genesis`; throws when there is no database there. */
 export async function checkDatabase(dataDir: string, genesis: Genesis): Promise<CheckReport> {
   if (!fs.existsSync(path.join(dataDir, "data.mdb"))) throw new Error(`no database in ${dataDir} (data.mdb missing)`);
-  const store = await Store.open(dataDir);
+  const fileDamage = (err: DatabaseDamagedError): CheckReport => ({ ok: false, transactions: 0, damaged: [], milestones: 0, milestoneProblems: [], replayProblems: [], fileDamage: err.message });
+  try {
+    await checkDatabaseFile(dataDir, "always");
+  } catch (err) {
+    if (err instanceof DatabaseDamagedError) return fileDamage(err);
+    throw err;
+  }
+  let store: Store;
+  try {
+    store = await Store.open(dataDir);
+  } catch (err) {
+    const damage = lmdbDamage(dataDir, err);
+    if (damage) return fileDamage(damage);
+    throw err;
+  }
   try {
     const damaged: DamagedEntry[] = [];
     let transactions = 0;
