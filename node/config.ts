@@ -18,6 +18,7 @@ export interface NodeConfig {
   remotePow?: boolean;
   verifyThreads?: number;
   mappedBudgetMib: number;
+  storageReserveMib?: number;
   logLevel: string;
 }
 
@@ -45,6 +46,12 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   remotePow: { kind: "boolean", usage: "do proof of work for clients that ask (default: on for dev, off otherwise)" },
   verifyThreads: { kind: "number", min: 0, max: 64, usage: "worker threads verifying signatures (default: CPU cores - 1, at most 4; 0: the main thread)" },
   mappedBudgetMib: { kind: "number", default: 8, min: 0, max: 1_048_576, usage: "release mapped database pages once they grow the resident set by this many MiB (0: never; Linux)" },
+  storageReserveMib: {
+    kind: "number",
+    min: 0,
+    max: 1_048_576,
+    usage: "free space (MiB) kept on the data directory's disk: below it the node takes no writes (ERR_STORAGE_FULL) until space returns (default: 2 % of the disk, at least 64, at most 1024; 0: none)",
+  },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };
 

@@ -17,13 +17,25 @@ export interface CoordinatorOptions {
   /** Tips referenced besides the previous milestone (default 7). */
   tips?: number;
   onError?: (err: Error) => void;
+  /**
+   * An issue that has not finished after this long is given up (default 10 intervals, at least
+   * 10 s): the timer issues again instead of waiting forever on a write that never ends.
+   */
+  issueTimeoutMs?: number;
 }
+
+/** No milestone for this many intervals (while issuing is possible) means the coordinator is stalled. */
+export const STALL_INTERVALS = 3;
 
 export class Coordinator {
   private readonly keys: KeyPair;
   private timer?: NodeJS.Timeout;
   private busy?: Promise<unknown>;
   issued = 0;
+  /** When the last milestone was issued (or the coordinator started), by the node's clock. */
+  private lastIssuedMs = 0;
+  /** Why the last attempt failed, if it did. */
+  private lastError?: string;
 
   constructor(
     private readonly node: TangleNode,
@@ -44,12 +56,45 @@ export class Coordinator {
   start(): void {
     if (this.timer) return;
     this.node.ownMilestones = (id) => this.submitting.has(id);
+    this.lastIssuedMs = this.node.now();
+    const timeoutMs = this.opts.issueTimeoutMs ?? Math.max(10_000, 10 * this.opts.intervalMs);
     this.timer = setInterval(() => {
-      if (this.busy || this.node.closed || this.node.diverged) return;
-      this.busy = this.issue()
-        .catch((err: Error) => this.opts.onError?.(err))
-        .finally(() => (this.busy = undefined));
+      if (this.busy) return;
+      // Below the free-space reserve a milestone could not be stored: wait for space (no error);
+      // time spent waiting there (or halted, or closing) does not count as a stall.
+      if (this.node.closed || this.node.diverged || !this.node.writable) {
+        this.lastIssuedMs = this.node.now();
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`issuing took longer than ${timeoutMs} ms; given up`)), timeoutMs);
+      });
+      const run = (this.busy = Promise.race([this.issue(), timeout])
+        .then(
+          () => (this.lastError = undefined),
+          (err: Error) => {
+            this.lastError = err.message;
+            this.opts.onError?.(err);
+          },
+        )
+        .finally(() => {
+          clearTimeout(timer);
+          if (this.busy === run) this.busy = undefined;
+        }));
     }, this.opts.intervalMs);
+  }
+
+  /**
+   * Why this coordinator is not making progress, or undefined: no milestone issued for
+   * STALL_INTERVALS intervals although the node is writable and not diverged (those say so
+   * themselves).
+   */
+  stalled(): string | undefined {
+    if (!this.timer || this.node.closed || this.node.diverged || !this.node.writable) return undefined;
+    const sinceMs = this.node.now() - this.lastIssuedMs;
+    if (sinceMs <= STALL_INTERVALS * this.opts.intervalMs) return undefined;
+    return `no milestone issued for ${Math.round(sinceMs / 1000)} s (interval ${this.opts.intervalMs} ms, ledger at ${this.node.ledgerIndex})${this.lastError ? `; last attempt: ${this.lastError}` : ""}`;
   }
 
   /** Stops the timer and waits for a milestone being issued. */
@@ -86,6 +131,7 @@ export class Coordinator {
       this.submitting.delete(id);
     }
     this.issued++;
+    this.lastIssuedMs = node.now();
     return r.id;
   }
 }

@@ -17,6 +17,8 @@ export const NodeErrorCode = {
   MILESTONE_ORDER: Code.ERR_MILESTONE_ORDER,
   /** Storage failed; the transaction was not acknowledged. */
   STORAGE: Code.ERR_STORAGE,
+  /** The disk is below the free-space reserve, or a write failed for want of space; nothing was stored. */
+  STORAGE_FULL: Code.ERR_STORAGE_FULL,
 } as const;
 
 export type NodeErrorCode = CodeOf<typeof NodeErrorCode>;

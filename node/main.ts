@@ -44,6 +44,8 @@ import { Code } from "../client/protocol/codes";
 import { PeerManager } from "./peering/peers";
 import type { Logger } from "./logger";
 import { pagesAddon } from "./storage/mapped-pages";
+import type { SpaceState } from "./storage/space";
+import { ProgressWatch } from "./progress";
 import { lmdbDamage, writeCleanMark } from "./storage/preflight";
 import { checkDatabaseFile } from "./storage/page-walk";
 
@@ -127,6 +129,8 @@ const heapLimitMiB = () => Math.round(v8.getHeapStatistics().heap_size_limit / 2
 /** Starts a node from a resolved configuration (see the start order above). */
 export async function startNode(config: NodeConfig, { log, node: nodeOptions }: StartNodeOptions): Promise<StartedNode> {
   const { genesis, coordinatorSeed } = loadNetwork(config);
+  // The free-space reserve (storage/space.ts), where the configuration sets one (default: by disk size).
+  if (config.storageReserveMib !== undefined) nodeOptions = { ...nodeOptions, storageReserveBytes: config.storageReserveMib * 2 ** 20 };
 
   const dataDir = path.resolve(config.data);
   const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
@@ -144,6 +148,13 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   const heapMiB = heapLimitMiB();
   if (heapMiB > HEAP_HINT_MIB) log.warn({ heapLimitMiB: heapMiB }, `V8 heap not bounded; start node with ${NODE_RUNTIME_FLAGS.join(" ")} to keep memory small (docs/operations.md, Memory)`);
   node.on("diverged", (d) => log.error(d, "milestone refused: this node's ledger differs; confirmation stopped"));
+  // The free-space reserve (storage/space.ts): one line on entering the full state, one on leaving it.
+  const logSpace = (s: SpaceState) =>
+    s.full
+      ? log.warn({ code: Code.ERR_STORAGE_FULL, freeMiB: Math.floor(s.freeBytes / 2 ** 20), reserveMiB: Math.floor(s.reserveBytes / 2 ** 20) }, `${s.reason}; writes refused until space returns`)
+      : log.info({ freeMiB: Math.floor(s.freeBytes / 2 ** 20), reserveMiB: Math.floor(s.reserveBytes / 2 ** 20) }, "storage writable again");
+  if (node.space.full) logSpace(node.space.state);
+  node.space.onChange(logSpace);
   // Stored transactions failing their id check (storage/store.ts), once each: those the replay found, then any later.
   const logDamaged = (d: DamagedTransaction) =>
     log.error({ code: Code.ERR_STORAGE_CORRUPT, id: d.id, seq: d.seq }, `storage damaged: transaction ${d.id} fails its id check; not served, asking peers for a good copy (run tangle check)`);
@@ -157,7 +168,8 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   node.requestDamaged(); // those the replay found, asked of peers once they are ready
   // The connection count is read at scrape time, once the server below exists.
   const metrics = createNodeMetrics({ node, window: node.window, store: node.store, peering, connections: () => api.connectionCount });
-  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken, metrics });
+  let progress: ProgressWatch | undefined; // made once the coordinator is
+  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken, metrics, stalled: () => progress?.stalled() });
   let port: number;
   try {
     port = await api.listen();
@@ -175,6 +187,8 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   if (coordinatorSeed) node.milestoneIntervalMs = intervalMs;
   const coordinator = coordinatorSeed ? new Coordinator(node, coordinatorSeed, { intervalMs, onError: (err) => log.warn({ err: err.message }, "milestone not issued") }) : undefined;
   coordinator?.start();
+  progress = new ProgressWatch({ now: node.now, ledgerIndex: () => node.ledgerIndex, bestKnownMilestone: () => peering.bestKnownMilestone, coordinator }, Math.max(10_000, 3 * intervalMs));
+  progress.start(log);
   for (const peerUrl of config.peer) peering.addPeer(peerUrl);
   const url = `ws://${config.host}:${port}`;
   log.info({ url, health: `http://${config.host}:${port}/health`, coordinator: Boolean(coordinator), intervalMs, remotePow, heapLimitMiB: heapMiB }, "listening");
@@ -187,6 +201,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   const close = (signal?: string): Promise<void> =>
     (closing ??= (async () => {
       log.info({ signal }, "stopping");
+      progress?.stop();
       await coordinator?.stop();
       await peering.close();
       await api.close();

@@ -111,6 +111,11 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
     },
   });
   readGauge(registry, "tangle_ledger_diverged", "1 when this node refused a milestone", () => (node.diverged ? 1 : 0));
+  // The free-space reserve (storage/space.ts): the state, and the figures it is decided on.
+  readGauge(registry, "tangle_storage_full", "1 while writes are refused: free space below the reserve, or a write failed for want of space", () => (node.space.full ? 1 : 0));
+  readGauge(registry, "tangle_storage_free_bytes", "free space on the data directory's filesystem (statfs, available to the node)", () => (Number.isFinite(node.space.freeBytes) ? node.space.freeBytes : -1));
+  readGauge(registry, "tangle_storage_reserve_bytes", "free space the node keeps: below it no writes are taken", () => node.space.reserveBytes);
+  readGauge(registry, "tangle_storage_full_refusals_total", "writes refused with ERR_STORAGE_FULL", () => node.space.refused);
 
   if (peering) {
     readGauge(registry, "tangle_peers", "connected peers", () => peering.count);

@@ -26,6 +26,14 @@ export interface TangleNodeOptions {
    * helper). Default: never.
    */
   mappedBudgetBytes?: number;
+  /**
+   * Free space kept on the data directory's filesystem: below it the node takes no writes
+   * (ERR_STORAGE_FULL) until space returns (storage/space.ts). Default: 2 % of the filesystem, at
+   * least 64 MiB, at most 1 GiB; 0: no reserve.
+   */
+  storageReserveBytes?: number;
+  /** The filesystem's figures (default fs.statfsSync; tests inject a small disk). */
+  statfs?: (dir: string) => { bsize: number; blocks: number; bavail: number };
 }
 
 export interface SubmitOptions {

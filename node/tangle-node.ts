@@ -22,6 +22,7 @@ import { LedgerState } from "./ledger/ledger";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import type { ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
+import { SpaceWatcher } from "./storage/space";
 import { validateTransaction, SignatureVerifier, ValidationParams, ValidTransaction } from "./validation/pipeline";
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
@@ -44,6 +45,12 @@ export const VERSION = "0.1.0";
 
 /** The id every first transaction may attach to besides the genesis transaction: 32 zero bytes. */
 export const ZERO_ENTRY_POINT = new Uint8Array(32);
+
+/** A failed write as the submitter sees it: ERR_STORAGE_FULL for a full disk or map, ERR_STORAGE otherwise. */
+function storingFailed(what: string, err: unknown): NodeError {
+  const full = (err as { code?: unknown }).code === Code.ERR_STORAGE_FULL;
+  return new NodeError(full ? NodeErrorCode.STORAGE_FULL : NodeErrorCode.STORAGE, `${what}: ${(err as Error).message}`);
+}
 
 export class TangleNode extends TypedEmitter<NodeEvents> {
   readonly genesis: Genesis;
@@ -71,6 +78,11 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
   private readonly solidifyTimeoutMs: number;
   private readonly verifier?: VerifyPool;
   private readonly verify: SignatureVerifier;
+  /**
+   * The free-space reserve of the data directory's filesystem (storage/space.ts): while it says
+   * full, no write is taken (ERR_STORAGE_FULL), reads go on, and writes resume by themselves.
+   */
+  readonly space: SpaceWatcher;
 
   private constructor(
     readonly store: Store,
@@ -103,6 +115,9 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     this.nextSeq = store.nextSeq();
     // A stored transaction that fails its id check is asked of peers like a missing one (storage/store.ts).
     store.onDamaged((d) => this.emit("missing", { ids: [d.id] }));
+    this.space = new SpaceWatcher({ dir: store.path, reserveBytes: opts.storageReserveBytes, statfs: opts.statfs, now: this.now });
+    // A commit that failed anyway (a full disk or map, an I/O error): no writes for a while, then retry.
+    store.onWriteFailed((e) => this.space.writeFailed(e.message, e.code === Code.ERR_STORAGE_FULL));
   }
 
   /** Opens the database in `dataDir`, initializes or checks the genesis, and rebuilds the window. */
@@ -115,6 +130,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
       node = new TangleNode(store, opts);
       await node.init();
     } catch (err) {
+      node?.space.stop();
       await node?.verifier?.close();
       await store.close();
       throw err;
@@ -203,6 +219,8 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
       }
       if (await this.known(idHex, id)) return { id: idHex, duplicate: true };
     }
+    // Below the free-space reserve nothing new is taken (duplicates above are stored already).
+    if (this.space.full) throw this.storageFull();
     const params = opts.maxPastMs === undefined ? this.params : { ...this.params, maxPastMs: opts.maxPastMs };
     // The id was just computed for the duplicate check: validation need not hash the bytes again.
     const v = await validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty, id, verify: this.verify });
@@ -236,6 +254,8 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
         return { id: idHex, duplicate: true };
       }
       if (this._closed) throw new NodeError(NodeErrorCode.CLOSED, "the node is shutting down");
+      // Counted before the write; a large write may read free space again (storage/space.ts).
+      if (this.space.wrote(v.value.bytes.length)) throw this.storageFull();
       write = this.process(v.value, this.nextSeq++, opts.source);
       this.solid.writes.set(idHex, write);
     } finally {
@@ -248,6 +268,18 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     }
     this.emit("accepted", { id: idHex, tx, source: opts.source });
     return { id: idHex, duplicate: false };
+  }
+
+  /** Whether the node takes writes now (free space above the reserve, no recent failed commit). */
+  get writable(): boolean {
+    return !this.space.full;
+  }
+
+  /** The refusal while writes are stopped: ERR_STORAGE_FULL for want of space, ERR_STORAGE after another failed write. */
+  private storageFull(): NodeError {
+    this.space.refused++;
+    const s = this.space.state;
+    return new NodeError(s.noSpace ? NodeErrorCode.STORAGE_FULL : NodeErrorCode.STORAGE, `${s.reason ?? "storage full"}; nothing was stored, reads still work, writes resume by themselves`);
   }
 
   /** Whether the transaction is stored (waiting for an in-flight write of it first). */
@@ -280,12 +312,22 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
       await this.store.addTransaction(v.id, v.bytes, v.tx, seq, receivedMs, parents.map((p) => recent.seqOf(p)));
     } catch (err) {
       recent.delete(v.idHex);
-      throw new NodeError(NodeErrorCode.STORAGE, `storing failed: ${(err as Error).message}`);
+      throw storingFailed("storing failed", err);
     }
     this.decoded.set(v.idHex, { id: v.id, tx: v.tx });
     const ts = Math.floor(v.tx.timestamp / 1000);
     if (ms) {
-      const applied = await this.milestones.enqueue(v, ms);
+      let applied: boolean;
+      try {
+        applied = await this.milestones.enqueue(v, ms);
+      } catch (err) {
+        // Stored, but its ledger changes were not (the commit failed): it stays in the window as
+        // an ordinary transaction, and the coordinator issues this index again (replay, after a
+        // restart, would apply this one: it is the stored milestone for the next index).
+        this.window.append(v.idHex, parents, ts);
+        this.solid.wake(v.idHex);
+        throw storingFailed(`milestone ${ms.index} stored but not applied`, err);
+      }
       this.window.append(v.idHex, parents, ts, applied ? ms.index : undefined);
     } else {
       this.window.append(v.idHex, parents, ts);
@@ -383,6 +425,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     if (this._closed) return;
     this._closed = true;
     this.emit("closing");
+    this.space.stop();
     await Promise.allSettled([...this.solid.writes.values()]);
     await this.verifier?.close();
     await this.store.close();

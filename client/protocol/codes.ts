@@ -85,6 +85,7 @@ const TABLE = {
   ERR_MILESTONE_ORDER: { layer: "node", meaning: "a milestone whose index is not the next one" },
   ERR_MILESTONE_OWN_INDEX: { layer: "node", meaning: "a milestone from elsewhere for an index this node issues itself" },
   ERR_STORAGE: { layer: "node", meaning: "storing failed; the transaction was not acknowledged" },
+  ERR_STORAGE_FULL: { layer: "node", meaning: "the data directory's disk is below the node's free-space reserve, or a write failed for want of space: nothing was stored; reads work; writes resume by themselves when space returns" },
 
   // ---- the API server (node/api/) -----------------------------------------------------------------
   ERR_BAD_FRAME: { layer: "api", meaning: "the frame is not one binary MessagePack value" },

@@ -44,6 +44,8 @@ export interface ApiServerOptions {
   adminToken?: string;
   /** The node's metrics (made by the composition root): this server counts requests into them and renders them at /metrics. */
   metrics: NodeMetrics;
+  /** Why the node is not making progress (a stalled coordinator, a ledger that does not follow its peers), or undefined. */
+  stalled?: () => string | undefined;
 }
 
 /** What a connection reports to the server: a held request to handle now, a backpressure event to count. */
@@ -251,9 +253,9 @@ export class ApiServer {
           ? `ledger diverged at milestone ${node.diverged.index}: ${node.diverged.code}`
           : node.store.damagedCount
             ? `storage damaged: ${node.store.damagedCount} transactions fail their id check; run tangle check`
-            : peering && !peering.synced
-              ? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}`
-              : null;
+            : !node.writable
+              ? (node.space.state.reason ?? "storage full")
+              : (this.opts.stalled?.() ?? (peering && !peering.synced ? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}` : null));
       const body = JSON.stringify(reason ? { status: "unhealthy", reason } : { status: "ok", milestoneIndex: node.ledgerIndex, storedTransactions: node.storedTransactions });
       res.writeHead(reason ? 503 : 200, { "content-type": "application/json" });
       res.end(body);

@@ -18,7 +18,7 @@ import { PEER_LIMITS } from "./protocol";
 import { SolidificationRequests } from "./requests";
 
 /** Codes that say nothing bad about the sender (it may simply know more or less than we do). */
-const BENIGN = new Set<string>([NodeErrorCode.NOT_SOLID, NodeErrorCode.SOLIDIFIER_FULL, NodeErrorCode.CLOSED, NodeErrorCode.STORAGE, Code.ERR_STORAGE_CORRUPT, ProtocolErrorCode.TIMESTAMP_IN_FUTURE]);
+const BENIGN = new Set<string>([NodeErrorCode.NOT_SOLID, NodeErrorCode.SOLIDIFIER_FULL, NodeErrorCode.CLOSED, NodeErrorCode.STORAGE, NodeErrorCode.STORAGE_FULL, Code.ERR_STORAGE_CORRUPT, ProtocolErrorCode.TIMESTAMP_IN_FUTURE]);
 
 export class Gossip {
   private readonly seen = new RecentSet(PEER_LIMITS.recentIds);
