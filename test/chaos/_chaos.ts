@@ -85,3 +85,14 @@ export function tangle(args: string[], timeoutMs = 60_000): { status: number | n
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: timeoutMs, env: { ...process.env, CI: "1" } });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** A raw API call that waits out rate-limit refusals (a check of thousands of ids must not be refused for its pace) and gives up after `ms`. */
+export async function paced(c: { raw(method: string, params?: unknown): Promise<any> }, method: string, params?: unknown, ms = 5000): Promise<any> {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await within(c.raw(method, params), ms, method);
+    if (r.error?.code !== "ERR_RATE_LIMITED") return r;
+    if (Date.now() - t0 > ms) throw new Error(`${method}: still rate limited after ${ms} ms`);
+    await sleep(20);
+  }
+}

@@ -13,10 +13,10 @@ import { DEV_SUPPLY, devWalletSeed } from "../../node/networks/dev";
 import { alice, bob } from "../node/_helpers";
 import { NodeProcess, RawClient, startNodeProcess } from "../node/api/_process";
 import { buildVia, record } from "../node/api/_tx";
-import { report, scale, seeded, tangle, tempDir, until, within } from "./_chaos";
+import { paced, report, scale, seeded, tangle, tempDir, until, within } from "./_chaos";
 
 const CYCLES = scale(3, 20);
-jest.setTimeout(30_000 + CYCLES * 8_000);
+jest.setTimeout(30_000 + CYCLES * 15_000);
 
 const rng = seeded("kill-restart");
 let dir: string;
@@ -81,6 +81,7 @@ test(`${CYCLES} kill -9 cycles under load: every acknowledged transaction confir
     });
     await Promise.all([spend, ...readings, killed]);
     c.ws.terminate();
+    if (process.env.CHAOS_VERBOSE) process.stderr.write(`cycle ${cycle}: ready in ${Math.round(proc.readyMs)} ms, ${acked.size} acknowledged so far\n`);
   }
 
   proc = await startNodeProcess(args());
@@ -92,17 +93,20 @@ test(`${CYCLES} kill -9 cycles under load: every acknowledged transaction confir
     async () => {
       const next: string[] = [];
       for (const id of left) {
-        const r = await c.raw("getTransactionMetadata", { id });
-        if (r.error) {
-          if (r.error.code === "ERR_NOT_FOUND" && !missing.includes(id)) missing.push(id);
-        } else if (!r.result.confirmed) next.push(id);
+        const r = await paced(c, "getTransactionMetadata", { id });
+        if (r.error?.code === "ERR_NOT_FOUND") {
+          if (!missing.includes(id)) missing.push(id);
+        } else if (r.error) throw new Error(`getTransactionMetadata ${id}: ${r.error.code}`);
+        else if (!r.result.confirmed) next.push(id);
       }
       left = next;
       return left.length === 0 || missing.length > 0;
     },
     15_000,
     300,
-  ).catch(() => undefined);
+  ).catch((err: Error) => {
+    if (!err.message.startsWith("timed out")) throw err;
+  });
   let sum = BigInt((await c.call("getBalance", { address: toHex(devAddr) })).confirmed);
   for (const a of new Set(recipients)) sum += BigInt((await c.call("getBalance", { address: a })).confirmed);
   c.ws.terminate();
