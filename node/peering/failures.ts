@@ -4,7 +4,7 @@
  * what comes out (`getPeers` → `lastError`, and one log line per failure).
  */
 import { Code } from "../../client/protocol/codes";
-import { Hello, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { Hello, MIN_PEER_PROTOCOL_VERSION, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
 
 export const PeerFailureCode = {
   /** The name did not resolve, or no route to the host, or the connection attempt timed out. */
@@ -54,7 +54,8 @@ export function dialFailure(err: Error & { code?: string }, url: string): PeerFa
 
 /** A hello this node refuses, with the close code and reason it sends, or undefined for a peer of its own network. */
 export function helloFailure(h: Hello, ours: { networkId: number; genesisId: string }): (PeerFailure & { closeCode: number; closeReason: string }) | undefined {
-  if (h.protocol !== PEER_PROTOCOL_VERSION) {
+  // Its own version and older ones down to MIN_PEER_PROTOCOL_VERSION (protocol.ts: the newer side speaks down).
+  if (!Number.isInteger(h.protocol) || h.protocol < MIN_PEER_PROTOCOL_VERSION || h.protocol > PEER_PROTOCOL_VERSION) {
     const theirs = String(h.protocol).slice(0, 20);
     return { code: PeerFailureCode.BAD_PROTOCOL, message: `the peer speaks peer protocol ${theirs}, this node ${PEER_PROTOCOL_VERSION}`, closeCode: PeerCloseCode.BAD_PROTOCOL, closeReason: `protocol ${theirs}, want ${PEER_PROTOCOL_VERSION}` };
   }
@@ -80,6 +81,8 @@ export function closeFailure(code: number, reason: string): PeerFailure {
       return { code: PeerFailureCode.HANDSHAKE_TIMEOUT, message: `the peer got no hello from this node in time${why}` };
     case PeerCloseCode.UNPROVEN_CLAIM:
       return { code: PeerFailureCode.CLOSED, message: `the peer disconnected this node: a milestone it claimed was not proven${why}` };
+    case PeerCloseCode.SLOW_READER:
+      return { code: PeerFailureCode.CLOSED, message: `the peer disconnected this node: it did not read what it was sent${why}` };
     case PeerCloseCode.REMOVED:
       return { code: PeerFailureCode.CLOSED, message: `the peer removed this node${why}` };
     case 1001:

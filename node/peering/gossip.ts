@@ -84,6 +84,20 @@ export class Gossip {
     }
   }
 
+  /**
+   * A peer's reconnect inventory (inv): the ids it has are known to it (not gossiped back), and
+   * those this node lacks (not stored intact, not on their way in) are asked of it once
+   * (requests.ts); they come in through receive() like any gossip. Returns how many were asked.
+   */
+  inventory(peer: Peer, ids: readonly string[]): number {
+    const lacking: string[] = [];
+    for (const id of ids) {
+      peer.known.add(id);
+      if (!this.seen.has(id) && !this.node.isArriving(id) && !this.node.hasTransaction(id)) lacking.push(id);
+    }
+    return this.requests.advertised(lacking, peer, Date.now());
+  }
+
   /** Asks peers for missing parents; first the peer that sent the child (it has them). */
   requestMissing(ids: string[], source?: string): void {
     let first: Peer | undefined;

@@ -6,7 +6,9 @@
  * rest of a request goes unanswered (counted in `answerDrops`; the peer asks again if it still
  * needs them) and the peer's socket is not read (ws `pause()`) until the buffer is back under half
  * the bound, looked at every flushIntervalMs (ws has no drain event on a WebSocket). A peer that
- * asks and never reads so costs at most the bound, not the node's memory.
+ * asks and never reads so costs at most the bound, not the node's memory. A peer whose buffer
+ * stays over the bound for PEER_LIMITS.slowReaderCloseMs (looked at every beat) is closed with
+ * PeerCloseCode.SLOW_READER (peers.ts), as the API closes a client that does not read.
  */
 import WebSocket from "ws";
 import { packFrame } from "../../client/protocol/frame";
@@ -24,6 +26,10 @@ export class Peer {
   /** Answers to this peer's requests left out because its send buffer was over the bound. */
   answerDrops = 0;
   private drainTimer?: NodeJS.Timeout;
+  /** When the send buffer was first seen over the bound, in an unbroken row of looks (0: not over). */
+  private overSince = 0;
+  /** This connection's `inv` came already (one per connection). */
+  inventoryReceived = false;
   latencyMs: number | null = null;
   /** Why this connection is being closed, when this node decided it (or the dial failed). */
   failure?: PeerFailure;
@@ -80,6 +86,18 @@ export class Peer {
   dropAnswers(n: number): void {
     this.answerDrops += n;
     this.pauseUntilDrained();
+  }
+  /**
+   * Looked at every beat: whether the send buffer has stayed over the bound for
+   * PEER_LIMITS.slowReaderCloseMs (the peer does not read what it is sent).
+   */
+  stalled(now: number): boolean {
+    if (!this.congested) {
+      this.overSince = 0;
+      return false;
+    }
+    if (this.overSince === 0) this.overSince = now;
+    return now - this.overSince >= PEER_LIMITS.slowReaderCloseMs;
   }
   private pauseUntilDrained(): void {
     if (this.drainTimer) return;

@@ -4,8 +4,11 @@
  * refused for a while); each message handed to the part whose job it is. Gossip of every new valid
  * transaction to the peers that did not send it, and solidification requests for missing parents:
  * gossip.ts (with requests.ts: retried at another peer, bounded in count and age);
- * milestone-by-milestone sync for a node that is behind: sync.ts. One connection: peer.ts; the
- * messages and what makes one invalid: protocol.ts.
+ * milestone-by-milestone sync for a node that is behind: sync.ts. On every connection, after the
+ * hellos, each side offers its newest unconfirmed, non-lazy transactions (inv) and asks for those
+ * it lacks, so what a node took while cut off reaches the others: inventory.ts. One connection:
+ * peer.ts; the messages and what makes one invalid: protocol.ts. A peer that does not read (its
+ * send buffer over the bound for PEER_LIMITS.slowReaderCloseMs) is closed, not banned.
  *
  * Every failed or lost connection is logged once with its reason (code and sentence, failures.ts)
  * and kept as the peer's `lastError` for getPeers: for configured and added peers whether or not
@@ -17,7 +20,8 @@ import { toHex } from "../../client/protocol/bytes";
 import { backoffDelayMs } from "../../client/util/backoff";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
-import { Hello, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { Hello, INVENTORY_PROTOCOL_VERSION, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { Inventory } from "./inventory";
 import { hostOf, normalizeUrl, Peer } from "./peer";
 import { Gossip } from "./gossip";
 import { MilestoneSync } from "./sync";
@@ -57,6 +61,7 @@ export class PeerManager {
   private readonly inboundFailures = new Map<string, PeerLastError>();
   private readonly gossip: Gossip;
   private readonly sync: MilestoneSync;
+  private readonly inventory: Inventory;
   private readonly wss: WebSocket.Server;
   private beatTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
@@ -71,6 +76,7 @@ export class PeerManager {
     this.maxPeers = opts.maxPeers ?? PEER_LIMITS.maxPeers;
     this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
     this.gossip = new Gossip(this.node, this.log, () => this.peers);
+    this.inventory = new Inventory(this.node.window);
     this.sync = new MilestoneSync(this.node, this.log, () => this.peers, () => this.closed, (peer, why) => this.offence(peer, why));
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip.announce(e.id, e.bytes, e.source);
     const onMissing = (e: { ids: string[]; source?: string }) => this.gossip.requestMissing(e.ids, e.source);
@@ -330,6 +336,11 @@ export class PeerManager {
       if (o) o.failures = 0;
       this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
       this.sync.learn(peer, h.latestMilestoneIndex);
+      // What this node took that the peer may lack (a peer of protocol 1 knows no inv).
+      if (h.protocol >= INVENTORY_PROTOCOL_VERSION) {
+        const ids = this.inventory.ids(Date.now());
+        if (ids.length > 0) peer.send({ t: "inv", ids });
+      }
       return;
     }
     const hello = peer.hello!;
@@ -348,6 +359,14 @@ export class PeerManager {
       case "msreq":
         this.sync.serve(peer, msg.index);
         return;
+      case "inv": {
+        if (hello.protocol < INVENTORY_PROTOCOL_VERSION) return this.penalize(peer, host, `inv from a peer of protocol ${hello.protocol}`);
+        if (peer.inventoryReceived) return this.penalize(peer, host, "a second inv on one connection");
+        peer.inventoryReceived = true;
+        const asked = this.gossip.inventory(peer, msg.ids);
+        this.log.debug({ peer: peer.key, advertised: msg.ids.length, asked }, "peer inventory");
+        return;
+      }
       case "beat":
         hello.latestMilestoneIndex = msg.latestMilestoneIndex;
         peer.send({ t: "beatack", sentMs: msg.sentMs });
@@ -368,8 +387,22 @@ export class PeerManager {
   }
 
   private beat(): void {
-    const msg = { t: "beat", latestMilestoneIndex: this.node.ledgerIndex, sentMs: Date.now() };
-    for (const p of this.peers) if (p.ready) p.send(msg);
+    const now = Date.now();
+    const msg = { t: "beat", latestMilestoneIndex: this.node.ledgerIndex, sentMs: now };
+    for (const p of this.peers) {
+      if (p.stalled(now)) this.closeSlowReader(p);
+      else if (p.ready) p.send(msg);
+    }
+  }
+
+  /** A peer that does not read: closed (not banned: it may only be slow), the socket gone a second later whatever it does. */
+  private closeSlowReader(peer: Peer): void {
+    if (peer.ws.readyState !== WebSocket.OPEN) return;
+    const secs = PEER_LIMITS.slowReaderCloseMs / 1000;
+    peer.failure ??= { code: PeerFailureCode.CLOSED, message: `the peer did not read: its send buffer stayed over ${PEER_LIMITS.maxBufferedBytes} bytes for ${secs} s` };
+    peer.ws.close(PeerCloseCode.SLOW_READER, `not reading: send buffer over its bound for ${secs} s`);
+    // The close frame waits behind the unread bytes; the socket goes regardless.
+    setTimeout(() => peer.ws.terminate(), 1000).unref();
   }
 
   async close(): Promise<void> {

@@ -10,11 +10,22 @@
  *   msreq   {t, index}                          please send milestone `index` (sync)
  *   beat    {t, latestMilestoneIndex, sentMs}   every PEER_LIMITS.beatIntervalMs
  *   beatack {t, sentMs}                         echo of a beat (latency)
+ *   inv     {t, ids: hex[]}                     protocol 2: once per connection, after hello: the
+ *                                               sender's newest unconfirmed, non-lazy transactions
+ *                                               (inventory.ts); the receiver asks for those it lacks
+ *
+ * Versions: a node speaks PEER_PROTOCOL_VERSION and accepts peers of MIN_PEER_PROTOCOL_VERSION up
+ * to its own (a newer node speaks down to an older one: it sends `inv` only to peers of protocol
+ * 2 or later; protocol 1 knows no `inv` and would take it for invalid data).
  */
 import { unpackFrame } from "../../client/protocol/frame";
 import type { BackoffPolicy } from "../../client/util/backoff";
 import { Code } from "../../client/protocol/codes";
-export const PEER_PROTOCOL_VERSION = 1;
+export const PEER_PROTOCOL_VERSION = 2;
+/** The oldest peer protocol this node still accepts (1: no `inv`). */
+export const MIN_PEER_PROTOCOL_VERSION = 1;
+/** The first protocol version with the reconnect inventory (`inv`). */
+export const INVENTORY_PROTOCOL_VERSION = 2;
 export const PEER_PATH = "/peer";
 
 export const PEER_LIMITS = {
@@ -24,12 +35,25 @@ export const PEER_LIMITS = {
   maxFrameBytes: 64 * 1024,
   /** Ids in one req message. */
   maxIdsPerRequest: 64,
+  /**
+   * Ids in the one `inv` a peer sends per connection: its newest unconfirmed, non-lazy
+   * transactions (their past cones follow through solidification). 512 hex ids are ~34 KiB, well
+   * inside maxFrameBytes.
+   */
+  maxInventoryIds: 512,
+  /** The inventory this node sends is recomputed at most this often (one window scan serves every peer connecting meanwhile). */
+  inventoryCacheMs: 1000,
   /** Transactions queued for one peer when its socket is congested; older ones are dropped. */
   maxQueuedPerPeer: 10_000,
   /** And at most so many bytes of them (10,000 full frames would be 640 MiB); older ones are dropped. */
   maxQueuedBytesPerPeer: 8 * 1024 * 1024,
   /** Socket buffer above which sends to a peer are queued instead. */
   maxBufferedBytes: 1024 * 1024,
+  /**
+   * A peer whose send buffer stays over maxBufferedBytes this long (it does not read what it is
+   * sent) is closed (PeerCloseCode.SLOW_READER), as the API closes a client after maxBufferedStallMs.
+   */
+  slowReaderCloseMs: 10_000,
   /** How often queued gossip is offered to the socket again. */
   flushIntervalMs: 10,
   /** Ids remembered as already seen (duplicates are dropped before decoding). */
@@ -80,6 +104,8 @@ export const PeerCloseCode = {
   HANDSHAKE_TIMEOUT: 4007,
   /** The peer claimed a milestone it did not produce (or produced an invalid one); not yet banned. */
   UNPROVEN_CLAIM: 4008,
+  /** The peer did not read: its send buffer stayed over PEER_LIMITS.maxBufferedBytes for slowReaderCloseMs. Not banned. */
+  SLOW_READER: 4009,
 } as const;
 
 export const PeerErrorCode = {
@@ -104,6 +130,8 @@ export type PeerMessage =
   | { t: "tx"; bytes: Uint8Array }
   | { t: "req"; ids: string[] }
   | { t: "msreq"; index: number }
+  /** Protocol 2: ids (lowercase hex) of the sender's newest unconfirmed, non-lazy transactions; at most maxInventoryIds. */
+  | { t: "inv"; ids: string[] }
   /** `sentMs` is echoed in the beatack as it came when it is a number, as nil otherwise. */
   | { t: "beat"; latestMilestoneIndex: number; sentMs: number | undefined }
   /** A beatack without a numeric `sentMs` is taken and ignored. */
@@ -136,6 +164,11 @@ export function parsePeerMessage(data: Uint8Array, isBinary: boolean, expectHell
       const ids = m.ids;
       const good = Array.isArray(ids) && ids.length <= PEER_LIMITS.maxIdsPerRequest && ids.every((x) => typeof x === "string" && ID_HEX.test(x));
       return good ? { ok: true, msg: { t: "req", ids: ids as string[] } } : { ok: false, why: "bad req" };
+    }
+    case "inv": {
+      const ids = m.ids;
+      const good = Array.isArray(ids) && ids.length <= PEER_LIMITS.maxInventoryIds && ids.every((x) => typeof x === "string" && ID_HEX.test(x));
+      return good ? { ok: true, msg: { t: "inv", ids: ids as string[] } } : { ok: false, why: "bad inv" };
     }
     case "msreq": {
       const index = m.index;

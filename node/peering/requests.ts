@@ -4,6 +4,12 @@
  * while something here still waits for them; bounded in count (maxOutstandingRequests) and age
  * (requestGiveUpMs). One request lives until the transaction is stored, or nothing here waits for
  * it any more, or it is too old.
+ *
+ * Transactions a peer advertised in its reconnect inventory (`inv`, inventory.ts) and this node
+ * lacks are asked of that peer once (`advertised`): nothing here waits for them, so they are not
+ * retried; the entry only keeps a second peer advertising the same id from being asked meanwhile,
+ * and goes when the transaction is stored, when that peer leaves, or after requestGiveUpMs. If
+ * something comes to wait for it, it is an ordinary request from then on.
  */
 import type { Peer } from "./peer";
 import { PEER_LIMITS } from "./protocol";
@@ -23,6 +29,8 @@ interface Request {
   /** When it was first wanted. */
   first: number;
   tried: Set<Peer>;
+  /** Asked because a peer advertised it (inv), not because something here waits for it. */
+  advertised?: boolean;
 }
 
 export class SolidificationRequests {
@@ -49,9 +57,27 @@ export class SolidificationRequests {
     this.open.delete(id);
   }
 
-  /** A peer went away: it may be asked again if it comes back. */
+  /** A peer went away: it may be asked again if it comes back (and what only it advertised is forgotten). */
   forget(peer: Peer): void {
-    for (const r of this.open.values()) r.tried.delete(peer);
+    for (const [id, r] of this.open) {
+      if (r.advertised && r.tried.has(peer) && !this.node.isAwaited(id)) this.open.delete(id);
+      else r.tried.delete(peer);
+    }
+  }
+
+  /**
+   * Ids `peer` advertised (inv) that this node lacks: asked of that peer, once, in req messages
+   * of at most maxIdsPerRequest. Ids already requested are left alone. Returns how many were asked.
+   */
+  advertised(ids: readonly string[], peer: Peer, now: number): number {
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (this.open.has(id) || this.open.size >= PEER_LIMITS.maxOutstandingRequests) continue;
+      this.open.set(id, { at: now, first: now, tried: new Set([peer]), advertised: true });
+      fresh.push(id);
+    }
+    for (let i = 0; i < fresh.length; i += PEER_LIMITS.maxIdsPerRequest) peer.send({ t: "req", ids: fresh.slice(i, i + PEER_LIMITS.maxIdsPerRequest) });
+    return fresh.length;
   }
 
   /** `peer` sent it but it could not be taken yet: if something waits for it, keep asking (others first). */
@@ -75,7 +101,9 @@ export class SolidificationRequests {
     const again: string[] = [];
     for (const [id, r] of this.open) {
       if (this.node.hasTransaction(id)) this.open.delete(id);
-      else if (!this.node.isAwaited(id) || now - r.first > PEER_LIMITS.requestGiveUpMs) {
+      else if (r.advertised && !this.node.isAwaited(id)) {
+        if (now - r.first > PEER_LIMITS.requestGiveUpMs) this.open.delete(id); // never retried, not a loss: nothing waits for it
+      } else if (!this.node.isAwaited(id) || now - r.first > PEER_LIMITS.requestGiveUpMs) {
         this.open.delete(id);
         this.givenUp++;
       } else if (this.node.isArriving(id) || this.seen(id)) {

@@ -146,13 +146,16 @@ export class MilestoneSync {
     }
   }
 
-  /** Answers a peer's request for milestone `index` with its transaction, if we have it. */
+  /**
+   * Answers a peer's request for milestone `index` with its transaction, if we have it, within the
+   * peer's send-buffer bound like an answer to `req` (Peer.answer: over the bound it is dropped,
+   * counted, and the peer is not read until its buffer drains): a peer that floods msreq and never
+   * reads costs the bound, not the node's memory. Nothing is looked up for a congested peer.
+   */
   serve(peer: Peer, index: number): void {
+    if (peer.congested) return peer.dropAnswers(1);
     const m = this.node.getMilestone(index);
     const bytes = m ? this.node.intactTransactionBytes(m.id) : undefined;
-    if (bytes) {
-      peer.send({ t: "tx", bytes });
-      peer.sent++;
-    }
+    if (bytes && peer.answer({ t: "tx", bytes })) peer.sent++;
   }
 }

@@ -6,6 +6,10 @@
  * its answers meanwhile, and the API connection is paused (then closed with 1008 once it stayed
  * over its bound for maxBufferedStallMs). Before the fix each of them grew the node by hundreds of
  * MiB in these 3 s.
+ *
+ * Peers, too: one that floods `msreq` and never reads gets no more answers once its send buffer is
+ * over the bound (before, every msreq was answered: ~49,000 in 4 s), and one that does not read is
+ * closed after PEER_LIMITS.slowReaderCloseMs over the bound (4009; before, it stayed connected).
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -17,6 +21,7 @@ import { toHex } from "../../../client/protocol/bytes";
 import { API_LIMITS } from "../../../node/api/limits";
 import { packr, RawClient, startNodeProcess, NodeProcess } from "../api/_process";
 import { buildVia } from "../api/_tx";
+import { PEER_LIMITS } from "../../../node/peering/protocol";
 import { devHello, rawPeer } from "../peering/_peer";
 
 /** How far the node's resident memory may rise over its baseline under one non-reading connection (docs/operations.md). */
@@ -43,6 +48,14 @@ function metrics(port: number): Promise<string> {
       res.on("end", () => resolve(body));
     }).on("error", reject);
   });
+}
+
+function parseLine(l: string): any {
+  try {
+    return JSON.parse(l);
+  } catch {
+    return {};
+  }
 }
 
 const backpressure = async (event: string): Promise<number> => {
@@ -151,4 +164,60 @@ test("a peer that sends req for known transactions and never reads: RSS bounded,
   expect(honestMs.length).toBeGreaterThan(10);
   expect(Math.max(...honestMs)).toBeLessThan(1000);
   peer.ws.terminate();
+}, 30_000);
+
+test("a peer that floods msreq and never reads: answers stop at its buffer bound (RSS bounded, honest client answered)", async () => {
+  // Some milestones to ask for (one every 500 ms).
+  let latest = 0;
+  while ((latest = (await honest.call("getNodeInfo")).confirmedMilestoneIndex) <= 10) await new Promise((r) => setTimeout(r, 200));
+  const peer = await rawPeer(node.port);
+  peer.send({ ...devHello(), latestMilestoneIndex: latest });
+  await new Promise((r) => setTimeout(r, 200));
+  peer.ws.pause(); // never reads a byte of the answers
+  peer.ws.on("error", () => undefined);
+  let sent = 0;
+  const { rise, honestMs } = await underFlood(() => {
+    for (let i = 0; i < 400 && peer.ws.readyState === WebSocket.OPEN; i++) peer.send({ t: "msreq", index: 1 + (sent++ % latest) });
+  });
+  // The answers the node made for this peer (getPeers `sent`) stop once its buffer is over the
+  // bound: more msreq meanwhile are not even read, so none of them is answered.
+  const answered = async () => {
+    const peers = (await honest.call("getPeers")).peers.filter((p: any) => p.direction === "in" && p.connected && p.latestMilestoneIndex === latest);
+    return Math.max(...peers.map((p: any) => p.sent));
+  };
+  const atEnd = await answered();
+  const more = setInterval(() => {
+    for (let i = 0; i < 400 && peer.ws.readyState === WebSocket.OPEN; i++) peer.send({ t: "msreq", index: 1 + (sent++ % latest) });
+  }, 30);
+  await new Promise((r) => setTimeout(r, 1000));
+  clearInterval(more);
+  await new Promise((r) => setTimeout(r, 200));
+  const later = await answered();
+  if (process.env.TANGLE_FIGURES) process.stderr.write(`msreq flood: ${sent} sent, ${atEnd} answered, ${later} a second later\n`);
+  expect(sent).toBeGreaterThan(20_000);
+  expect({ rise, bound: rise < RSS_BOUND }).toEqual({ rise, bound: true });
+  expect(Math.max(...honestMs)).toBeLessThan(1000);
+  expect({ answered: later, sent }).toEqual({ answered: atEnd, sent });
+  peer.ws.terminate();
+}, 30_000);
+
+test("a peer that does not read is closed once its send buffer stayed over the bound for slowReaderCloseMs, with the reason in getPeers", async () => {
+  const peer = await rawPeer(node.port);
+  peer.send(devHello());
+  await new Promise((r) => setTimeout(r, 200));
+  peer.ws.pause(); // never reads a byte of the answers
+  peer.ws.on("error", () => undefined);
+  const closed = new Promise<void>((r) => peer.ws.once("close", () => r()));
+  const key = `in:127.0.0.1:${(peer.ws as unknown as { _socket: { localPort: number } })._socket.localPort}`;
+  // Enough requests to fill the buffer, then nothing more: the peer only does not read.
+  for (let i = 0; i < 200; i++) peer.send({ t: "req", ids: recordIds });
+  await new Promise((r) => setTimeout(r, PEER_LIMITS.slowReaderCloseMs + 2500));
+  const peers = (await honest.call("getPeers")).peers;
+  expect(peers.filter((p: any) => p.url === key && p.connected)).toEqual([]);
+  // Logged once with its code and reason (failures.ts).
+  const line = node.logs.map(parseLine).find((j) => j.peer === key && j.msg === "peer connection failed");
+  expect(line).toMatchObject({ code: "ERR_PEER_CLOSED" });
+  expect(line.reason).toContain("did not read");
+  peer.ws.resume();
+  await closed;
 }, 30_000);
