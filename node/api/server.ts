@@ -62,6 +62,12 @@ interface ConnectionHooks {
  * not read them. ws has no drain event on a WebSocket, so a timer looks at the buffer every
  * drainPollMs: under half the bound, reading resumes and the held requests are handled in order;
  * still over the bound after maxBufferedStallMs, the connection is closed with 1008.
+ *
+ * A request runs only while the connection is reading: one parsed before the pause but whose turn
+ * comes after it waits in `deferred` (it counts as in flight). Without this, every request of the
+ * read that filled the buffer was answered anyway (up to maxInFlightPerConnection answers of a
+ * getStream page each: a connection held ~15 MiB, not 4, and 32 such connections stalled an honest
+ * client for 4 s while their answers were made).
  */
 class Connection implements Caller {
   /** Subscribed topic (as the client named it) → the key it is published under. */
@@ -76,6 +82,8 @@ class Connection implements Caller {
   alive = true;
   /** Requests parsed while paused, handled in order when the send buffer drains. */
   readonly held: [RawData, boolean][] = [];
+  /** Requests accepted while reading whose turn came after the pause: run first when it drains. */
+  readonly deferred: (() => void)[] = [];
   /** When reading was paused for backpressure (0: reading). */
   pausedAt = 0;
   private drainTimer?: NodeJS.Timeout;
@@ -137,6 +145,7 @@ class Connection implements Caller {
       this.stop();
       this.pausedAt = 0;
       this.ws.resume();
+      while (this.pausedAt === 0 && this.deferred.length > 0 && this.ws.readyState === WebSocket.OPEN) this.deferred.shift()!();
       while (this.pausedAt === 0 && this.held.length > 0 && this.ws.readyState === WebSocket.OPEN) {
         const [data, isBinary] = this.held.shift()!;
         this.hooks.handle(this, data, isBinary);
@@ -146,6 +155,7 @@ class Connection implements Caller {
     if (Date.now() - this.pausedAt >= API_LIMITS.maxBufferedStallMs) {
       this.stop();
       this.held.length = 0;
+      this.deferred.length = 0;
       this.hooks.backpressure("closed");
       this.ws.close(CloseCode.POLICY_VIOLATION, "not reading: send buffer over its bound too long");
       // The close frame waits behind the unread bytes; the socket goes regardless.
@@ -293,6 +303,7 @@ export class ApiServer {
     ws.on("close", () => {
       c.stop();
       c.held.length = 0;
+      c.deferred.length = 0;
       this.connections.delete(c);
       for (const [name, key] of c.topics) this.hub.remove(key, name, c);
       c.topics.clear();
@@ -347,23 +358,36 @@ export class ApiServer {
     c.inFlight++;
     // The in-flight count drops before the answer goes out: a client that sends its next request
     // on receiving this answer must never find the slot still taken.
-    Promise.resolve()
-      .then(() => method((r.params as Record<string, unknown>) ?? {}, c))
-      .then(
-        (result) => {
-          c.inFlight--;
-          c.send({ id, result });
-        },
-        (err: unknown) => {
-          c.inFlight--;
-          const e = err as { code?: unknown; message?: string };
-          if (typeof e?.code === "string" && e.code.startsWith("ERR_")) c.send({ id, error: { code: e.code, message: e.message ?? e.code } });
-          else {
-            this.opts.log.error({ err, method: r.method }, "request failed");
-            c.send({ id, error: { code: E.INTERNAL, message: "internal error" } });
-          }
-        },
-      );
+    const ok = (result: unknown) => {
+      c.inFlight--;
+      c.send({ id, result });
+    };
+    const fail = (err: unknown) => {
+      c.inFlight--;
+      const e = err as { code?: unknown; message?: string };
+      if (typeof e?.code === "string" && e.code.startsWith("ERR_")) c.send({ id, error: { code: e.code, message: e.message ?? e.code } });
+      else {
+        this.opts.log.error({ err, method: r.method }, "request failed");
+        c.send({ id, error: { code: E.INTERNAL, message: "internal error" } });
+      }
+    };
+    // A synchronous method's answer is sent in the same turn it is made, so the pause that its
+    // answer may cause stops the next request of the same read from running (see Connection).
+    const run = () => {
+      let out: unknown;
+      try {
+        out = method((r.params as Record<string, unknown>) ?? {}, c);
+      } catch (err) {
+        return fail(err);
+      }
+      if (out instanceof Promise) out.then(ok, fail);
+      else ok(out);
+    };
+    queueMicrotask(() => {
+      if (c.ws.readyState !== WebSocket.OPEN) return void c.inFlight--;
+      if (c.pausedAt !== 0) c.deferred.push(run);
+      else run();
+    });
   }
 
   /** Open client connections (the metrics read it). */

@@ -6,10 +6,11 @@
  * it any more, or it is too old.
  *
  * Transactions a peer advertised in its reconnect inventory (`inv`, inventory.ts) and this node
- * lacks are asked of that peer once (`advertised`): nothing here waits for them, so they are not
- * retried; the entry only keeps a second peer advertising the same id from being asked meanwhile,
- * and goes when the transaction is stored, when that peer leaves, or after requestGiveUpMs. If
- * something comes to wait for it, it is an ordinary request from then on.
+ * lacks are asked of that peer (`advertised`), and only of it: every requestRetryMs until they
+ * arrive (its answers stop at its send-buffer bound, so a large inventory comes in several
+ * rounds), until that peer leaves, or for requestGiveUpMs. A second peer advertising the same id
+ * meanwhile is not asked. If something here comes to wait for it, it is an ordinary request from
+ * then on.
  */
 import type { Peer } from "./peer";
 import { PEER_LIMITS } from "./protocol";
@@ -29,8 +30,8 @@ interface Request {
   /** When it was first wanted. */
   first: number;
   tried: Set<Peer>;
-  /** Asked because a peer advertised it (inv), not because something here waits for it. */
-  advertised?: boolean;
+  /** Asked because this peer advertised it (inv), not because something here waits for it. */
+  advertisedBy?: Peer;
 }
 
 export class SolidificationRequests {
@@ -60,23 +61,24 @@ export class SolidificationRequests {
   /** A peer went away: it may be asked again if it comes back (and what only it advertised is forgotten). */
   forget(peer: Peer): void {
     for (const [id, r] of this.open) {
-      if (r.advertised && r.tried.has(peer) && !this.node.isAwaited(id)) this.open.delete(id);
+      if (r.advertisedBy === peer && !this.node.isAwaited(id)) this.open.delete(id);
       else r.tried.delete(peer);
     }
   }
 
   /**
-   * Ids `peer` advertised (inv) that this node lacks: asked of that peer, once, in req messages
-   * of at most maxIdsPerRequest. Ids already requested are left alone. Returns how many were asked.
+   * Ids `peer` advertised (inv) that this node lacks: asked of that peer in req messages of at
+   * most maxIdsPerRequest (and again by retry() until they arrive). Ids already requested are left
+   * alone. Returns how many were asked.
    */
   advertised(ids: readonly string[], peer: Peer, now: number): number {
     const fresh: string[] = [];
     for (const id of ids) {
       if (this.open.has(id) || this.open.size >= PEER_LIMITS.maxOutstandingRequests) continue;
-      this.open.set(id, { at: now, first: now, tried: new Set([peer]), advertised: true });
+      this.open.set(id, { at: now, first: now, tried: new Set([peer]), advertisedBy: peer });
       fresh.push(id);
     }
-    for (let i = 0; i < fresh.length; i += PEER_LIMITS.maxIdsPerRequest) peer.send({ t: "req", ids: fresh.slice(i, i + PEER_LIMITS.maxIdsPerRequest) });
+    askOf(peer, fresh);
     return fresh.length;
   }
 
@@ -99,10 +101,19 @@ export class SolidificationRequests {
   /** Drops what arrived, what nobody waits for and what is too old; asks again what is due. */
   retry(now: number): void {
     const again: string[] = [];
+    const advertisedAgain = new Map<Peer, string[]>();
     for (const [id, r] of this.open) {
       if (this.node.hasTransaction(id)) this.open.delete(id);
-      else if (r.advertised && !this.node.isAwaited(id)) {
-        if (now - r.first > PEER_LIMITS.requestGiveUpMs) this.open.delete(id); // never retried, not a loss: nothing waits for it
+      else if (r.advertisedBy && !this.node.isAwaited(id)) {
+        // Asked again of the peer that advertised it; not a loss when it never comes: nothing waits for it.
+        if (now - r.first > PEER_LIMITS.requestGiveUpMs || !r.advertisedBy.ready) this.open.delete(id);
+        else if (this.node.isArriving(id) || this.seen(id)) r.at = now;
+        else if (now - r.at >= PEER_LIMITS.requestRetryMs) {
+          r.at = now;
+          const list = advertisedAgain.get(r.advertisedBy) ?? [];
+          list.push(id);
+          advertisedAgain.set(r.advertisedBy, list);
+        }
       } else if (!this.node.isAwaited(id) || now - r.first > PEER_LIMITS.requestGiveUpMs) {
         this.open.delete(id);
         this.givenUp++;
@@ -111,6 +122,7 @@ export class SolidificationRequests {
       } else if (now - r.at >= PEER_LIMITS.requestRetryMs) again.push(id);
     }
     if (again.length) this.send(again, now);
+    for (const [p, list] of advertisedAgain) askOf(p, list);
   }
 
   private send(ids: string[], now: number, first?: Peer): void {
@@ -130,8 +142,11 @@ export class SolidificationRequests {
       list.push(id);
       byPeer.set(p, list);
     }
-    for (const [p, list] of byPeer) {
-      for (let i = 0; i < list.length; i += PEER_LIMITS.maxIdsPerRequest) p.send({ t: "req", ids: list.slice(i, i + PEER_LIMITS.maxIdsPerRequest) });
-    }
+    for (const [p, list] of byPeer) askOf(p, list);
   }
+}
+
+/** `ids` asked of `peer` in req messages of at most maxIdsPerRequest. */
+function askOf(peer: Peer, ids: readonly string[]): void {
+  for (let i = 0; i < ids.length; i += PEER_LIMITS.maxIdsPerRequest) peer.send({ t: "req", ids: ids.slice(i, i + PEER_LIMITS.maxIdsPerRequest) });
 }
