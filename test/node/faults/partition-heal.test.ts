@@ -87,12 +87,17 @@ test("after a partition heals, every transaction the cut-off node acknowledged i
   const spendB = (await B.c.call("submitTransaction", { bytes: await buildVia(callB, dev, spend(genesisOut, 111n)) })).id as string;
   const spendC = (await C.c.call("submitTransaction", { bytes: await buildVia(callC, dev, spend(genesisOut, 222n)) })).id as string;
   const ackedByB = [spendB];
-  const stream = randomBytes(32);
-  let prev: string | undefined;
-  for (let i = 0; i < 6; i++) {
-    prev = (await B.c.call("submitTransaction", { bytes: await buildVia(callB, dev, record(stream, i, prev)) })).id as string;
-    ackedByB.push(prev);
-  }
+  // Three sensors, ten records each, sent side by side.
+  await Promise.all(
+    [0, 1, 2].map(async () => {
+      const stream = randomBytes(32);
+      let prev: string | undefined;
+      for (let i = 0; i < 10; i++) {
+        prev = (await B.c.call("submitTransaction", { bytes: await buildVia(callB, dev, record(stream, i, prev)) })).id as string;
+        ackedByB.push(prev);
+      }
+    }),
+  );
   await until("C's spend confirmed at C", async () => (await C.c.call("getTransactionMetadata", { id: spendC })).confirmed, 10_000);
   // A partition of a few milestones (TIP-3 keeps B's transactions non-lazy for 8).
   const cutAt = (await C.c.call("getNodeInfo")).confirmedMilestoneIndex;
