@@ -34,4 +34,10 @@ export const API_LIMITS = {
   maxBufferedStallMs: 10_000,
   /** How often a paused connection's send buffer is looked at (ws has no drain event). */
   drainPollMs: 20,
+  /**
+   * Requests run round robin across connections, one per connection per round, in slices of at
+   * most this much work before the sockets are read again (node/api/turns.ts): one connection's
+   * backlog delays another's request by about one round, not by the whole backlog.
+   */
+  turnSliceMs: 4,
 } as const;

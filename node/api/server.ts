@@ -26,6 +26,7 @@ import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
 import { Caller, createMethods, Method } from "./methods";
 import { publishMilestone, publishTransaction, PushSink, TopicRef } from "./topics";
+import { Turns } from "./turns";
 import type { PeerManager } from "../peering/peers";
 import { PEER_PATH } from "../peering/protocol";
 import { sendCorked } from "../net/corked-send";
@@ -48,9 +49,10 @@ export interface ApiServerOptions {
   stalled?: () => string | undefined;
 }
 
-/** What a connection reports to the server: a held request to handle now, a backpressure event to count. */
+/** What a connection reports to the server: a held request to handle now, a backpressure event to count, reading resumed. */
 interface ConnectionHooks {
   handle(c: Connection, data: RawData, isBinary: boolean): void;
+  resumed(c: Connection): void;
   backpressure(event: "paused" | "push_dropped" | "closed"): void;
 }
 
@@ -63,11 +65,10 @@ interface ConnectionHooks {
  * drainPollMs: under half the bound, reading resumes and the held requests are handled in order;
  * still over the bound after maxBufferedStallMs, the connection is closed with 1008.
  *
- * A request runs only while the connection is reading: one parsed before the pause but whose turn
- * comes after it waits in `deferred` (it counts as in flight). Without this, every request of the
- * read that filled the buffer was answered anyway (up to maxInFlightPerConnection answers of a
- * getStream page each: a connection held ~15 MiB, not 4, and 32 such connections stalled an honest
- * client for 4 s while their answers were made).
+ * Requests run in turns across connections (./turns.ts), and only while their connection is being
+ * read: one parsed before the pause but whose turn comes after it waits in its queue (it counts as
+ * in flight). Without this, every request of the read that filled the buffer was answered anyway
+ * (up to maxInFlightPerConnection answers of a getStream page each: a connection held ~15 MiB, not 4).
  */
 class Connection implements Caller {
   /** Subscribed topic (as the client named it) → the key it is published under. */
@@ -82,8 +83,6 @@ class Connection implements Caller {
   alive = true;
   /** Requests parsed while paused, handled in order when the send buffer drains. */
   readonly held: [RawData, boolean][] = [];
-  /** Requests accepted while reading whose turn came after the pause: run first when it drains. */
-  readonly deferred: (() => void)[] = [];
   /** When reading was paused for backpressure (0: reading). */
   pausedAt = 0;
   private drainTimer?: NodeJS.Timeout;
@@ -145,7 +144,7 @@ class Connection implements Caller {
       this.stop();
       this.pausedAt = 0;
       this.ws.resume();
-      while (this.pausedAt === 0 && this.deferred.length > 0 && this.ws.readyState === WebSocket.OPEN) this.deferred.shift()!();
+      this.hooks.resumed(this);
       while (this.pausedAt === 0 && this.held.length > 0 && this.ws.readyState === WebSocket.OPEN) {
         const [data, isBinary] = this.held.shift()!;
         this.hooks.handle(this, data, isBinary);
@@ -155,7 +154,6 @@ class Connection implements Caller {
     if (Date.now() - this.pausedAt >= API_LIMITS.maxBufferedStallMs) {
       this.stop();
       this.held.length = 0;
-      this.deferred.length = 0;
       this.hooks.backpressure("closed");
       this.ws.close(CloseCode.POLICY_VIOLATION, "not reading: send buffer over its bound too long");
       // The close frame waits behind the unread bytes; the socket goes regardless.
@@ -209,6 +207,13 @@ export class ApiServer {
   readonly http: http.Server;
   private readonly wss: WebSocketServer;
   private readonly hub = new Hub();
+  /** Requests read, run round robin across connections in slices (./turns.ts). */
+  private readonly turns = new Turns<Connection>({
+    ready: (c) => c.pausedAt === 0 && c.ws.readyState === WebSocket.OPEN,
+    sliceMs: API_LIMITS.turnSliceMs,
+    now: () => performance.now(),
+    later: (fn) => setImmediate(fn),
+  });
   private readonly connections = new Set<Connection>();
   private readonly methods: Record<string, Method>;
   /** The node's metrics (node/node-metrics.ts); this server counts requests and renders them. */
@@ -292,6 +297,7 @@ export class ApiServer {
   private readonly hooks: ConnectionHooks = {
     handle: (c, data, isBinary) => this.onMessage(c, data, isBinary),
     backpressure: (event) => this.metrics.apiBackpressure.inc({ event }),
+    resumed: (c) => this.turns.wake(c),
   };
 
   private onConnection(ws: WebSocket): void {
@@ -303,7 +309,7 @@ export class ApiServer {
     ws.on("close", () => {
       c.stop();
       c.held.length = 0;
-      c.deferred.length = 0;
+      this.turns.drop(c);
       this.connections.delete(c);
       for (const [name, key] of c.topics) this.hub.remove(key, name, c);
       c.topics.clear();
@@ -372,7 +378,7 @@ export class ApiServer {
       }
     };
     // A synchronous method's answer is sent in the same turn it is made, so the pause that its
-    // answer may cause stops the next request of the same read from running (see Connection).
+    // answer may cause stops the connection's next request from running (see Connection).
     const run = () => {
       let out: unknown;
       try {
@@ -383,11 +389,7 @@ export class ApiServer {
       if (out instanceof Promise) out.then(ok, fail);
       else ok(out);
     };
-    queueMicrotask(() => {
-      if (c.ws.readyState !== WebSocket.OPEN) return void c.inFlight--;
-      if (c.pausedAt !== 0) c.deferred.push(run);
-      else run();
-    });
+    this.turns.enqueue(c, run);
   }
 
   /** Open client connections (the metrics read it). */
