@@ -201,7 +201,7 @@ test("a peer that floods msreq and never reads: answers stop at its buffer bound
   peer.ws.terminate();
 }, 30_000);
 
-test("a peer that does not read is closed once its send buffer stayed over the bound for slowReaderCloseMs, with the reason in getPeers", async () => {
+test("a peer that does not read is closed once its send buffer stayed over the bound for slowReaderCloseMs (gone from getPeers, the reason logged)", async () => {
   const peer = await rawPeer(node.port);
   peer.send(devHello());
   await new Promise((r) => setTimeout(r, 200));
