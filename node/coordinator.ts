@@ -22,10 +22,17 @@ export interface CoordinatorOptions {
    * 10 s): the timer issues again instead of waiting forever on a write that never ends.
    */
   issueTimeoutMs?: number;
+  /**
+   * No milestone for this long, while issuing is possible, is a stall (`stalled`). Default
+   * STALL_INTERVALS intervals, at least STALL_MIN_MS: a garbage collection or a busy core must not
+   * make a coordinator on a short interval look stuck.
+   */
+  stallAfterMs?: number;
 }
 
-/** No milestone for this many intervals (while issuing is possible) means the coordinator is stalled. */
+/** No milestone for this many intervals (and at least STALL_MIN_MS) means the coordinator is stalled. */
 export const STALL_INTERVALS = 3;
+export const STALL_MIN_MS = 10_000;
 
 export class Coordinator {
   private readonly keys: KeyPair;
@@ -87,13 +94,12 @@ export class Coordinator {
 
   /**
    * Why this coordinator is not making progress, or undefined: no milestone issued for
-   * STALL_INTERVALS intervals although the node is writable and not diverged (those say so
-   * themselves).
+   * `stallAfterMs` although the node is writable and not diverged (those say so themselves).
    */
   stalled(): string | undefined {
     if (!this.timer || this.node.closed || this.node.diverged || !this.node.writable) return undefined;
     const sinceMs = this.node.now() - this.lastIssuedMs;
-    if (sinceMs <= STALL_INTERVALS * this.opts.intervalMs) return undefined;
+    if (sinceMs <= (this.opts.stallAfterMs ?? Math.max(STALL_MIN_MS, STALL_INTERVALS * this.opts.intervalMs))) return undefined;
     return `no milestone issued for ${Math.round(sinceMs / 1000)} s (interval ${this.opts.intervalMs} ms, ledger at ${this.node.ledgerIndex})${this.lastError ? `; last attempt: ${this.lastError}` : ""}`;
   }
 

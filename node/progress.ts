@@ -2,8 +2,8 @@
  * Whether the node is making progress (issue 15, defect 3): a node that stopped moving must say
  * so, on /health (503 "not making progress: …") and once in its log, instead of looking healthy.
  *
- * - A coordinator that has issued no milestone for STALL_INTERVALS intervals while it could
- *   (writable, not halted): coordinator.ts `stalled`.
+ * - A coordinator that has issued no milestone for STALL_INTERVALS intervals (at least 10 s)
+ *   while it could (writable, not halted): coordinator.ts `stalled`.
  * - A node whose ledger index has not moved for `followStallMs` while a connected peer has proved
  *   a later milestone (peering's `bestKnownMilestone`, verified claims only).
  *

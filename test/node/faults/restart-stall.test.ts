@@ -116,10 +116,13 @@ test("a coordinator whose milestone write does not end says so: /health 503 'not
   const stuckAt = node.ledgerIndex;
   let h = await health();
   const t0 = Date.now();
-  while ((h = await health()).status === 200 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 100));
+  // The stall is reported after 3 intervals, at least 10 s (coordinator.ts STALL_MIN_MS).
+  while ((h = await health()).status === 200 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(9_000);
   expect(h.status).toBe(503);
   expect(h.body.reason).toMatch(new RegExp(`^not making progress: no milestone issued for \\d+ s \\(interval 100 ms, ledger at ${stuckAt}\\)`));
   await until("the warning", () => n!.logs.some((l) => String(l.msg).startsWith("not making progress")), 5000);
+  expect(n.logs.find((l) => String(l.msg).startsWith("not making progress"))).toMatchObject({ level: 40 });
   expect(node.ledgerIndex).toBe(stuckAt);
 
   release!();
