@@ -95,6 +95,7 @@ const TABLE = {
   ERR_NOT_FOUND: { layer: "api", meaning: "no such transaction, milestone or path" },
   ERR_RATE_LIMITED: { layer: "api", meaning: "more requests per second than allowed; repeated refusals close the connection", close: 1008 },
   ERR_TOO_MANY_IN_FLIGHT: { layer: "api", meaning: "too many requests of this connection are being processed" },
+  ERR_ISSUER_BUSY: { layer: "api", meaning: "too many submissions of this issuer are waiting or being processed; retry once some are acknowledged" },
   ERR_TOO_MANY_SUBSCRIPTIONS: { layer: "api", meaning: "the connection's subscription limit is reached" },
   ERR_BAD_TOPIC: { layer: "api", meaning: "an unknown topic, or an address topic whose address is not valid" },
   ERR_REMOTE_POW_DISABLED: { layer: "api", meaning: "this node does not do proof of work for clients" },

@@ -15,6 +15,8 @@ export const ApiErrorCode = {
   NOT_FOUND: Code.ERR_NOT_FOUND,
   RATE_LIMITED: Code.ERR_RATE_LIMITED,
   TOO_MANY_IN_FLIGHT: Code.ERR_TOO_MANY_IN_FLIGHT,
+  /** Too many submissions of one issuer waiting or being processed (all connections): node/api/fair-queue.ts. */
+  ISSUER_BUSY: Code.ERR_ISSUER_BUSY,
   TOO_MANY_SUBSCRIPTIONS: Code.ERR_TOO_MANY_SUBSCRIPTIONS,
   BAD_TOPIC: Code.ERR_BAD_TOPIC,
   REMOTE_POW_DISABLED: Code.ERR_REMOTE_POW_DISABLED,

@@ -19,6 +19,27 @@ export const API_LIMITS = {
   maxRateViolations: 1000,
   /** A connection refused nothing for this long starts counting refusals from zero again. */
   rateViolationQuietMs: 1000,
+  /**
+   * Submissions the node processes at once, over all connections; the others wait their turn,
+   * served round robin across connections and, within one, across issuers (./fair-queue.ts). Few
+   * at once keep the node's FIFO stages (verify batches, write batches, the work after a commit)
+   * short, so a newcomer's submission is processed with at most this many others whoever
+   * pipelines; enough at once keep the write batches full (bench/README.md, "Fairness").
+   */
+  maxSubmissionsInProgress: 32,
+  /**
+   * Of maxSubmissionsInProgress, turns kept for connections that have nothing being processed: a
+   * connection with submissions under way waits once the others are taken, so a gateway that sends
+   * one at a time is admitted on arrival, not after the next acknowledgements.
+   */
+  reservedSubmissionsForIdleConnections: 8,
+  /** Submissions of one connection waiting for their turn (over it: ERR_TOO_MANY_IN_FLIGHT). */
+  maxQueuedSubmissionsPerConnection: SHARED_API_LIMITS.maxInFlightPerConnection,
+  /**
+   * Submissions of one issuer waiting or being processed, over all connections (over it:
+   * ERR_ISSUER_BUSY): one key spread over many connections gets one connection's worth.
+   */
+  maxPendingSubmissionsPerIssuer: SHARED_API_LIMITS.maxInFlightPerConnection,
   /** Remote proof-of-work jobs queued at once on the node (all connections). */
   remotePowQueue: 8,
   /** Server ping interval; a connection that misses a pong is closed. */

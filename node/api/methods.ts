@@ -11,7 +11,7 @@ import type { TangleNode } from "../tangle-node";
 import type { PowPool } from "../../client/pow";
 import type { AdaptivePow } from "../adaptive-pow";
 import { API_LIMITS } from "./limits";
-import { MAX_PARENTS, MAX_TRANSACTION_BYTES, MIN_PARENTS } from "../../client/protocol/limits";
+import { MAX_PARENTS, MAX_TRANSACTION_BYTES, MIN_PARENTS, PUBLIC_KEY_BYTES } from "../../client/protocol/limits";
 import { ApiError, ApiErrorCode as E } from "./errors";
 import { isConflictReason } from "../../client/protocol/codes";
 import type { PeerManager } from "../peering/peers";
@@ -20,6 +20,7 @@ import { timingSafeEqual } from "node:crypto";
 import { encodeAddress, hrpForNetwork, parseAddress } from "../../client/wallet/address";
 import type { MethodName, WireResult } from "../../client/api/types";
 import { parseTopics, TopicRef } from "./topics";
+import type { FairScheduler } from "./fair-queue";
 
 export type Params = Record<string, unknown>;
 
@@ -31,6 +32,8 @@ export interface MethodContext {
   peering?: PeerManager;
   adminToken?: string;
   version: string;
+  /** Fair admission of submissions (./fair-queue.ts); absent: each submission goes to the node at once. */
+  admission?: FairScheduler<Caller>;
 }
 
 export interface Caller {
@@ -156,7 +159,19 @@ export function createMethods(ctx: MethodContext): Methods {
       if (p.pow === true) bytes = await remotePow(ctx, caller, bytes, extraDifficulty);
       // The node decodes the bytes once; the issuer of a new transaction comes from there.
       let issuer: Uint8Array | undefined;
-      const r = await node.submit(bytes, { extraDifficulty, onValid: (tx) => (issuer = tx.issuer) });
+      // Its turn in the fair queue lasts until it is acknowledged or refused (so the node's FIFO
+      // stages never hold more than a few submissions, whoever sent them), except that one with a
+      // parent not here yet gives its turn up once validated: it waits for that parent (bounded by
+      // the solidifier) without keeping anyone else waiting.
+      const submit = (release: () => void) =>
+        node.submit(bytes, {
+          extraDifficulty,
+          onValid: (tx) => {
+            issuer = tx.issuer;
+            if (!tx.parents.every((p) => parentHere(node, toHex(p)))) release();
+          },
+        });
+      const r = await (ctx.admission ? ctx.admission.run(caller, claimedIssuer(bytes), submit) : submit(() => undefined));
       if (!r.duplicate && issuer) ctx.adaptive.record(toHex(issuer), node.now());
       return { id: r.id, duplicate: r.duplicate } satisfies WireResult<"submitTransaction">;
     },
@@ -233,6 +248,21 @@ export function createMethods(ctx: MethodContext): Methods {
 
     unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(parseTopics(topicsParam(p), hrp)) }),
   };
+}
+
+/** A parent stored (or being written: the window has it first) or a solid entry point. */
+function parentHere(node: TangleNode, idHex: string): boolean {
+  return node.window.recent.has(idHex) || node.isEntryPoint(idHex) || node.hasTransaction(idHex);
+}
+
+/**
+ * The issuer a transaction's bytes name (essence: version u8 · networkId u32 · issuer 32), read
+ * without decoding, for the fair queue's turns only: whatever it names, validation then decodes
+ * and checks the transaction as always (a forged issuer fails the signature check). Too short to
+ * name one: the empty key (the node refuses such bytes at once).
+ */
+function claimedIssuer(bytes: Uint8Array): string {
+  return bytes.length >= 5 + PUBLIC_KEY_BYTES ? toHex(bytes.subarray(5, 5 + PUBLIC_KEY_BYTES)) : "";
 }
 
 /** Checks the admin token (constant time). */

@@ -25,6 +25,7 @@ import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
 import { Caller, createMethods, Method } from "./methods";
+import { FairScheduler } from "./fair-queue";
 import { publishMilestone, publishTransaction, PushSink, TopicRef } from "./topics";
 import { Turns } from "./turns";
 import type { PeerManager } from "../peering/peers";
@@ -216,6 +217,13 @@ export class ApiServer {
   });
   private readonly connections = new Set<Connection>();
   private readonly methods: Record<string, Method>;
+  /** Submissions in turn: round robin across connections and issuers, a few at once (./fair-queue.ts). */
+  private readonly admission = new FairScheduler<Caller>({
+    maxRunning: API_LIMITS.maxSubmissionsInProgress,
+    reservedForIdle: API_LIMITS.reservedSubmissionsForIdleConnections,
+    maxQueuedPerConnection: API_LIMITS.maxQueuedSubmissionsPerConnection,
+    maxPendingPerIssuer: API_LIMITS.maxPendingSubmissionsPerIssuer,
+  });
   /** The node's metrics (node/node-metrics.ts); this server counts requests and renders them. */
   readonly metrics: NodeMetrics;
   private pingTimer?: NodeJS.Timeout;
@@ -224,7 +232,7 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     const node = opts.node;
     const powCtx = opts.powPool ? { pool: opts.powPool, queued: 0 } : undefined;
-    this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peering: opts.peering, adminToken: opts.adminToken, version: opts.version });
+    this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peering: opts.peering, adminToken: opts.adminToken, version: opts.version, admission: this.admission });
     this.metrics = opts.metrics;
     this.http = http.createServer((req, res) => this.onHttp(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });
@@ -310,6 +318,8 @@ export class ApiServer {
       c.stop();
       c.held.length = 0;
       this.turns.drop(c);
+      // Its submissions still waiting for their turn are not processed: nobody would read the answer.
+      this.admission.dropConnection(c, new ApiError(E.INTERNAL, "the connection closed before the submission's turn"));
       this.connections.delete(c);
       for (const [name, key] of c.topics) this.hub.remove(key, name, c);
       c.topics.clear();

@@ -90,6 +90,14 @@ test("docs/api.md states the limits the server enforces", () => {
   expect(doc).toContain(`| getOutputs results | ${API_LIMITS.maxOutputs} |`);
   expect(doc).toContain(`| text parameters | ${API_LIMITS.maxTextParamChars} characters at most `);
   expect(doc).toContain(`| send buffer per connection | ${API_LIMITS.maxBufferedBytesPerConnection} bytes (over it: not read until under half, pushes dropped; over it for ${API_LIMITS.maxBufferedStallMs} ms: closed with 1008) |`);
+  expect(doc).toContain(`| submissions processed at once | ${API_LIMITS.maxSubmissionsInProgress} (all connections;`);
+  expect(doc).toContain(`\`maxSubmissionsInProgress\` (${API_LIMITS.maxSubmissionsInProgress})`);
+  const busy = API_LIMITS.maxSubmissionsInProgress - API_LIMITS.reservedSubmissionsForIdleConnections;
+  expect(doc).toContain(`| submissions processed at once kept for idle connections | ${API_LIMITS.reservedSubmissionsForIdleConnections} (a connection with none being processed may take them; the others wait once ${busy} are taken) |`);
+  expect(doc).toContain(`\`reservedSubmissionsForIdleConnections\` (${API_LIMITS.reservedSubmissionsForIdleConnections}) are kept for connections\nthat have nothing being processed: once ${busy} are taken`);
+  expect(doc).toContain(`| submissions waiting per connection | ${API_LIMITS.maxQueuedSubmissionsPerConnection} (more: \`ERR_TOO_MANY_IN_FLIGHT\`) |`);
+  expect(doc).toContain(`| submissions pending per issuer | ${API_LIMITS.maxPendingSubmissionsPerIssuer} waiting or being processed, all connections together (more: \`ERR_ISSUER_BUSY\`) |`);
+  expect(doc).toContain(`\`maxPendingSubmissionsPerIssuer\` (${API_LIMITS.maxPendingSubmissionsPerIssuer})`);
 });
 
 test("the limits both sides need are written once (client/protocol/limits.ts) and the node enforces those very values", () => {
