@@ -13,7 +13,7 @@ import { EXIT_FAILURE, EXIT_OK, Opts, required, str, TangleCommand, UsageError }
 
 export function checkCommand(): TangleCommand {
   return new TangleCommand("check")
-    .description("check a stopped node's database offline: every transaction against its id, the milestone chain, a ledger replay")
+    .description("check a stopped node's database offline: the file's pages, every transaction against its id, the milestone chain, a ledger replay")
     .option("--data <DIR>", "the node's data directory")
     .option("--network <dev|FILE>", "the network's genesis (default dev)")
     .option("--json", "print the report as JSON")

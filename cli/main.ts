@@ -41,8 +41,9 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
   tangle key new [--out FILE] | tangle key show FILE
       Make an Ed25519 key file (a coordinator key); show a key file's public key and address.
   tangle check --data DIR [--network dev|FILE] [--json]
-      Check a stopped node's database: every transaction against its id, the milestone chain, a
-      replay of the ledger; exit 1 naming what is damaged.
+      Check a stopped node's database: the file's pages (never a crash on a damaged one), every
+      transaction against its id, the milestone chain, a replay of the ledger; exit 1 naming what
+      is damaged.
   tangle wallet new|address|balance|send …     (\`tangle wallet <subcommand> --help\`)
       BIP-39 wallet: new mnemonic, addresses (bech32m), balances, sending with PoW and confirmation.
   tangle gateway publish|flush|simulate …      (\`tangle gateway <subcommand> --help\`)

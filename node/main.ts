@@ -46,7 +46,7 @@ import type { Logger } from "./logger";
 import { pagesAddon } from "./storage/mapped-pages";
 import type { SpaceState } from "./storage/space";
 import { ProgressWatch } from "./progress";
-import { lmdbDamage, writeCleanMark } from "./storage/preflight";
+import { openFailure, writeCleanMark } from "./storage/preflight";
 import { checkDatabaseFile } from "./storage/page-walk";
 
 export interface StartNodeOptions {
@@ -141,7 +141,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   try {
     node = await TangleNode.open({ ...nodeOptions, dataDir, genesis, verifyThreads, mappedBudgetBytes: config.mappedBudgetMib * 2 ** 20 });
   } catch (err) {
-    throw lmdbDamage(dataDir, err) ?? err;
+    throw fileCheck.exists ? openFailure(dataDir, err) : err;
   }
   const mappedRelease = !config.mappedBudgetMib ? "off" : pagesAddon() ? `${config.mappedBudgetMib} MiB` : "unavailable (native helper not built)";
   log.info({ dataDir, network: genesis.networkName, ledgerIndex: node.ledgerIndex, stored: node.storedTransactions, verifyThreads, mappedRelease, startupMs: Math.round(node.startupMs) }, "database opened");

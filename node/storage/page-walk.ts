@@ -19,6 +19,30 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DATA_FILE, DatabaseDamagedError, preflightDatabase, takeCleanMark } from "./preflight";
+import { holderAlive, LOCK_FILE } from "./dir-lock";
+import { DB } from "./schema";
+import { MAX_TRANSACTION_BYTES } from "../../client/protocol/limits";
+
+/**
+ * Key and value sizes, [least, most] bytes, of each sub-database as schema.ts lays them out. LMDB
+ * keeps a node's sizes in its page: a flipped bit there reads past the value, into the next pages
+ * and past the end of the file (a SIGBUS in whoever reads it next), and the walk only sees it by
+ * its size. Sub-databases not named here are walked without a size check.
+ */
+export const ENTRY_SIZES: Partial<Record<string, { key: [number, number]; value: [number, number] }>> = {
+  [DB.tx]: { key: [8, 8], value: [33, 32 + MAX_TRANSACTION_BYTES] },
+  [DB.ids]: { key: [32, 32], value: [8, 8] },
+  // received ms, confirmed by, milestone index, then the conflict reason (a short code) when there is one
+  [DB.meta]: { key: [8, 8], value: [16, 16 + 256] },
+  [DB.approvers]: { key: [16, 16], value: [0, 0] },
+  [DB.utxo]: { key: [33, 33], value: [44, 44] },
+  [DB.spent]: { key: [33, 33], value: [76, 76] },
+  [DB.balances]: { key: [32, 32], value: [8, 8] },
+  [DB.received]: { key: [32, 32], value: [0, 0] },
+  [DB.milestones]: { key: [4, 4], value: [1, 64 * 2 ** 20] },
+  [DB.streams]: { key: [40, 40], value: [32, 32] },
+  [DB.issuers]: { key: [72, 72], value: [0, 0] },
+};
 
 /** What the child prints on success. */
 export interface WalkReport {
@@ -29,10 +53,11 @@ export interface WalkReport {
   walkMs: number;
 }
 
-// Plain JavaScript: argv = [lmdb module path, database file]. Prints one JSON line.
+// Plain JavaScript: argv = [lmdb module path, database file, ENTRY_SIZES as JSON]. Prints one JSON line.
 const WALK_SOURCE = `
 "use strict";
-const [lmdbPath, file] = process.argv.slice(1);
+const [lmdbPath, file, sizesJson] = process.argv.slice(1);
+const sizes = JSON.parse(sizesJson);
 const t0 = performance.now();
 let phase = "open";
 try {
@@ -44,8 +69,21 @@ try {
   const out = { dbs: {} };
   for (const name of names) {
     const db = env.openDB({ name, keyEncoding: "binary", encoding: "binary" });
+    const size = sizes[name];
     let read = 0, bytes = 0;
-    for (const { key, value } of db.getRange({})) { read++; bytes += key.length + value.length; }
+    for (const { key, value } of db.getRange({})) {
+      if (size) {
+        for (const [what, length, [least, most]] of [["key", key.length, size.key], ["value", value.length, size.value]]) {
+          if (length < least || length > most) {
+            out.bad = { db: name, entry: read, what, length, least, most };
+            process.stdout.write(JSON.stringify(out) + "\\n");
+            process.exit(0);
+          }
+        }
+      }
+      read++;
+      bytes += key.length + value.length;
+    }
     out.dbs[name] = { read, recorded: db.getStats().entryCount, bytes };
   }
   if (names.includes("state")) out.schemaVersion = env.openDB({ name: "state", encoding: "msgpack" }).get("schemaVersion");
@@ -80,7 +118,7 @@ export function walkDatabase(dataDir: string, opts: WalkOptions = {}): Promise<W
   const file = path.join(dataDir, DATA_FILE);
   const timeoutMs = opts.timeoutMs ?? walkTimeoutMs(fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--max-old-space-size=128", "-e", WALK_SOURCE, require.resolve("lmdb"), file], {
+    const child = spawn(process.execPath, ["--max-old-space-size=128", "-e", WALK_SOURCE, require.resolve("lmdb"), file, JSON.stringify(ENTRY_SIZES)], {
       stdio: ["ignore", "pipe", "pipe"],
       // Core dumps of a child that LMDB crashes on purpose are of no use to anyone.
       env: { ...process.env, NODE_OPTIONS: "" },
@@ -115,7 +153,11 @@ export function walkDatabase(dataDir: string, opts: WalkOptions = {}): Promise<W
         if (typeof result.code === "string" && NOT_DAMAGE.has(result.code)) return reject(Object.assign(new Error(`the database could not be checked: ${result.error}`), { code: result.code }));
         return damaged(`LMDB failed ${result.phase === "open" ? "to open it" : "reading its pages"}: ${result.error}`);
       }
-      const report = result as WalkReport;
+      const report = result as WalkReport & { bad?: { db: string; entry: number; what: string; length: number; least: number; most: number } };
+      if (report.bad) {
+        const b = report.bad;
+        return damaged(`entry ${b.entry} of the sub-database '${b.db}' has a ${b.what} of ${b.length} bytes, its layout ${b.least === b.most ? `${b.least}` : `${b.least} to ${b.most}`}`);
+      }
       for (const [name, d] of Object.entries(report.dbs)) {
         if (d.read !== d.recorded) return damaged(`the sub-database '${name}' holds ${d.read} entries, its tree records ${d.recorded}`);
       }
@@ -144,6 +186,9 @@ export interface FileCheck {
  */
 export async function checkDatabaseFile(dataDir: string, walk: "always" | "unless-clean"): Promise<FileCheck> {
   const t0 = performance.now();
+  // A live node holds the directory: its file is being written, and opening is refused anyway
+  // (ERR_DATA_DIR_IN_USE, storage/dir-lock.ts); its clean mark, if any, is not ours to take.
+  if (inUse(dataDir)) return { exists: fs.existsSync(path.join(dataDir, DATA_FILE)), walked: false, reason: "in use by a running node", ms: performance.now() - t0 };
   const clean = walk === "unless-clean" ? takeCleanMark(dataDir) : false;
   const pre = preflightDatabase(dataDir);
   if (!pre.exists) return { exists: false, walked: false, reason: "no database yet", ms: performance.now() - t0 };
@@ -152,4 +197,13 @@ export async function checkDatabaseFile(dataDir: string, walk: "always" | "unles
   if (!reason) return { exists: true, walked: false, reason: "closed cleanly and unchanged since", ms: performance.now() - t0 };
   await walkDatabase(dataDir);
   return { exists: true, walked: true, reason, ms: performance.now() - t0 };
+}
+
+function inUse(dataDir: string): boolean {
+  try {
+    const holder = JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), "utf8")) as { pid: number; started: number };
+    return holderAlive(holder);
+  } catch {
+    return false;
+  }
 }

@@ -184,6 +184,25 @@ export function lmdbDamage(dataDir: string, err: unknown): DatabaseDamagedError 
   return new DatabaseDamagedError(dataDir, `LMDB reports ${LMDB_DAMAGE_CODES[code]}: ${(err as Error).message}`);
 }
 
+/** Errors at open that say something about the setup, not the file: passed on as they are. */
+const SETUP_CODES = new Set<unknown>([Code.ERR_SCHEMA_VERSION, Code.ERR_GENESIS_MISMATCH, Code.ERR_DATA_DIR_IN_USE, Code.ERR_STORAGE_FULL, Code.ERR_STORAGE]);
+
+/**
+ * What opening an existing database that passed its checks threw, as the operator should see it:
+ * the setup's own errors (another schema or network, the directory in use, no space; errno codes
+ * such as EACCES) as they are; LMDB's corruption codes, and anything else met while reading the
+ * stored records back (a record that does not decode, a replay that does not add up), as
+ * DatabaseDamagedError naming the original error.
+ */
+export function openFailure(dataDir: string, err: unknown): unknown {
+  const lmdb = lmdbDamage(dataDir, err);
+  if (lmdb) return lmdb;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (SETUP_CODES.has(code) || (typeof code === "string" && /^E[A-Z0-9]+$/.test(code))) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new DatabaseDamagedError(dataDir, `its records could not be read back (${typeof code === "string" || typeof code === "number" ? `${code}: ` : ""}${message})`);
+}
+
 // ---- the clean-shutdown mark -------------------------------------------------------------------
 
 interface CleanMark {

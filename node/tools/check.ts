@@ -18,7 +18,7 @@ import { blake2b256 } from "../../core-wasm/src/blake2b";
 import type { Genesis } from "../ledger/genesis";
 import { keys, readSeq } from "../storage/schema";
 import { Store } from "../storage/store";
-import { DatabaseDamagedError, lmdbDamage } from "../storage/preflight";
+import { DatabaseDamagedError, openFailure } from "../storage/preflight";
 import { checkDatabaseFile } from "../storage/page-walk";
 import { validateTransaction } from "../validation/pipeline";
 import { replayLedger } from "./replay";
@@ -40,7 +40,10 @@ export interface CheckReport {
   /** The ledger replay's problems (./replay.ts); empty when it agrees with what is stored. */
   replayProblems: string[];
   stateHash?: string;
-  /** "database damaged: …" when the file failed the checks made before opening it (nothing else was checked then). */
+  /**
+   * "database damaged: …" when the file failed the checks made before opening it, or a record
+   * could not be read back at all; the counts and lists above are then empty.
+   */
   fileDamage?: string;
 }
 
@@ -58,45 +61,54 @@ export async function checkDatabase(dataDir: string, genesis: Genesis): Promise<
   try {
     store = await Store.open(dataDir);
   } catch (err) {
-    const damage = lmdbDamage(dataDir, err);
-    if (damage) return fileDamage(damage);
+    const damage = openFailure(dataDir, err);
+    if (damage instanceof DatabaseDamagedError) return fileDamage(damage);
     throw err;
   }
   try {
-    const damaged: DamagedEntry[] = [];
-    let transactions = 0;
-    // Arrival table: the bytes hash to the id stored with them, and the id index points back.
-    for (const { key, value } of store.tx.getRange({})) {
-      transactions++;
-      const seq = readSeq(key as Buffer);
-      const id = value.subarray(0, 32);
-      const idHex = toHex(id);
-      if (toHex(blake2b256(value.subarray(32))) !== idHex) damaged.push({ id: idHex, seq, why: "the stored bytes do not hash to the id" });
-      else if (store.seqOf(id) !== seq) damaged.push({ id: idHex, seq, why: "the id index does not point at this arrival" });
-    }
-    // Id index: every entry names an arrival that holds that id.
-    for (const { key, value } of store.ids.getRange({})) {
-      const seq = readSeq(value);
-      const stored = store.tx.getBinary(keys.seq(seq));
-      if (!stored || toHex(stored.subarray(0, 32)) !== toHex(key as Buffer)) {
-        if (!damaged.some((d) => d.seq === seq)) damaged.push({ id: toHex(key as Buffer), seq, why: "the id index names an arrival that holds another transaction or none" });
-      }
-    }
-    const chain = await checkMilestoneChain(store, genesis, new Set(damaged.map((d) => d.id)));
-    let replayProblems: string[];
-    let stateHash: string | undefined;
-    try {
-      const r = replayLedger(store, genesis);
-      replayProblems = r.problems;
-      stateHash = r.stateHash;
-    } catch (err) {
-      replayProblems = [`the replay stopped: ${(err as Error).message}`];
-    }
-    const ok = damaged.length === 0 && chain.length === 0 && replayProblems.length === 0;
-    return { ok, transactions, damaged, milestones: store.ledgerIndex(), milestoneProblems: chain, replayProblems, stateHash };
+    return await checkRecords(store, genesis);
+  } catch (err) {
+    // A record that does not even decode (a milestone record, an index entry of the wrong size).
+    const damage = openFailure(dataDir, err);
+    if (damage instanceof DatabaseDamagedError) return fileDamage(damage);
+    throw err;
   } finally {
     await store.close();
   }
+}
+
+async function checkRecords(store: Store, genesis: Genesis): Promise<CheckReport> {
+  const damaged: DamagedEntry[] = [];
+  let transactions = 0;
+  // Arrival table: the bytes hash to the id stored with them, and the id index points back.
+  for (const { key, value } of store.tx.getRange({})) {
+    transactions++;
+    const seq = readSeq(key as Buffer);
+    const id = value.subarray(0, 32);
+    const idHex = toHex(id);
+    if (toHex(blake2b256(value.subarray(32))) !== idHex) damaged.push({ id: idHex, seq, why: "the stored bytes do not hash to the id" });
+    else if (store.seqOf(id) !== seq) damaged.push({ id: idHex, seq, why: "the id index does not point at this arrival" });
+  }
+  // Id index: every entry names an arrival that holds that id.
+  for (const { key, value } of store.ids.getRange({})) {
+    const seq = readSeq(value);
+    const stored = store.tx.getBinary(keys.seq(seq));
+    if (!stored || toHex(stored.subarray(0, 32)) !== toHex(key as Buffer)) {
+      if (!damaged.some((d) => d.seq === seq)) damaged.push({ id: toHex(key as Buffer), seq, why: "the id index names an arrival that holds another transaction or none" });
+    }
+  }
+  const chain = await checkMilestoneChain(store, genesis, new Set(damaged.map((d) => d.id)));
+  let replayProblems: string[];
+  let stateHash: string | undefined;
+  try {
+    const r = replayLedger(store, genesis);
+    replayProblems = r.problems;
+    stateHash = r.stateHash;
+  } catch (err) {
+    replayProblems = [`the replay stopped: ${(err as Error).message}`];
+  }
+  const ok = damaged.length === 0 && chain.length === 0 && replayProblems.length === 0;
+  return { ok, transactions, damaged, milestones: store.ledgerIndex(), milestoneProblems: chain, replayProblems, stateHash };
 }
 
 async function checkMilestoneChain(store: Store, genesis: Genesis, damaged: Set<string>): Promise<{ index: number; problem: string }[]> {
