@@ -66,10 +66,15 @@ function fill(leave: number): void {
   }
 }
 
-async function health(p: NodeProcess): Promise<number> {
-  const r = await fetch(`http://127.0.0.1:${p.port}/health`);
-  await r.arrayBuffer();
-  return r.status;
+/** /health's status, or what kept it from answering (the process's state is checked apart). */
+async function health(p: NodeProcess): Promise<number | string> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${p.port}/health`);
+    await r.arrayBuffer();
+    return r.status;
+  } catch (err) {
+    return `no answer: ${String((err as { cause?: unknown }).cause ?? err)}; process ${JSON.stringify(alive(p))}; log tail:\n${p.logs.slice(-15).join("\n")}`;
+  }
 }
 
 const alive = (p: NodeProcess) => ({ exit: p.child.exitCode, signal: p.child.signalCode });
@@ -141,7 +146,10 @@ test(`${CYCLES} fill and free cycles under load, with and without a reserve, wit
     fs.rmSync(filler(), { force: true });
     const t0 = Date.now();
     const before = acked.size;
-    await until("writes resume by themselves", async () => acked.size > before + 5 && (await health(proc!)) === 200, 20_000, 100);
+    let lastHealth: number | string = 0;
+    await until("writes resume by themselves", async () => acked.size > before + 5 && (lastHealth = await health(proc!)) === 200, 20_000, 100).catch((err: Error) => {
+      throw new Error(`${rng.why(err.message)}; /health: ${lastHealth}`);
+    });
     const resumedMs = Date.now() - t0;
     stop = true;
     await load;
