@@ -9,9 +9,9 @@
  * the string below, run with `node -e`: it ships inside this compiled module (dist/), needs no
  * file of its own and runs the same from the sources under the tests.
  *
- * Cost, measured on this project's 2-core test machine with the file in the page cache: a
- * database of 100,187 transactions (100 MiB, 600,000 entries in 12 trees) walks in 0.46 s, 0.54 s
- * with the child's start; 300 transactions in 0.1 s. It grows with the file (about 0.5 s per
+ * Cost, measured on this project's 2-core test machine with the file in the page cache, sizes
+ * checked: a database of 100,187 transactions (100 MiB, 600,000 entries in 12 trees) in 0.50 to
+ * 0.54 s with the child's start; 300 transactions in 0.11 to 0.13 s, mostly the start. It grows with the file (about 0.5 s per
  * 100 MiB, more from a cold disk), so the node runs it only when it cannot know the file is as it
  * left it (node/main.ts); `tangle check` always runs it.
  */

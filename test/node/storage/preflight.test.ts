@@ -103,6 +103,22 @@ test("refused before mapping: a file cut below its last page's tree roots, an em
   expect(damagedBy(root, () => preflightDatabase(root)).message).toMatch(/puts the main tree's root at page 1099511627776/);
 });
 
+test("the free-page tree, which LMDB reads on every write and the page walk never does, is walked before opening", () => {
+  const dir = copy(db);
+  const file = path.join(dir, "data.mdb");
+  const b = fs.readFileSync(file);
+  const newer = b.readBigUInt64LE(152) >= b.readBigUInt64LE(PAGE + 152) ? 0 : 1;
+  const root = b.readBigUInt64LE(newer * PAGE + 48 + 40);
+  expect(root).not.toBe(0xffffffffffffffffn); // a node that issued milestones has freed pages
+  const page = Number(root) * PAGE;
+  expect(b.readUInt16LE(page + 18) & 0x02).toBe(0x02); // one leaf in a database this small
+  const node = page + 24 + b.readUInt16LE(page + 24);
+  const keyBytes = b.readUInt16LE(node + 6);
+  b.writeBigUInt64LE(1n << 31n, node + 8 + keyBytes); // the record's list now claims 2^31 pages
+  fs.writeFileSync(file, b);
+  expect(damagedBy(dir, () => preflightDatabase(dir)).message).toMatch(/^database damaged: the free-page tree: page \d+, node 0 lists 2147483648 pages in \d+ bytes/);
+});
+
 test("the page walk reads every entry of every sub-database and agrees with the trees' counts", async () => {
   const r = await walkDatabase(db);
   expect(r.schemaVersion).toBe(3);
