@@ -5,11 +5,17 @@
 import type { BenchReport } from "../lib/report";
 
 export function fairnessCharts(r: BenchReport): [string, Record<string, unknown>][] {
-  const accepted = r.results.find((x) => x.name === "fairness-flooder-accepted")?.value;
+  const accepted = (phase: unknown) => r.results.find((x) => x.name === "fairness-flooder-accepted" && x.params.phase === phase)?.value;
+  const label = (phase: unknown) => {
+    if (phase === "quiet") return "alone";
+    const n = accepted(phase);
+    const rate = n === undefined ? "?" : Math.round(n).toLocaleString("en-US");
+    return `${phase === "flood" ? "4 connections, 200 keys flooding" : "4 connections, one key flooding"}: ${rate} tx/s of it accepted`;
+  };
   const rows = r.results
     .filter((x) => x.name === "fairness-honest-ack-latency")
     .map((x) => ({
-      phase: x.params.phase === "quiet" ? "alone" : `under a flood (${accepted === undefined ? "?" : Math.round(accepted).toLocaleString("en-US")} tx/s accepted from the flooder)`,
+      phase: label(x.params.phase),
       metric: x.metric === "latency-p50" ? "p50" : "p99",
       ms: x.value,
       label: `${x.value.toFixed(1)} ms`,

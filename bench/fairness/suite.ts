@@ -5,12 +5,13 @@
  * one connection submits one data record at a time at a modest rate (default 20/s), each attached
  * to fresh URTS parents and stamped just before it is sent, and measures the time to its
  * acknowledgement. Phase 1 (quiet): the honest gateway alone. Phase 2 (flood): a flooder on four
- * more connections (the node suite's gateway worker threads, 50 sensor keys each, so the adaptive
- * PoW allowance does not stop it by itself) pipelines records signed, attached and stamped before
- * the timed part, as fast as the node acknowledges them. Reported: the honest ack latency p50/p99
- * in each phase and the flood/quiet ratio of the p99, the flooder's accepted rate and its refusals
- * by code, the CPU each side used. Checked: every honest record was acknowledged (none refused) and
- * is stored on the node afterwards.
+ * more connections (./flood-worker.ts threads, 50 sensor keys each, so the adaptive PoW allowance
+ * does not stop it by itself) pipelines records signed, attached and stamped before the timed part,
+ * as fast as the node answers. Phase 3 (flood-one-key): the same with one key for all four
+ * connections (the node's per-issuer bound and the adaptive PoW refuse most of it). Reported per
+ * phase: the honest ack latency p50/p99 and its flood/quiet ratios, the flooder's accepted rate and
+ * its refusals by code, the CPU each side used. Checked: every honest record was acknowledged (none
+ * refused) and is stored on the node afterwards.
  *
  * The node, the flooder's threads and the honest gateway share the machine's cores. With
  * BENCH_PIN=1 (and `taskset` on the machine) the node is pinned to core 0 and this process (the
@@ -35,8 +36,10 @@ import { BenchNode, startBenchNode } from "../lib/processes";
 
 const MILESTONE_MS = 250;
 const FLOOD_CONNECTIONS = 4;
-/** Records the flooder prepares per connection and second of flood (more than a node here acknowledges). */
-const FLOOD_PREPARED_PER_SECOND = 2500;
+/** Records the flooder prepares per connection and second of flood (it starts over when through). */
+const FLOOD_PREPARED_PER_SECOND = 1500;
+/** Sensor keys per flooding connection in the flood phase (one key for all in flood-one-key). */
+const FLOOD_KEYS_PER_CONNECTION = 50;
 
 /** Durations and rates of one run; `tangle bench fairness` uses the defaults (--quick: shorter). */
 export interface FairnessOptions {
@@ -47,7 +50,7 @@ export interface FairnessOptions {
   floodInFlight: number;
 }
 
-export const FAIRNESS_DEFAULTS: FairnessOptions = { quietMs: 8000, floodMs: 8000, honestPerSecond: 20, floodInFlight: 60 };
+export const FAIRNESS_DEFAULTS: FairnessOptions = { quietMs: 8000, floodMs: 7000, honestPerSecond: 20, floodInFlight: 60 };
 export const FAIRNESS_QUICK: FairnessOptions = { quietMs: 3000, floodMs: 3000, honestPerSecond: 20, floodInFlight: 60 };
 
 function procCpuSeconds(pid: number): number {
@@ -90,9 +93,11 @@ async function rawConnection(url: string): Promise<{ call: (method: string, para
   };
 }
 
+type Phase = "quiet" | "flood" | "flood-one-key";
+
 interface HonestSample {
   id: string;
-  phase: "quiet" | "flood";
+  phase: Phase;
   latencyMs: number;
 }
 
@@ -101,7 +106,7 @@ interface HonestSample {
  * asked of the node before each record (not timed), stamped just before it is sent; the time from
  * send to answer is the sample. Runs until `stop()` says so.
  */
-async function honestGateway(url: string, perSecond: number, phase: () => "quiet" | "flood" | "stop"): Promise<{ samples: HonestSample[]; refused: Record<string, number> }> {
+async function honestGateway(url: string, perSecond: number, phase: () => Phase | "stop"): Promise<{ samples: HonestSample[]; refused: Record<string, number> }> {
   const conn = await rawConnection(url);
   const key = keyPairFromSeed(randomBytes(32));
   const streamId = randomBytes(32);
@@ -141,17 +146,25 @@ async function honestGateway(url: string, perSecond: number, phase: () => "quiet
   return { samples, refused };
 }
 
-export async function runFairness(node: BenchNode, o: FairnessOptions, progress: (label: string) => void): Promise<BenchResult[]> {
+interface FloodResult {
+  accepted: number;
+  duplicates: number;
+  refused: Record<string, number>;
+}
+
+/** Starts FLOOD_CONNECTIONS flood-worker threads and waits until they have prepared their records. */
+async function prepareFlood(node: BenchNode, o: FairnessOptions, identities: number, keySeeds?: string[]): Promise<{ start: () => Promise<FloodResult[]>; stop: () => Promise<void> }> {
   const genesis = devGenesis();
-  const perConnection = Math.ceil((FLOOD_PREPARED_PER_SECOND * o.floodMs) / 1000);
-  progress("preparing the flood");
-  // The node bench's gateway worker, as fast as acknowledged, everything stamped beforehand.
-  const workerFile = path.join(__dirname, "..", "node", "gateway-worker.js");
+  const count = Math.ceil((FLOOD_PREPARED_PER_SECOND * o.floodMs) / 1000);
+  const workerFile = path.join(__dirname, "flood-worker.js");
   const workers = Array.from({ length: FLOOD_CONNECTIONS }, () =>
-    new Worker(workerFile, {
-      workerData: { url: node.url, networkId: genesis.networkId, baseDifficulty: genesis.baseDifficulty, count: perConnection, prestamp: true, rate: 0, maxInFlight: o.floodInFlight, durationMs: o.floodMs, funding: null, seed: toHex(randomBytes(32)) },
-    }),
+    new Worker(workerFile, { workerData: { url: node.url, networkId: genesis.networkId, baseDifficulty: genesis.baseDifficulty, count, identities, keySeeds, maxInFlight: o.floodInFlight, durationMs: o.floodMs } }),
   );
+  const done = workers.map((w) => new Promise<FloodResult>((resolve, reject) => {
+    w.on("message", (m) => m.type === "done" && resolve(m));
+    w.on("message", (m) => m.type === "error" && reject(new Error(m.message)));
+    w.once("error", reject);
+  }));
   await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
     w.once("error", reject);
     w.on("message", (m) => {
@@ -159,29 +172,50 @@ export async function runFairness(node: BenchNode, o: FairnessOptions, progress:
       if (m.type === "error") reject(new Error(m.message));
     });
   })));
-  const floodDone = workers.map((w) => new Promise<{ acks: { id: string }[]; rejected: Record<string, number>; sent: number }>((resolve, reject) => {
-    w.on("message", (m) => m.type === "done" && resolve(m));
-    w.on("message", (m) => m.type === "error" && reject(new Error(m.message)));
-  }));
+  return {
+    start: () => {
+      workers.forEach((w) => w.postMessage("start"));
+      return Promise.all(done);
+    },
+    stop: async () => void (await Promise.all(workers.map((w) => w.terminate()))),
+  };
+}
 
-  let phase: "quiet" | "flood" | "stop" = "quiet";
+export async function runFairness(node: BenchNode, o: FairnessOptions, progress: (label: string) => void): Promise<BenchResult[]> {
+  progress("preparing the flood");
+  // Both floods are prepared (signed, attached, stamped) before anything is timed.
+  const floods: [Phase, Awaited<ReturnType<typeof prepareFlood>>][] = [
+    ["flood", await prepareFlood(node, o, FLOOD_KEYS_PER_CONNECTION)],
+    ["flood-one-key", await prepareFlood(node, o, 1, [toHex(randomBytes(32))])],
+  ];
+  let phase: Phase | "stop" = "quiet";
   progress("quiet");
   const honest = honestGateway(node.url, o.honestPerSecond, () => phase);
-  const cpu0 = procCpuSeconds(node.child.pid!);
+  const cpu: Partial<Record<Phase, number>> = {};
+  const seconds: Partial<Record<Phase, number>> = { quiet: o.quietMs / 1000 };
+  const generator: Partial<Record<Phase, number>> = {};
+  const flooded: Partial<Record<Phase, FloodResult[]>> = {};
+  let cpu0 = procCpuSeconds(node.child.pid!);
   await new Promise((r) => setTimeout(r, o.quietMs));
-  const cpu1 = procCpuSeconds(node.child.pid!);
-  progress("flood");
-  phase = "flood";
-  const gen0 = process.cpuUsage();
-  const tFlood = performance.now();
-  workers.forEach((w) => w.postMessage("start"));
-  const flood = await Promise.all(floodDone);
-  const floodSeconds = (performance.now() - tFlood) / 1000;
-  const cpu2 = procCpuSeconds(node.child.pid!);
-  const gen = process.cpuUsage(gen0);
-  phase = "stop";
+  cpu.quiet = procCpuSeconds(node.child.pid!) - cpu0;
+  try {
+    for (const [p, flood] of floods) {
+      progress(p);
+      phase = p;
+      cpu0 = procCpuSeconds(node.child.pid!);
+      const gen0 = process.cpuUsage();
+      const t0 = performance.now();
+      flooded[p] = await flood.start();
+      seconds[p] = (performance.now() - t0) / 1000;
+      cpu[p] = procCpuSeconds(node.child.pid!) - cpu0;
+      const gen = process.cpuUsage(gen0);
+      generator[p] = (gen.user + gen.system) / 1e6;
+    }
+  } finally {
+    phase = "stop";
+    for (const [, flood] of floods) await flood.stop();
+  }
   const h = await honest;
-  await Promise.all(workers.map((w) => w.terminate()));
 
   // Checks: no honest record refused, every one stored.
   const honestRefused = Object.values(h.refused).reduce((a, b) => a + b, 0);
@@ -195,35 +229,38 @@ export async function runFairness(node: BenchNode, o: FairnessOptions, progress:
   } finally {
     check.close();
   }
-  const quiet = h.samples.filter((s) => s.phase === "quiet").map((s) => s.latencyMs);
-  const flooded = h.samples.filter((s) => s.phase === "flood").map((s) => s.latencyMs);
-  if (!quiet.length || !flooded.length) throw new Error("fairness bench: no honest samples in a phase");
-  const accepted = flood.reduce((a, r) => a + r.acks.length, 0);
-  const rejected: Record<string, number> = {};
-  for (const r of flood) for (const [k, v] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
 
-  const params = { honestPerSecond: o.honestPerSecond, floodConnections: FLOOD_CONNECTIONS, floodInFlight: o.floodInFlight, quietSeconds: o.quietMs / 1000, floodSeconds: Number(floodSeconds.toFixed(1)) };
+  const base = { honestPerSecond: o.honestPerSecond, floodConnections: FLOOD_CONNECTIONS, floodInFlight: o.floodInFlight };
   const r2 = (x: number) => Number(x.toFixed(2));
   const out: BenchResult[] = [];
-  for (const [p, xs] of [["quiet", quiet], ["flood", flooded]] as const) {
-    out.push({ name: "fairness-honest-ack-latency", params: { ...params, phase: p, samples: xs.length }, metric: "latency-p50", value: r2(median(xs)), unit: "ms" });
-    out.push({ name: "fairness-honest-ack-latency", params: { ...params, phase: p, samples: xs.length }, metric: "latency-p99", value: r2(percentile(xs, 99)), unit: "ms" });
+  const latencies = (p: Phase) => h.samples.filter((s) => s.phase === p).map((s) => s.latencyMs);
+  const quiet = latencies("quiet");
+  for (const p of ["quiet", "flood", "flood-one-key"] as const) {
+    const xs = latencies(p);
+    if (!xs.length) throw new Error(`fairness bench: no honest samples in phase ${p}`);
+    const params = { ...base, phase: p, seconds: r2(seconds[p]!), ...(p === "quiet" ? {} : { floodKeys: p === "flood" ? FLOOD_CONNECTIONS * FLOOD_KEYS_PER_CONNECTION : 1 }) };
+    out.push({ name: "fairness-honest-ack-latency", params: { ...params, samples: xs.length }, metric: "latency-p50", value: r2(median(xs)), unit: "ms" });
+    out.push({ name: "fairness-honest-ack-latency", params: { ...params, samples: xs.length }, metric: "latency-p99", value: r2(percentile(xs, 99)), unit: "ms" });
+    out.push({ name: "fairness-node-cpu", params, metric: "cores", value: r2(cpu[p]! / seconds[p]!), unit: "cores" });
+    if (p === "quiet") continue;
+    out.push({ name: "fairness-honest-p99-ratio", params, metric: "flood-over-quiet", value: r2(percentile(xs, 99) / percentile(quiet, 99)), unit: "x" });
+    out.push({ name: "fairness-honest-p50-ratio", params, metric: "flood-over-quiet", value: r2(median(xs) / median(quiet)), unit: "x" });
+    const f = flooded[p]!;
+    out.push({ name: "fairness-flooder-accepted", params, metric: "transactions-per-second", value: Math.round(f.reduce((a, r) => a + r.accepted, 0) / seconds[p]!), unit: "tx/s" });
+    out.push({ name: "fairness-flooder-duplicates", params, metric: "count", value: f.reduce((a, r) => a + r.duplicates, 0), unit: "tx" });
+    const refused: Record<string, number> = {};
+    for (const r of f) for (const [k, v] of Object.entries(r.refused)) refused[k] = (refused[k] ?? 0) + v;
+    for (const [code, n] of Object.entries(refused)) out.push({ name: "fairness-flooder-refused", params: { ...params, code }, metric: "count", value: n, unit: "tx" });
+    // This process: the honest gateway and the flooder's threads, on the same machine.
+    out.push({ name: "fairness-generator-cpu", params, metric: "cores", value: r2(generator[p]! / seconds[p]!), unit: "cores" });
   }
-  out.push({ name: "fairness-honest-p99-ratio", params, metric: "flood-over-quiet", value: r2(percentile(flooded, 99) / percentile(quiet, 99)), unit: "x" });
-  out.push({ name: "fairness-honest-p50-ratio", params, metric: "flood-over-quiet", value: r2(median(flooded) / median(quiet)), unit: "x" });
-  out.push({ name: "fairness-flooder-accepted", params, metric: "transactions-per-second", value: Math.round(accepted / floodSeconds), unit: "tx/s" });
-  for (const [code, n] of Object.entries(rejected)) out.push({ name: "fairness-flooder-refused", params: { ...params, code }, metric: "count", value: n, unit: "tx" });
-  out.push({ name: "fairness-node-cpu", params: { ...params, phase: "quiet" }, metric: "cores", value: r2((cpu1 - cpu0) / (o.quietMs / 1000)), unit: "cores" });
-  out.push({ name: "fairness-node-cpu", params: { ...params, phase: "flood" }, metric: "cores", value: r2((cpu2 - cpu1) / floodSeconds), unit: "cores" });
-  // This process: the honest gateway and the flooder's threads, on the same machine.
-  out.push({ name: "fairness-generator-cpu", params: { ...params, phase: "flood" }, metric: "cores", value: r2((gen.user + gen.system) / 1e6 / floodSeconds), unit: "cores" });
   return out;
 }
 
 export async function runFairnessSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
   const o = opts.quick ? FAIRNESS_QUICK : FAIRNESS_DEFAULTS;
   const progress = opts.progress ?? (() => {});
-  const steps = ["starting the node", "preparing the flood", "quiet", "flood"];
+  const steps = ["starting the node", "preparing the flood", "quiet", "flood", "flood-one-key"];
   const say = (label: string) => progress(Math.max(0, steps.indexOf(label)), steps.length, label);
   say("starting the node");
   const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"], { memoryLimitBytes: opts.memoryLimitMiB ? opts.memoryLimitMiB * 2 ** 20 : undefined });
