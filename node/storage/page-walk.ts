@@ -4,16 +4,17 @@
  * assertion) ends the child, never the node or `tangle check` (issue 15, defect 2).
  *
  * The child opens the environment read-only and reads every key and value of every named
- * sub-database (leaf and overflow pages, through the branch pages above them), compares each
- * count with the entry count LMDB keeps for that tree, and reads the schema marker. Its source is
- * the string below, run with `node -e`: it ships inside this compiled module (dist/), needs no
- * file of its own and runs the same from the sources under the tests.
+ * sub-database (leaf and overflow pages, through the branch pages above them), checks each one's
+ * size (ENTRY_SIZES), compares each count with the entry count LMDB keeps for that tree, and reads
+ * the schema marker. Its source is the string below, run with `node -e`: it ships inside this
+ * compiled module (dist/), needs no file of its own and runs the same from the sources under the
+ * tests.
  *
- * Cost, measured on this project's 2-core test machine with the file in the page cache, sizes
- * checked: a database of 100,187 transactions (100 MiB, 600,000 entries in 12 trees) in 0.50 to
- * 0.54 s with the child's start; 300 transactions in 0.11 to 0.13 s, mostly the start. It grows with the file (about 0.5 s per
- * 100 MiB, more from a cold disk), so the node runs it only when it cannot know the file is as it
- * left it (node/main.ts); `tangle check` always runs it.
+ * Cost, measured on this project's 2-core test machine with the file in the page cache: a
+ * database of 100,187 transactions (100 MiB, 600,000 entries in 12 trees) in 0.50 to 0.54 s with
+ * the child's start; 300 transactions in 0.11 to 0.13 s, mostly the start. It grows with the file
+ * (about 0.5 s per 100 MiB, more from a cold disk), so the node runs it only when it cannot know
+ * the file is as it left it (node/main.ts); `tangle check` always runs it.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -120,7 +121,7 @@ export function walkDatabase(dataDir: string, opts: WalkOptions = {}): Promise<W
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--max-old-space-size=128", "-e", WALK_SOURCE, require.resolve("lmdb"), file, JSON.stringify(ENTRY_SIZES)], {
       stdio: ["ignore", "pipe", "pipe"],
-      // Core dumps of a child that LMDB crashes on purpose are of no use to anyone.
+      // A plain Node.js: no preloads or flags from NODE_OPTIONS (a test runner's hooks, an app's --require).
       env: { ...process.env, NODE_OPTIONS: "" },
     });
     let stdout = "";
