@@ -56,13 +56,15 @@ export class DatabaseDamagedError extends CodedError<typeof Code.ERR_STORAGE_DAM
   }
 }
 
-/** "database damaged: WHAT …" and what the operator does about it. */
-export function damagedMessage(dataDir: string, what: string): string {
-  return (
-    `database damaged: ${what} (${path.join(dataDir, DATA_FILE)}); the node does not open it. ` +
-    `Run \`tangle check --data ${dataDir}\` to see what is damaged, then restore the directory from a backup or a snapshot, ` +
-    `or move it away and start the node on an empty one to sync from its peers (docs/operations.md, Faults)`
-  );
+/**
+ * "database damaged: WHAT …" and what the operator does about it: for the node, run `tangle check`
+ * first; for `tangle check` itself (`checking`), only the way out.
+ */
+export function damagedMessage(dataDir: string, what: string, checking = false): string {
+  const way = "restore the directory from a backup or a snapshot, or move it away and start the node on an empty one to sync from its peers (docs/operations.md, Faults)";
+  return checking
+    ? `database damaged: ${what} (${path.join(dataDir, DATA_FILE)}); ${way}`
+    : `database damaged: ${what} (${path.join(dataDir, DATA_FILE)}); the node does not open it. Run \`tangle check --data ${dataDir}\` to see what is damaged, then ${way}`;
 }
 
 export interface LmdbMeta {

@@ -18,7 +18,7 @@ import { blake2b256 } from "../../core-wasm/src/blake2b";
 import type { Genesis } from "../ledger/genesis";
 import { keys, readSeq } from "../storage/schema";
 import { Store } from "../storage/store";
-import { DatabaseDamagedError, openFailure } from "../storage/preflight";
+import { damagedMessage, DatabaseDamagedError, openFailure } from "../storage/preflight";
 import { checkDatabaseFile } from "../storage/page-walk";
 import { validateTransaction } from "../validation/pipeline";
 import { replayLedger } from "./replay";
@@ -50,7 +50,15 @@ export interface CheckReport {
 /** Checks the database in `dataDir` against `genesis`; throws when there is no database there. */
 export async function checkDatabase(dataDir: string, genesis: Genesis): Promise<CheckReport> {
   if (!fs.existsSync(path.join(dataDir, "data.mdb"))) throw new Error(`no database in ${dataDir} (data.mdb missing)`);
-  const fileDamage = (err: DatabaseDamagedError): CheckReport => ({ ok: false, transactions: 0, damaged: [], milestones: 0, milestoneProblems: [], replayProblems: [], fileDamage: err.message });
+  const fileDamage = (err: DatabaseDamagedError): CheckReport => ({
+    ok: false,
+    transactions: 0,
+    damaged: [],
+    milestones: 0,
+    milestoneProblems: [],
+    replayProblems: [],
+    fileDamage: damagedMessage(err.dataDir, err.what, true),
+  });
   try {
     await checkDatabaseFile(dataDir, "always");
   } catch (err) {

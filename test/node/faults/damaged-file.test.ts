@@ -131,10 +131,10 @@ async function expectRefused(dir: string): Promise<void> {
   const check = tangleCheck(dir);
   expect({ signal: check.signal, code: check.code }).toEqual({ signal: null, code: 1 });
   expect(check.stderr).toMatch(/database damaged: /);
-  expect(check.stderr).toMatch(/tangle check --data /);
+  expect(check.stderr).toMatch(/restore the directory from a backup or a snapshot, or move it away and start the node on an empty one/);
   const node = await tangleNode(dir);
   expect({ signal: node.signal, code: node.code, started: node.started }).toEqual({ signal: null, code: 1, started: false });
-  expect(node.stderr).toMatch(/^tangle: .*database damaged: /m);
+  expect(node.stderr).toMatch(/^tangle: .*database damaged: .*Run `tangle check --data .*`.* restore the directory from a backup or a snapshot/m);
 }
 
 test("a database cut to half its size: refused, not a SIGBUS", async () => {
