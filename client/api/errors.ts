@@ -62,6 +62,7 @@ export function isTransient(err: unknown): boolean {
     ClientErrorCode.CONNECT,
     Code.ERR_RATE_LIMITED,
     Code.ERR_TOO_MANY_IN_FLIGHT,
+    Code.ERR_ISSUER_BUSY,
     Code.ERR_NODE_CLOSED,
     Code.ERR_SOLIDIFIER_FULL,
     Code.ERR_STORAGE,
