@@ -4,7 +4,9 @@
  * issuers it submits for (a gateway's flooding sensor does not delay its other sensors). A
  * connection that pipelines hundreds of submissions therefore gets one turn in each round like a
  * connection that sends one: a newcomer's submission waits for at most one admission per other
- * waiting connection, not for the flooder's backlog. Bounds: queued submissions per connection,
+ * waiting connection, not for the flooder's backlog; and since a few turns are kept for
+ * connections with nothing running, a connection sending one at a time is admitted on arrival
+ * even while the busy ones hold all their turns. Bounds: queued submissions per connection,
  * and submissions pending (queued or being processed) per issuer across all connections, so one
  * key spread over many connections gets no more than one connection's worth of work in the node.
  *
@@ -17,8 +19,9 @@
  * as in FIFO: test/node/api/fairness.test.ts.)
  *
  * `FairQueue` is the pure structure (no I/O, no clock); `FairScheduler` runs tasks through it.
- * Limits: API_LIMITS (maxSubmissionsInProgress, maxQueuedSubmissionsPerConnection,
- * maxPendingSubmissionsPerIssuer) in ./limits.ts; docs/api.md, "Fair scheduling".
+ * Limits: API_LIMITS (maxSubmissionsInProgress, reservedSubmissionsForIdleConnections,
+ * maxQueuedSubmissionsPerConnection, maxPendingSubmissionsPerIssuer) in ./limits.ts; docs/api.md,
+ * "Fair scheduling"; measured by `tangle bench fairness` (bench/README.md).
  */
 import { ApiError, ApiErrorCode as E } from "./errors";
 
