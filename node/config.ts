@@ -48,9 +48,9 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   mappedBudgetMib: { kind: "number", default: 8, min: 0, max: 1_048_576, usage: "release mapped database pages once they grow the resident set by this many MiB (0: never; Linux)" },
   storageReserveMib: {
     kind: "number",
-    min: 0,
+    min: 8,
     max: 1_048_576,
-    usage: "free space (MiB) kept on the data directory's disk: below it the node takes no writes (ERR_STORAGE_FULL) until space returns (default: 2 % of the disk, at least 64, at most 1024; 0: none)",
+    usage: "free space (MiB) kept on the data directory's disk: below it the node takes no writes (ERR_STORAGE_FULL) until space returns (default: 2 % of the disk, at least 64, at most 1024; at least 8)",
   },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };

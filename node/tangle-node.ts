@@ -23,6 +23,7 @@ import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import type { ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
 import { SpaceWatcher } from "./storage/space";
+import { Headroom, headroomBytes } from "./storage/headroom";
 import { validateTransaction, SignatureVerifier, ValidationParams, ValidTransaction } from "./validation/pipeline";
 import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
@@ -83,6 +84,8 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
    * full, no write is taken (ERR_STORAGE_FULL), reads go on, and writes resume by themselves.
    */
   readonly space: SpaceWatcher;
+  /** Disk blocks held for the database file past its end (storage/headroom.ts). */
+  readonly headroom: Headroom;
 
   private constructor(
     readonly store: Store,
@@ -115,7 +118,9 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     this.nextSeq = store.nextSeq();
     // A stored transaction that fails its id check is asked of peers like a missing one (storage/store.ts).
     store.onDamaged((d) => this.emit("missing", { ids: [d.id] }));
-    this.space = new SpaceWatcher({ dir: store.path, reserveBytes: opts.storageReserveBytes, statfs: opts.statfs, now: this.now });
+    // Disk blocks held for the database file past its end, so that LMDB never meets a full disk.
+    this.headroom = new Headroom(`${store.path}/data.mdb`, () => headroomBytes(this.space?.reserveBytes ?? 0));
+    this.space = new SpaceWatcher({ dir: store.path, reserveBytes: opts.storageReserveBytes, statfs: opts.statfs, now: this.now, beforeCheck: () => this.headroom.top() });
     // A commit that failed anyway (a full disk or map, an I/O error): no writes for a while, then retry.
     store.onWriteFailed((e) => this.space.writeFailed(e.message, e.code === Code.ERR_STORAGE_FULL));
   }

@@ -47,6 +47,8 @@ export interface SpaceWatcherOptions {
   intervalMs?: number;
   /** How long a failed commit keeps writes refused before free space decides again (default 5000). */
   retryMs?: number;
+  /** Called before each reading of statfs (the node tops up the database file's headroom: ./headroom.ts). */
+  beforeCheck?: () => void;
 }
 
 /** Why writes are refused: free space below the reserve, or a commit that failed. */
@@ -100,6 +102,7 @@ export class SpaceWatcher {
   /** Reads statfs now and updates the state (listeners hear of a change). */
   check(): SpaceState {
     this.sinceCheckBytes = 0;
+    this.o.beforeCheck?.();
     let s: StatFsLike | undefined;
     try {
       s = this.statfs(this.o.dir);

@@ -20,7 +20,7 @@ const CYCLES = scale(2, 6);
 jest.setTimeout(scale(120_000, 400_000));
 
 const MiB = 2 ** 20;
-const RESERVE_MIB = 6;
+const RESERVE_MIB = 8;
 let mnt = "";
 let mounted = false;
 let proc: NodeProcess | undefined;
@@ -130,7 +130,12 @@ test(`a disk filled and freed ${CYCLES} times under three writers, then a kill -
       for (const id of left) if (!(await paced(c2, "getTransactionMetadata", { id })).result?.confirmed) next.push(id);
       left = next;
       return left.length === 0;
-    }, 30_000, 300);
+    }, 30_000, 300).catch(async (err: Error) => {
+      // What the node says of itself and of one record left, for the failure message.
+      const info = await c2.call("getNodeInfo");
+      const meta = await paced(c2, "getTransactionMetadata", { id: left[0] });
+      throw new Error(`${err.message}: ${left.length} of ${acked.length} left; /health ${await health()} (${lastHealth}); node ${JSON.stringify(info)}; ${JSON.stringify(meta)}; log tail:\n${proc!.logs.slice(-20).join("\n")}`);
+    });
     expect(Object.keys(refusals).filter((code) => code !== "ERR_STORAGE_FULL")).toEqual([]);
     expect(fullSeen).toBe(CYCLES);
     report("disk-full", { cycles: CYCLES, reserveMiB: RESERVE_MIB, acknowledged: acked.length, refusedFull: refusals.ERR_STORAGE_FULL ?? 0, confirmedAfterRestart: acked.length - left.length });
