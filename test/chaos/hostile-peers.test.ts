@@ -16,12 +16,13 @@
 import WebSocket from "ws";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
 import { fromHex, toHex } from "../../client/protocol/bytes";
-import { transactionId } from "../../client/protocol/codec";
+import { decodeTransactionOrThrow, transactionId } from "../../client/protocol/codec";
 import { packFrame } from "../../client/protocol/frame";
 import { keyPairFromSeed } from "../../client/protocol/keys";
 import { devCoordinatorSeed, devGenesis } from "../../node/networks/dev";
 import { PEER_LIMITS, PEER_PATH, PeerCloseCode } from "../../node/peering/protocol";
 import { requiredDifficulty } from "../../node/validation/pipeline";
+import { hasEnoughWork } from "../../node/validation/pow";
 import { devHello } from "../node/peering/_peer";
 import { NodeProcess, RawClient, startNodeProcess } from "../node/api/_process";
 import { report, scale, seeded, sleep, tempDir, until } from "./_chaos";
@@ -146,7 +147,11 @@ const attacks: Attack[] = [
         { version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: rng.bytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: rng.bytes(16) } },
         key.secretKey,
       );
-      const bytes = attach(signed, await parents(target), Date.now());
+      // Unstamped: the nonce is 0. One attachment in 2^10 would meet the dev difficulty by
+      // chance; a later timestamp gives another root until this one does not.
+      const ps = await parents(target);
+      let bytes = attach(signed, ps, Date.now());
+      for (let t = Date.now() + 1; hasEnoughWork(bytes, decodeTransactionOrThrow(bytes).tx.nonce, requiredDifficulty(bytes.length, devGenesis().baseDifficulty)); t++) bytes = attach(signed, ps, t);
       const a = await attacker(target.port);
       a.send(devHello());
       a.send({ t: "tx", bytes });
@@ -193,7 +198,7 @@ const expected: Record<string, number> = {
 test(`${ROUNDS} round(s) of every attack, in a seeded random order against random nodes: attackers closed with their codes, the network unharmed`, async () => {
   await until("F and T at milestone 2", async () => (await info(t)).confirmedMilestoneIndex >= 2 && (await info(f)).confirmedMilestoneIndex >= 2, 20_000, 200);
   const nodes = [c, f, t];
-  const outcomes: { attack: string; node: number; code: number | "still open" }[] = [];
+  const outcomes: { attack: string; node: number; code: number | "still open"; log: string[] }[] = [];
   const forged: string[] = [];
   // While the attacks run, every node answers /health 200 and getNodeInfo synced at every sample.
   let stop = false;
@@ -219,7 +224,8 @@ test(`${ROUNDS} round(s) of every attack, in a seeded random order against rando
         await sleep(k * 150);
         const node = rng.int(3);
         const r = await attack.run(nodes[node]);
-        outcomes.push({ attack: attack.name, node, code: r.code });
+        // The target's last log lines, shown only if the close code is not the expected one.
+        outcomes.push({ attack: attack.name, node, code: r.code, log: nodes[node].logs.slice(-8) });
         if (r.forged) forged.push(r.forged);
       }),
     );
@@ -250,7 +256,8 @@ test(`${ROUNDS} round(s) of every attack, in a seeded random order against rando
 
   const alive = procs.map((p) => ({ exit: p.child.exitCode, signal: p.child.signalCode }));
   expect(alive).toEqual(procs.map(() => ({ exit: null, signal: null })));
-  expect(outcomes.map((o) => ({ attack: o.attack, code: o.code }))).toEqual(outcomes.map((o) => ({ attack: o.attack, code: expected[o.attack] })));
+  const seen = outcomes.map((o) => ({ attack: o.attack, code: o.code, ...(o.code === expected[o.attack] ? {} : { seed: rng.seed, log: o.log }) }));
+  expect(seen).toEqual(outcomes.map((o) => ({ attack: o.attack, code: expected[o.attack] })));
   expect(repeat).toEqual([...Array(PEER_LIMITS.offencesBeforeBan - 1).fill(PeerCloseCode.UNPROVEN_CLAIM), PeerCloseCode.BANNED, PeerCloseCode.BANNED]);
   expect(unhealthy).toEqual([]);
   expect(new Set(states.map((s) => s.milestone)).size).toBe(1);
