@@ -49,6 +49,11 @@ export interface SubmitOptions {
   id?: Uint8Array;
   /** Called with the decoded transaction once it passed validation (so callers need not decode it again). */
   onValid?: (tx: Transaction) => void;
+  /**
+   * Verify the signature on this thread instead of in the verify pool, whose queue may hold a
+   * flood's backlog: for a client's lone submission (api/methods.ts), about 60 µs of this thread.
+   */
+  verifyHere?: boolean;
 }
 
 export interface SubmitResult {

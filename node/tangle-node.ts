@@ -228,7 +228,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     if (this.space.full) throw this.storageFull();
     const params = opts.maxPastMs === undefined ? this.params : { ...this.params, maxPastMs: opts.maxPastMs };
     // The id was just computed for the duplicate check: validation need not hash the bytes again.
-    const v = await validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty, id, verify: this.verify });
+    const v = await validateTransaction(bytes, params, this.now(), { extraDifficulty: opts.extraDifficulty, id, verify: opts.verifyHere ? verifyEd25519 : this.verify });
     if (!v.ok) throw new NodeError(v.code, v.message);
     const { idHex, tx } = v.value;
     opts.onValid?.(tx);
@@ -352,6 +352,11 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
 
   /** Up to `count` parents for a new transaction: URTS tips, topped up with the latest milestone
    * and the entry points so there are always at least two. */
+  /** Unconfirmed tips for a milestone to reference, the most at risk of turning lazy first (window.ts). */
+  sweepTips(max: number): string[] {
+    return this.window.sweepTips(max, this.now());
+  }
+
   selectParents(count = 4): string[] {
     const latest = this.milestones.latest;
     return this.window.selectParents(count, this.now(), [...(latest ? [latest.id] : []), ...this.entryPoints]);

@@ -193,6 +193,11 @@ export class FairScheduler<C> {
     return this.queue.queued;
   }
 
+  /** Whether `conn` has nothing waiting or being processed (its next submission is a lone one). */
+  idle(conn: C): boolean {
+    return this.queue.runningFor(conn) === 0 && this.queue.queuedFor(conn) === 0;
+  }
+
   /**
    * Runs `task` when its turn comes; refuses at once (nothing run) with ERR_TOO_MANY_IN_FLIGHT when
    * the connection's queue is full, ERR_ISSUER_BUSY when the issuer has too much pending.

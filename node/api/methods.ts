@@ -163,9 +163,14 @@ export function createMethods(ctx: MethodContext): Methods {
       // stages never hold more than a few submissions, whoever sent them), except that one with a
       // parent not here yet gives its turn up once validated: it waits for that parent (bounded by
       // the solidifier) without keeping anyone else waiting.
+      // A lone submission (its connection has nothing else under way: a gateway sending one at a
+      // time) is verified on the main thread, so it does not queue behind a flood's signatures in
+      // the verify pool; a pipelining client's go to the pool.
+      const verifyHere = ctx.admission?.idle(caller) ?? false;
       const submit = (release: () => void) =>
         node.submit(bytes, {
           extraDifficulty,
+          verifyHere,
           onValid: (tx) => {
             issuer = tx.issuer;
             if (!tx.parents.every((p) => parentHere(node, toHex(p)))) release();

@@ -248,4 +248,18 @@ describe("FairScheduler", () => {
     expect(ran).toBe(false);
     expect(s.queued).toBe(0);
   });
+
+  test("idle: a connection with nothing waiting or processed (its next submission is a lone one)", async () => {
+    const s = new FairScheduler<string>({ maxRunning: 1, reservedForIdle: 0, maxQueuedPerConnection: 10, maxPendingPerIssuer: 10 });
+    expect(s.idle("A")).toBe(true);
+    const hold = deferred();
+    const running = s.run("A", "a", () => hold.promise);
+    const waiting = s.run("B", "b", async () => "b");
+    expect([s.idle("A"), s.idle("B"), s.idle("C")]).toEqual([false, false, true]);
+    hold.resolve("a");
+    await running;
+    await waiting;
+    await new Promise((r) => setImmediate(r));
+    expect([s.idle("A"), s.idle("B")]).toEqual([true, true]);
+  });
 });
