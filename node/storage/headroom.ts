@@ -14,7 +14,7 @@
  *
  * The allocation is done by util-linux's `fallocate` (Linux; Node has no call for it), in the
  * background. Where it is missing or the filesystem cannot preallocate, there is no headroom and
- * the reserve alone protects the node (`available` false; the node logs it once at start).
+ * the reserve alone protects the node (the failed allocation is kept in `lastError`).
  */
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
