@@ -66,7 +66,9 @@ export function spawnNode(args: readonly string[], opts: LaunchOptions = {}): Sp
   const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), BIN, "node", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "1" } });
   opts.onSpawn?.(child);
   running.add(child);
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => (running.delete(child), r(code))));
+  // "close", not "exit": the process may exit before its last output is read, and callers look
+  // at `logs` once it has ended (a refusal's message must be there).
+  const exited = new Promise<number | null>((r) => child.once("close", (code) => (running.delete(child), r(code))));
   const maxLogLines = opts.maxLogLines ?? Infinity;
   const logs: string[] = [];
   const keep = (line: string) => void (logs.length < maxLogLines && logs.push(line));
@@ -111,7 +113,7 @@ export function spawnNode(args: readonly string[], opts: LaunchOptions = {}): Sp
         }
       }
     });
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       clearTimeout(timer);
       reject(new Error(`node exited with ${code}: ${logs.join("\n")}`));
     });

@@ -111,6 +111,7 @@ interface Outcome {
   node: string;
   check: string;
   wrongAnswers: number;
+  said?: { node: string; check: string };
 }
 
 test(`${TRIALS} damaged copies: never a signal, never a wrong answer`, async () => {
@@ -154,7 +155,10 @@ test(`${TRIALS} damaged copies: never a signal, never a wrong answer`, async () 
     if (child.signalCode && !(started && child.signalCode === "SIGTERM")) nodeOutcome = `signal ${child.signalCode}`;
     else if (started) nodeOutcome = "started";
     else nodeOutcome = `exit ${child.exitCode}${/database damaged/.test(spawned.logs.join("\n")) ? " (database damaged)" : ""}`;
-    outcomes.push({ trial, kind: damage.kind, node: nodeOutcome, check: checkOutcome, wrongAnswers: wrong });
+    const expected = ["started", "exit 1 (database damaged)"].includes(nodeOutcome) && ["exit 0", "exit 1"].includes(checkOutcome) && wrong === 0;
+    // What the node and tangle check said, when the outcome is not one of those allowed.
+    const said = expected ? undefined : { node: spawned.logs.slice(-3).join("\n").slice(-1500), check: check.stderr.slice(-500) };
+    outcomes.push({ trial, kind: damage.kind, node: nodeOutcome, check: checkOutcome, wrongAnswers: wrong, ...(said ? { said } : {}) });
   }
   const byOutcome: Record<string, number> = {};
   for (const o of outcomes) byOutcome[o.node] = (byOutcome[o.node] ?? 0) + 1;
