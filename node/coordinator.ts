@@ -115,12 +115,9 @@ export class Coordinator {
   async issue(): Promise<string> {
     const node = this.node;
     const index = node.ledgerIndex + 1;
-    // The previous milestone first, then the tips most at risk of turning lazy (oldest first: after
-    // a burst or a restart, tips drawn at random were not all drawn in time), then tips from tip
-    // selection; at most eight in all, in canonical order.
+    // The previous milestone first, then tips, at most eight in all, in canonical order.
     const chosen = new Set<string>();
     if (node.latestMilestone) chosen.add(node.latestMilestone.id);
-    for (const t of node.sweepTips(this.opts.tips ?? 7)) if (chosen.size < 8) chosen.add(t);
     for (const t of node.selectParents(this.opts.tips ?? 7)) if (chosen.size < 8) chosen.add(t);
     const parents = [...chosen].sort().map((h) => fromHex(h));
     const wf = node.whiteFlag(index, parents);
