@@ -30,6 +30,9 @@ export interface CoordinatorOptions {
   stallAfterMs?: number;
 }
 
+/** Milestones after the node opened whose tip slots go to the tips most at risk first (window.sweepTips): TIP-3's lazy bound. */
+export const SWEEPING_MILESTONES_AFTER_OPEN = 15;
+
 /** No milestone for this many intervals (and at least STALL_MIN_MS) means the coordinator is stalled. */
 export const STALL_INTERVALS = 3;
 export const STALL_MIN_MS = 10_000;
@@ -41,6 +44,8 @@ export class Coordinator {
   issued = 0;
   /** When the last milestone was issued (or the coordinator started), by the node's clock. */
   private lastIssuedMs = 0;
+  /** Milestones this coordinator has started to build since the node opened. */
+  private built = 0;
   /** Why the last attempt failed, if it did. */
   private lastError?: string;
 
@@ -115,9 +120,14 @@ export class Coordinator {
   async issue(): Promise<string> {
     const node = this.node;
     const index = node.ledgerIndex + 1;
-    // The previous milestone first, then tips, at most eight in all, in canonical order.
+    // The previous milestone first, then tips, at most eight in all, in canonical order. For the
+    // first milestones after the node opened, the tips most at risk of turning lazy come first
+    // (oldest first): what was acknowledged before a restart is back in the tip pool all at once,
+    // and tips drawn at random were not all drawn before some turned lazy. Only then: in steady
+    // state the oldest tips first made every milestone lag (docs/ledger.md, Known limit).
     const chosen = new Set<string>();
     if (node.latestMilestone) chosen.add(node.latestMilestone.id);
+    if (this.built++ < SWEEPING_MILESTONES_AFTER_OPEN) for (const t of node.sweepTips(7)) if (chosen.size < 8) chosen.add(t);
     for (const t of node.selectParents(this.opts.tips ?? 7)) if (chosen.size < 8) chosen.add(t);
     const parents = [...chosen].sort().map((h) => fromHex(h));
     const wf = node.whiteFlag(index, parents);
