@@ -10,7 +10,8 @@ export function fairnessCharts(r: BenchReport): [string, Record<string, unknown>
     if (phase === "quiet") return "alone";
     const n = accepted(phase);
     const rate = n === undefined ? "?" : Math.round(n).toLocaleString("en-US");
-    return `${phase === "flood" ? "4 connections, 200 keys flooding" : "4 connections, one key flooding"}: ${rate} tx/s of it accepted`;
+    const who = phase === "flood-paced" ? "4 connections, 200 keys, paced at 660 tx/s" : phase === "flood" ? "4 connections, 200 keys flooding" : "4 connections, one key flooding";
+    return `${who}: ${rate} tx/s of it accepted`;
   };
   const rows = r.results
     .filter((x) => x.name === "fairness-honest-ack-latency")

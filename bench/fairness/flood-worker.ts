@@ -2,7 +2,7 @@
  * One connection of the fairness suite's flooder, on its own thread: before the timed part it signs,
  * attaches (to parents asked of the node once) and stamps `count` data records spread over
  * `identities` sensor keys; then it pipelines them, `maxInFlight` at a time, as fast as the node
- * answers, for `durationMs`, starting over at the first when it reaches the last (a record refused
+ * answers (or paced at `perSecond`), for `durationMs`, starting over at the first when it reaches the last (a record refused
  * before is new to the node; one stored before is answered as a duplicate and counted as one).
  * Every answer is counted: accepted, duplicate, or refused by its code. A connection
  * the node closes (e.g. for a request rate over its limit) ends the run for this thread with what
@@ -10,12 +10,12 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { randomBytes } from "node:crypto";
-import WebSocket from "ws";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
 import { fromHex } from "../../client/protocol/bytes";
-import { packFrame, unpackFrame } from "../../client/protocol/frame";
 import { keyPairFromSeed } from "../../client/protocol/keys";
 import { requiredDifficulty } from "../../node/validation/pipeline";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
+import { openRawClient } from "../lib/raw-client";
 
 interface Job {
   url: string;
@@ -27,36 +27,15 @@ interface Job {
   keySeeds?: string[];
   maxInFlight: number;
   durationMs: number;
+  /** Records sent per second on this connection (paced); absent: as fast as the node answers. */
+  perSecond?: number;
 }
 
 const job = workerData as Job;
 
 async function main(): Promise<void> {
-  const ws = new WebSocket(job.url);
-  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
-  let nextId = 1;
-  const pending = new Map<number, (m: any) => void>();
-  ws.on("message", (d: Buffer) => {
-    const m = unpackFrame(d) as any;
-    const cb = pending.get(m?.id);
-    if (cb) {
-      pending.delete(m.id);
-      cb(m);
-    }
-  });
-  let closedWith: number | undefined;
-  ws.on("close", (code) => {
-    closedWith = code;
-    for (const cb of pending.values()) cb({ error: { code: `closed ${code}` } });
-    pending.clear();
-  });
-  const call = (method: string, params?: unknown) =>
-    new Promise<any>((resolve) => {
-      if (ws.readyState !== WebSocket.OPEN) return resolve({ error: { code: `closed ${closedWith ?? 1006}` } });
-      const id = nextId++;
-      pending.set(id, resolve);
-      ws.send(packFrame({ id, method, params }));
-    });
+  const conn = await openRawClient(job.url);
+  const call = conn.call;
 
   const keys = Array.from({ length: job.identities }, (_, k) => keyPairFromSeed(job.keySeeds ? fromHex(job.keySeeds[k]) : randomBytes(32)));
   const streams = keys.map(() => ({ id: randomBytes(32), next: 0 }));
@@ -68,7 +47,7 @@ async function main(): Promise<void> {
     const sequence = stream.next++;
     const signed = signTransaction(
       {
-        version: 1,
+        version: PROTOCOL_VERSION,
         networkId: job.networkId,
         issuer: keys[k].publicKey,
         payload: { type: "data", streamId: stream.id, sequence, prevRecordId: sequence === 0 ? new Uint8Array(32) : randomBytes(32), contentType: "application/msgpack", data: randomBytes(96) },
@@ -86,10 +65,15 @@ async function main(): Promise<void> {
   const refused: Record<string, number> = {};
   let inFlight = 0;
   let i = 0;
-  const end = performance.now() + job.durationMs;
+  const t0 = performance.now();
+  const end = t0 + job.durationMs;
+  // Paced: the i-th record is due at t0 + i / perSecond (a slow answer does not lower the offered
+  // rate while fewer than maxInFlight are in flight); checked again every millisecond.
+  const due = () => (job.perSecond === undefined ? Infinity : Math.floor(((performance.now() - t0) * job.perSecond) / 1000) + 1);
+  let timer: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     const pump = () => {
-      while (ws.readyState === WebSocket.OPEN && performance.now() < end && inFlight < job.maxInFlight) {
+      while (conn.open && performance.now() < end && inFlight < job.maxInFlight && i < due()) {
         inFlight++;
         void call("submitTransaction", { bytes: prepared[i++ % prepared.length] }).then((m) => {
           inFlight--;
@@ -99,11 +83,12 @@ async function main(): Promise<void> {
           pump();
         });
       }
-      if (inFlight === 0) resolve();
+      if (job.perSecond !== undefined && !timer && conn.open && performance.now() < end) timer = setTimeout(() => ((timer = undefined), pump()), 1);
+      if (inFlight === 0 && !timer) resolve();
     };
     pump();
   });
-  ws.close();
+  conn.close();
   parentPort!.postMessage({ type: "done", accepted, duplicates, refused, sent: i });
 }
 

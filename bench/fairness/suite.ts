@@ -4,11 +4,12 @@
  * One real node process (dev network, its own coordinator, 250 ms milestones). An honest gateway on
  * one connection submits one data record at a time at a modest rate (default 20/s), each attached
  * to fresh URTS parents and stamped just before it is sent, and measures the time to its
- * acknowledgement. Phase 1 (quiet): the honest gateway alone. Phase 2 (flood): a flooder on four
- * more connections (./flood-worker.ts threads, 50 sensor keys each, so the adaptive PoW allowance
- * does not stop it by itself) pipelines records signed, attached and stamped before the timed part,
- * as fast as the node answers. Phase 3 (flood-one-key): the same with one key for all four
- * connections (the node's per-issuer bound and the adaptive PoW refuse most of it). Reported per
+ * acknowledgement. Phase 1 (quiet): the honest gateway alone. Phase 2 (flood-paced): a flooder on
+ * four more connections (./flood-worker.ts threads, 50 sensor keys each, so the adaptive PoW
+ * allowance does not stop it by itself) sends records signed, attached and stamped before the timed
+ * part at 660 a second in all, the rate the flood of issue 15's report got acknowledged. Phase 3
+ * (flood): the same keys, pipelined as fast as the node answers (the node saturated). Phase 4
+ * (flood-one-key): the same with one key for all four connections (the node's per-issuer bound and the adaptive PoW refuse most of it). Reported per
  * phase: the honest ack latency p50/p99 and its flood/quiet ratios, the flooder's accepted rate and
  * its refusals by code, the CPU each side used. Checked: every honest record was acknowledged (none
  * refused) and is stored on the node afterwards.
@@ -23,16 +24,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import WebSocket from "ws";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { transactionId } from "../../client/protocol/codec";
-import { packFrame, unpackFrame } from "../../client/protocol/frame";
 import { keyPairFromSeed } from "../../client/protocol/keys";
 import { devGenesis } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
 import { BenchNode, startBenchNode } from "../lib/processes";
+import { openRawClient } from "../lib/raw-client";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 const MILESTONE_MS = 250;
 const FLOOD_CONNECTIONS = 4;
@@ -40,6 +41,8 @@ const FLOOD_CONNECTIONS = 4;
 const FLOOD_PREPARED_PER_SECOND = 1500;
 /** Sensor keys per flooding connection in the flood phase (one key for all in flood-one-key). */
 const FLOOD_KEYS_PER_CONNECTION = 50;
+/** The paced flood's rate over all its connections: what the flood of issue 15's report got acknowledged. */
+const FLOOD_PACED_PER_SECOND = 660;
 
 /** Durations and rates of one run; `tangle bench fairness` uses the defaults (--quick: shorter). */
 export interface FairnessOptions {
@@ -68,32 +71,7 @@ function pin(pid: number, cpus: string): boolean {
   }
 }
 
-/** A raw request function over one WebSocket (the whole answer, refusals included, no client overhead). */
-async function rawConnection(url: string): Promise<{ call: (method: string, params?: unknown) => Promise<any>; close: () => void }> {
-  const ws = new WebSocket(url);
-  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
-  let nextId = 1;
-  const pending = new Map<number, (m: any) => void>();
-  ws.on("message", (d: Buffer) => {
-    const m = unpackFrame(d) as any;
-    const cb = pending.get(m?.id);
-    if (cb) {
-      pending.delete(m.id);
-      cb(m);
-    }
-  });
-  return {
-    call: (method, params) =>
-      new Promise<any>((resolve) => {
-        const id = nextId++;
-        pending.set(id, resolve);
-        ws.send(packFrame({ id, method, params }));
-      }),
-    close: () => ws.close(),
-  };
-}
-
-type Phase = "quiet" | "flood" | "flood-one-key";
+type Phase = "quiet" | "flood-paced" | "flood" | "flood-one-key";
 
 interface HonestSample {
   id: string;
@@ -107,7 +85,7 @@ interface HonestSample {
  * send to answer is the sample. Runs until `stop()` says so.
  */
 async function honestGateway(url: string, perSecond: number, phase: () => Phase | "stop"): Promise<{ samples: HonestSample[]; refused: Record<string, number> }> {
-  const conn = await rawConnection(url);
+  const conn = await openRawClient(url);
   const key = keyPairFromSeed(randomBytes(32));
   const streamId = randomBytes(32);
   const samples: HonestSample[] = [];
@@ -126,7 +104,7 @@ async function honestGateway(url: string, perSecond: number, phase: () => Phase 
       const { result } = await conn.call("selectParents", { count: 2 });
       const parents = (result?.parents ?? []).map((x: string) => fromHex(x));
       const signed = signTransaction(
-        { version: 1, networkId: genesis.networkId, issuer: key.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: prev, contentType: "application/json", data: new TextEncoder().encode(JSON.stringify({ t: Date.now(), sequence })) } },
+        { version: PROTOCOL_VERSION, networkId: genesis.networkId, issuer: key.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: prev, contentType: "application/json", data: new TextEncoder().encode(JSON.stringify({ t: Date.now(), sequence })) } },
         key.secretKey,
       );
       const unstamped = attach(signed, parents, Date.now());
@@ -153,12 +131,13 @@ interface FloodResult {
 }
 
 /** Starts FLOOD_CONNECTIONS flood-worker threads and waits until they have prepared their records. */
-async function prepareFlood(node: BenchNode, o: FairnessOptions, identities: number, keySeeds?: string[]): Promise<{ start: () => Promise<FloodResult[]>; stop: () => Promise<void> }> {
+async function prepareFlood(node: BenchNode, o: FairnessOptions, identities: number, keySeeds?: string[], totalPerSecond?: number): Promise<{ start: () => Promise<FloodResult[]>; stop: () => Promise<void> }> {
   const genesis = devGenesis();
-  const count = Math.ceil((FLOOD_PREPARED_PER_SECOND * o.floodMs) / 1000);
+  const perSecond = totalPerSecond === undefined ? undefined : totalPerSecond / FLOOD_CONNECTIONS;
+  const count = Math.ceil(((perSecond ?? FLOOD_PREPARED_PER_SECOND) * o.floodMs) / 1000);
   const workerFile = path.join(__dirname, "flood-worker.js");
   const workers = Array.from({ length: FLOOD_CONNECTIONS }, () =>
-    new Worker(workerFile, { workerData: { url: node.url, networkId: genesis.networkId, baseDifficulty: genesis.baseDifficulty, count, identities, keySeeds, maxInFlight: o.floodInFlight, durationMs: o.floodMs } }),
+    new Worker(workerFile, { workerData: { url: node.url, networkId: genesis.networkId, baseDifficulty: genesis.baseDifficulty, count, identities, keySeeds, maxInFlight: o.floodInFlight, durationMs: o.floodMs, perSecond } }),
   );
   const done = workers.map((w) => new Promise<FloodResult>((resolve, reject) => {
     w.on("message", (m) => m.type === "done" && resolve(m));
@@ -185,6 +164,7 @@ export async function runFairness(node: BenchNode, o: FairnessOptions, progress:
   progress("preparing the flood");
   // Both floods are prepared (signed, attached, stamped) before anything is timed.
   const floods: [Phase, Awaited<ReturnType<typeof prepareFlood>>][] = [
+    ["flood-paced", await prepareFlood(node, o, FLOOD_KEYS_PER_CONNECTION, undefined, FLOOD_PACED_PER_SECOND)],
     ["flood", await prepareFlood(node, o, FLOOD_KEYS_PER_CONNECTION)],
     ["flood-one-key", await prepareFlood(node, o, 1, [toHex(randomBytes(32))])],
   ];
@@ -220,7 +200,7 @@ export async function runFairness(node: BenchNode, o: FairnessOptions, progress:
   // Checks: no honest record refused, every one stored.
   const honestRefused = Object.values(h.refused).reduce((a, b) => a + b, 0);
   if (honestRefused > 0) throw new Error(`fairness bench: the node refused ${honestRefused} honest records: ${JSON.stringify(h.refused)}`);
-  const check = await rawConnection(node.url);
+  const check = await openRawClient(node.url);
   try {
     for (const s of h.samples) {
       const m = await check.call("getTransaction", { id: s.id });
@@ -235,10 +215,10 @@ export async function runFairness(node: BenchNode, o: FairnessOptions, progress:
   const out: BenchResult[] = [];
   const latencies = (p: Phase) => h.samples.filter((s) => s.phase === p).map((s) => s.latencyMs);
   const quiet = latencies("quiet");
-  for (const p of ["quiet", "flood", "flood-one-key"] as const) {
+  for (const p of ["quiet", "flood-paced", "flood", "flood-one-key"] as const) {
     const xs = latencies(p);
     if (!xs.length) throw new Error(`fairness bench: no honest samples in phase ${p}`);
-    const params = { ...base, phase: p, seconds: r2(seconds[p]!), ...(p === "quiet" ? {} : { floodKeys: p === "flood" ? FLOOD_CONNECTIONS * FLOOD_KEYS_PER_CONNECTION : 1 }) };
+    const params = { ...base, phase: p, seconds: r2(seconds[p]!), ...(p === "quiet" ? {} : { floodKeys: p === "flood-one-key" ? 1 : FLOOD_CONNECTIONS * FLOOD_KEYS_PER_CONNECTION, ...(p === "flood-paced" ? { floodOffered: FLOOD_PACED_PER_SECOND } : {}) }) };
     out.push({ name: "fairness-honest-ack-latency", params: { ...params, samples: xs.length }, metric: "latency-p50", value: r2(median(xs)), unit: "ms" });
     out.push({ name: "fairness-honest-ack-latency", params: { ...params, samples: xs.length }, metric: "latency-p99", value: r2(percentile(xs, 99)), unit: "ms" });
     out.push({ name: "fairness-node-cpu", params, metric: "cores", value: r2(cpu[p]! / seconds[p]!), unit: "cores" });
@@ -260,7 +240,7 @@ export async function runFairness(node: BenchNode, o: FairnessOptions, progress:
 export async function runFairnessSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
   const o = opts.quick ? FAIRNESS_QUICK : FAIRNESS_DEFAULTS;
   const progress = opts.progress ?? (() => {});
-  const steps = ["starting the node", "preparing the flood", "quiet", "flood", "flood-one-key"];
+  const steps = ["starting the node", "preparing the flood", "quiet", "flood-paced", "flood", "flood-one-key"];
   const say = (label: string) => progress(Math.max(0, steps.indexOf(label)), steps.length, label);
   say("starting the node");
   const node = await startBenchNode(["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"], { memoryLimitBytes: opts.memoryLimitMiB ? opts.memoryLimitMiB * 2 ** 20 : undefined });

@@ -16,6 +16,7 @@ import { devGenesis } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
 import { BenchNode, startBenchNode } from "../lib/processes";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 const MILESTONE_MS = 250;
 
@@ -50,7 +51,7 @@ export async function runNetworkSuite(opts: SuiteOptions = {}): Promise<BenchRes
     const keys = Array.from({ length: 10 }, () => keyPairFromSeed(randomBytes(32)));
     const signedAll = Array.from({ length: count }, (_, i) => keys[i % keys.length]).map((key, i) =>
       signTransaction(
-        { version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/json", data: new TextEncoder().encode(`{"t":${20 + (i % 10)}}`) } },
+        { version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/json", data: new TextEncoder().encode(`{"t":${20 + (i % 10)}}`) } },
         key.secretKey,
       ),
     );

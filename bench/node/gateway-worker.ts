@@ -11,13 +11,13 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from "node:crypto";
-import WebSocket from "ws";
 import { encodeAttached, encodeEssence, Essence, powRoot, setNonce, signingHash, sortParents, transactionId } from "../../client/protocol/codec";
 import { fromHex } from "../../client/protocol/bytes";
-import { packFrame, unpackFrame } from "../../client/protocol/frame";
 import { addressOf } from "../../client/protocol/keys";
 import { PowSearcher, POW_BATCH_TRIALS } from "../../core-wasm/src/pow";
 import { requiredDifficulty } from "../../node/validation/pipeline";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
+import { openRawClient } from "../lib/raw-client";
 
 interface Job {
   url: string;
@@ -45,28 +45,9 @@ async function main(): Promise<void> {
   const pub = new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(12));
   const me = addressOf(pub);
   const searcher = new PowSearcher();
-  const ws = new WebSocket(job.url);
-  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
-  let nextId = 1;
-  const pending = new Map<number, (m: any) => void>();
-  ws.on("message", (d: Buffer) => {
-    const m = unpackFrame(d) as any;
-    const cb = pending.get(m?.id);
-    if (cb) {
-      pending.delete(m.id);
-      cb(m);
-    }
-  });
-  // A raw request function, not ApiClient, on purpose: this is the load generator, and ApiClient
-  // adds a timer, a queue entry and an abort hook per request and throws on an error answer,
-  // where the benchmark wants the whole answer (refusals are counted by code) at the lowest cost
-  // per request. Setup and observation in suite.ts go through ApiClient.
-  const call = (method: string, params?: unknown) =>
-    new Promise<any>((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      ws.send(packFrame({ id, method, params }));
-    });
+  // A raw request function, not ApiClient, on purpose: this is the load generator (../lib/raw-client.ts).
+  const conn = await openRawClient(job.url);
+  const call = conn.call;
   // Pre-sign the data records, spread over the sensor identities.
   const identities = Array.from({ length: IDENTITIES }, () => {
     const k = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), randomBytes(32)]), format: "der", type: "pkcs8" });
@@ -82,7 +63,7 @@ async function main(): Promise<void> {
     const stream = streams[i % IDENTITIES];
     const sequence = stream.next++;
     const e: Essence = {
-      version: 1,
+      version: PROTOCOL_VERSION,
       networkId: job.networkId,
       issuer: who.pub,
       payload: { type: "data", streamId: stream.id, sequence, prevRecordId: sequence === 0 ? new Uint8Array(32) : randomBytes(32), contentType: "application/msgpack", data: randomBytes(96) },
@@ -134,7 +115,7 @@ async function main(): Promise<void> {
       } else if (change && i % 10 === 9 && change.amount > 1n) {
         const half = change.amount / 2n;
         const e: Essence = {
-          version: 1,
+          version: PROTOCOL_VERSION,
           networkId: job.networkId,
           issuer: pub,
           payload: { type: "transfer", inputs: [{ txId: change.txId, index: change.index }], outputs: [{ address: me, amount: half }, { address: me, amount: change.amount - half }] },
@@ -183,7 +164,7 @@ async function main(): Promise<void> {
     }
   });
   clearInterval(refresh);
-  ws.close();
+  conn.close();
   parentPort!.postMessage({ type: "done", acks, rejected, t0, sent: i });
 }
 

@@ -20,6 +20,7 @@ import { devGenesis, devWalletSeed } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
 import { BenchNode, startBenchNode } from "../lib/processes";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 const GATEWAYS = 4;
 const MILESTONE_MS = 250;
@@ -45,7 +46,7 @@ async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; i
   const outputs = seeds.map((s) => ({ address: addressOf(keyPairFromSeed(fromHex(s)).publicKey), amount: each }));
   outputs.push({ address: addressOf(dev.publicKey), amount: BigInt(input.amount) - each * BigInt(seeds.length) });
   const { parents } = await node.client.request<any>("selectParents", { count: 2 });
-  const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "transfer", inputs: [{ txId: fromHex(input.txId), index: input.index }], outputs } }, dev.secretKey);
+  const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "transfer", inputs: [{ txId: fromHex(input.txId), index: input.index }], outputs } }, dev.secretKey);
   const bytes = stampSync(attach(signed, parents.map((p: string) => fromHex(p)), Date.now()), requiredDifficulty(400, devGenesis().baseDifficulty));
   const id = toHex(transactionId(bytes));
   await node.client.request<any>("submitTransaction", { bytes });

@@ -27,6 +27,7 @@ import { addressOf, keyPairFromSeed } from "../../client/protocol/keys";
 import { encodeReading, packReadings, READINGS_CONTENT_TYPE } from "../../client/gateway/readings";
 import { BenchResult, median, SuiteOptions } from "../lib/report";
 import { startBenchNode } from "../lib/processes";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 const RECORDS = 10_000;
 const NETWORK_ID = 0x62656e63; // "benc"
@@ -65,7 +66,7 @@ async function publish(url: string, n: number, progress: (done: number) => void)
     const inFlight = new Set<Promise<unknown>>();
     for (let sequence = 0; sequence < n; sequence++) {
       const data = packReadings([encodeReading({ t: 1_700_000_000_000 + sequence * 1000, v: { temp: 20 + (sequence % 50) / 10, rh: 40 + (sequence % 20) } })]);
-      const signed = signTransaction({ version: 1, networkId: NETWORK_ID, issuer: sensor.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: prev, contentType: READINGS_CONTENT_TYPE, data } }, sensor.secretKey);
+      const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: NETWORK_ID, issuer: sensor.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: prev, contentType: READINGS_CONTENT_TYPE, data } }, sensor.secretKey);
       if (sequence % 50 === 0) {
         tips = (await clients[0].selectParents(8)).map((p) => fromHex(p));
         // The adaptive bits grow with the sensor's rate: one bit of margin until the next look.

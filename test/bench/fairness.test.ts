@@ -10,7 +10,7 @@ import { tangle } from "../cli/_run";
 
 jest.setTimeout(90_000);
 
-test("tangle bench fairness --quick --json writes a valid report with the honest latencies, their ratio and the flooder's rate", async () => {
+test("tangle bench fairness --quick --json writes a valid report with the honest latencies, their ratio and the flooder's rate, paced and unpaced", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-fairness-"));
   try {
     const file = path.join(dir, "fairness.json");
@@ -22,7 +22,7 @@ test("tangle bench fairness --quick --json writes a valid report with the honest
     expect(typeof report.machine.cpuModel).toBe("string");
     const find = (name: string, metric: string, phase?: string) =>
       report.results.filter((x: any) => x.name === name && x.metric === metric && (phase === undefined || x.params.phase === phase));
-    for (const phase of ["quiet", "flood", "flood-one-key"]) {
+    for (const phase of ["quiet", "flood-paced", "flood", "flood-one-key"]) {
       for (const metric of ["latency-p50", "latency-p99"]) {
         const rows = find("fairness-honest-ack-latency", metric, phase);
         expect(rows).toHaveLength(1);
@@ -32,13 +32,19 @@ test("tangle bench fairness --quick --json writes a valid report with the honest
       }
     }
     const p99 = (phase: string) => find("fairness-honest-ack-latency", "latency-p99", phase)[0].value;
-    for (const phase of ["flood", "flood-one-key"]) {
+    for (const phase of ["flood-paced", "flood", "flood-one-key"]) {
       const ratio = find("fairness-honest-p99-ratio", "flood-over-quiet", phase);
       expect(ratio).toHaveLength(1);
       expect(ratio[0].value).toBeCloseTo(p99(phase) / p99("quiet"), 1);
       expect(find("fairness-flooder-accepted", "transactions-per-second", phase)).toHaveLength(1);
     }
     expect(find("fairness-flooder-accepted", "transactions-per-second", "flood")[0].value).toBeGreaterThan(0);
+    // The paced flood offers 660 records a second in all and never more: what the node accepted
+    // of it is above zero and not above that rate (5 % for the rounding of the phase's length).
+    const paced = find("fairness-flooder-accepted", "transactions-per-second", "flood-paced")[0];
+    expect(paced.params.floodOffered).toBe(660);
+    expect(paced.value).toBeGreaterThan(0);
+    expect(paced.value).toBeLessThanOrEqual(660 * 1.05);
     expect(fs.existsSync(path.join(dir, "fairness-honest-latency.svg"))).toBe(true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
