@@ -23,9 +23,12 @@ export interface RawPeer {
   send(msg: unknown): void;
 }
 
-/** Connects to the node on 127.0.0.1:`port` as a peer; resolves once the socket is open. */
-export async function rawPeer(port: number): Promise<RawPeer> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${PEER_PATH}`);
+/**
+ * Connects to the node on 127.0.0.1:`port` as a peer, from `localAddress` if given (another
+ * loopback address: bans are by address); resolves once the socket is open.
+ */
+export async function rawPeer(port: number, localAddress?: string): Promise<RawPeer> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${PEER_PATH}`, localAddress ? { localAddress } : {});
   const frames: Buffer[] = [];
   ws.on("message", (d: Buffer) => frames.push(d));
   const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));

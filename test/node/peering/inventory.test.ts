@@ -9,11 +9,10 @@
  * case (a partition healing across three real processes) is test/node/faults/partition-heal.test.ts.
  */
 import { randomBytes } from "node:crypto";
-import WebSocket from "ws";
 import { packFrame, unpackFrame } from "../../../client/protocol/frame";
 import { helloFailure } from "../../../node/peering/failures";
 import { unconfirmedNonLazy } from "../../../node/peering/inventory";
-import { parsePeerMessage, PEER_LIMITS, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "../../../node/peering/protocol";
+import { parsePeerMessage, PEER_LIMITS, PEER_PROTOCOL_VERSION, PeerCloseCode } from "../../../node/peering/protocol";
 import { TangleWindow } from "../../../node/window";
 import { startTestNode, TestNode } from "../../support/node";
 import { alice, buildTx, dataPayload } from "../_helpers";
@@ -22,19 +21,6 @@ import { devHello, rawPeer, RawPeer } from "./_peer";
 jest.setTimeout(30_000);
 
 const hex = () => randomBytes(32).toString("hex");
-
-/** As rawPeer, from another loopback address (bans are by address). */
-async function peerFrom(port: number, localAddress: string): Promise<RawPeer> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${PEER_PATH}`, { localAddress });
-  const frames: Buffer[] = [];
-  ws.on("message", (d: Buffer) => frames.push(d));
-  const closed = new Promise<number>((r) => ws.once("close", (code: number) => r(code)));
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  return { ws, frames, closed, send: (msg) => ws.send(packFrame(msg)) };
-}
 
 describe("unconfirmedNonLazy over a window", () => {
   let seq = 0;
@@ -141,7 +127,7 @@ describe("a node's inventory exchange", () => {
 
   test("an inv from a peer that said protocol 1 is invalid data", async () => {
     // From another loopback address: the previous test's ban is on 127.0.0.1.
-    const p = await peerFrom(n.port, "127.0.0.2");
+    const p = await rawPeer(n.port, "127.0.0.2");
     p.send({ ...devHello(), protocol: 1 });
     await settle();
     p.send({ t: "inv", ids: [hex()] });
