@@ -1,12 +1,12 @@
 /**
- * `tangle network init` (a new network's genesis and coordinator key, no code needed) and
+ * `tangle network init` (a new network's genesis and its committee's keys, no code needed) and
  * `tangle key new|show` (Ed25519 key files in the format `tangle node --coordinator-key` reads:
  * the 32-byte seed as 64 hex characters and a newline, mode 0600).
  *
- * Layout of a network directory (docs/operations.md, "A network of your own"):
+ * Layout of a network directory (docs/operations.md, "A network of your own" and "Committee"):
  *
- *   DIR/genesis.json             the network (node/ledger/genesis.ts reads it)
- *   DIR/keys/coordinator-0.key   milestone signing key of coordinator 0 (more: coordinator-1.key …)
+ *   DIR/genesis.json             the network and its committee (node/ledger/genesis.ts reads it)
+ *   DIR/committee-1.key          milestone signing key of committee member 1 (… committee-N.key)
  *   DIR/keys/genesis.mnemonic    the wallet that owns the supply, when --to was not given
  */
 import { randomBytes, randomInt } from "node:crypto";
@@ -16,14 +16,15 @@ import { decodeAddress, encodeAddress, generateMnemonic, hrpForNetwork, toHex, W
 import { fromHex } from "../client/protocol/bytes";
 import { addressOf, keyPairFromSeed } from "../client/protocol/keys";
 import { MAX_AMOUNT } from "../client/protocol/limits";
-import { Genesis, MAX_BASE_DIFFICULTY, MAX_MILESTONE_INTERVAL_MS, MIN_MILESTONE_INTERVAL_MS, parseGenesis, validateGenesis } from "../node/ledger/genesis";
+import { defaultThreshold, Genesis, MAX_BASE_DIFFICULTY, MAX_COMMITTEE_MEMBERS, minThreshold, MAX_MILESTONE_INTERVAL_MS, MIN_MILESTONE_INTERVAL_MS, parseGenesis, validateGenesis } from "../node/ledger/genesis";
 import { DEV_BASE_DIFFICULTY, DEV_NETWORK_ID, DEV_SUPPLY, devGenesis } from "../node/networks/dev";
 import { intOption, Opts, required, str, TangleCommand, UsageError } from "./args";
 import { printJson } from "./wallet";
 
 export const GENESIS_FILE = "genesis.json";
 export const KEYS_DIR = "keys";
-export const coordinatorKeyFile = (i: number): string => path.join(KEYS_DIR, `coordinator-${i}.key`);
+/** Key file of committee member i, 1-based: member i is the genesis's `committee.members[i - 1]`. */
+export const committeeKeyFile = (i: number): string => `committee-${i}.key`;
 export const GENESIS_MNEMONIC_FILE = path.join(KEYS_DIR, "genesis.mnemonic");
 export const DEFAULT_INTERVAL_MS = 1000;
 
@@ -52,8 +53,10 @@ export function networkCommand(): TangleCommand {
   const network = new TangleCommand("network").description("make a new network");
   network
     .command("init")
-    .description("write DIR/genesis.json and the coordinator key DIR/keys/coordinator-0.key, and print the commands that start the network's nodes")
+    .description("write DIR/genesis.json and the committee's keys DIR/committee-1.key … committee-N.key, and print the commands that start the network's nodes")
     .option("--out <DIR>", "directory for the network's files (required; existing files are never replaced)")
+    .option("--committee <N>", `members of the milestone committee, 1 to ${MAX_COMMITTEE_MEMBERS} (default 1)`)
+    .option("--threshold <K>", "signatures a milestone needs, more than N/2 and at most N (default floor(2N/3) + 1)")
     .option("--name <NAME>", "network name; addresses are shown as t<name>1… (default local)")
     .option("--supply <N>", `whole units the genesis creates, 1 to 2^64 - 1 (default ${DEV_SUPPLY})`)
     .option("--to <ADDRESS>", `address that owns the supply (bech32m of any network, or 64 hex); default: a new wallet, its mnemonic in DIR/${GENESIS_MNEMONIC_FILE}`)
@@ -78,6 +81,8 @@ async function networkInit(opts: Opts): Promise<number> {
   if (!/^[1-9][0-9]*$/.test(supplyText) || BigInt(supplyText) > MAX_AMOUNT) throw new UsageError(`--supply must be a whole number from 1 to 2^64 - 1, got '${supplyText}'`);
   const intervalMs = intOption("interval-ms", opts.intervalMs, MIN_MILESTONE_INTERVAL_MS, MAX_MILESTONE_INTERVAL_MS, DEFAULT_INTERVAL_MS);
   const difficulty = intOption("difficulty", opts.difficulty, 0, MAX_BASE_DIFFICULTY, DEV_BASE_DIFFICULTY);
+  const members = intOption("committee", opts.committee, 1, MAX_COMMITTEE_MEMBERS, 1);
+  const threshold = intOption("threshold", opts.threshold, minThreshold(members), members, defaultThreshold(members));
   let owner: Uint8Array;
   let mnemonic: string | undefined;
   const to = str(opts.to);
@@ -94,48 +99,53 @@ async function networkInit(opts: Opts): Promise<number> {
 
   const dir = path.resolve(out);
   const genesisFile = path.join(dir, GENESIS_FILE);
-  const keyFile = path.join(dir, coordinatorKeyFile(0));
+  const keyFiles = Array.from({ length: members }, (_, i) => path.join(dir, committeeKeyFile(i + 1)));
   const mnemonicFile = path.join(dir, GENESIS_MNEMONIC_FILE);
-  const planned = [genesisFile, keyFile, ...(mnemonic ? [mnemonicFile] : [])];
+  const planned = [genesisFile, ...keyFiles, ...(mnemonic ? [mnemonicFile] : [])];
   const existing = planned.filter((f) => fs.existsSync(f));
   if (existing.length) throw new UsageError(`--out ${out}: ${existing.map((f) => path.relative(dir, f)).join(", ")} already exist${existing.length === 1 ? "s" : ""}; a network's files are never replaced (choose another directory)`);
 
-  const seed = randomBytes(32);
+  const seeds = keyFiles.map(() => randomBytes(32));
   let networkId = randomInt(1, 0xffffffff);
   while (networkId === DEV_NETWORK_ID) networkId = randomInt(1, 0xffffffff);
   const genesis: Genesis = validateGenesis({
     networkId,
     networkName: name,
-    coordinatorPublicKeys: [toHex(keyPairFromSeed(seed).publicKey)],
+    committee: { members: seeds.map((s) => toHex(keyPairFromSeed(s).publicKey)), threshold },
     outputs: [{ address: toHex(owner), amount: supplyText }],
     milestoneIntervalMs: intervalMs,
     baseDifficulty: difficulty,
   });
 
   fs.mkdirSync(dir, { recursive: true });
-  // Keys first: a genesis without its key would name a coordinator nobody can run.
-  writePrivate(keyFile, `${toHex(seed)}\n`);
+  // Keys first: a genesis without its keys would name members nobody can run.
+  keyFiles.forEach((f, i) => writePrivate(f, `${toHex(seeds[i])}\n`));
   if (mnemonic) writePrivate(mnemonicFile, `${mnemonic}\n`);
   fs.writeFileSync(genesisFile, `${JSON.stringify(genesis, null, 2)}\n`, { flag: "wx" });
 
   const rel = (f: string) => (path.isAbsolute(out) ? f : path.relative(process.cwd(), f) || ".");
   const ownerAddress = encodeAddress(owner, hrp);
   const commands = {
-    coordinator: `tangle node --network ${rel(genesisFile)} --coordinator-key ${rel(keyFile)} --data ${rel(path.join(dir, "data", "node-0"))} --port 14265`,
-    peer: `tangle node --network ${rel(genesisFile)} --data ${rel(path.join(dir, "data", "node-1"))} --port 14266 --peer ws://127.0.0.1:14265`,
+    coordinator: `tangle node --network ${rel(genesisFile)} --coordinator-key ${rel(keyFiles[0])} --data ${rel(path.join(dir, "data", "node-1"))} --port 14265`,
+    members: keyFiles.map((f, i) => `tangle node --network ${rel(genesisFile)} --coordinator-key ${rel(f)} --data ${rel(path.join(dir, "data", `node-${i + 1}`))} --port ${14265 + i}${i ? " --peer ws://127.0.0.1:14265" : ""}`),
+    peer: `tangle node --network ${rel(genesisFile)} --data ${rel(path.join(dir, "data", "follower"))} --port ${14265 + members} --peer ws://127.0.0.1:14265`,
     balance: `tangle wallet balance ${ownerAddress} --node ws://127.0.0.1:14265`,
     ...(mnemonic ? { send: `tangle wallet send --mnemonic-file ${rel(mnemonicFile)} --to ADDRESS --amount N --node ws://127.0.0.1:14265` } : {}),
   };
   if (opts.json) {
-    printJson({ dir, genesis: genesisFile, coordinatorKeys: [keyFile], mnemonicFile: mnemonic ? mnemonicFile : null, networkId, networkName: name, supply: supplyText, owner: ownerAddress, commands });
+    printJson({ dir, genesis: genesisFile, coordinatorKeys: keyFiles, committee: { members: genesis.committee.members, threshold }, mnemonicFile: mnemonic ? mnemonicFile : null, networkId, networkName: name, supply: supplyText, owner: ownerAddress, commands });
     return 0;
   }
   process.stdout.write(
     `network '${name}' (id ${networkId}): ${supplyText} units owned by ${ownerAddress}\n` +
-      `milestones every ${intervalMs} ms, base difficulty ${difficulty} bits\n\n` +
-      `wrote\n  ${rel(genesisFile)}\n  ${rel(keyFile)}   (coordinator 0; keep it secret, mode 0600)\n` +
+      `milestones every ${intervalMs} ms, signed by ${threshold} of ${members} committee member${members === 1 ? "" : "s"}, base difficulty ${difficulty} bits\n\n` +
+      `wrote\n  ${rel(genesisFile)}\n` +
+      keyFiles.map((f, i) => `  ${rel(f)}   (committee member ${i + 1}; keep it secret, mode 0600)\n`).join("") +
       (mnemonic ? `  ${rel(mnemonicFile)}   (the wallet that owns the supply; keep it secret, mode 0600)\n` : "") +
-      `\nstart the coordinator node:\n  ${commands.coordinator}\n` +
+      (members === 1
+        ? `\nstart the coordinator node:\n  ${commands.coordinator}\n`
+        : `\nstart the members' nodes (one key each, best on ${members} machines; this version verifies committee milestones but cannot yet gather signatures: see docs/protocol.md "Committee"):\n` +
+          commands.members.map((c) => `  ${c}\n`).join("")) +
       `start more nodes (each with its own --data and --port) peering with it:\n  ${commands.peer}\n` +
       `check the supply:\n  ${commands.balance}\n` +
       (commands.send ? `spend it:\n  ${commands.send}\n` : ""),
@@ -158,7 +168,7 @@ export function keyCommand(): TangleCommand {
     .command("show")
     .description("a key file's public key and address (hex, and bech32m with the network's prefix when the network is known)")
     .argument("<FILE>", "the key file")
-    .option("--network <NAME|FILE>", "dev, a genesis file, or a name (default: DIR/genesis.json when FILE is in DIR/keys/)")
+    .option("--network <NAME|FILE>", "dev, a genesis file, or a name (default: the genesis.json beside FILE, or DIR/genesis.json when FILE is in DIR/keys/)")
     .option("--json", "print as JSON")
     .action(keyShow);
   return key;
@@ -182,11 +192,14 @@ function keyNetwork(opts: Opts, keyFile?: string): { name: string; genesis?: Gen
     }
     return { name: spec };
   }
-  if (keyFile && path.basename(path.dirname(path.resolve(keyFile))) === KEYS_DIR) {
-    const next = path.join(path.dirname(path.dirname(path.resolve(keyFile))), GENESIS_FILE);
-    if (fs.existsSync(next)) {
-      const genesis = readGenesis(next);
-      return { name: genesis.networkName, genesis };
+  if (keyFile) {
+    // DIR/committee-i.key beside DIR/genesis.json, or a key in DIR/keys/ (the layout before committees).
+    const here = path.dirname(path.resolve(keyFile));
+    for (const next of [path.join(here, GENESIS_FILE), ...(path.basename(here) === KEYS_DIR ? [path.join(path.dirname(here), GENESIS_FILE)] : [])]) {
+      if (fs.existsSync(next)) {
+        const genesis = readGenesis(next);
+        return { name: genesis.networkName, genesis };
+      }
     }
   }
   return undefined;
@@ -203,7 +216,7 @@ function describeKey(seed: Uint8Array, net: { name: string; genesis?: Genesis } 
       throw new UsageError(`--network: ${(err as Error).message}`);
     }
   }
-  const coordinator = net?.genesis ? net.genesis.coordinatorPublicKeys.includes(toHex(publicKey)) : null;
+  const coordinator = net?.genesis ? net.genesis.committee.members.includes(toHex(publicKey)) : null;
   return { publicKey: toHex(publicKey), address: bech32m, addressHex: toHex(address), network: net?.name ?? null, coordinator };
 }
 

@@ -28,6 +28,11 @@ export interface CoordinatorOptions {
    * make a coordinator on a short interval look stuck.
    */
   stallAfterMs?: number;
+  /**
+   * Called once at start when this node cannot issue: its key is one member of a committee that
+   * needs more than one signature, and gathering the other members' is not built yet.
+   */
+  onCannotIssue?: (reason: string, committee: { members: number; threshold: number }) => void;
 }
 
 /** Milestones after the node opened whose tip slots go to the tips most at risk first (window.sweepTips): TIP-3's lazy bound. */
@@ -64,9 +69,28 @@ export class Coordinator {
     return this.keys.publicKey;
   }
 
+  /** Why this node cannot issue the next milestone alone, or undefined when its key suffices. */
+  cannotIssue(): string | undefined {
+    const { members, threshold } = this.node.genesis.committee;
+    if (threshold <= 1) return undefined;
+    return (
+      `committee of ${members.length} needs ${threshold} signatures per milestone; this node holds one member's key and ` +
+      `cannot gather the others' yet (proposals between members are not built): it verifies milestones but issues none`
+    );
+  }
+
+  /** Why start() did not start issuing, if it did not. */
+  private blocked?: string;
+
   /** Issues on a timer; meanwhile the node takes no other milestone for an index not yet applied. */
   start(): void {
-    if (this.timer) return;
+    if (this.timer || this.blocked) return;
+    this.blocked = this.cannotIssue();
+    if (this.blocked) {
+      const { members, threshold } = this.node.genesis.committee;
+      this.opts.onCannotIssue?.(this.blocked, { members: members.length, threshold });
+      return;
+    }
     this.node.ownMilestones = (id) => this.submitting.has(id);
     this.lastIssuedMs = this.node.now();
     const timeoutMs = this.opts.issueTimeoutMs ?? Math.max(10_000, 10 * this.opts.intervalMs);
@@ -102,6 +126,7 @@ export class Coordinator {
    * `stallAfterMs` although the node is writable and not diverged (those say so themselves).
    */
   stalled(): string | undefined {
+    if (this.blocked) return `no milestones: ${this.blocked}`;
     if (!this.timer || this.node.closed || this.node.diverged || !this.node.writable) return undefined;
     const sinceMs = this.node.now() - this.lastIssuedMs;
     if (sinceMs <= (this.opts.stallAfterMs ?? Math.max(STALL_MIN_MS, STALL_INTERVALS * this.opts.intervalMs))) return undefined;

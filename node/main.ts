@@ -114,10 +114,10 @@ export function loadNetwork(config: Pick<NodeConfig, "network" | "coordinatorKey
   const coordinatorSeed = loadCoordinatorSeed(config.coordinatorKey, config.network);
   if (coordinatorSeed) {
     const mine = toHex(keyPairFromSeed(coordinatorSeed).publicKey);
-    if (!genesis.coordinatorPublicKeys.includes(mine)) {
+    if (!genesis.committee.members.includes(mine)) {
       throw new ConfigError(
         `--coordinator-key ${config.coordinatorKey}: public key ${mine} is not a coordinator of network '${genesis.networkName}'; ` +
-          `its genesis names ${genesis.coordinatorPublicKeys.length === 1 ? "" : "one of "}${genesis.coordinatorPublicKeys.join(", ")}`,
+          `its genesis names ${genesis.committee.members.length === 1 ? "" : "one of "}${genesis.committee.members.join(", ")}`,
       );
     }
   }
@@ -185,7 +185,13 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
 
   const intervalMs = config.milestoneIntervalMs ?? genesis.milestoneIntervalMs;
   if (coordinatorSeed) node.milestoneIntervalMs = intervalMs;
-  const coordinator = coordinatorSeed ? new Coordinator(node, coordinatorSeed, { intervalMs, onError: (err) => log.warn({ err: err.message }, "milestone not issued") }) : undefined;
+  const coordinator = coordinatorSeed
+    ? new Coordinator(node, coordinatorSeed, {
+        intervalMs,
+        onError: (err) => log.warn({ err: err.message }, "milestone not issued"),
+        onCannotIssue: (reason, committee) => log.warn({ ...committee, reason }, "committee: cannot issue alone"),
+      })
+    : undefined;
   coordinator?.start();
   progress = new ProgressWatch({ now: node.now, ledgerIndex: () => node.ledgerIndex, bestKnownMilestone: () => peering.bestKnownMilestone, coordinator }, Math.max(10_000, 3 * intervalMs));
   progress.start(log);

@@ -100,7 +100,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
       baseDifficulty: this.genesis.baseDifficulty,
       maxPastMs: opts.maxPastMs ?? 600_000,
       maxFutureMs: opts.maxFutureMs ?? 30_000,
-      coordinatorKeys: new Set(this.genesis.coordinatorPublicKeys),
+      coordinatorKeys: new Set(this.genesis.committee.members),
     };
     this.entryPoints = new Set([toHex(ZERO_ENTRY_POINT), toHex(this.genesisId)]);
     this.milestoneIntervalMs = this.genesis.milestoneIntervalMs;

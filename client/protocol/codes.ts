@@ -68,6 +68,7 @@ const TABLE = {
   ERR_TX_MILESTONE_FIELD: { layer: "protocol", meaning: "milestone index 0, or another milestone field out of range" },
   ERR_TX_BAD_FIELD: { layer: "protocol", meaning: "a field out of range that has no more specific code (e.g. a u64 above 2^53 - 1)" },
   ERR_TX_MALFORMED: { layer: "protocol", meaning: "not decodable for a reason no other code covers" },
+  ERR_LEDGER_PROOF_MALFORMED: { layer: "protocol", meaning: "bytes or JSON that are not a ledger proof in its one canonical form (client/protocol/ledger-proof.ts)" },
 
   // ---- validation (node/validation/), in the order of its stages after decoding -------------------
   ERR_TX_WRONG_NETWORK: { layer: "validation", meaning: "the network id differs from this network's" },

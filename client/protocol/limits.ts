@@ -21,6 +21,9 @@ export const MAX_OUTPUTS = 128;
 /** Amounts are u64; the sum of a transfer's outputs must stay below 2^64 as well. */
 export const MAX_AMOUNT = (1n << 64n) - 1n;
 
+/** Members of a milestone committee (genesis, committee changes) and signatures of one milestone. */
+export const MAX_COMMITTEE_MEMBERS = 16;
+
 export const STREAM_ID_BYTES = 32;
 export const MAX_CONTENT_TYPE_BYTES = 64;
 export const MAX_DATA_BYTES = 16 * 1024;

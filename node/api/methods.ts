@@ -118,7 +118,7 @@ export function createMethods(ctx: MethodContext): Methods {
       startupMs: Math.round(node.startupMs),
       remotePow: Boolean(ctx.pow),
       milestoneIntervalMs: node.milestoneIntervalMs,
-      coordinatorPublicKeys: node.genesis.coordinatorPublicKeys,
+      coordinatorPublicKeys: node.genesis.committee.members,
     }) satisfies WireResult<"getNodeInfo">,
 
     getDifficulty: (p) => {

@@ -22,12 +22,14 @@ export const LedgerErrorCode = {
   GENESIS_NETWORK_ID: Code.ERR_GENESIS_NETWORK_ID,
   /** networkName is not 1..64 printable ASCII characters. */
   GENESIS_NETWORK_NAME: Code.ERR_GENESIS_NETWORK_NAME,
-  /** coordinatorPublicKeys is not an array of 1..MAX_COORDINATOR_KEYS entries. */
-  GENESIS_COORDINATOR_KEYS: Code.ERR_GENESIS_COORDINATOR_KEYS,
-  /** A coordinator key is not 64 hex characters (32 bytes). */
-  GENESIS_COORDINATOR_KEY: Code.ERR_GENESIS_COORDINATOR_KEY,
-  /** The same coordinator key twice. */
-  GENESIS_COORDINATOR_DUPLICATE: Code.ERR_GENESIS_COORDINATOR_DUPLICATE,
+  /** committee is not an object {members, threshold} with 1..MAX_COMMITTEE_MEMBERS members. */
+  GENESIS_COMMITTEE: Code.ERR_GENESIS_COMMITTEE,
+  /** A member key is not 64 hex characters (32 bytes). */
+  GENESIS_COMMITTEE_MEMBER: Code.ERR_GENESIS_COMMITTEE_MEMBER,
+  /** The same member twice. */
+  GENESIS_COMMITTEE_DUPLICATE: Code.ERR_GENESIS_COMMITTEE_DUPLICATE,
+  /** The threshold is not an integer k with n/2 < k <= n. */
+  GENESIS_COMMITTEE_THRESHOLD: Code.ERR_GENESIS_COMMITTEE_THRESHOLD,
   /** outputs is not an array of 1..MAX_GENESIS_OUTPUTS entries. */
   GENESIS_OUTPUTS: Code.ERR_GENESIS_OUTPUTS,
   /** An output address is not 64 hex characters (32 bytes). */

@@ -8,7 +8,7 @@
  */
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { fromHex } from "../../client/protocol/bytes";
-import { MAX_AMOUNT, MAX_OUTPUTS } from "../../client/protocol/limits";
+import { MAX_AMOUNT, MAX_COMMITTEE_MEMBERS, MAX_OUTPUTS } from "../../client/protocol/limits";
 import { LedgerError, LedgerErrorCode as E } from "./errors";
 
 export interface GenesisOutput {
@@ -18,11 +18,22 @@ export interface GenesisOutput {
   amount: string;
 }
 
+/**
+ * Who signs milestones: n members and a threshold k (docs/ledger.md "Genesis", docs/protocol.md
+ * "Committee"). The members' order is the proposer order of the committee rounds.
+ */
+export interface Committee {
+  /** Hex of the members' 32-byte Ed25519 public keys, lowercase after parsing, distinct. */
+  members: string[];
+  /** Valid signatures of distinct members a milestone needs: n/2 < k <= n. */
+  threshold: number;
+}
+
 export interface Genesis {
   networkId: number;
   networkName: string;
-  /** Hex of the 32-byte Ed25519 public keys allowed to sign milestones (lowercase after parsing). */
-  coordinatorPublicKeys: string[];
+  /** The committee in force from milestone 1 (until a committee change takes effect). */
+  committee: Committee;
   outputs: GenesisOutput[];
   milestoneIntervalMs: number;
   baseDifficulty: number;
@@ -36,8 +47,8 @@ export interface GenesisOutputBytes {
 
 /** Largest genesis file accepted. */
 export const MAX_GENESIS_BYTES = 1 << 20;
-/** Most coordinator keys a genesis may name. */
-export const MAX_COORDINATOR_KEYS = 16;
+/** Most members a committee may have (the protocol's limit, shared with the milestone payload). */
+export { MAX_COMMITTEE_MEMBERS };
 /** Genesis outputs are outputs of one virtual transaction, so at most the protocol's MAX_OUTPUTS. */
 export const MAX_GENESIS_OUTPUTS = MAX_OUTPUTS;
 export const MAX_NETWORK_NAME_CHARS = 64;
@@ -50,7 +61,10 @@ export const MAX_BASE_DIFFICULTY = 63;
 /** Domain tag of the virtual genesis transaction id. */
 export const GENESIS_ID_TAG = new TextEncoder().encode("tangle-genesis");
 
-const FIELDS = ["networkId", "networkName", "coordinatorPublicKeys", "outputs", "milestoneIntervalMs", "baseDifficulty"] as const;
+const FIELDS = ["networkId", "networkName", "committee", "outputs", "milestoneIntervalMs", "baseDifficulty"] as const;
+const COMMITTEE_FIELDS = ["members", "threshold"] as const;
+/** The field a genesis file had before protocol 2, read as a committee of 1 when it names one key. */
+const OLD_KEYS_FIELD = "coordinatorPublicKeys";
 const OUTPUT_FIELDS = ["address", "amount"] as const;
 const HEX32 = /^[0-9a-fA-F]{64}$/;
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
@@ -89,7 +103,7 @@ function checkHex32(value: unknown, name: string, code: E): string {
  * Throws LedgerError with an ERR_GENESIS_* code naming the first problem found.
  */
 export function validateGenesis(value: unknown): Genesis {
-  const g = checkObject(value, "genesis", FIELDS);
+  const g = checkObject(upgradeOldGenesis(value), "genesis", FIELDS);
 
   const networkId = checkInt(g.networkId, "networkId", 0, 0xffffffff, E.GENESIS_NETWORK_ID);
 
@@ -98,14 +112,7 @@ export function validateGenesis(value: unknown): Genesis {
     fail(E.GENESIS_NETWORK_NAME, `networkName must be 1..${MAX_NETWORK_NAME_CHARS} printable ASCII characters, got ${JSON.stringify(name)}`);
   }
 
-  const keys = g.coordinatorPublicKeys;
-  if (!Array.isArray(keys) || keys.length < 1 || keys.length > MAX_COORDINATOR_KEYS) {
-    fail(E.GENESIS_COORDINATOR_KEYS, `coordinatorPublicKeys must be an array of 1..${MAX_COORDINATOR_KEYS} keys`);
-  }
-  const coordinatorPublicKeys = keys.map((k, i) => checkHex32(k, `coordinatorPublicKeys[${i}]`, E.GENESIS_COORDINATOR_KEY));
-  coordinatorPublicKeys.forEach((k, i) => {
-    if (coordinatorPublicKeys.indexOf(k) !== i) fail(E.GENESIS_COORDINATOR_DUPLICATE, `coordinatorPublicKeys[${i}] repeats an earlier key`);
-  });
+  const committee = validateCommittee(g.committee, "committee");
 
   const outs = g.outputs;
   if (!Array.isArray(outs) || outs.length < 1 || outs.length > MAX_GENESIS_OUTPUTS) {
@@ -127,7 +134,57 @@ export function validateGenesis(value: unknown): Genesis {
   const milestoneIntervalMs = checkInt(g.milestoneIntervalMs, "milestoneIntervalMs", MIN_MILESTONE_INTERVAL_MS, MAX_MILESTONE_INTERVAL_MS, E.GENESIS_MILESTONE_INTERVAL);
   const baseDifficulty = checkInt(g.baseDifficulty, "baseDifficulty", 0, MAX_BASE_DIFFICULTY, E.GENESIS_BASE_DIFFICULTY);
 
-  return { networkId, networkName: name, coordinatorPublicKeys, outputs, milestoneIntervalMs, baseDifficulty };
+  return { networkId, networkName: name, committee, outputs, milestoneIntervalMs, baseDifficulty };
+}
+
+/**
+ * A genesis file written before protocol 2 named `coordinatorPublicKeys`, any of which signed alone.
+ * One key is exactly a committee of 1 with threshold 1, so such a file is read as that; a file with
+ * several keys has no committee equivalent (any one of n is not a majority) and is refused.
+ */
+function upgradeOldGenesis(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const obj = value as Record<string, unknown>;
+  if (!Object.prototype.hasOwnProperty.call(obj, OLD_KEYS_FIELD) || Object.prototype.hasOwnProperty.call(obj, "committee")) return value;
+  const { [OLD_KEYS_FIELD]: keys, ...rest } = obj;
+  if (!Array.isArray(keys) || keys.length !== 1) {
+    fail(E.GENESIS_COMMITTEE, `${OLD_KEYS_FIELD} (a genesis before protocol 2) is read only when it names exactly one key; write "committee": {"members": [...], "threshold": k} instead`);
+  }
+  return { ...rest, committee: { members: keys, threshold: 1 } };
+}
+
+/** The threshold the CLI proposes for n members: floor(2n/3) + 1 (a BFT quorum). */
+export function defaultThreshold(members: number): number {
+  return Math.floor((2 * members) / 3) + 1;
+}
+
+/** Smallest threshold allowed for n members: any two quorums must share a member (2k > n). */
+export function minThreshold(members: number): number {
+  return Math.floor(members / 2) + 1;
+}
+
+/**
+ * Validates a committee value (genesis `committee`, and the same rules for a committee change):
+ * 1..MAX_COMMITTEE_MEMBERS distinct 32-byte hex keys and an integer threshold with n/2 < k <= n.
+ * Throws LedgerError (ERR_GENESIS_COMMITTEE*).
+ */
+export function validateCommittee(value: unknown, where: string): Committee {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(E.GENESIS_COMMITTEE, `${where} must be an object {members, threshold}`);
+  const c = value as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!(COMMITTEE_FIELDS as readonly string[]).includes(key)) fail(E.GENESIS_COMMITTEE, `${where} has unknown field ${JSON.stringify(key)}`);
+  }
+  const list = c.members;
+  if (!Array.isArray(list) || list.length < 1 || list.length > MAX_COMMITTEE_MEMBERS) {
+    fail(E.GENESIS_COMMITTEE, `${where}.members must be an array of 1..${MAX_COMMITTEE_MEMBERS} public keys`);
+  }
+  const members = list.map((k, i) => checkHex32(k, `${where}.members[${i}]`, E.GENESIS_COMMITTEE_MEMBER));
+  members.forEach((k, i) => {
+    if (members.indexOf(k) !== i) fail(E.GENESIS_COMMITTEE_DUPLICATE, `${where}.members[${i}] repeats an earlier key`);
+  });
+  const n = members.length;
+  const threshold = checkInt(c.threshold, `${where}.threshold (n = ${n}: more than half of the members, at most all)`, minThreshold(n), n, E.GENESIS_COMMITTEE_THRESHOLD);
+  return { members, threshold };
 }
 
 /** Parses and validates genesis JSON text. Throws LedgerError (ERR_GENESIS_*). */

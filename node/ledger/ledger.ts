@@ -1,7 +1,8 @@
 /**
- * The confirmed ledger: UTXO set, per-address balances, the index of the last applied milestone
- * and the state hash chain. It changes only through `apply(result)` with a white-flag result
- * computed against exactly this state (whiteflag.ts computes without mutating).
+ * The confirmed ledger: UTXO set, per-address balances, the index of the last applied milestone,
+ * the state hash chain and the ledger root (the sparse merkle tree of ledger-tree.ts over the
+ * unspent outputs). It changes only through `apply(result)` with a white-flag result computed
+ * against exactly this state (whiteflag.ts computes without mutating).
  */
 import { equalBytes, toHex } from "../../client/protocol/bytes";
 import { MAX_AMOUNT } from "../../client/protocol/limits";
@@ -10,6 +11,8 @@ import { Genesis, genesisOutputs, genesisStateHash, genesisTransactionId, valida
 import { isOutputRef, outputKey, SpentOutput, UnspentOutput, UtxoSet } from "./utxo";
 import type { LedgerView, WhiteFlagResult } from "./whiteflag";
 import { balanceChanges } from "./balance-changes";
+import { LedgerTree, outputTreeEntries, outputTreeKeys } from "./ledger-tree";
+import { LedgerProof, outputEntryKey, ledgerLeafKey } from "../../client/protocol/ledger-proof";
 
 /** Everything needed to rebuild a LedgerState (the node persists it; balances are derived). */
 export interface LedgerSnapshot {
@@ -28,6 +31,8 @@ export class LedgerState implements LedgerView {
   private readonly utxo = new UtxoSet();
   /** address hex -> confirmed balance (absent = 0) */
   private readonly balances = new Map<string, bigint>();
+  /** The ledger root's tree, in step with `utxo` (rebuilt from it by restore, not persisted). */
+  private tree = new LedgerTree();
   private index: number;
   private hash: Uint8Array;
 
@@ -45,7 +50,9 @@ export class LedgerState implements LedgerView {
     const g = validateGenesis(genesis);
     const ledger = new LedgerState(g.networkId, 0, genesisStateHash(g));
     const txId = genesisTransactionId(g);
-    genesisOutputs(g).forEach((o, index) => ledger.addOutput({ txId, index, address: o.address, amount: o.amount }));
+    const outputs = genesisOutputs(g).map((o, index) => ({ txId, index, address: o.address, amount: o.amount }));
+    for (const o of outputs) ledger.addOutput(o);
+    ledger.tree = LedgerTree.build(outputTreeEntries(outputs));
     return ledger;
   }
 
@@ -65,6 +72,7 @@ export class LedgerState implements LedgerView {
       ledger.addOutput(o);
     }
     if (ledger.supply() > MAX_AMOUNT) inconsistent("snapshot supply past 2^64 - 1");
+    ledger.tree = LedgerTree.build(outputTreeEntries(s.unspent));
     for (const o of s.spent) {
       check(o, "spent");
       ledger.utxo.addSpent(o);
@@ -108,6 +116,44 @@ export class LedgerState implements LedgerView {
 
   get unspentCount(): number {
     return this.utxo.unspentCount;
+  }
+
+  /** The ledger root after the last applied milestone (32 bytes, a copy; docs/ledger.md). */
+  ledgerRoot(): Uint8Array {
+    return this.tree.root();
+  }
+
+  /**
+   * The ledger root this ledger would have after `apply(result)`, without applying it (a
+   * coordinator puts it into the milestone it issues; a node compares it before applying). The
+   * result must be one `apply` would accept; the ledger is left as it was.
+   */
+  ledgerRootAfter(result: WhiteFlagResult): Uint8Array {
+    const { inserted, deleted } = this.treeChanges(result);
+    const undo: { key: Uint8Array; valueHash: Uint8Array | undefined }[] = [];
+    for (const e of inserted) undo.push({ key: e.key, valueHash: this.tree.get(e.key) });
+    for (const key of deleted) undo.push({ key, valueHash: this.tree.get(key) });
+    try {
+      for (const e of inserted) this.tree.set(e.key, e.valueHash);
+      for (const key of deleted) this.tree.delete(key);
+      return this.tree.root();
+    } finally {
+      for (let i = undo.length - 1; i >= 0; i--) {
+        const u = undo[i];
+        if (u.valueHash) this.tree.set(u.key, u.valueHash);
+        else this.tree.delete(u.key);
+      }
+    }
+  }
+
+  /** Proof that the output (txId, index) is unspent, or that it is not, against `ledgerRoot()`. */
+  proveOutput(txId: Uint8Array, index: number): LedgerProof {
+    return this.tree.prove(ledgerLeafKey(outputEntryKey(txId, index)));
+  }
+
+  /** Entries in the ledger root's tree (equal to unspentCount). */
+  get ledgerTreeSize(): number {
+    return this.tree.size;
   }
 
   /** Sum of all balances; constant after genesis (no fees, no minting). */
@@ -165,8 +211,21 @@ export class LedgerState implements LedgerView {
     for (const c of result.created) this.utxo.addUnspent({ txId: c.txId, index: c.index, address: c.address, amount: c.amount });
     for (const c of result.consumed) this.utxo.markSpent(outputKey(c.txId, c.index), c.spentBy, result.milestoneIndex);
     for (const [address, delta] of balanceChanges(result)) this.addBalance(address, delta);
+    const { inserted, deleted } = this.treeChanges(result);
+    for (const e of inserted) this.tree.set(e.key, e.valueHash);
+    for (const key of deleted) this.tree.delete(key);
     this.index = result.milestoneIndex;
     this.hash = result.stateHash.slice();
+  }
+
+  /** The result's net effect on the tree: outputs created and not spent, outputs spent that existed before. */
+  private treeChanges(result: WhiteFlagResult): { inserted: ReturnType<typeof outputTreeEntries>; deleted: Uint8Array[] } {
+    const consumed = new Set(result.consumed.map((c) => outputKey(c.txId, c.index)));
+    const created = new Set(result.created.map((c) => outputKey(c.txId, c.index)));
+    return {
+      inserted: outputTreeEntries(result.created.filter((c) => !consumed.has(outputKey(c.txId, c.index)))),
+      deleted: outputTreeKeys(result.consumed.filter((c) => !created.has(outputKey(c.txId, c.index)))),
+    };
   }
 
   private addOutput(o: UnspentOutput): void {

@@ -37,7 +37,7 @@ export function devGenesis(): Genesis {
   return {
     networkId: DEV_NETWORK_ID,
     networkName: "dev",
-    coordinatorPublicKeys: [toHex(coordinator.publicKey)],
+    committee: { members: [toHex(coordinator.publicKey)], threshold: 1 },
     outputs: [{ address: toHex(addressOf(wallet.publicKey)), amount: DEV_SUPPLY.toString() }],
     milestoneIntervalMs: DEV_MILESTONE_INTERVAL_MS,
     baseDifficulty: DEV_BASE_DIFFICULTY,

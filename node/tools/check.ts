@@ -126,7 +126,7 @@ async function checkMilestoneChain(store: Store, genesis: Genesis, damaged: Set<
     baseDifficulty: genesis.baseDifficulty,
     maxPastMs: Number.POSITIVE_INFINITY,
     maxFutureMs: Number.POSITIVE_INFINITY,
-    coordinatorKeys: new Set(genesis.coordinatorPublicKeys),
+    coordinatorKeys: new Set(genesis.committee.members),
   };
   let lastTimestamp = 0;
   for (let index = 1; index <= store.ledgerIndex(); index++) {

@@ -10,7 +10,7 @@ export function crashGenesis(): Genesis {
   return {
     networkId: 4242,
     networkName: "crash-test",
-    coordinatorPublicKeys: [toHex(keyPairFromSeed(CRASH_COORDINATOR_SEED).publicKey)],
+    committee: { members: [toHex(keyPairFromSeed(CRASH_COORDINATOR_SEED).publicKey)], threshold: 1 },
     outputs: [{ address: toHex(addressOf(keyPairFromSeed(CRASH_WALLET_SEED).publicKey)), amount: "1000000000" }],
     milestoneIntervalMs: 40,
     baseDifficulty: 4,

@@ -38,7 +38,7 @@ beforeAll(async () => {
     tangle(["network", "init", "--out", slowDir, "--name", "slowpow", "--supply", U64_MAX, "--to", owner, "--difficulty", "26", "--interval-ms", "3600000", "--json"]),
   ]);
   expect([a.code, a.stderr, b.code, b.stderr]).toEqual([0, "", 0, ""]);
-  const nodeArgs = (dir: string) => ["--network", path.join(dir, "genesis.json"), "--coordinator-key", path.join(dir, "keys", "coordinator-0.key"), "--data", path.join(dir, "data")];
+  const nodeArgs = (dir: string) => ["--network", path.join(dir, "genesis.json"), "--coordinator-key", path.join(dir, "committee-1.key"), "--data", path.join(dir, "data")];
   const [cityNode, slowNode] = await Promise.all([startNodeProcess(nodeArgs(cityDir)), startNodeProcess(nodeArgs(slowDir))]);
   city = { dir: cityDir, node: cityNode, init: JSON.parse(a.stdout) };
   slow = { dir: slowDir, node: slowNode, init: JSON.parse(b.stdout), mnemonicFile, owner, ownerHere: Wallet.fromMnemonic(ownerMnemonic).addressWith("tslowpow", 0) };
@@ -49,13 +49,13 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test("network init writes genesis.json and a 0600 coordinator key, prints the commands, and never overwrites", async () => {
+test("network init writes genesis.json and a 0600 committee key, prints the commands, and never overwrites", async () => {
   const genesis = parseGenesis(fs.readFileSync(path.join(city.dir, "genesis.json"), "utf8"));
   expect(genesis).toMatchObject({ networkName: "city", milestoneIntervalMs: 3_600_000, outputs: [{ amount: DEV_SUPPLY.toString() }] });
-  const seed = fs.readFileSync(path.join(city.dir, "keys", "coordinator-0.key"), "utf8");
+  const seed = fs.readFileSync(path.join(city.dir, "committee-1.key"), "utf8");
   expect(seed).toMatch(/^[0-9a-f]{64}\n$/);
-  expect(genesis.coordinatorPublicKeys).toEqual([toHex(keyPairFromSeed(fromHex(seed.trim())).publicKey)]);
-  for (const f of ["keys/coordinator-0.key", "keys/genesis.mnemonic"]) expect(fs.statSync(path.join(city.dir, f)).mode & 0o777).toBe(0o600);
+  expect(genesis.committee).toEqual({ members: [toHex(keyPairFromSeed(fromHex(seed.trim())).publicKey)], threshold: 1 });
+  for (const f of ["committee-1.key", "keys/genesis.mnemonic"]) expect(fs.statSync(path.join(city.dir, f)).mode & 0o777).toBe(0o600);
   // The supply belongs to the generated wallet.
   const mnemonic = fs.readFileSync(path.join(city.dir, "keys", "genesis.mnemonic"), "utf8");
   expect(genesis.outputs[0].address).toBe(toHex(Wallet.fromMnemonic(mnemonic).key(0).address));
@@ -65,15 +65,15 @@ test("network init writes genesis.json and a 0600 coordinator key, prints the co
   const other = path.join(tmp, "people");
   const people = await tangle(["network", "init", "--out", other, "--name", "people"]);
   expect(people.code).toBe(0);
-  expect(people.stdout).toContain(`tangle node --network ${path.join(other, "genesis.json")} --coordinator-key ${path.join(other, "keys", "coordinator-0.key")}`);
+  expect(people.stdout).toContain(`tangle node --network ${path.join(other, "genesis.json")} --coordinator-key ${path.join(other, "committee-1.key")}`);
   expect(people.stdout).toMatch(/--peer ws:\/\/127\.0\.0\.1:14265/);
 
   const before = fs.readFileSync(path.join(city.dir, "genesis.json"), "utf8");
   const again = await tangle(["network", "init", "--out", city.dir, "--name", "city"]);
   expect(again.code).toBe(2);
-  expect(again.stderr).toMatch(/genesis\.json, keys\/coordinator-0\.key, keys\/genesis\.mnemonic already exist/);
+  expect(again.stderr).toMatch(/genesis\.json, committee-1\.key, keys\/genesis\.mnemonic already exist/);
   expect(fs.readFileSync(path.join(city.dir, "genesis.json"), "utf8")).toBe(before);
-  expect(fs.readFileSync(path.join(city.dir, "keys", "coordinator-0.key"), "utf8")).toBe(seed);
+  expect(fs.readFileSync(path.join(city.dir, "committee-1.key"), "utf8")).toBe(seed);
 
   for (const [args, message] of [
     [["network", "init", "--name", "x"], /--out DIR is required/],
@@ -82,23 +82,66 @@ test("network init writes genesis.json and a 0600 coordinator key, prints the co
     [["network", "init", "--out", path.join(tmp, "bad3"), "--name", "dev"], /built-in dev network/],
     [["network", "init", "--out", path.join(tmp, "bad4"), "--to", "tdev1nope"], /--to:/],
     [["network", "init", "--out", path.join(tmp, "bad5"), "--difficulty", "64"], /--difficulty must be an integer from 0 to 63/],
+    [["network", "init", "--out", path.join(tmp, "bad6"), "--committee", "17"], /--committee must be an integer from 1 to 16/],
+    [["network", "init", "--out", path.join(tmp, "bad7"), "--committee", "4", "--threshold", "2"], /--threshold must be an integer from 3 to 4/],
+    [["network", "init", "--out", path.join(tmp, "bad8"), "--threshold", "2"], /--threshold must be an integer from 1 to 1/],
   ] as [string[], RegExp][]) {
     const r = await tangle(args);
     expect([args.join(" "), r.code]).toEqual([args.join(" "), 2]);
     expect(r.stderr).toMatch(message);
   }
-  for (const bad of ["bad1", "bad2", "bad3", "bad4", "bad5"]) expect(fs.existsSync(path.join(tmp, bad))).toBe(false);
+  for (const bad of ["bad1", "bad2", "bad3", "bad4", "bad5", "bad6", "bad7", "bad8"]) expect(fs.existsSync(path.join(tmp, bad))).toBe(false);
 }, 60_000);
 
+test("network init --committee 4 --threshold 3 writes four 0600 member keys named in the genesis's committee, in order; the default threshold is floor(2n/3) + 1", async () => {
+  const dir = path.join(tmp, "four");
+  const r = await tangle(["network", "init", "--out", dir, "--name", "four", "--committee", "4", "--threshold", "3", "--json"]);
+  expect([r.code, r.stderr]).toEqual([0, ""]);
+  const genesis = parseGenesis(fs.readFileSync(path.join(dir, "genesis.json"), "utf8"));
+  const members = [1, 2, 3, 4].map((i) => {
+    const file = path.join(dir, `committee-${i}.key`);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    return toHex(keyPairFromSeed(fromHex(fs.readFileSync(file, "utf8").trim())).publicKey);
+  });
+  expect(new Set(members).size).toBe(4);
+  expect(genesis.committee).toEqual({ members, threshold: 3 });
+  const out = JSON.parse(r.stdout);
+  expect(out.coordinatorKeys).toEqual([1, 2, 3, 4].map((i) => path.join(dir, `committee-${i}.key`)));
+  expect(out.commands.members[1]).toContain(`--coordinator-key ${path.join(dir, "committee-2.key")}`);
+  // key show finds the genesis beside the key and says it is a member.
+  const shown = JSON.parse((await tangle(["key", "show", path.join(dir, "committee-3.key"), "--json"])).stdout);
+  expect(shown).toMatchObject({ publicKey: members[2], network: "four", coordinator: true });
+
+  const seven = path.join(tmp, "seven");
+  const people = await tangle(["network", "init", "--out", seven, "--name", "seven", "--committee", "7"]);
+  expect(people.code).toBe(0);
+  expect(people.stdout).toContain("signed by 5 of 7 committee members");
+  expect(people.stdout).toContain(`--coordinator-key ${path.join(seven, "committee-7.key")}`);
+  expect(parseGenesis(fs.readFileSync(path.join(seven, "genesis.json"), "utf8")).committee.threshold).toBe(5);
+
+  // A member of the 3-of-4 committee runs, says plainly that it cannot issue alone, and issues nothing.
+  const member = await startNodeProcess(["--network", path.join(dir, "genesis.json"), "--coordinator-key", path.join(dir, "committee-2.key"), "--data", path.join(dir, "data", "node-2"), "--milestone-interval-ms", "50"]);
+  try {
+    const line = member.logs.map((l) => (l.startsWith("{") ? JSON.parse(l) : {})).find((j) => j.msg === "committee: cannot issue alone");
+    expect(line).toMatchObject({ members: 4, threshold: 3, reason: expect.stringContaining("needs 3 signatures") });
+    await new Promise((r) => setTimeout(r, 400));
+    const health = await fetch(`http://127.0.0.1:${member.port}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: "unhealthy", reason: expect.stringContaining("no milestones: committee of 4 needs 3 signatures") });
+  } finally {
+    await member.stop("SIGTERM");
+  }
+}, 30_000);
+
 test("key new and key show: public key, address with the network's prefix, and hex", async () => {
-  const keyFile = path.join(city.dir, "keys", "coordinator-0.key");
+  const keyFile = path.join(city.dir, "committee-1.key");
   const shown = await tangle(["key", "show", keyFile, "--json"]);
   expect(shown.code).toBe(0);
   const k = JSON.parse(shown.stdout);
   const genesis = parseGenesis(fs.readFileSync(path.join(city.dir, "genesis.json"), "utf8"));
-  expect(k).toMatchObject({ publicKey: genesis.coordinatorPublicKeys[0], network: "city", coordinator: true, address: expect.stringMatching(/^tcity1/) });
+  expect(k).toMatchObject({ publicKey: genesis.committee.members[0], network: "city", coordinator: true, address: expect.stringMatching(/^tcity1/) });
   const people = await tangle(["key", "show", keyFile]);
-  expect(people.stdout).toContain(`public key   ${genesis.coordinatorPublicKeys[0]}`);
+  expect(people.stdout).toContain(`public key   ${genesis.committee.members[0]}`);
   expect(people.stdout).toMatch(/^address\s+tcity1/m);
 
   const fresh = path.join(tmp, "fresh.key");
@@ -119,7 +162,7 @@ test("tangle node refuses a coordinator key that is not the network's, naming bo
   const wrong = path.join(tmp, "wrong.key");
   expect((await tangle(["key", "new", "--out", wrong])).code).toBe(0);
   const wrongPublic = toHex(keyPairFromSeed(fromHex(fs.readFileSync(wrong, "utf8").trim())).publicKey);
-  const expected = parseGenesis(fs.readFileSync(path.join(city.dir, "genesis.json"), "utf8")).coordinatorPublicKeys[0];
+  const expected = parseGenesis(fs.readFileSync(path.join(city.dir, "genesis.json"), "utf8")).committee.members[0];
   const r = await tangle(["node", "--network", path.join(city.dir, "genesis.json"), "--coordinator-key", wrong, "--port", "0", "--data", path.join(tmp, "wrong-data")]);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(`public key ${wrongPublic} is not a coordinator of network 'city'`);

@@ -24,7 +24,7 @@ export function testGenesis(overrides: Partial<Genesis> = {}): Genesis {
   return {
     networkId: 99,
     networkName: "test",
-    coordinatorPublicKeys: [toHex(coordinator.publicKey)],
+    committee: { members: [toHex(coordinator.publicKey)], threshold: 1 },
     outputs: [
       { address: toHex(addressOf(alice.publicKey)), amount: "1000" },
       { address: toHex(addressOf(alice.publicKey)), amount: "500" },

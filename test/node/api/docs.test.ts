@@ -128,7 +128,7 @@ test("docs/protocol.md states the dev network's parameters as node/networks/dev.
   expect(g.outputs[0].address).toBe(toHex(devAddress));
   expect(row("dev wallet address")).toContain(`\`${toHex(devAddress)}\` (\`${encodeAddress(devAddress, hrpForNetwork(g.networkName))}\`)`);
   expect(row("coordinator public key")).toContain(`\`${toHex(keyPairFromSeed(devCoordinatorSeed()).publicKey)}\``);
-  expect(g.coordinatorPublicKeys).toEqual([toHex(keyPairFromSeed(devCoordinatorSeed()).publicKey)]);
+  expect(g.committee).toEqual({ members: [toHex(keyPairFromSeed(devCoordinatorSeed()).publicKey)], threshold: 1 });
   expect(row("milestone interval")).toContain(`| ${g.milestoneIntervalMs} ms `);
   expect(row("genesis transaction id")).toContain(`\`${toHex(genesisTransactionId(g))}\``);
 });

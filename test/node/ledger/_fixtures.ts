@@ -22,7 +22,7 @@ export function makeGenesis(outputs: [keyIndex: number, amount: bigint][], netwo
   return {
     networkId,
     networkName: "test",
-    coordinatorPublicKeys: [toHex(COORDINATOR.publicKey)],
+    committee: { members: [toHex(COORDINATOR.publicKey)], threshold: 1 },
     outputs: outputs.map(([k, amount]) => ({ address: toHex(ADDR[k]), amount: amount.toString() })),
     milestoneIntervalMs: 250,
     baseDifficulty: 8,

@@ -8,6 +8,7 @@ import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import { toHex } from "../../../client/protocol/bytes";
 import { LedgerErrorCode as E } from "../../../node/ledger/errors";
 import {
+  defaultThreshold,
   encodeGenesisOutputs,
   Genesis,
   genesisOutputs,
@@ -28,7 +29,7 @@ function base(): Record<string, unknown> {
   return {
     networkId: 258,
     networkName: "dev",
-    coordinatorPublicKeys: [KEY],
+    committee: { members: [KEY], threshold: 1 },
     outputs: [
       { address: ADDR1, amount: "1000" },
       { address: ADDR2, amount: "18446744073709550615" },
@@ -40,12 +41,25 @@ function base(): Record<string, unknown> {
 
 const withField = (key: string, value: unknown) => ({ ...base(), [key]: value });
 const withOutput = (o: unknown) => withField("outputs", [o]);
+const withCommittee = (members: unknown, threshold: unknown) => withField("committee", { members, threshold });
+const keys = (n: number) => Array.from({ length: n }, (_, i) => (i + 1).toString(16).padStart(64, "0"));
 
 describe("parseGenesis", () => {
   test("accepts a valid file and normalizes hex to lowercase", () => {
     const g = parseGenesis(JSON.stringify(base()));
     expect(g).toEqual({ ...base(), outputs: [{ address: ADDR1, amount: "1000" }, { address: "ab".repeat(32), amount: "18446744073709550615" }] });
     expect(genesisOutputs(g).map((o) => o.amount)).toEqual([1000n, 18446744073709550615n]);
+  });
+
+  test("a committee of n with n/2 < k <= n; a file of before protocol 2 naming one coordinator key is a committee of 1", () => {
+    for (const [n, k] of [[1, 1], [2, 2], [3, 2], [4, 3], [4, 4], [7, 5], [16, 9]]) {
+      expect(validateGenesis(withCommittee(keys(n), k)).committee).toEqual({ members: keys(n), threshold: k });
+    }
+    expect([1, 2, 3, 4, 7, 10].map(defaultThreshold)).toEqual([1, 2, 3, 3, 5, 7]);
+    const { committee: _, ...rest } = base();
+    expect(validateGenesis({ ...rest, coordinatorPublicKeys: [KEY.toUpperCase()] })).toEqual(validateGenesis(base()));
+    // Both fields: the old one is unknown to this version.
+    expect(codeOf(() => validateGenesis({ ...base(), coordinatorPublicKeys: [KEY] }))).toBe(E.GENESIS_UNKNOWN_FIELD);
   });
 
   test("supply may reach exactly 2^64 - 1 but not pass it", () => {
@@ -74,12 +88,20 @@ describe("parseGenesis", () => {
     ["networkName empty", withField("networkName", ""), E.GENESIS_NETWORK_NAME],
     ["networkName with a newline", withField("networkName", "a\nb"), E.GENESIS_NETWORK_NAME],
     ["networkName too long", withField("networkName", "x".repeat(65)), E.GENESIS_NETWORK_NAME],
-    ["coordinator keys not an array", withField("coordinatorPublicKeys", KEY), E.GENESIS_COORDINATOR_KEYS],
-    ["no coordinator keys", withField("coordinatorPublicKeys", []), E.GENESIS_COORDINATOR_KEYS],
-    ["17 coordinator keys", withField("coordinatorPublicKeys", Array.from({ length: 17 }, (_, i) => i.toString(16).padStart(64, "0"))), E.GENESIS_COORDINATOR_KEYS],
-    ["a short coordinator key", withField("coordinatorPublicKeys", ["c0".repeat(31)]), E.GENESIS_COORDINATOR_KEY],
-    ["a 0x-prefixed coordinator key", withField("coordinatorPublicKeys", ["0x" + "c0".repeat(31)]), E.GENESIS_COORDINATOR_KEY],
-    ["a duplicate coordinator key (case differs)", withField("coordinatorPublicKeys", [KEY, KEY.toUpperCase()]), E.GENESIS_COORDINATOR_DUPLICATE],
+    ["committee not an object", withField("committee", [KEY]), E.GENESIS_COMMITTEE],
+    ["committee with an unknown field", withField("committee", { members: [KEY], threshold: 1, quorum: 1 }), E.GENESIS_COMMITTEE],
+    ["members not an array", withCommittee(KEY, 1), E.GENESIS_COMMITTEE],
+    ["no members", withCommittee([], 1), E.GENESIS_COMMITTEE],
+    ["17 members", withCommittee(keys(17), 12), E.GENESIS_COMMITTEE],
+    ["a short member key", withCommittee(["c0".repeat(31)], 1), E.GENESIS_COMMITTEE_MEMBER],
+    ["a 0x-prefixed member key", withCommittee(["0x" + "c0".repeat(31)], 1), E.GENESIS_COMMITTEE_MEMBER],
+    ["a duplicate member (case differs)", withCommittee([KEY, KEY.toUpperCase()], 2), E.GENESIS_COMMITTEE_DUPLICATE],
+    ["no threshold", withField("committee", { members: [KEY] }), E.GENESIS_COMMITTEE_THRESHOLD],
+    ["threshold 0", withCommittee([KEY], 0), E.GENESIS_COMMITTEE_THRESHOLD],
+    ["threshold above n", withCommittee(keys(4), 5), E.GENESIS_COMMITTEE_THRESHOLD],
+    ["threshold n/2 (two quorums need not meet)", withCommittee(keys(4), 2), E.GENESIS_COMMITTEE_THRESHOLD],
+    ["threshold as a string", withCommittee(keys(4), "3"), E.GENESIS_COMMITTEE_THRESHOLD],
+    ["an old file naming two coordinator keys", (({ committee: _, ...rest }) => ({ ...rest, coordinatorPublicKeys: keys(2) }))(base()), E.GENESIS_COMMITTEE],
     ["outputs not an array", withField("outputs", {}), E.GENESIS_OUTPUTS],
     ["no outputs", withField("outputs", []), E.GENESIS_OUTPUTS],
     ["129 outputs", withField("outputs", Array.from({ length: 129 }, () => ({ address: ADDR1, amount: "1" }))), E.GENESIS_OUTPUTS],
