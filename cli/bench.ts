@@ -21,6 +21,7 @@ const SUITES: Record<string, () => Suite> = {
   storage: () => require("../bench/storage/suite").runStorageSuite,
   stream: () => require("../bench/stream/suite").runStreamSuite,
   fairness: () => require("../bench/fairness/suite").runFairnessSuite,
+  confirmation: () => require("../bench/confirmation/suite").runConfirmationSuite,
 };
 
 export function benchCommand(): TangleCommand {

@@ -200,6 +200,7 @@ export function chartsFor(report: BenchReport): [string, Spec][] {
   if (report.suite === "storage") return storageCharts(report);
   if (report.suite === "stream") return require("../stream/chart").streamCharts(report);
   if (report.suite === "fairness") return require("../fairness/chart").fairnessCharts(report);
+  if (report.suite === "confirmation") return require("../confirmation/chart").confirmationCharts(report);
   return [];
 }
 

@@ -1,0 +1,318 @@
+/**
+ * Confirmation benchmark (issue 16, "every accepted transaction confirmed"): real node processes
+ * on the dev network (a milestone every 250 ms) take four traffic patterns, and for each the suite
+ * reports which share of the acknowledged transactions a milestone confirmed within two milestone
+ * intervals of the acknowledgement, within 10 s, and never (still unconfirmed after a settle time),
+ * and the confirmation latency p50/p99.
+ *
+ * - burst: 520 data records sent in 0.4 s, all attached to the same two parents;
+ * - lone: one sensor sends one record every T (60 s; 3 s with --quick), parents asked for each;
+ * - steady: 1,000 records/s for 20 s (5 s with --quick), each on four parents asked of the node for it;
+ * - non-member: the burst, sent to a follower node peered with the coordinating node.
+ *
+ * Latency runs from the acknowledgement (read here) to the moment the node that took the record
+ * stored the milestone that confirmed it: that milestone's `receivedMs` (getTransactionMetadata),
+ * on the same machine clock. Which milestone confirmed a record comes from the `confirmed` topic;
+ * after the settle time every record not seen there is asked for (getTransactionMetadata), so
+ * "never" is the node's own answer. Checked: every acknowledged record is stored, and a sample
+ * confirmed by push has the same `confirmedBy` in its metadata.
+ *
+ * BENCH_CONFIRMATION_PATTERNS (comma separated) runs some patterns only (the full lone run takes
+ * five minutes).
+ */
+import { randomBytes } from "node:crypto";
+import { attach, signTransaction, SignedEssence, stampSync } from "../../client/protocol/build";
+import { fromHex } from "../../client/protocol/bytes";
+import { keyPairFromSeed } from "../../client/protocol/keys";
+import { devGenesis } from "../../node/networks/dev";
+import { requiredDifficulty } from "../../node/validation/pipeline";
+import { ApiClient } from "../../client/node";
+import { isTransient } from "../../client/api/errors";
+import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
+import { BenchNode, startBenchNode } from "../lib/processes";
+
+export const MILESTONE_MS = 250;
+export const BURST_RECORDS = 520;
+export const BURST_MS = 400;
+const STEADY_RATE = 1000;
+/** Issuers for the burst and the steady load: each stays inside the adaptive-PoW allowance (50/s over 10 s). */
+const ISSUERS = 100;
+const PATTERNS = ["burst", "lone", "steady", "non-member"] as const;
+type Pattern = (typeof PATTERNS)[number];
+
+interface Ack {
+  id: string;
+  ackMs: number;
+}
+
+/** What one pattern produced: acknowledgements, and refusals by code. */
+interface Sent {
+  acks: Ack[];
+  rejected: Record<string, number>;
+  /** Transient refusals, retried (by code). */
+  retried: Record<string, number>;
+  lastAckMs: number;
+}
+
+/** Keeps this process's queries under the node's request rate limit (2,000/s per connection): at most 1,000/s. */
+function pacer(): () => Promise<void> {
+  let n = 0;
+  let t0 = performance.now();
+  return async () => {
+    if (++n < 100) return;
+    const wait = t0 + 100 - performance.now();
+    if (wait > 0) await sleep(wait);
+    n = 0;
+    t0 = performance.now();
+  };
+}
+
+const wallMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Signed data records (one fresh stream each), spread over `ISSUERS` keys; parents come later. */
+function signRecords(count: number): SignedEssence[] {
+  const { networkId } = devGenesis();
+  const keys = Array.from({ length: Math.min(ISSUERS, count) }, () => keyPairFromSeed(randomBytes(32)));
+  return Array.from({ length: count }, (_, i) => {
+    const k = keys[i % keys.length];
+    return signTransaction(
+      { version: 1, networkId, issuer: k.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/octet-stream", data: randomBytes(64) } },
+      k.secretKey,
+    );
+  });
+}
+
+function stamped(signed: SignedEssence, parents: readonly string[]): Uint8Array {
+  const bytes = attach(signed, parents.map((p) => fromHex(p)), Date.now());
+  return stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
+}
+
+/**
+ * Submits one transaction; counts the acknowledgement or the refusal (by code). A refusal the
+ * client library would retry (isTransient: the node briefly busy) is retried the same way, with
+ * the same bytes, up to 20 times, and counted in `retried`.
+ */
+async function submitOne(client: ApiClient, bytes: Uint8Array, out: Sent): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await client.submitTransaction(bytes);
+      const ackMs = wallMs();
+      if (!r.duplicate) out.acks.push({ id: r.id, ackMs });
+      out.lastAckMs = Math.max(out.lastAckMs, ackMs);
+      return;
+    } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? "ERR_UNKNOWN");
+      if (isTransient(err) && attempt < 20) {
+        out.retried[code] = (out.retried[code] ?? 0) + 1;
+        await sleep(10 * attempt);
+        continue;
+      }
+      out.rejected[code] = (out.rejected[code] ?? 0) + 1;
+      return;
+    }
+  }
+}
+
+/** `BURST_RECORDS` records on the same two parents (asked once), stamped first, sent evenly over `BURST_MS`. */
+async function burst(client: ApiClient): Promise<Sent> {
+  const parents = await client.selectParents(2);
+  const txs = signRecords(BURST_RECORDS).map((s) => stamped(s, parents));
+  const out: Sent = { acks: [], rejected: {}, retried: {}, lastAckMs: 0 };
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  let i = 0;
+  while (i < txs.length) {
+    const due = Math.min(txs.length, Math.ceil(((performance.now() - t0) / BURST_MS) * txs.length));
+    while (i < due) pending.push(submitOne(client, txs[i++], out));
+    await sleep(2);
+  }
+  await Promise.all(pending);
+  return out;
+}
+
+/** One record every `everyMs`, `count` times; parents asked right before each. */
+async function lone(client: ApiClient, count: number, everyMs: number): Promise<Sent> {
+  const out: Sent = { acks: [], rejected: {}, retried: {}, lastAckMs: 0 };
+  const signed = signRecords(count);
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await sleep(everyMs);
+    await submitOne(client, stamped(signed[i], await client.selectParents(2)), out);
+  }
+  return out;
+}
+
+/**
+ * `STEADY_RATE` records per second for `durationMs`, each attached as the client library attaches
+ * (client/attach.ts): four parents asked of the node for it, then stamped and submitted; over four
+ * connections, at most 48 records under way on each (one that would exceed that is not sent, and
+ * counted as skipped).
+ */
+async function steady(clients: ApiClient[], durationMs: number): Promise<Sent & { skipped: number }> {
+  const signed = signRecords(Math.ceil((STEADY_RATE * durationMs) / 1000));
+  const out: Sent & { skipped: number } = { acks: [], rejected: {}, retried: {}, lastAckMs: 0, skipped: 0 };
+  const inFlight = clients.map(() => 0);
+  const pending: Promise<void>[] = [];
+  const one = async (c: ApiClient, s: SignedEssence) => {
+    let parents: string[];
+    try {
+      parents = await c.selectParents(4);
+    } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? "ERR_UNKNOWN");
+      out.rejected[code] = (out.rejected[code] ?? 0) + 1;
+      return;
+    }
+    await submitOne(c, stamped(s, parents), out);
+  };
+  const t0 = performance.now();
+  let i = 0;
+  while (i < signed.length) {
+    const due = Math.min(signed.length, Math.floor(((performance.now() - t0) * STEADY_RATE) / 1000));
+    while (i < due) {
+      const c = i % clients.length;
+      const s = signed[i++];
+      if (inFlight[c] >= 48) {
+        out.skipped++;
+        continue;
+      }
+      inFlight[c]++;
+      pending.push(one(clients[c], s).finally(() => inFlight[c]--));
+    }
+    await sleep(2);
+  }
+  await Promise.all(pending);
+  return out;
+}
+
+/** The node's own record of which milestone confirmed what (the `confirmed` topic), from now on. */
+function watchConfirmations(client: ApiClient): Map<string, number> {
+  const by = new Map<string, number>();
+  client.on("push", ({ topic, data }: { topic: string; data: any }) => {
+    if (topic !== "confirmed") return;
+    for (const id of data.ids as string[]) if (!by.has(id)) by.set(id, data.milestoneIndex);
+  });
+  return by;
+}
+
+/**
+ * After `settleMs`: the share of acknowledged records confirmed within two milestone intervals,
+ * within 10 s, and not at all, and latency p50/p99, as results; checks the node's answers.
+ */
+async function evaluate(client: ApiClient, pattern: Pattern, sent: Sent, confirmedBy: Map<string, number>, settleMs: number, params: Record<string, unknown>): Promise<BenchResult[]> {
+  await sleep(settleMs);
+  const n = sent.acks.length;
+  if (n === 0) throw new Error(`confirmation bench (${pattern}): nothing was acknowledged (${JSON.stringify(sent.rejected)})`);
+  // Records the topic did not name: the node's metadata says whether they were confirmed since.
+  const pace = pacer();
+  let never = 0;
+  for (const a of sent.acks) {
+    if (confirmedBy.has(a.id)) continue;
+    await pace();
+    const m = await client.getTransactionMetadata(a.id);
+    if (m.confirmedBy === null || m.confirmedBy === undefined) never++;
+    else confirmedBy.set(a.id, m.confirmedBy);
+  }
+  // When each confirming milestone was stored on this node.
+  const storedAt = new Map<number, number>();
+  for (const index of new Set(sent.acks.map((a) => confirmedBy.get(a.id)).filter((x): x is number => x !== undefined))) {
+    await pace();
+    const ms = await client.getMilestone(index);
+    storedAt.set(index, (await client.getTransactionMetadata(ms.id)).receivedMs);
+  }
+  // Checks: every acknowledged record is stored; a sample's metadata agrees with the topic.
+  const step = Math.max(1, Math.floor(n / 100));
+  for (let k = 0; k < n; k += step) {
+    const a = sent.acks[k];
+    await pace();
+    await client.getTransaction(a.id);
+    const m = await client.getTransactionMetadata(a.id);
+    const want = confirmedBy.get(a.id) ?? null;
+    if ((m.confirmedBy ?? null) !== want) throw new Error(`confirmation bench (${pattern}): ${a.id} confirmedBy ${m.confirmedBy} on the node, ${want} by the confirmed topic`);
+  }
+  // An acknowledgement read after the milestone was stored counts as latency 0.
+  const latency = sent.acks.filter((a) => confirmedBy.has(a.id)).map((a) => Math.max(0, storedAt.get(confirmedBy.get(a.id)!)! - a.ackMs));
+  const within = (ms: number) => latency.filter((l) => l <= ms).length / n;
+  const p = { pattern, ...params, acknowledged: n, settleSeconds: settleMs / 1000 };
+  const out: BenchResult[] = [
+    { name: "confirmation-share", params: p, metric: "within-2-intervals", value: Number(within(2 * MILESTONE_MS).toFixed(4)), unit: "ratio" },
+    { name: "confirmation-share", params: p, metric: "within-10s", value: Number(within(10_000).toFixed(4)), unit: "ratio" },
+    { name: "confirmation-share", params: p, metric: "never", value: Number((never / n).toFixed(4)), unit: "ratio" },
+    { name: "confirmation-count", params: p, metric: "never", value: never, unit: "tx" },
+  ];
+  if (latency.length) {
+    out.push({ name: "confirmation-latency", params: p, metric: "latency-p50", value: Number(median(latency).toFixed(1)), unit: "ms" });
+    out.push({ name: "confirmation-latency", params: p, metric: "latency-p99", value: Number(percentile(latency, 99).toFixed(1)), unit: "ms" });
+  }
+  for (const [code, count] of Object.entries(sent.rejected)) out.push({ name: "confirmation-rejected", params: { ...p, code }, metric: "count", value: count, unit: "tx" });
+  for (const [code, count] of Object.entries(sent.retried)) out.push({ name: "confirmation-retried", params: { ...p, code }, metric: "count", value: count, unit: "tx" });
+  return out;
+}
+
+const COORDINATOR_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"];
+
+async function waitFor(client: ApiClient, ok: (info: any) => boolean, what: string): Promise<void> {
+  for (let k = 0; k < 400; k++) {
+    if (ok(await client.getNodeInfo())) return;
+    await sleep(50);
+  }
+  throw new Error(`confirmation bench: ${what} within 20 s`);
+}
+
+export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
+  const quick = Boolean(opts.quick);
+  const progress = opts.progress ?? (() => {});
+  const only = (process.env.BENCH_CONFIRMATION_PATTERNS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const o of only) if (!(PATTERNS as readonly string[]).includes(o)) throw new Error(`BENCH_CONFIRMATION_PATTERNS: unknown pattern ${o} (${PATTERNS.join(", ")})`);
+  const patterns = PATTERNS.filter((x) => only.length === 0 || only.includes(x));
+  const settleMs = quick ? 5000 : 10_000;
+  const loneEveryMs = quick ? 3000 : 60_000;
+  const loneCount = quick ? 4 : 5;
+  const steadyMs = quick ? 5000 : 20_000;
+  const all: BenchResult[] = [];
+  const nodes: BenchNode[] = [];
+  let step = 0;
+  try {
+    progress(step, patterns.length, "starting the coordinating node");
+    const coordinator = await startBenchNode(COORDINATOR_ARGS);
+    nodes.push(coordinator);
+    await waitFor(coordinator.client, (i) => i.confirmedMilestoneIndex >= 2, "no milestone");
+    await coordinator.client.request("subscribe", { topics: ["confirmed"] });
+    const confirmed = watchConfirmations(coordinator.client);
+    for (const pattern of patterns) {
+      progress(step++, patterns.length, pattern);
+      if (pattern === "burst") {
+        const sent = await burst(coordinator.client);
+        all.push(...(await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { records: BURST_RECORDS, burstMs: BURST_MS, parents: "same two" })));
+      } else if (pattern === "lone") {
+        const sent = await lone(coordinator.client, loneCount, loneEveryMs);
+        all.push(...(await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { records: loneCount, everySeconds: loneEveryMs / 1000 })));
+      } else if (pattern === "steady") {
+        const extra = await Promise.all([0, 1, 2].map(() => ApiClient.connect(coordinator.url, { reconnect: false, requestTimeoutMs: 600_000 })));
+        try {
+          const t0 = performance.now();
+          const sent = await steady([coordinator.client, ...extra], steadyMs);
+          const seconds = (performance.now() - t0) / 1000;
+          const results = await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { offeredPerSecond: STEADY_RATE, seconds: steadyMs / 1000 });
+          const p = results[0].params;
+          results.push({ name: "confirmation-steady-accepted", params: p, metric: "transactions-per-second", value: Math.round(sent.acks.length / seconds), unit: "tx/s" });
+          results.push({ name: "confirmation-steady-skipped", params: p, metric: "count", value: sent.skipped, unit: "tx" });
+          all.push(...results);
+        } finally {
+          extra.forEach((c) => c.close());
+        }
+      } else {
+        const follower = await startBenchNode(["--network", "dev", "--peer", coordinator.url, "--no-remote-pow"]);
+        nodes.push(follower);
+        await waitFor(follower.client, (i) => i.synced && i.peers >= 1 && i.confirmedMilestoneIndex >= (confirmed.size ? 2 : 1), "the follower did not sync");
+        await follower.client.request("subscribe", { topics: ["confirmed"] });
+        const seen = watchConfirmations(follower.client);
+        const sent = await burst(follower.client);
+        all.push(...(await evaluate(follower.client, pattern, sent, seen, settleMs, { records: BURST_RECORDS, burstMs: BURST_MS, parents: "same two", submittedTo: "follower" })));
+      }
+    }
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+  }
+  progress(patterns.length, patterns.length, "done");
+  return all;
+}
