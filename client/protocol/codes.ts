@@ -85,6 +85,8 @@ const TABLE = {
   ERR_LEDGER_DIVERGED: { layer: "node", meaning: "a milestone was refused because this node computed another ledger; confirmation stops" },
   ERR_MILESTONE_ORDER: { layer: "node", meaning: "a milestone whose index is not the next one" },
   ERR_MILESTONE_OWN_INDEX: { layer: "node", meaning: "a milestone from elsewhere for an index this node issues itself" },
+  ERR_COMMITTEE_SIGNED_OTHER: { layer: "node", meaning: "a committee member was asked to sign a milestone at an index where it signed another, or below the highest index it signed: it never signs two" },
+  ERR_COMMITTEE_STATE_DAMAGED: { layer: "node", meaning: "a committee member's record of what it signed cannot be read: it signs nothing until an operator restores it" },
   ERR_STORAGE: { layer: "node", meaning: "storing failed; the transaction was not acknowledged" },
   ERR_STORAGE_FULL: { layer: "node", meaning: "the data directory's disk is below the node's free-space reserve, or a write failed for want of space: nothing was stored; reads work; writes resume by themselves when space returns" },
 
