@@ -1,0 +1,281 @@
+/**
+ * One committee member's part in producing milestone after milestone (docs/committee.md): it
+ * proposes in its rounds, checks and signs the others' proposals, gathers signatures, and hands a
+ * milestone with k signatures to its node to attach. Transport, clock, the node's white flag and
+ * the signature scheme are passed in, so the rules run the same in a test with four members in one
+ * process as in four node processes.
+ *
+ * Per index (the one after the node's latest applied milestone) it keeps the proposals it has
+ * seen, by essence hash, each with the signatures gathered for it so far. The rules:
+ *
+ *   - In its round (rounds.ts) a member proposes once. If it signed a proposal at this index
+ *     already, it proposes that one again (the sign guard lets it sign nothing else); otherwise, if
+ *     others signed a proposal it can check, it joins the one with the most signatures; only then
+ *     does it build a new one. So a proposer that fails after some members signed costs a round,
+ *     not the index.
+ *   - It signs a proposal only after its node computed the same fields for the same parents
+ *     (`check`), and only with the sign guard's permission (written down before the signature
+ *     leaves: sign-guard.ts).
+ *   - A proposal counts only with at least one valid member signature (a non-member cannot make
+ *     members work); every signature is checked over the essence hash it names.
+ *   - A member that proposed an essence (in any round: re-proposing counts) and holds k signatures
+ *     for it submits the milestone. If the proposer is gone by then, the next round's proposer
+ *     joins that essence, which is complete, and submits it.
+ *
+ * Safety (never two valid milestones at one index) rests on the sign guard: two essences both
+ * reaching k would need 2k - n members to sign both. Liveness has a known gap, written in
+ * docs/committee.md: members split between two essences with neither reaching k (a partition
+ * during a round) cannot move without an operator.
+ */
+import { fromHex, toHex } from "../../client/protocol/bytes";
+import { CommitteeKeys, MemberSignature, SignatureCollector } from "./collector";
+import { nextTurn, proposerOf, roundAt, RoundTiming } from "./rounds";
+
+/** What a member needs of its node and the network. `F` is the milestone's signed fields. */
+export interface MemberDeps<F extends { index: number }> {
+  /** This member's public key (hex) and its signature over an essence hash. */
+  publicKey: string;
+  sign(essenceHash: Uint8Array): Uint8Array;
+  /** The committee in force at an index. */
+  committee(index: number): CommitteeKeys;
+  /** The sign guard (sign-guard.ts): the last index and essence signed; permission to sign (throws when refused). */
+  guard: { readonly lastSigned: { index: number; essenceHash: string } | undefined; permit(index: number, essenceHash: string): void };
+  /** H(milestone essence) of fields attached to parents. */
+  essenceHash(parents: readonly Uint8Array[], fields: F): Uint8Array;
+  /** A new proposal for `index` from this node's tangle (parents and fields), or undefined if it cannot now. */
+  build(index: number): Promise<{ parents: Uint8Array[]; fields: F } | undefined>;
+  /** Whether this node computes exactly `fields` for these parents (white flag, roots, state). */
+  check(parents: readonly Uint8Array[], fields: F): Promise<{ ok: true } | { ok: false; reason: string }>;
+  verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
+  /** Sends a message to the other members (through the peers: gossip). */
+  broadcast(m: CommitteeMessage<F>): void;
+  /** Attaches the milestone: fields, parents and at least k signatures sorted by key. */
+  submit(parents: Uint8Array[], fields: F, signatures: MemberSignature[]): Promise<void>;
+  /** The clock rounds are timed by (milliseconds). */
+  now(): number;
+  /** Events worth a log line. */
+  log?(event: string, details: Record<string, unknown>): void;
+}
+
+export type CommitteeMessage<F> =
+  /** A proposal: the milestone's fields and parents, and the signatures its sender knows of. */
+  | { t: "cprop"; round: number; parents: Uint8Array[]; fields: F; signatures: MemberSignature[] }
+  /** One member's signature over an essence hash. */
+  | { t: "csig"; index: number; essenceHash: Uint8Array; publicKey: Uint8Array; signature: Uint8Array };
+
+interface Known<F> {
+  parents: Uint8Array[];
+  fields: F;
+  hash: Uint8Array;
+  collector: SignatureCollector;
+  /** Whether this node's check agreed (undefined: not checked yet). */
+  checked?: boolean;
+  /** This member proposed it (in some round). */
+  mine: boolean;
+  submitted: boolean;
+}
+
+/** Signatures kept for essences whose proposal has not arrived (per index, bounded). */
+const MAX_EARLY_SIGNATURES = 256;
+
+export class CommitteeMember<F extends { index: number }> {
+  private index = 0;
+  private since = 0;
+  private readonly known = new Map<string, Known<F>>();
+  private early: { hash: string; publicKey: string; signature: Uint8Array }[] = [];
+  private proposedRound = -1;
+  private announcedRound = 0;
+  private busy = false;
+
+  constructor(
+    private readonly deps: MemberDeps<F>,
+    private readonly timing: RoundTiming,
+  ) {}
+
+  /** The index this member works on. */
+  get workingIndex(): number {
+    return this.index;
+  }
+
+  /** Proposals seen for the working index, with how many signatures each has. */
+  proposals(): { essenceHash: string; signatures: number; mine: boolean }[] {
+    return [...this.known.values()].map((k) => ({ essenceHash: toHex(k.hash), signatures: k.collector.count, mine: k.mine }));
+  }
+
+  /** Milestone `index - 1` was applied at `atMs`: work on `index` from now. */
+  advance(index: number, atMs: number): void {
+    if (index <= this.index) return;
+    this.index = index;
+    this.since = atMs;
+    this.known.clear();
+    this.early = [];
+    this.proposedRound = -1;
+    this.announcedRound = 0;
+  }
+
+  private members(): CommitteeKeys {
+    return this.deps.committee(this.index);
+  }
+
+  private myPosition(): number {
+    return this.members().members.indexOf(this.deps.publicKey);
+  }
+
+  /** How long the proposer of a round after the first waits, once it is due, for the others' announcements. */
+  private get gatherMs(): number {
+    return Math.floor(this.timing.roundTimeoutMs / 4);
+  }
+
+  /** When this member should next act (announce or propose) at the working index, by the caller's clock. */
+  nextActionMs(nowMs: number): number {
+    const me = this.myPosition();
+    if (me < 0 || this.index === 0) return Infinity;
+    const turn = nextTurn(me, this.index, this.members().members.length, nowMs, this.since, this.timing);
+    const next = roundAt(nowMs, this.since, this.timing) + 1;
+    return Math.min(turn.atMs + (turn.round > 0 ? this.gatherMs : 0), this.since + this.timing.intervalMs + next * this.timing.roundTimeoutMs);
+  }
+
+  /**
+   * Called by the driver's timer. When a round after the first begins, a member that signed at this
+   * index announces what it signed (with the signatures it knows), so that the round's proposer,
+   * which waits `gatherMs` before it acts, joins it instead of splitting the members. Then the
+   * round's proposer proposes, once per round.
+   */
+  async tick(nowMs: number): Promise<void> {
+    if (this.busy || this.index === 0) return;
+    const me = this.myPosition();
+    if (me < 0) return;
+    const { members } = this.members();
+    const round = roundAt(nowMs, this.since, this.timing);
+    if (nowMs < this.since + this.timing.intervalMs) return;
+    if (round > this.announcedRound) {
+      this.announcedRound = round;
+      const signed = this.deps.guard.lastSigned;
+      const k = signed && signed.index === this.index ? this.known.get(signed.essenceHash) : undefined;
+      if (k) this.deps.broadcast({ t: "cprop", round, parents: k.parents, fields: k.fields, signatures: k.collector.signatures() });
+    }
+    if (proposerOf(this.index, round, members.length) !== me || this.proposedRound >= round) return;
+    if (round > 0 && nowMs < this.since + this.timing.intervalMs + round * this.timing.roundTimeoutMs + this.gatherMs) return;
+    this.busy = true;
+    try {
+      this.proposedRound = round;
+      await this.propose(round);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async propose(round: number): Promise<void> {
+    const index = this.index;
+    const signed = this.deps.guard.lastSigned;
+    let pick: Known<F> | undefined;
+    if (signed && signed.index === index) {
+      pick = this.known.get(signed.essenceHash);
+      // Signed before a restart, its proposal not seen since: nothing else may be proposed; wait for it to come round again.
+      if (!pick) return this.deps.log?.("waiting for the proposal it signed", { index, essenceHash: signed.essenceHash });
+    } else {
+      // Join the proposal others signed most, if this node agrees with it.
+      const candidates = [...this.known.values()].filter((k) => k.collector.count > 0).sort((a, b) => b.collector.count - a.collector.count);
+      for (const k of candidates) if (await this.agrees(k)) {
+        pick = k;
+        break;
+      }
+      if (!pick) {
+        const built = await this.deps.build(index);
+        if (!built || this.index !== index) return;
+        const since = this.deps.guard.lastSigned;
+        if (since && since.index === index) {
+          // It signed another member's proposal while building its own: that one, then.
+          pick = this.known.get(since.essenceHash);
+          if (!pick) return;
+        } else {
+          pick = this.remember(built.parents, built.fields);
+          pick.checked = true;
+        }
+      }
+    }
+    if (this.index !== index) return;
+    pick.mine = true;
+    this.signIfAllowed(pick);
+    this.deps.broadcast({ t: "cprop", round, parents: pick.parents, fields: pick.fields, signatures: pick.collector.signatures() });
+    await this.maybeSubmit(pick);
+  }
+
+  /** A message from another member (through the peers). Returns whether it was valid (worth relaying). */
+  async receive(m: CommitteeMessage<F>): Promise<boolean> {
+    if (m.t === "csig") return this.receiveSignature(m.index, m.essenceHash, m.publicKey, m.signature);
+    const index = m.fields.index;
+    if (index !== this.index) return false;
+    const hash = this.deps.essenceHash(m.parents, m.fields);
+    const hashHex = toHex(hash);
+    // At least one valid member signature, or it is nobody's proposal.
+    const probe = new SignatureCollector(this.members(), hash, this.deps.verify);
+    for (const s of m.signatures) probe.add(toHex(s.publicKey), s.signature);
+    if (probe.count === 0) return false;
+    const k = this.known.get(hashHex) ?? this.remember(m.parents, m.fields, hash);
+    for (const s of m.signatures) k.collector.add(toHex(s.publicKey), s.signature);
+    if (this.index !== index) return true;
+    // Signed only when it comes from the proposer of its round, and that round is about now (a
+    // round apart either way, for clocks that differ a little): another member's announcement of
+    // what it signed only adds signatures, or unlocked members could split between two essences.
+    const proposer = this.members().members[proposerOf(index, m.round, this.members().members.length)];
+    const current = roundAt(this.deps.now(), this.since, this.timing);
+    if (probe.signers().includes(proposer) && Math.abs(m.round - current) <= 1 && (await this.agrees(k))) this.signIfAllowed(k);
+    await this.maybeSubmit(k);
+    return true;
+  }
+
+  private async receiveSignature(index: number, hash: Uint8Array, publicKey: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    if (index !== this.index) return false;
+    const hashHex = toHex(hash);
+    const key = toHex(publicKey);
+    if (!this.members().members.includes(key) || !this.deps.verify(hash, signature, publicKey)) return false;
+    const k = this.known.get(hashHex);
+    if (!k) {
+      if (this.early.length < MAX_EARLY_SIGNATURES && !this.early.some((e) => e.hash === hashHex && e.publicKey === key)) this.early.push({ hash: hashHex, publicKey: key, signature });
+      return true;
+    }
+    if (k.collector.add(key, signature) !== "added") return false; // a repeat travels no further
+    await this.maybeSubmit(k);
+    return true;
+  }
+
+  private remember(parents: Uint8Array[], fields: F, hash = this.deps.essenceHash(parents, fields)): Known<F> {
+    const hashHex = toHex(hash);
+    const k: Known<F> = { parents, fields, hash, collector: new SignatureCollector(this.members(), hash, this.deps.verify), mine: false, submitted: false };
+    this.known.set(hashHex, k);
+    for (const e of this.early.filter((x) => x.hash === hashHex)) k.collector.add(e.publicKey, e.signature);
+    this.early = this.early.filter((x) => x.hash !== hashHex);
+    return k;
+  }
+
+  private async agrees(k: Known<F>): Promise<boolean> {
+    if (k.checked === undefined) {
+      const c = await this.deps.check(k.parents, k.fields);
+      k.checked = c.ok;
+      if (!c.ok) this.deps.log?.("proposal refused", { index: k.fields.index, essenceHash: toHex(k.hash), reason: c.reason });
+    }
+    return k.checked;
+  }
+
+  /** Signs `k` if the guard allows; broadcasts the signature. */
+  private signIfAllowed(k: Known<F>): void {
+    if (this.myPosition() < 0 || k.collector.signers().includes(this.deps.publicKey)) return;
+    const hashHex = toHex(k.hash);
+    try {
+      this.deps.guard.permit(k.fields.index, hashHex);
+    } catch (err) {
+      this.deps.log?.("not signed", { index: k.fields.index, essenceHash: hashHex, reason: (err as Error).message });
+      return;
+    }
+    const signature = this.deps.sign(k.hash);
+    k.collector.add(this.deps.publicKey, signature);
+    this.deps.broadcast({ t: "csig", index: k.fields.index, essenceHash: k.hash, publicKey: fromHex(this.deps.publicKey, "public key"), signature });
+  }
+
+  private async maybeSubmit(k: Known<F>): Promise<void> {
+    if (!k.mine || k.submitted || !k.collector.complete || this.index !== k.fields.index) return;
+    k.submitted = true;
+    await this.deps.submit(k.parents, k.fields, k.collector.signatures());
+  }
+}
