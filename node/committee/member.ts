@@ -235,8 +235,8 @@ export class CommitteeMember<F extends { index: number }> {
       if (this.early.length < MAX_EARLY_SIGNATURES && !this.early.some((e) => e.hash === hashHex && e.publicKey === key)) this.early.push({ hash: hashHex, publicKey: key, signature });
       return true;
     }
-    if (k.collector.add(key, signature) !== "added") return false; // a repeat travels no further
-    await this.maybeSubmit(k);
+    // A repeat (it came inside a proposal too, or by another path) is valid, only not new.
+    if (k.collector.add(key, signature) === "added") await this.maybeSubmit(k);
     return true;
   }
 
