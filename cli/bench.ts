@@ -22,6 +22,7 @@ const SUITES: Record<string, () => Suite> = {
   stream: () => require("../bench/stream/suite").runStreamSuite,
   fairness: () => require("../bench/fairness/suite").runFairnessSuite,
   confirmation: () => require("../bench/confirmation/suite").runConfirmationSuite,
+  "ledger-root": () => require("../bench/ledger-root/suite").runLedgerRootSuite,
 };
 
 export function benchCommand(): TangleCommand {

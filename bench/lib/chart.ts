@@ -201,6 +201,7 @@ export function chartsFor(report: BenchReport): [string, Spec][] {
   if (report.suite === "stream") return require("../stream/chart").streamCharts(report);
   if (report.suite === "fairness") return require("../fairness/chart").fairnessCharts(report);
   if (report.suite === "confirmation") return require("../confirmation/chart").confirmationCharts(report);
+  if (report.suite === "ledger-root") return require("../ledger-root/chart").ledgerRootCharts(report);
   return [];
 }
 

@@ -11,7 +11,7 @@ import { Genesis, genesisOutputs, genesisStateHash, genesisTransactionId, valida
 import { isOutputRef, outputKey, SpentOutput, UnspentOutput, UtxoSet } from "./utxo";
 import type { LedgerView, WhiteFlagResult } from "./whiteflag";
 import { balanceChanges } from "./balance-changes";
-import { LedgerTree, outputTreeEntries, outputTreeKeys } from "./ledger-tree";
+import { LedgerTree, outputTree, outputTreeEntries, outputTreeKeys } from "./ledger-tree";
 import { LedgerProof, outputEntryKey, ledgerLeafKey } from "../../client/protocol/ledger-proof";
 
 /** Everything needed to rebuild a LedgerState (the node persists it; balances are derived). */
@@ -52,7 +52,7 @@ export class LedgerState implements LedgerView {
     const txId = genesisTransactionId(g);
     const outputs = genesisOutputs(g).map((o, index) => ({ txId, index, address: o.address, amount: o.amount }));
     for (const o of outputs) ledger.addOutput(o);
-    ledger.tree = LedgerTree.build(outputTreeEntries(outputs));
+    ledger.tree = outputTree(outputs);
     return ledger;
   }
 
@@ -72,7 +72,7 @@ export class LedgerState implements LedgerView {
       ledger.addOutput(o);
     }
     if (ledger.supply() > MAX_AMOUNT) inconsistent("snapshot supply past 2^64 - 1");
-    ledger.tree = LedgerTree.build(outputTreeEntries(s.unspent));
+    ledger.tree = outputTree(s.unspent);
     for (const o of s.spent) {
       check(o, "spent");
       ledger.utxo.addSpent(o);
