@@ -8,6 +8,8 @@
  * - burst: 520 data records sent in 0.4 s, all attached to the same two parents;
  * - lone: one sensor sends one record every T (60 s; 3 s with --quick), parents asked for each;
  * - steady: 1,000 records/s for 20 s (5 s with --quick), each on four parents asked of the node for it;
+ * - steady-shared-parents: the same, but parents asked every 25 ms and shared by the records sent
+ *   meanwhile (two of eight picks each), as a gateway that batches its requests attaches;
  * - non-member: the burst, sent to a follower node peered with the coordinating node.
  *
  * Latency runs from the acknowledgement (read here) to the moment the node that took the record
@@ -17,6 +19,10 @@
  * "never" is the node's own answer. Checked: every acknowledged record is stored, and a sample
  * confirmed by push has the same `confirmedBy` in its metadata.
  *
+ * The cost of checkpoints (docs/checkpoints.md): per pattern, how many transactions other than
+ * its own the milestones that confirmed its records confirmed (nothing else sends here, so those
+ * are the issuing node's checkpoints), mean and max per milestone.
+ *
  * BENCH_CONFIRMATION_PATTERNS (comma separated) runs some patterns only (the full lone run takes
  * five minutes).
  */
@@ -24,6 +30,7 @@ import { randomBytes } from "node:crypto";
 import { attach, signTransaction, SignedEssence, stampSync } from "../../client/protocol/build";
 import { fromHex } from "../../client/protocol/bytes";
 import { keyPairFromSeed } from "../../client/protocol/keys";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 import { devGenesis } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { ApiClient } from "../../client/node";
@@ -37,7 +44,7 @@ export const BURST_MS = 400;
 const STEADY_RATE = 1000;
 /** Issuers for the burst and the steady load: each stays inside the adaptive-PoW allowance (50/s over 10 s). */
 const ISSUERS = 100;
-const PATTERNS = ["burst", "lone", "steady", "non-member"] as const;
+const PATTERNS = ["burst", "lone", "steady", "steady-shared-parents", "non-member"] as const;
 type Pattern = (typeof PATTERNS)[number];
 
 interface Ack {
@@ -77,7 +84,7 @@ function signRecords(count: number): SignedEssence[] {
   return Array.from({ length: count }, (_, i) => {
     const k = keys[i % keys.length];
     return signTransaction(
-      { version: 1, networkId, issuer: k.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/octet-stream", data: randomBytes(64) } },
+      { version: PROTOCOL_VERSION, networkId, issuer: k.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/octet-stream", data: randomBytes(64) } },
       k.secretKey,
     );
   });
@@ -146,17 +153,32 @@ async function lone(client: ApiClient, count: number, everyMs: number): Promise<
  * `STEADY_RATE` records per second for `durationMs`, each attached as the client library attaches
  * (client/attach.ts): four parents asked of the node for it, then stamped and submitted; over four
  * connections, at most 48 records under way on each (one that would exceed that is not sent, and
- * counted as skipped).
+ * counted as skipped). With `shared`, parents are asked every 25 ms instead (eight URTS picks)
+ * and each record takes two of the latest picks, as a gateway that batches its requests does.
  */
-async function steady(clients: ApiClient[], durationMs: number): Promise<Sent & { skipped: number }> {
+async function steady(clients: ApiClient[], durationMs: number, shared = false): Promise<Sent & { skipped: number }> {
   const signed = signRecords(Math.ceil((STEADY_RATE * durationMs) / 1000));
   const out: Sent & { skipped: number } = { acks: [], rejected: {}, retried: {}, lastAckMs: 0, skipped: 0 };
   const inFlight = clients.map(() => 0);
   const pending: Promise<void>[] = [];
+  let picks = shared ? await clients[0].selectParents(8) : [];
+  let refreshing = false;
+  const refresh = shared
+    ? setInterval(() => {
+        if (refreshing) return;
+        refreshing = true;
+        void clients[0].selectParents(8).then((p) => (picks = p), () => undefined).finally(() => (refreshing = false));
+      }, 25)
+    : undefined;
+  const twoPicks = () => {
+    const a = picks[Math.floor(Math.random() * picks.length)];
+    const rest = picks.filter((p) => p !== a);
+    return rest.length ? [a, rest[Math.floor(Math.random() * rest.length)]] : [a];
+  };
   const one = async (c: ApiClient, s: SignedEssence) => {
     let parents: string[];
     try {
-      parents = await c.selectParents(4);
+      parents = shared ? twoPicks() : await c.selectParents(4);
     } catch (err) {
       const code = String((err as { code?: unknown }).code ?? "ERR_UNKNOWN");
       out.rejected[code] = (out.rejected[code] ?? 0) + 1;
@@ -181,25 +203,36 @@ async function steady(clients: ApiClient[], durationMs: number): Promise<Sent & 
     await sleep(2);
   }
   await Promise.all(pending);
+  clearInterval(refresh);
   return out;
 }
 
+/** What the `confirmed` topic said, from the moment of subscribing. */
+interface Confirmations {
+  /** Transaction id -> index of the milestone that confirmed it. */
+  by: Map<string, number>;
+  /** Milestone index -> the ids it confirmed. */
+  ids: Map<number, string[]>;
+}
+
 /** The node's own record of which milestone confirmed what (the `confirmed` topic), from now on. */
-function watchConfirmations(client: ApiClient): Map<string, number> {
-  const by = new Map<string, number>();
+function watchConfirmations(client: ApiClient): Confirmations {
+  const c: Confirmations = { by: new Map(), ids: new Map() };
   client.on("push", ({ topic, data }: { topic: string; data: any }) => {
     if (topic !== "confirmed") return;
-    for (const id of data.ids as string[]) if (!by.has(id)) by.set(id, data.milestoneIndex);
+    c.ids.set(data.milestoneIndex, data.ids);
+    for (const id of data.ids as string[]) if (!c.by.has(id)) c.by.set(id, data.milestoneIndex);
   });
-  return by;
+  return c;
 }
 
 /**
  * After `settleMs`: the share of acknowledged records confirmed within two milestone intervals,
  * within 10 s, and not at all, and latency p50/p99, as results; checks the node's answers.
  */
-async function evaluate(client: ApiClient, pattern: Pattern, sent: Sent, confirmedBy: Map<string, number>, settleMs: number, params: Record<string, unknown>): Promise<BenchResult[]> {
+async function evaluate(client: ApiClient, pattern: Pattern, sent: Sent, confirmations: Confirmations, settleMs: number, params: Record<string, unknown>): Promise<BenchResult[]> {
   await sleep(settleMs);
+  const confirmedBy = confirmations.by;
   const n = sent.acks.length;
   if (n === 0) throw new Error(`confirmation bench (${pattern}): nothing was acknowledged (${JSON.stringify(sent.rejected)})`);
   // Records the topic did not name: the node's metadata says whether they were confirmed since.
@@ -242,6 +275,15 @@ async function evaluate(client: ApiClient, pattern: Pattern, sent: Sent, confirm
   if (latency.length) {
     out.push({ name: "confirmation-latency", params: p, metric: "latency-p50", value: Number(median(latency).toFixed(1)), unit: "ms" });
     out.push({ name: "confirmation-latency", params: p, metric: "latency-p99", value: Number(percentile(latency, 99).toFixed(1)), unit: "ms" });
+  }
+  // What else the milestones that confirmed these records confirmed: nothing but this suite sends
+  // transactions, so those are the issuing node's checkpoints (none before checkpoints existed).
+  const mine = new Set(sent.acks.map((a) => a.id));
+  const others = [...storedAt.keys()].map((index) => (confirmations.ids.get(index) ?? []).filter((id) => !mine.has(id)).length);
+  if (others.length) {
+    out.push({ name: "confirmation-checkpoints", params: p, metric: "per-milestone-mean", value: Number((others.reduce((a, b) => a + b, 0) / others.length).toFixed(1)), unit: "tx" });
+    out.push({ name: "confirmation-checkpoints", params: p, metric: "per-milestone-max", value: Math.max(...others), unit: "tx" });
+    out.push({ name: "confirmation-checkpoints", params: p, metric: "milestones", value: others.length, unit: "milestones" });
   }
   for (const [code, count] of Object.entries(sent.rejected)) out.push({ name: "confirmation-rejected", params: { ...p, code }, metric: "count", value: count, unit: "tx" });
   for (const [code, count] of Object.entries(sent.retried)) out.push({ name: "confirmation-retried", params: { ...p, code }, metric: "count", value: count, unit: "tx" });
@@ -286,11 +328,11 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
       } else if (pattern === "lone") {
         const sent = await lone(coordinator.client, loneCount, loneEveryMs);
         all.push(...(await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { records: loneCount, everySeconds: loneEveryMs / 1000 })));
-      } else if (pattern === "steady") {
+      } else if (pattern === "steady" || pattern === "steady-shared-parents") {
         const extra = await Promise.all([0, 1, 2].map(() => ApiClient.connect(coordinator.url, { reconnect: false, requestTimeoutMs: 600_000 })));
         try {
           const t0 = performance.now();
-          const sent = await steady([coordinator.client, ...extra], steadyMs);
+          const sent = await steady([coordinator.client, ...extra], steadyMs, pattern === "steady-shared-parents");
           const seconds = (performance.now() - t0) / 1000;
           const results = await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { offeredPerSecond: STEADY_RATE, seconds: steadyMs / 1000 });
           const p = results[0].params;
@@ -303,7 +345,7 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
       } else {
         const follower = await startBenchNode(["--network", "dev", "--peer", coordinator.url, "--no-remote-pow"]);
         nodes.push(follower);
-        await waitFor(follower.client, (i) => i.synced && i.peers >= 1 && i.confirmedMilestoneIndex >= (confirmed.size ? 2 : 1), "the follower did not sync");
+        await waitFor(follower.client, (i) => i.synced && i.peers >= 1 && i.confirmedMilestoneIndex >= 2, "the follower did not sync");
         await follower.client.request("subscribe", { topics: ["confirmed"] });
         const seen = watchConfirmations(follower.client);
         const sent = await burst(follower.client);
