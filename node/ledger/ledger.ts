@@ -11,7 +11,7 @@ import { Genesis, genesisOutputs, genesisStateHash, genesisTransactionId, valida
 import { isOutputRef, outputKey, SpentOutput, UnspentOutput, UtxoSet } from "./utxo";
 import type { LedgerView, WhiteFlagResult } from "./whiteflag";
 import { balanceChanges } from "./balance-changes";
-import { LedgerTree, outputTree, outputTreeEntries, outputTreeKeys } from "./ledger-tree";
+import { LedgerTree, LedgerTreeEntry, outputTree, outputTreeEntries, outputTreeKeys } from "./ledger-tree";
 import { LedgerProof, outputEntryKey, ledgerLeafKey } from "../../client/protocol/ledger-proof";
 
 /** Everything needed to rebuild a LedgerState (the node persists it; balances are derived). */
@@ -21,6 +21,31 @@ export interface LedgerSnapshot {
   stateHash: Uint8Array;
   unspent: UnspentOutput[];
   spent: SpentOutput[];
+}
+
+interface TreeChanges {
+  inserted: LedgerTreeEntry[];
+  deleted: Uint8Array[];
+}
+
+interface TreePrediction {
+  /** State hash the prediction was made on. */
+  base: Uint8Array;
+  /** The result last predicted (the same changes may come in another result object). */
+  result: WhiteFlagResult;
+  changes: TreeChanges;
+  rootBefore: Uint8Array;
+  rootAfter: Uint8Array;
+  undo: { key: Uint8Array; valueHash: Uint8Array | undefined }[];
+}
+
+function sameChanges(a: TreeChanges, b: TreeChanges): boolean {
+  if (a.inserted.length !== b.inserted.length || a.deleted.length !== b.deleted.length) return false;
+  for (let i = 0; i < a.inserted.length; i++) {
+    if (!equalBytes(a.inserted[i].key, b.inserted[i].key) || !equalBytes(a.inserted[i].valueHash, b.inserted[i].valueHash)) return false;
+  }
+  for (let i = 0; i < a.deleted.length; i++) if (!equalBytes(a.deleted[i], b.deleted[i])) return false;
+  return true;
 }
 
 function inconsistent(message: string): never {
@@ -33,6 +58,12 @@ export class LedgerState implements LedgerView {
   private readonly balances = new Map<string, bigint>();
   /** The ledger root's tree, in step with `utxo` (rebuilt from it by restore, not persisted). */
   private tree = new LedgerTree();
+  /**
+   * A transition `ledgerRootAfter` left in the tree: the tree holds the state after it and `undo`
+   * brings back the applied state. A milestone is predicted by its proposer, predicted again by
+   * the node that checks it, then applied: kept, that is one tree update instead of three.
+   */
+  private predicted?: TreePrediction;
   private index: number;
   private hash: Uint8Array;
 
@@ -120,40 +151,43 @@ export class LedgerState implements LedgerView {
 
   /** The ledger root after the last applied milestone (32 bytes, a copy; docs/ledger.md). */
   ledgerRoot(): Uint8Array {
-    return this.tree.root();
+    return this.predicted ? this.predicted.rootBefore.slice() : this.tree.root();
   }
 
   /**
    * The ledger root this ledger would have after `apply(result)`, without applying it (a
-   * coordinator puts it into the milestone it issues; a node compares it before applying). The
-   * result must be one `apply` would accept; the ledger is left as it was.
+   * proposer puts it into the milestone it issues; a node compares it before applying). The
+   * result must be one `apply` would accept. Nothing observable changes; the tree keeps the
+   * predicted state until something else is asked of it, so that applying the same result next
+   * costs no tree work.
    */
   ledgerRootAfter(result: WhiteFlagResult): Uint8Array {
-    const { inserted, deleted } = this.treeChanges(result);
-    const undo: { key: Uint8Array; valueHash: Uint8Array | undefined }[] = [];
-    for (const e of inserted) undo.push({ key: e.key, valueHash: this.tree.get(e.key) });
-    for (const key of deleted) undo.push({ key, valueHash: this.tree.get(key) });
-    try {
-      for (const e of inserted) this.tree.set(e.key, e.valueHash);
-      for (const key of deleted) this.tree.delete(key);
-      return this.tree.root();
-    } finally {
-      for (let i = undo.length - 1; i >= 0; i--) {
-        const u = undo[i];
-        if (u.valueHash) this.tree.set(u.key, u.valueHash);
-        else this.tree.delete(u.key);
-      }
+    if (this.isPredicted(result)) return this.predicted!.rootAfter.slice();
+    const changes = this.treeChanges(result);
+    if (this.predictedChanges(changes)) {
+      this.predicted!.result = result;
+      return this.predicted!.rootAfter.slice();
     }
+    const tree = this.appliedTree();
+    const rootBefore = tree.root();
+    const undo: TreePrediction["undo"] = [];
+    for (const e of changes.inserted) undo.push({ key: e.key, valueHash: tree.get(e.key) });
+    for (const key of changes.deleted) undo.push({ key, valueHash: tree.get(key) });
+    this.predicted = { base: this.hash.slice(), result, changes, rootBefore, rootAfter: rootBefore, undo };
+    for (const e of changes.inserted) tree.set(e.key, e.valueHash);
+    for (const key of changes.deleted) tree.delete(key);
+    this.predicted.rootAfter = tree.root();
+    return this.predicted.rootAfter.slice();
   }
 
   /** Proof that the output (txId, index) is unspent, or that it is not, against `ledgerRoot()`. */
   proveOutput(txId: Uint8Array, index: number): LedgerProof {
-    return this.tree.prove(ledgerLeafKey(outputEntryKey(txId, index)));
+    return this.appliedTree().prove(ledgerLeafKey(outputEntryKey(txId, index)));
   }
 
   /** Entries in the ledger root's tree (equal to unspentCount). */
   get ledgerTreeSize(): number {
-    return this.tree.size;
+    return this.appliedTree().size;
   }
 
   /** Sum of all balances; constant after genesis (no fees, no minting). */
@@ -211,15 +245,46 @@ export class LedgerState implements LedgerView {
     for (const c of result.created) this.utxo.addUnspent({ txId: c.txId, index: c.index, address: c.address, amount: c.amount });
     for (const c of result.consumed) this.utxo.markSpent(outputKey(c.txId, c.index), c.spentBy, result.milestoneIndex);
     for (const [address, delta] of balanceChanges(result)) this.addBalance(address, delta);
-    const { inserted, deleted } = this.treeChanges(result);
-    for (const e of inserted) this.tree.set(e.key, e.valueHash);
-    for (const key of deleted) this.tree.delete(key);
+    const changes = this.isPredicted(result) ? undefined : this.treeChanges(result);
+    if (!changes || this.predictedChanges(changes)) {
+      this.predicted = undefined; // the tree already holds this state
+    } else {
+      const tree = this.appliedTree();
+      for (const e of changes.inserted) tree.set(e.key, e.valueHash);
+      for (const key of changes.deleted) tree.delete(key);
+    }
     this.index = result.milestoneIndex;
     this.hash = result.stateHash.slice();
   }
 
+  /** Whether the tree holds the prediction of this very result (results are not changed after white flag). */
+  private isPredicted(result: WhiteFlagResult): boolean {
+    const p = this.predicted;
+    return p !== undefined && p.result === result && equalBytes(p.base, this.hash);
+  }
+
+  /** Whether the tree holds a prediction of these changes on the current state. */
+  private predictedChanges(changes: TreeChanges): boolean {
+    const p = this.predicted;
+    return p !== undefined && equalBytes(p.base, this.hash) && sameChanges(p.changes, changes);
+  }
+
+  /** The tree as of the last applied milestone: undoes a prediction left in it. */
+  private appliedTree(): LedgerTree {
+    const p = this.predicted;
+    if (p) {
+      this.predicted = undefined;
+      for (let i = p.undo.length - 1; i >= 0; i--) {
+        const u = p.undo[i];
+        if (u.valueHash) this.tree.set(u.key, u.valueHash);
+        else this.tree.delete(u.key);
+      }
+    }
+    return this.tree;
+  }
+
   /** The result's net effect on the tree: outputs created and not spent, outputs spent that existed before. */
-  private treeChanges(result: WhiteFlagResult): { inserted: ReturnType<typeof outputTreeEntries>; deleted: Uint8Array[] } {
+  private treeChanges(result: WhiteFlagResult): TreeChanges {
     const consumed = new Set(result.consumed.map((c) => outputKey(c.txId, c.index)));
     const created = new Set(result.created.map((c) => outputKey(c.txId, c.index)));
     return {

@@ -98,6 +98,36 @@ test("apply: the root follows every milestone; ledgerRootAfter predicts it and c
   expect(l.ledgerTreeSize).toBe(l.unspentCount);
 });
 
+test("ledgerRootAfter then apply, in every order: a prediction never shows as the current root, and another result applies correctly", () => {
+  const { tangle, t2 } = scenario();
+  const l = LedgerState.fromGenesis(genesis);
+  const before = toHex(l.ledgerRoot());
+  const r1 = run(1, [t2.id, ENTRY_A], tangle, l);
+  // The same transition computed twice (the proposer, then the applier): the same root.
+  const p = toHex(l.ledgerRootAfter(r1));
+  expect(toHex(l.ledgerRootAfter(run(1, [t2.id, ENTRY_A], tangle, l)))).toBe(p);
+  // Read between prediction and apply: the current root, proofs against it, and the size.
+  expect(toHex(l.ledgerRoot())).toBe(before);
+  const g0 = l.snapshot().unspent.find((o) => toHex(o.txId) === toHex(G) && o.index === 0)!;
+  expect(verifyOutputInLedger(l.ledgerRoot(), g0, l.proveOutput(G, 0))).toBe(true);
+  expect(l.ledgerTreeSize).toBe(3);
+  expect(toHex(l.ledgerRootAfter(r1))).toBe(p);
+  l.apply(run(1, [t2.id, ENTRY_A], tangle, l));
+  expect(toHex(l.ledgerRoot())).toBe(p);
+  expect(p).toBe(referenceRoot(l.snapshot().unspent));
+  // A prediction for one result, then another result applied: the other's root.
+  const other = scenario();
+  const a = LedgerState.fromGenesis(genesis);
+  const ra = run(1, [other.t2.id, ENTRY_A], other.tangle, a);
+  const rb = run(1, [other.t1.id, ENTRY_A], other.tangle, a);
+  const pa = toHex(a.ledgerRootAfter(ra));
+  const pb = toHex(a.ledgerRootAfter(rb));
+  expect(pb).not.toBe(pa);
+  a.apply(ra);
+  expect(toHex(a.ledgerRoot())).toBe(pa);
+  expect(pa).toBe(referenceRoot(a.snapshot().unspent));
+});
+
 test("a refused result leaves the root as it was", () => {
   const { tangle, t2, t1 } = scenario();
   const l = LedgerState.fromGenesis(genesis);
