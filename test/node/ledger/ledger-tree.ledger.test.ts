@@ -136,6 +136,15 @@ test("a refused result leaves the root as it was", () => {
   const ghost = { txId: new Uint8Array(32).fill(5), index: 0, address: ADDR[0], amount: 1n, spentBy: t1.id };
   expect(codeOf(() => l.apply({ ...r, consumed: [...r.consumed, ghost] }))).toBe(E.LEDGER_INCONSISTENT);
   expect(toHex(l.ledgerRoot())).toBe(before);
+  // Predicted first, then refused: the prediction is not taken for the applied state.
+  const bad = { ...r, created: [...r.created, { txId: G, index: 1, address: ADDR[0], amount: 1n }] };
+  l.ledgerRootAfter(bad);
+  expect(codeOf(() => l.apply(bad))).toBe(E.LEDGER_INCONSISTENT);
+  expect(toHex(l.ledgerRoot())).toBe(before);
+  expect(l.ledgerTreeSize).toBe(3);
+  expect(toHex(l.ledgerRoot())).toBe(referenceRoot(l.snapshot().unspent));
+  l.apply(r);
+  expect(toHex(l.ledgerRoot())).toBe(referenceRoot(l.snapshot().unspent));
 });
 
 test("proofs: an unspent output proves against the root, a spent one proves absent", () => {
