@@ -1,13 +1,18 @@
 /**
- * The coordinator: when this node holds a coordinator key, it issues a milestone every interval.
- * A milestone references the previous milestone and up to seven URTS tips; its payload carries the
- * white-flag result this node computes for exactly those parents, so every node that applies it
- * must reach the same merkle root and ledger state hash.
+ * The coordinator: when this node holds the key of a committee member and the committee in force
+ * needs one signature (k = 1: the dev network, a committee of 1), it issues a milestone v2 every
+ * interval. A milestone references the previous milestone and up to seven URTS tips; its payload
+ * carries the white-flag result this node computes for exactly those parents, the previous
+ * milestone's id and the ledger root after it, so every node that applies it must reach the same
+ * merkle root, ledger state hash and ledger root; the member signs the milestone essence (which
+ * binds the parents) and the transaction. With k > 1 a member cannot issue alone: it says so
+ * (`cannotIssue`, `stalled`) and issues nothing until proposals between members exist.
  */
-import { attach, signTransaction, stampSync } from "../client/protocol/build";
+import { attach, milestonePayload, signMilestone, signTransaction, stampSync } from "../client/protocol/build";
 import { fromHex, toHex } from "../client/protocol/bytes";
 import { transactionId } from "../client/protocol/codec";
 import { keyPairFromSeed, KeyPair } from "../client/protocol/keys";
+import { ID_BYTES, PROTOCOL_VERSION } from "../client/protocol/limits";
 import { milestonePayloadFor } from "./ledger/whiteflag";
 import { requiredDifficulty } from "./validation/pipeline";
 import type { TangleNode } from "./tangle-node";
@@ -60,6 +65,7 @@ export class Coordinator {
     private readonly opts: CoordinatorOptions,
   ) {
     this.keys = keyPairFromSeed(seed);
+    node.committeeMember = toHex(this.keys.publicKey);
   }
 
   /** Ids of the milestones this coordinator is submitting now (only these are taken at its indexes). */
@@ -70,8 +76,9 @@ export class Coordinator {
   }
 
   /** Why this node cannot issue the next milestone alone, or undefined when its key suffices. */
-  cannotIssue(): string | undefined {
-    const { members, threshold } = this.node.genesis.committee;
+  cannotIssue(index = this.node.ledgerIndex + 1): string | undefined {
+    const { members, threshold } = this.node.committees.at(index);
+    if (!members.includes(toHex(this.keys.publicKey))) return `this node's key is not a member of the committee in force at milestone ${index}`;
     if (threshold <= 1) return undefined;
     return (
       `committee of ${members.length} needs ${threshold} signatures per milestone; this node holds one member's key and ` +
@@ -87,7 +94,7 @@ export class Coordinator {
     if (this.timer || this.blocked) return;
     this.blocked = this.cannotIssue();
     if (this.blocked) {
-      const { members, threshold } = this.node.genesis.committee;
+      const { members, threshold } = this.node.committees.at(this.node.ledgerIndex + 1);
       this.opts.onCannotIssue?.(this.blocked, { members: members.length, threshold });
       return;
     }
@@ -155,12 +162,18 @@ export class Coordinator {
     if (this.built++ < SWEEPING_MILESTONES_AFTER_OPEN) for (const t of node.sweepTips(7)) if (chosen.size < 8) chosen.add(t);
     for (const t of node.selectParents(this.opts.tips ?? 7)) if (chosen.size < 8) chosen.add(t);
     const parents = [...chosen].sort().map((h) => fromHex(h));
+    const alone = this.cannotIssue(index);
+    if (alone) throw new Error(alone);
     const wf = node.whiteFlag(index, parents);
     const now = node.now();
-    const signed = signTransaction(
-      { version: 1, networkId: node.params.networkId, issuer: this.keys.publicKey, payload: milestonePayloadFor(wf, now) },
-      this.keys.secretKey,
-    );
+    const networkId = node.params.networkId;
+    const fields = {
+      ...milestonePayloadFor(wf, now),
+      previousMilestoneId: node.latestMilestone ? fromHex(node.latestMilestone.id) : new Uint8Array(ID_BYTES),
+      ledgerRoot: node.ledgerRootAfter(wf),
+    };
+    const payload = milestonePayload(fields, [signMilestone(networkId, parents, fields, this.keys.publicKey, this.keys.secretKey)]);
+    const signed = signTransaction({ version: PROTOCOL_VERSION, networkId, issuer: this.keys.publicKey, payload }, this.keys.secretKey);
     const bytes = attach(signed, parents, now);
     stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty));
     const id = toHex(transactionId(bytes));

@@ -15,6 +15,20 @@ export const NodeErrorCode = {
   LEDGER_DIVERGED: Code.ERR_LEDGER_DIVERGED,
   /** A milestone whose index is not the next one. */
   MILESTONE_ORDER: Code.ERR_MILESTONE_ORDER,
+  /** Fewer signatures of members in force than the threshold. */
+  MILESTONE_QUORUM: Code.ERR_MILESTONE_QUORUM,
+  /** A signer that was never a committee member. */
+  MILESTONE_NOT_MEMBER: Code.ERR_MILESTONE_NOT_MEMBER,
+  /** A signer a committee change removed before the milestone's index. */
+  MILESTONE_RETIRED_SIGNER: Code.ERR_MILESTONE_RETIRED_SIGNER,
+  /** A member's signature that does not verify. */
+  MILESTONE_BAD_SIGNATURE: Code.ERR_MILESTONE_BAD_SIGNATURE,
+  /** The previous milestone id is not the one applied at index - 1. */
+  MILESTONE_PREVIOUS_MISMATCH: Code.ERR_MILESTONE_PREVIOUS_MISMATCH,
+  /** The ledger root differs from the local one. */
+  MILESTONE_LEDGER_ROOT_MISMATCH: Code.ERR_MILESTONE_LEDGER_ROOT_MISMATCH,
+  /** A committee change while another is pending. */
+  MILESTONE_COMMITTEE_CHANGE: Code.ERR_MILESTONE_COMMITTEE_CHANGE,
   /** Storage failed; the transaction was not acknowledged. */
   STORAGE: Code.ERR_STORAGE,
   /** The disk is below the free-space reserve, or a write failed for want of space; nothing was stored. */

@@ -1,12 +1,18 @@
 /**
- * The milestone applier: white flag for a stored, solid milestone, checked against what the
- * coordinator signed; on agreement the ledger changes, the confirmation marks and the milestone
- * record are written in one commit, then memory (ledger, pending, window index) follows. On
- * disagreement, or a milestone out of order, the node refuses it and stops confirming
+ * The milestone applier: the committee's signatures (k of n members in force at the index,
+ * validation/committee.ts), then white flag for a stored, solid milestone, checked against what the
+ * committee signed (merkle root, state hash, ledger root, previous milestone id); on agreement the
+ * ledger changes, the confirmation marks and the milestone record are written in one commit, then
+ * memory (ledger, pending, window index, committee chain) follows. A milestone whose signatures do
+ * not make a quorum is refused and changes nothing; one the committee signed that disagrees with
+ * this node's ledger, or a milestone out of order, makes the node refuse it and stop confirming
  * (`diverged`). Milestones apply one at a time, in arrival order (`enqueue`).
  */
-import type { MilestonePayload, Transaction } from "../client/protocol/codec";
-import { toHex } from "../client/protocol/bytes";
+import { decodeTransaction, type MilestonePayload, type Transaction } from "../client/protocol/codec";
+import { equalBytes, toHex } from "../client/protocol/bytes";
+import { milestoneSigningHash } from "../client/protocol/build";
+import { verifyEd25519 } from "./crypto/ed25519";
+import { CommitteeChain } from "./validation/committee";
 import { balanceChanges, newBalances } from "./ledger/balance-changes";
 import type { LedgerState } from "./ledger/ledger";
 import type { PendingIndex } from "./ledger/pending";
@@ -29,9 +35,14 @@ export interface MilestoneApplierOptions {
   pending: PendingIndex;
   recent: RecentIndex;
   cone: ConeView;
+  /** The committee chain (genesis committee, then the changes applied); the applier extends it. */
+  committees: CommitteeChain;
+  networkId: number;
   onMilestone(e: MilestoneEvent): void;
   onDiverged(d: Divergence): void;
 }
+
+type Check = { ok: true } | { ok: false; code: string; message: string };
 
 export function milestoneInfo(m: { index: number; id: Uint8Array; timestamp: number; merkleRoot: Uint8Array; stateHash: Uint8Array; included: Uint8Array[] }): MilestoneInfo {
   return { index: m.index, id: toHex(m.id), timestamp: m.timestamp, merkleRoot: toHex(m.merkleRoot), stateHash: toHex(m.stateHash), included: m.included.length };
@@ -45,9 +56,51 @@ export class MilestoneApplier {
   /** The last white flag the coordinator asked for, reused when that milestone arrives. */
   private lastWhiteFlag?: { key: string; result: WhiteFlagResult };
 
+  /** The milestone whose committee, previous id and ledger root check() passed last (apply skips them then). */
+  private checkedId?: string;
+
   constructor(private readonly o: MilestoneApplierOptions) {
     const last = o.ledger.ledgerIndex > 0 ? o.store.getMilestone(o.ledger.ledgerIndex) : undefined;
     if (last) this._latest = milestoneInfo(last);
+    // The committee chain from genesis: the changes of the applied milestones, oldest first. One
+    // read and decode per applied milestone (milestone transactions are kept through pruning).
+    for (let index = 1; index <= o.ledger.ledgerIndex; index++) {
+      const record = o.store.getMilestone(index);
+      const bytes = record && o.store.getTransactionBytes(record.id);
+      const d = bytes ? decodeTransaction(bytes) : undefined;
+      if (d?.ok && d.value.tx.payload.type === "milestone") o.committees.applyChange(index, d.value.tx.payload.committeeChange);
+    }
+  }
+
+  /**
+   * What white flag does not decide: the committee's k-of-n signatures over the milestone essence
+   * and the change it carries (refused, no halt: a forgery), then the previous milestone id (a
+   * validly signed milestone on another chain: halt).
+   */
+  private checkCommittee(m: StoredMilestone, payload: MilestonePayload): Check & { halt?: boolean } {
+    const { committees, networkId } = this.o;
+    const { signatures: _, ...fields } = payload;
+    const signed = committees.verify(payload, milestoneSigningHash(networkId, m.tx.parents, fields), verifyEd25519);
+    if (!signed.ok) return signed;
+    const change = committees.checkChange(payload.index, payload.committeeChange);
+    if (!change.ok) return change;
+    const previous = payload.index === 1 ? undefined : this.o.store.getMilestone(payload.index - 1)?.id;
+    if (payload.index > 1 && (!previous || !equalBytes(previous, payload.previousMilestoneId))) {
+      return {
+        ok: false,
+        halt: true,
+        code: NodeErrorCode.MILESTONE_PREVIOUS_MISMATCH,
+        message: `milestone ${payload.index} follows milestone ${toHex(payload.previousMilestoneId)}, this node applied ${previous ? toHex(previous) : "none"} at ${payload.index - 1}`,
+      };
+    }
+    return { ok: true };
+  }
+
+  /** The ledger root the milestone signs against the one `result` gives this node's ledger. */
+  private checkLedgerRoot(result: WhiteFlagResult, payload: MilestonePayload): Check {
+    const root = this.o.ledger.ledgerRootAfter(result);
+    if (equalBytes(root, payload.ledgerRoot)) return { ok: true };
+    return { ok: false, code: NodeErrorCode.MILESTONE_LEDGER_ROOT_MISMATCH, message: `milestone ${payload.index} has ledger root ${toHex(payload.ledgerRoot)}, this node computed ${toHex(root)}` };
   }
 
   get latest(): MilestoneInfo | undefined {
@@ -78,11 +131,14 @@ export class MilestoneApplier {
    * differs is refused and halts the node (diverged), as before, but is never stored. One at or below ledgerIndex is an
    * ordinary transaction (docs/ledger.md 3.0). The white flag computed is reused by apply.
    */
-  async check(m: StoredMilestone, payload: MilestonePayload): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+  async check(m: StoredMilestone, payload: MilestonePayload): Promise<Check> {
     await this.chain;
     const { ledger } = this.o;
     if (this._diverged || payload.index <= ledger.ledgerIndex) return { ok: true };
     if (payload.index !== ledger.ledgerIndex + 1) return { ok: false, code: NodeErrorCode.MILESTONE_ORDER, message: `milestone ${payload.index} arrived while the ledger is at ${ledger.ledgerIndex}` };
+    // Not signed by a quorum of the committee in force: refused, stored nowhere, no halt.
+    const committee = this.checkCommittee(m, payload);
+    if (!committee.ok) return committee.halt ? this.refuseCheck(payload.index, committee.code, committee.message) : committee;
     const key = this.whiteFlagKey(payload.index, m.tx.parents);
     const cached = this.lastWhiteFlag;
     const wf = cached && cached.key === key ? { ok: true as const, value: cached.result } : computeWhiteFlag(payload.index, m.tx.parents, this.o.cone, ledger);
@@ -91,7 +147,10 @@ export class MilestoneApplier {
     if (!wf.ok) return this.refuseCheck(payload.index, wf.code, wf.message);
     const c = checkMilestone(wf.value, payload);
     if (!c.ok) return this.refuseCheck(payload.index, c.code, c.message);
+    const root = this.checkLedgerRoot(wf.value, payload);
+    if (!root.ok) return this.refuseCheck(payload.index, root.code, root.message);
     this.lastWhiteFlag = { key, result: wf.value };
+    this.checkedId = m.idHex;
     return { ok: true };
   }
 
@@ -121,6 +180,13 @@ export class MilestoneApplier {
     if (payload.index !== ledger.ledgerIndex + 1) {
       return this.refuse(payload.index, NodeErrorCode.MILESTONE_ORDER, `milestone ${payload.index} arrived while the ledger is at ${ledger.ledgerIndex}`);
     }
+    // check() passed it already, unless it is a stored milestone replayed at open.
+    const checked = this.checkedId === m.idHex;
+    this.checkedId = undefined;
+    if (!checked) {
+      const committee = this.checkCommittee(m, payload);
+      if (!committee.ok) return this.refuse(payload.index, committee.code, committee.message);
+    }
     // The coordinator computed exactly this result a moment ago (same index, parents and ledger):
     // reuse it instead of walking the cone twice. Confirmation marks cannot have changed in
     // between, since only milestone application changes them and it is serialized.
@@ -133,6 +199,10 @@ export class MilestoneApplier {
     if (!wf.ok) return this.refuse(payload.index, wf.code, wf.message);
     const check = checkMilestone(wf.value, payload);
     if (!check.ok) return this.refuse(payload.index, check.code, check.message);
+    if (!checked) {
+      const root = this.checkLedgerRoot(wf.value, payload);
+      if (!root.ok) return this.refuse(payload.index, root.code, root.message);
+    }
     const r = wf.value;
     const conflicts = new Map(r.conflicts.map((c) => [toHex(c.id), c.reason]));
     const record = { index: payload.index, id: m.id, timestamp: payload.timestamp, merkleRoot: r.merkleRoot, stateHash: r.stateHash, included: r.included };
@@ -151,6 +221,7 @@ export class MilestoneApplier {
       stateHash: r.stateHash,
     });
     ledger.apply(r);
+    this.o.committees.applyChange(payload.index, payload.committeeChange);
     // With every other attachment of its essence, where the outcome decides the essence (pending.ts).
     r.included.forEach((id, i) => pending.settle(id, conflicts.get(includedIds[i])));
     for (const h of includedIds) recent.confirm(h, payload.index, conflicts.get(h));

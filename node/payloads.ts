@@ -57,9 +57,14 @@ export const NODE_PAYLOADS: { readonly [K in PayloadName]: NodePayload<K> } = {
     arrived: (id, tx) => [{ topic: `stream:${toHex(tx.payload.streamId)}`, data: { id, sequence: tx.payload.sequence } }],
   },
   milestone: {
+    // The issuer must be a committee member (of the genesis or of a change this node applied); the
+    // k-of-n signatures inside are checked against the committee in force at the milestone's index
+    // before it is stored (milestone-applier.ts, validation/committee.ts).
     checkIssuer: (tx, params) =>
-      params.coordinatorKeys.has(toHex(tx.issuer)) ? undefined : reject(E.NOT_COORDINATOR, "milestone issued by a key that is not a coordinator of this network"),
+      params.coordinatorKeys.has(toHex(tx.issuer)) ? undefined : reject(E.NOT_COORDINATOR, "milestone issued by a key that is not a committee member of this network"),
   },
+  // Anyone may issue a checkpoint: it only references tips, and confirms like data (no ledger effect).
+  checkpoint: {},
 };
 
 /** The table's entry for the type of `tx`'s payload. */

@@ -32,6 +32,7 @@ import { Code } from "../client/protocol/codes";
 import { BoundedMap } from "./bounded";
 import { DecodedCache, storedConeView } from "./cone-view";
 import { milestoneOf } from "./payloads";
+import { CommitteeChain } from "./validation/committee";
 import { Divergence, MilestoneEvent, MilestoneInfo, NodeEvents, TypedEmitter } from "./events";
 import { MilestoneApplier, milestoneInfo } from "./milestone-applier";
 import { Solidifier } from "./solidifier";
@@ -56,6 +57,8 @@ function storingFailed(what: string, err: unknown): NodeError {
 export class TangleNode extends TypedEmitter<NodeEvents> {
   readonly genesis: Genesis;
   readonly genesisId: Uint8Array;
+  /** The committee in force at each milestone index (validation/committee.ts). */
+  readonly committees: CommitteeChain;
   readonly params: ValidationParams;
   /** Milliseconds spent rebuilding the window and ledger at open. */
   readonly startupMs: number = 0;
@@ -94,13 +97,15 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     super();
     this.genesis = validateGenesis(opts.genesis);
     this.genesisId = genesisTransactionId(this.genesis);
+    this.committees = new CommitteeChain(this.genesis.committee);
     this.now = opts.now ?? Date.now;
     this.params = {
       networkId: this.genesis.networkId,
       baseDifficulty: this.genesis.baseDifficulty,
       maxPastMs: opts.maxPastMs ?? 600_000,
       maxFutureMs: opts.maxFutureMs ?? 30_000,
-      coordinatorKeys: new Set(this.genesis.committee.members),
+      // Every key of the committee chain, kept current by the milestone applier as changes apply.
+      coordinatorKeys: this.committees.everMembers,
     };
     this.entryPoints = new Set([toHex(ZERO_ENTRY_POINT), toHex(this.genesisId)]);
     this.milestoneIntervalMs = this.genesis.milestoneIntervalMs;
@@ -149,7 +154,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     this.pending = new PendingIndex(ledgerAmountLookup(this.ledger));
     const { store, window, ledger, pending, decoded } = this;
     const emits = { onMilestone: (e: MilestoneEvent) => this.emit("milestone", e), onDiverged: (d: Divergence) => this.emit("diverged", d) };
-    this.milestones = new MilestoneApplier({ store, ledger, pending, recent: window.recent, cone: this.coneView, ...emits });
+    this.milestones = new MilestoneApplier({ store, ledger, pending, recent: window.recent, cone: this.coneView, committees: this.committees, networkId: this.genesis.networkId, ...emits });
     await replayWindow({ store, window, ledger, pending, milestones: this.milestones, decoded }, this.nextSeq);
   }
 
@@ -341,6 +346,20 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     this.pending.evict((h) => this.window.has(h)); // attachments that left the window
     this.solid.wake(v.idHex);
     this.emit("transaction", { id: v.idHex, tx: v.tx, bytes: v.bytes, source });
+  }
+
+  /** The member key this node runs (hex), set by its coordinator (coordinator.ts). */
+  committeeMember?: string;
+
+  /** The committee in force for the next milestone, and how many of its members this node knows to be up. */
+  committeeInfo(): { members: string[]; threshold: number; reachable: number } {
+    const c = this.committees.at(this.ledgerIndex + 1);
+    return { members: [...c.members], threshold: c.threshold, reachable: this.committeeMember && c.members.includes(this.committeeMember) ? 1 : 0 };
+  }
+
+  /** The ledger root after applying `result` to the confirmed ledger (a milestone's `ledgerRoot`). */
+  ledgerRootAfter(result: WhiteFlagResult): Uint8Array {
+    return this.ledger.ledgerRootAfter(result);
   }
 
   /** White flag for a would-be milestone with these parents (the coordinator's question). */

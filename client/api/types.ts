@@ -51,7 +51,18 @@ export interface NodeInfo {
   /** Whether the node does proof of work for clients (`submitTransaction` with `pow: true`). */
   remotePow: boolean;
   milestoneIntervalMs: number;
+  /** The members of the committee in force for the next milestone (kept for clients of before committees). */
   coordinatorPublicKeys: string[];
+  /** The committee in force for the next milestone; `reachable`: the members this node knows to be up now. */
+  committee: CommitteeInfo;
+}
+
+export interface CommitteeInfo {
+  /** Hex public keys, in proposer order. */
+  members: string[];
+  threshold: number;
+  /** Members this node knows to be up: itself when it runs a member's key (peers do not tell yet). */
+  reachable: number;
 }
 
 export interface Difficulty {

@@ -39,6 +39,10 @@ export const ProtocolErrorCode = {
   STREAM_LINK: Code.ERR_TX_STREAM_LINK,
   /** Milestone index 0, or another field out of range. */
   MILESTONE_FIELD: Code.ERR_TX_MILESTONE_FIELD,
+  /** A milestone's signatures are not in ascending order of public key. */
+  MILESTONE_SIGNATURES_UNSORTED: Code.ERR_TX_MILESTONE_SIGNATURES_UNSORTED,
+  /** Two signatures of one public key in a milestone. */
+  MILESTONE_SIGNER_DUPLICATE: Code.ERR_TX_MILESTONE_SIGNER_DUPLICATE,
   /** A field out of range that has no more specific code (e.g. a u64 above 2^53 - 1). */
   BAD_FIELD: Code.ERR_TX_BAD_FIELD,
   /** Not decodable for a reason not covered above (reported, never thrown). */

@@ -2,7 +2,8 @@
  * Every protocol limit, in one place. docs/protocol.md lists the same values; a test checks that the
  * two agree.
  */
-export const PROTOCOL_VERSION = 1;
+/** The transaction version byte. 2: milestone v2 (committee signatures) and the checkpoint payload. */
+export const PROTOCOL_VERSION = 2;
 
 export const ID_BYTES = 32;
 export const PUBLIC_KEY_BYTES = 32;

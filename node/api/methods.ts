@@ -118,7 +118,8 @@ export function createMethods(ctx: MethodContext): Methods {
       startupMs: Math.round(node.startupMs),
       remotePow: Boolean(ctx.pow),
       milestoneIntervalMs: node.milestoneIntervalMs,
-      coordinatorPublicKeys: node.genesis.committee.members,
+      coordinatorPublicKeys: node.committeeInfo().members,
+      committee: node.committeeInfo(),
     }) satisfies WireResult<"getNodeInfo">,
 
     getDifficulty: (p) => {

@@ -278,7 +278,7 @@ export function computeWhiteFlag(milestoneIndex: number, milestoneParents: reado
  * Compares a locally computed result with the milestone the coordinator signed. A mismatch means
  * this node's ledger diverged (or the milestone is bad): the node refuses the milestone and says so.
  */
-export function checkMilestone(result: WhiteFlagResult, payload: MilestonePayload): MilestoneCheck {
+export function checkMilestone(result: WhiteFlagResult, payload: WhiteFlagFields): MilestoneCheck {
   if (payload.index !== result.milestoneIndex) {
     return { ok: false, code: E.MILESTONE_INDEX_MISMATCH, message: `milestone index ${payload.index}, result computed for ${result.milestoneIndex}` };
   }
@@ -299,8 +299,11 @@ export function checkMilestone(result: WhiteFlagResult, payload: MilestonePayloa
   return { ok: true };
 }
 
+/** The milestone payload's fields that white flag decides (the rest: previous id, ledger root, committee change, signatures). */
+export type WhiteFlagFields = Pick<MilestonePayload, "type" | "index" | "timestamp" | "confirmedMerkleRoot" | "ledgerStateHash">;
+
 /** The white-flag fields of the milestone payload a coordinator issues for `result`. */
-export function milestonePayloadFor(result: WhiteFlagResult, timestamp: number): MilestonePayload {
+export function milestonePayloadFor(result: WhiteFlagResult, timestamp: number): WhiteFlagFields {
   return {
     type: "milestone",
     index: result.milestoneIndex,

@@ -21,9 +21,13 @@
 import { unpackFrame } from "../../client/protocol/frame";
 import type { BackoffPolicy } from "../../client/util/backoff";
 import { Code } from "../../client/protocol/codes";
-export const PEER_PROTOCOL_VERSION = 2;
-/** The oldest peer protocol this node still accepts (1: no `inv`). */
-export const MIN_PEER_PROTOCOL_VERSION = 1;
+/** 3: transactions of version 2 (milestone v2, checkpoints; docs/protocol.md). */
+export const PEER_PROTOCOL_VERSION = 3;
+/**
+ * The oldest peer protocol this node still accepts. Protocols 1 and 2 carry transactions of version
+ * 1, which this node cannot read: refused at hello (4002) rather than banned for every transaction.
+ */
+export const MIN_PEER_PROTOCOL_VERSION = 3;
 /** The first protocol version with the reconnect inventory (`inv`). */
 export const INVENTORY_PROTOCOL_VERSION = 2;
 export const PEER_PATH = "/peer";

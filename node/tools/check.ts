@@ -21,6 +21,9 @@ import { Store } from "../storage/store";
 import { damagedMessage, DatabaseDamagedError, openFailure } from "../storage/preflight";
 import { checkDatabaseFile } from "../storage/page-walk";
 import { validateTransaction } from "../validation/pipeline";
+import { CommitteeChain } from "../validation/committee";
+import { milestoneSigningHash } from "../../client/protocol/build";
+import { verifyEd25519 } from "../crypto/ed25519";
 import { replayLedger } from "./replay";
 
 export interface DamagedEntry {
@@ -121,12 +124,14 @@ async function checkRecords(store: Store, genesis: Genesis): Promise<CheckReport
 
 async function checkMilestoneChain(store: Store, genesis: Genesis, damaged: Set<string>): Promise<{ index: number; problem: string }[]> {
   const problems: { index: number; problem: string }[] = [];
+  // The committee chain from genesis, extended by each milestone's change as the check goes.
+  const committees = new CommitteeChain(genesis.committee);
   const params = {
     networkId: genesis.networkId,
     baseDifficulty: genesis.baseDifficulty,
     maxPastMs: Number.POSITIVE_INFINITY,
     maxFutureMs: Number.POSITIVE_INFINITY,
-    coordinatorKeys: new Set(genesis.committee.members),
+    coordinatorKeys: committees.everMembers,
   };
   let lastTimestamp = 0;
   for (let index = 1; index <= store.ledgerIndex(); index++) {
@@ -166,6 +171,10 @@ async function checkMilestoneChain(store: Store, genesis: Genesis, damaged: Set<
       if (p.timestamp < lastTimestamp) problems.push({ index, problem: "its timestamp is before the previous milestone's" });
       if (toHex(p.ledgerStateHash) !== toHex(record.stateHash)) problems.push({ index, problem: "the stored state hash differs from the signed one" });
       if (toHex(p.confirmedMerkleRoot) !== toHex(record.merkleRoot)) problems.push({ index, problem: "the stored merkle root differs from the signed one" });
+      const { signatures: _, ...fields } = p;
+      const signed = committees.verify(p, milestoneSigningHash(genesis.networkId, d.ok ? d.value.tx.parents : [], fields), verifyEd25519);
+      if (!signed.ok) problems.push({ index, problem: `the committee's signatures: ${signed.code} ${signed.message}` });
+      committees.applyChange(index, p.committeeChange);
       lastTimestamp = p.timestamp;
     }
   }

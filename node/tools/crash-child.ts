@@ -20,6 +20,7 @@ import { TangleNode } from "../tangle-node";
 import { requiredDifficulty } from "../validation/pipeline";
 
 import { CRASH_COORDINATOR_SEED, CRASH_WALLET_SEED } from "./crash-genesis";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 function out(line: string): void {
   fs.writeSync(1, line + "\n");
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   let seq = 0;
   let prev: Uint8Array = new Uint8Array(32);
   const build = (payload: Payload) => {
-    const signed = signTransaction({ version: 1, networkId: genesis.networkId, issuer: wallet.publicKey, payload }, wallet.secretKey);
+    const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: genesis.networkId, issuer: wallet.publicKey, payload }, wallet.secretKey);
     const bytes = attach(signed, node.selectParents(2).map((p) => fromHex(p)), node.now());
     return stampSync(bytes, requiredDifficulty(bytes.length, genesis.baseDifficulty));
   };

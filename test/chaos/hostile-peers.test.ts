@@ -14,9 +14,9 @@
  * (4003 invalid data or an undecodable frame, 4008 unproven claim, 4005 once banned).
  */
 import WebSocket from "ws";
-import { attach, signTransaction, stampSync } from "../../client/protocol/build";
+import { attach, milestonePayload, signMilestone, signTransaction, stampSync } from "../../client/protocol/build";
 import { fromHex, toHex } from "../../client/protocol/bytes";
-import { decodeTransactionOrThrow, transactionId } from "../../client/protocol/codec";
+import { decodeTransactionOrThrow, sortParents, transactionId } from "../../client/protocol/codec";
 import { packFrame } from "../../client/protocol/frame";
 import { keyPairFromSeed } from "../../client/protocol/keys";
 import { devCoordinatorSeed, devGenesis } from "../../node/networks/dev";
@@ -27,6 +27,7 @@ import { devHello } from "../node/peering/_peer";
 import { NodeProcess, RawClient, startNodeProcess } from "../node/api/_process";
 import { report, scale, seeded, sleep, tempDir, until } from "./_chaos";
 import * as fs from "node:fs";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 const ROUNDS = scale(1, 4);
 jest.setTimeout(60_000 + ROUNDS * 40_000);
@@ -94,16 +95,20 @@ async function milestone(index: number, signer: Uint8Array, issuer?: Uint8Array)
   const key = keyPairFromSeed(signer);
   const ni = await info(f);
   const now = Date.now();
-  const signed = signTransaction(
-    {
-      version: 1,
-      networkId: devGenesis().networkId,
-      issuer: issuer ?? key.publicKey,
-      payload: { type: "milestone", index, timestamp: now, confirmedMerkleRoot: rng.bytes(32), ledgerStateHash: fromHex(ni.ledgerStateHash) },
-    },
-    key.secretKey,
-  );
-  const bytes = attach(signed, await parents(f), now);
+  const ps = sortParents(await parents(f));
+  const fields = {
+    type: "milestone" as const,
+    index,
+    timestamp: now,
+    previousMilestoneId: index === 1 ? new Uint8Array(32) : rng.bytes(32),
+    confirmedMerkleRoot: rng.bytes(32),
+    ledgerStateHash: fromHex(ni.ledgerStateHash),
+    ledgerRoot: rng.bytes(32),
+  };
+  // The committee signature inside is the signer's too (the dev committee's key only when it is the signer).
+  const payload = milestonePayload(fields, [signMilestone(devGenesis().networkId, ps, fields, issuer ?? key.publicKey, key.secretKey)]);
+  const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: issuer ?? key.publicKey, payload }, key.secretKey);
+  const bytes = attach(signed, ps, now);
   return stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
 }
 
@@ -144,7 +149,7 @@ const attacks: Attack[] = [
     async run(target) {
       const key = keyPairFromSeed(rng.bytes(32));
       const signed = signTransaction(
-        { version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: rng.bytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: rng.bytes(16) } },
+        { version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: rng.bytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: rng.bytes(16) } },
         key.secretKey,
       );
       // Unstamped: the nonce is 0. One attachment in 2^10 would meet the dev difficulty by

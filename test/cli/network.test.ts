@@ -12,7 +12,7 @@ import { parseGenesis } from "../../node/ledger/genesis";
 import { keyPairFromSeed } from "../../client/protocol/keys";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { DEV_SUPPLY } from "../../node/networks/dev";
-import { NodeProcess, startNodeProcess } from "../node/api/_process";
+import { NodeProcess, RawClient, startNodeProcess } from "../node/api/_process";
 import { start, tangle } from "./_run";
 
 const U64_MAX = "18446744073709551615"; // above 2^53: a JSON number would lose it
@@ -128,6 +128,10 @@ test("network init --committee 4 --threshold 3 writes four 0600 member keys name
     const health = await fetch(`http://127.0.0.1:${member.port}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toEqual({ status: "unhealthy", reason: expect.stringContaining("no milestones: committee of 4 needs 3 signatures") });
+    const cl = await RawClient.connect(member.url);
+    const info = await cl.call("getNodeInfo");
+    cl.ws.terminate();
+    expect(info).toMatchObject({ latestMilestoneIndex: 0, committee: { members, threshold: 3, reachable: 1 }, coordinatorPublicKeys: members });
   } finally {
     await member.stop("SIGTERM");
   }

@@ -16,6 +16,7 @@ import { requiredDifficulty } from "../../node/validation/pipeline";
 import { cleanup, launch, NetNode, stopAll, waitFor } from "./_net";
 import { rawPeer } from "../node/peering/_peer";
 import { RawClient } from "../node/api/_process";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 jest.setTimeout(90_000);
 const dev = keyPairFromSeed(devWalletSeed());
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 async function build(c: RawClient, payload: Payload): Promise<Uint8Array> {
   const { parents } = await c.call("selectParents", { count: 2 });
-  const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: dev.publicKey, payload }, dev.secretKey);
+  const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: dev.publicKey, payload }, dev.secretKey);
   const bytes = attach(signed, parents.map((p: string) => fromHex(p)), Date.now());
   return stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
 }

@@ -13,6 +13,7 @@ import { devGenesis, devWalletSeed } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { cleanup, launch, NetNode, stopAll, waitFor } from "./_net";
 import { devHello, rawPeer } from "../node/peering/_peer";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 jest.setTimeout(90_000);
 const nodes: NetNode[] = [];
@@ -39,7 +40,7 @@ test("a record submitted to one node of the ring is confirmed on all with the sa
   const dev = keyPairFromSeed(devWalletSeed());
   const { parents } = await C.client.call("selectParents", { count: 3 });
   const signed = signTransaction(
-    { version: 1, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: new Uint8Array(4) } },
+    { version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: new Uint8Array(4) } },
     dev.secretKey,
   );
   const bytes = stampSync(attach(signed, parents.map((p: string) => fromHex(p)), Date.now()), requiredDifficulty(300, devGenesis().baseDifficulty));

@@ -7,13 +7,16 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { attach, signTransaction, stampSync } from "../../client/protocol/build";
+import { attach, milestonePayload, signMilestone, signTransaction, stampSync } from "../../client/protocol/build";
 import { Payload } from "../../client/protocol/codec";
+import type { MilestoneFields, MilestonePayload } from "../../client/protocol/payloads";
+import { milestonePayloadFor } from "../../node/ledger/whiteflag";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../client/protocol/keys";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import type { Genesis } from "../../node/ledger/genesis";
 import type { TangleNode } from "../../node/tangle-node";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 export const coordinatorSeed = new Uint8Array(32).fill(0xc0);
 export const coordinator = keyPairFromSeed(coordinatorSeed);
@@ -47,7 +50,7 @@ export function cleanupDirs(): void {
 
 /** Signs, attaches to the node's selected parents (or the given ones) and stamps a transaction. */
 export function buildTx(node: TangleNode, key: KeyPair, payload: Payload, parents?: string[], now = node.now()): Uint8Array {
-  const signed = signTransaction({ version: 1, networkId: node.params.networkId, issuer: key.publicKey, payload }, key.secretKey);
+  const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: node.params.networkId, issuer: key.publicKey, payload }, key.secretKey);
   const bytes = attach(signed, (parents ?? node.selectParents(2)).map((p) => fromHex(p)), now);
   return stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty));
 }
@@ -61,4 +64,40 @@ export function dataPayload(streamId: Uint8Array, sequence: number, prev?: Uint8
     contentType: "application/json",
     data: new TextEncoder().encode(body),
   };
+}
+
+export interface MilestoneOptions {
+  /** Parents (hex; default: the node's selected parents). */
+  parents?: string[];
+  /** Members that sign the milestone essence (default: the coordinator). */
+  signers?: KeyPair[];
+  /** The transaction's issuer (default: the first signer). */
+  issuer?: KeyPair;
+  /** Fields that replace what the node computes. */
+  over?: Partial<MilestoneFields>;
+  /** Index (default: the node's next). */
+  index?: number;
+}
+
+/**
+ * A milestone v2 the way a committee would issue it on `node`: white flag, previous milestone id
+ * and ledger root as the node computes them for these parents, signed by `signers` over the
+ * milestone essence, issued and stamped by `issuer`.
+ */
+export function buildMilestone(node: TangleNode, o: MilestoneOptions = {}): { bytes: Uint8Array; payload: MilestonePayload; parents: Uint8Array[] } {
+  const parents = (o.parents ?? node.selectParents(2)).map((p) => fromHex(p)).sort(Buffer.compare);
+  const index = o.index ?? node.ledgerIndex + 1;
+  const wf = node.whiteFlag(index, parents);
+  const fields: MilestoneFields = {
+    ...milestonePayloadFor(wf, node.now()),
+    previousMilestoneId: node.latestMilestone ? fromHex(node.latestMilestone.id) : new Uint8Array(32),
+    ledgerRoot: node.ledgerRootAfter(wf),
+    ...o.over,
+  };
+  const signers = o.signers ?? [coordinator];
+  const payload = milestonePayload(fields, signers.map((k) => signMilestone(node.params.networkId, parents, fields, k.publicKey, k.secretKey)));
+  const issuer = o.issuer ?? signers[0];
+  const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: node.params.networkId, issuer: issuer.publicKey, payload }, issuer.secretKey);
+  const bytes = attach(signed, parents, node.now());
+  return { bytes: stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty)), payload, parents };
 }

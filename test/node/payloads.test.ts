@@ -19,13 +19,14 @@ import { keys } from "../../node/storage/schema";
 import { Store } from "../../node/storage/store";
 import type { ValidationParams } from "../../node/validation/types";
 import { cleanupDirs, tmpDir } from "./_helpers";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 const coord = keyPairFromSeed(new Uint8Array(32).fill(9));
 const user = keyPairFromSeed(new Uint8Array(32).fill(1));
 const params: ValidationParams = { networkId: 7, baseDifficulty: 4, maxPastMs: 1, maxFutureMs: 1, coordinatorKeys: new Set([toHex(coord.publicKey)]) };
 
 function tx(payload: Payload, issuer = user.publicKey): Transaction {
-  return { version: 1, networkId: 7, issuer, payload, signature: new Uint8Array(64), timestamp: 1_763_800_000_000, parents: [new Uint8Array(32), new Uint8Array(32).fill(1)], nonce: 0n };
+  return { version: PROTOCOL_VERSION, networkId: 7, issuer, payload, signature: new Uint8Array(64), timestamp: 1_763_800_000_000, parents: [new Uint8Array(32), new Uint8Array(32).fill(1)], nonce: 0n };
 }
 
 const other = randomBytes(32);
@@ -40,13 +41,33 @@ const transfer = tx({
   ],
 });
 const data = tx({ type: "data", streamId, sequence: 4, prevRecordId: randomBytes(32), contentType: "application/json", data: new Uint8Array(3) });
-const milestone = (issuer: Uint8Array) => tx({ type: "milestone", index: 3, timestamp: 1, confirmedMerkleRoot: new Uint8Array(32), ledgerStateHash: new Uint8Array(32) }, issuer);
+const milestone = (issuer: Uint8Array) =>
+  tx(
+    {
+      type: "milestone",
+      index: 3,
+      timestamp: 1,
+      previousMilestoneId: new Uint8Array(32).fill(2),
+      confirmedMerkleRoot: new Uint8Array(32),
+      ledgerStateHash: new Uint8Array(32),
+      ledgerRoot: new Uint8Array(32),
+      signatures: [{ publicKey: coord.publicKey, signature: new Uint8Array(64) }],
+    },
+    issuer,
+  );
+const checkpoint = tx({ type: "checkpoint", milestoneIndex: 2 });
 
 afterAll(cleanupDirs);
 
 test("one entry for every payload type of the protocol registry, and no other", () => {
   expect(Object.keys(NODE_PAYLOADS).sort()).toEqual(Object.keys(PAYLOADS).sort());
-  for (const t of [transfer, data, milestone(coord.publicKey)]) expect(nodePayload(t)).toBe(NODE_PAYLOADS[t.payload.type]);
+  for (const t of [transfer, data, milestone(coord.publicKey), checkpoint]) expect(nodePayload(t)).toBe(NODE_PAYLOADS[t.payload.type]);
+});
+
+test("checkpoint: from any issuer, no indexes and no pushes of its own", () => {
+  expect(NODE_PAYLOADS.checkpoint).toEqual({});
+  expect(nodePayload(checkpoint).checkIssuer?.(checkpoint, params)).toBeUndefined();
+  expect(milestoneOf(checkpoint)).toBeUndefined();
 });
 
 test("transfer: address pushes for the issuer and each output address, once each, when stored and when confirmed", () => {
@@ -87,7 +108,7 @@ test("milestone: no pushes or indexes of its own; refused from a key that is not
   expect(nodePayload(m).checkIssuer!(milestone(user.publicKey), params)).toEqual({
     ok: false,
     code: E.NOT_COORDINATOR,
-    message: "milestone issued by a key that is not a coordinator of this network",
+    message: "milestone issued by a key that is not a committee member of this network",
   });
   expect(milestoneOf(m)).toBe(m.payload);
   expect(milestoneOf(transfer)).toBeUndefined();

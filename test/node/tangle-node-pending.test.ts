@@ -4,16 +4,16 @@
  * leaves once it is out of the window; an address that received stays used after everything was
  * spent, across restarts and across the schema-2 upgrade.
  */
-import { fromHex } from "../../client/protocol/bytes";
+import { fromHex, toHex } from "../../client/protocol/bytes";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
 import { compareIds, Essence } from "../../client/protocol/codec";
 import { addressOf, keyPairFromSeed } from "../../client/protocol/keys";
 import { genesisTransactionId } from "../../node/ledger/genesis";
-import { milestonePayloadFor } from "../../node/ledger/whiteflag";
 import { Store } from "../../node/storage/store";
 import { TangleNode, ZERO_ENTRY_POINT } from "../../node/tangle-node";
 import { requiredDifficulty } from "../../node/validation/pipeline";
-import { alice, bob, buildTx, cleanupDirs, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "./_helpers";
+import { alice, bob, buildMilestone, buildTx, cleanupDirs, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "./_helpers";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 afterAll(cleanupDirs);
 
@@ -28,7 +28,7 @@ const stamp = (b: Uint8Array) => stampSync(b, requiredDifficulty(b.length, genes
 
 function signedTransfer(key: typeof alice, inputs: [Uint8Array, number][], outputs: [Uint8Array, bigint][]) {
   const essence: Essence = {
-    version: 1,
+    version: PROTOCOL_VERSION,
     networkId: genesis.networkId,
     issuer: key.publicKey,
     payload: { type: "transfer", inputs: inputs.map(([txId, index]) => ({ txId, index })), outputs: outputs.map(([address, amount]) => ({ address, amount })) },
@@ -40,9 +40,7 @@ function signedTransfer(key: typeof alice, inputs: [Uint8Array, number][], outpu
 async function milestone(node: TangleNode, parentIds: Uint8Array[]): Promise<void> {
   const parents = [...parentIds].sort(compareIds);
   const index = node.ledgerIndex + 1;
-  const wf = node.whiteFlag(index, parents);
-  const ms = signTransaction({ version: 1, networkId: genesis.networkId, issuer: coordinator.publicKey, payload: milestonePayloadFor(wf, node.now()) }, coordinator.secretKey);
-  await node.submit(stamp(attach(ms, parents, node.now())));
+  await node.submit(buildMilestone(node, { parents: parents.map(toHex) }).bytes);
   expect(node.ledgerIndex).toBe(index);
 }
 

@@ -15,7 +15,8 @@ import { ProtocolErrorCode } from "../../client/protocol/errors";
 import { Coordinator } from "../../node/coordinator";
 import { TangleNode } from "../../node/tangle-node";
 import { genesisTransactionId } from "../../node/ledger/genesis";
-import { alice, bob, buildTx, cleanupDirs, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "./_helpers";
+import { alice, bob, buildMilestone, buildTx, cleanupDirs, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "./_helpers";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 afterAll(cleanupDirs);
 
@@ -114,7 +115,7 @@ test("bad transactions are refused with their code and change nothing", async ()
   good[50] ^= 1; // inside the payload: the signature no longer verifies (or the PoW fails first)
   await expect(node.submit(good)).rejects.toMatchObject({ code: expect.stringMatching(/ERR_TX_(BAD_SIGNATURE|POW_INSUFFICIENT)/) });
   // A milestone from a non-coordinator key.
-  const fake = buildTx(node, alice, { type: "milestone", index: 1, timestamp: 1, confirmedMerkleRoot: new Uint8Array(32), ledgerStateHash: new Uint8Array(32) });
+  const fake = buildMilestone(node, { signers: [alice] }).bytes;
   await expect(node.submit(fake)).rejects.toMatchObject({ code: ProtocolErrorCode.NOT_COORDINATOR });
   expect(node.storedTransactions).toBe(before);
   expect(node.ledgerIndex).toBe(0);
@@ -148,7 +149,9 @@ test("a parent stored while the child waits for another parent's write is not mi
   const { transactionId } = await import("../../client/protocol/codec");
   const parents = node.selectParents(2).map((p) => fromHex(p));
   const wf = node.whiteFlag(1, parents);
-  const milestone = buildTx(node, coordinator, { type: "milestone", index: 1, timestamp: node.now(), confirmedMerkleRoot: wf.merkleRoot, ledgerStateHash: wf.stateHash }, parents.map(toHex));
+  void wf;
+  void coordinator;
+  const milestone = buildMilestone(node, { parents: parents.map(toHex) }).bytes;
   const sibling = buildTx(node, alice, dataPayload(randomBytes(32), 0));
   const child = buildTx(node, bob, dataPayload(randomBytes(32), 0), [toHex(transactionId(milestone)), toHex(transactionId(sibling))].sort());
   // The milestone's ledger commit is held back a little so the sibling surely lands first.
@@ -190,9 +193,7 @@ test("a milestone whose ledger state differs is refused and the node reports the
   const { node } = await openNode();
   const diverged: unknown[] = [];
   node.on("diverged", (d) => diverged.push(d));
-  const wf = node.whiteFlag(1, node.selectParents(2).map((p) => fromHex(p)));
-  const { coordinator } = await import("./_helpers");
-  const bad = buildTx(node, coordinator, { type: "milestone", index: 1, timestamp: node.now(), confirmedMerkleRoot: wf.merkleRoot, ledgerStateHash: randomBytes(32) });
+  const bad = buildMilestone(node, { over: { ledgerStateHash: randomBytes(32) } }).bytes;
   // Refused before it is stored (issue 15): the node halts, and the milestone travels no further.
   await expect(node.submit(bad)).rejects.toMatchObject({ code: "ERR_MILESTONE_STATE_MISMATCH" });
   const { transactionId } = await import("../../client/protocol/codec");
@@ -214,14 +215,8 @@ test("a milestone stored but not applied before a stop is applied at the next st
   const stream = randomBytes(32);
   const a = await node.submit(buildTx(node, alice, dataPayload(stream, 0)));
   // Build the milestone as the coordinator would, but store it without applying it.
-  const { attach, signTransaction, stampSync } = await import("../../client/protocol/build");
-  const { milestonePayloadFor } = await import("../../node/ledger/whiteflag");
   const { decodeTransaction } = await import("../../client/protocol/codec");
-  const { coordinator } = await import("./_helpers");
-  const parents = node.selectParents(2).map((p) => fromHex(p));
-  const wf = node.whiteFlag(1, parents);
-  const signed = signTransaction({ version: 1, networkId: 99, issuer: coordinator.publicKey, payload: milestonePayloadFor(wf, node.now()) }, coordinator.secretKey);
-  const bytes = stampSync(attach(signed, parents, node.now()), 6);
+  const { bytes } = buildMilestone(node);
   const d = decodeTransaction(bytes);
   if (!d.ok) throw new Error(d.code);
   const { transactionId } = await import("../../client/protocol/codec");

@@ -17,6 +17,8 @@ import * as path from "node:path";
 import { hasEnoughWork, requiredDifficulty, validateTransaction, ValidationParams, VALIDATION_STAGES } from "../../node/validation/pipeline";
 import { transactionId } from "../../client/protocol/codec";
 import vectors from "../vectors/ed25519-rfc8032.json";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
+import type { MilestonePayload } from "../../client/protocol/payloads";
 
 const h = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
 const NOW = 1_763_800_000_000;
@@ -30,10 +32,21 @@ const params: ValidationParams = {
   coordinatorKeys: new Set([toHex(coord.publicKey)]),
 };
 const parents = () => [randomBytes(32), randomBytes(32)];
+/** A milestone v2 payload (its committee signature is the node's later check, not a stateless stage's). */
+const msPayload = (): MilestonePayload => ({
+  type: "milestone",
+  index: 1,
+  timestamp: NOW,
+  previousMilestoneId: new Uint8Array(32),
+  confirmedMerkleRoot: new Uint8Array(32),
+  ledgerStateHash: new Uint8Array(32),
+  ledgerRoot: new Uint8Array(32),
+  signatures: [{ publicKey: coord.publicKey, signature: new Uint8Array(64) }],
+});
 
 function dataEssence(issuer = user.publicKey, size = 20, networkId = 7): Essence {
   return {
-    version: 1,
+    version: PROTOCOL_VERSION,
     networkId,
     issuer,
     payload: { type: "data", streamId: new Uint8Array(32).fill(3), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "application/msgpack", data: new Uint8Array(size) },
@@ -118,10 +131,10 @@ describe("validation pipeline", () => {
     await expectCode(make(dataEssence(user.publicKey), coord.secretKey), E.BAD_SIGNATURE);
     // A milestone from a non-coordinator key, then from the coordinator.
     const ms: Essence = {
-      version: 1,
+      version: PROTOCOL_VERSION,
       networkId: 7,
       issuer: user.publicKey,
-      payload: { type: "milestone", index: 1, timestamp: NOW, confirmedMerkleRoot: new Uint8Array(32), ledgerStateHash: new Uint8Array(32) },
+      payload: msPayload(),
     };
     await expectCode(make(ms), E.NOT_COORDINATOR);
     expect((await validateTransaction(make({ ...ms, issuer: coord.publicKey }, coord.secretKey), params, NOW)).ok).toBe(true);
@@ -196,10 +209,10 @@ function withoutWork(bytes: Uint8Array, difficulty: number): Uint8Array {
 
 describe("validation stages run in the documented order", () => {
   const msEssence = (networkId: number): Essence => ({
-    version: 1,
+    version: PROTOCOL_VERSION,
     networkId,
     issuer: user.publicKey,
-    payload: { type: "milestone", index: 1, timestamp: NOW, confirmedMerkleRoot: new Uint8Array(32), ledgerStateHash: new Uint8Array(32) },
+    payload: msPayload(),
   });
   const code = async (bytes: Uint8Array, opts = {}) => {
     const v = await validateTransaction(bytes, params, NOW, opts);

@@ -13,6 +13,7 @@ import { VerifyPool, BATCH_MAX } from "../../node/crypto/verify-pool";
 import { TangleNode } from "../../node/tangle-node";
 import { alice, cleanupDirs, dataPayload, testGenesis, tmpDir } from "./_helpers";
 import vectors from "../vectors/ed25519-rfc8032.json";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 afterAll(cleanupDirs);
 
@@ -94,7 +95,7 @@ test("a node verifying on a worker thread takes good signatures and refuses bad 
   const node = await TangleNode.open({ dataDir: tmpDir(), genesis: testGenesis(), verifyThreads: 1 });
   try {
     const make = (spoil: boolean) => {
-      const signed = signTransaction({ version: 1, networkId: node.params.networkId, issuer: alice.publicKey, payload: dataPayload(randomBytes(32), 0) }, alice.secretKey);
+      const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: node.params.networkId, issuer: alice.publicKey, payload: dataPayload(randomBytes(32), 0) }, alice.secretKey);
       const signature = Uint8Array.from(signed.signature);
       if (spoil) signature[10] ^= 0x20;
       const bytes = attach({ ...signed, signature }, node.selectParents(2).map((p) => h(p)), node.now());

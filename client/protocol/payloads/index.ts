@@ -11,22 +11,34 @@ import type { PayloadModule } from "./_module";
 import { transfer, TransferPayload } from "./transfer";
 import { data, DataPayload } from "./data";
 import { milestone, MilestonePayload } from "./milestone";
+import { checkpoint, CheckpointPayload } from "./checkpoint";
 
 export type { PayloadModule } from "./_module";
 export { isTransfer, type Input, type Output, type TransferPayload } from "./transfer";
 export { isData, type DataPayload } from "./data";
-export { isMilestone, type MilestonePayload } from "./milestone";
+export {
+  isMilestone,
+  milestoneEssence,
+  sortSignatures,
+  thresholdAllowed,
+  MILESTONE_ESSENCE_TAG,
+  type CommitteeChange,
+  type MilestoneFields,
+  type MilestonePayload,
+  type MilestoneSignature,
+} from "./milestone";
+export { isCheckpoint, type CheckpointPayload } from "./checkpoint";
 
-export type Payload = TransferPayload | DataPayload | MilestonePayload;
+export type Payload = TransferPayload | DataPayload | MilestonePayload | CheckpointPayload;
 
-/** The payload type names ("transfer", "data", "milestone"). */
+/** The payload type names ("transfer", "data", "milestone", "checkpoint"). */
 export type PayloadName = Payload["type"];
 
 /** The payload object of the type named `K`. */
 export type PayloadOf<K extends PayloadName> = Extract<Payload, { type: K }>;
 
 /** Every payload module by name; the compiler insists on one per member of `Payload`. */
-export const PAYLOADS: { readonly [K in PayloadName]: PayloadModule<PayloadOf<K>> } = { transfer, data, milestone };
+export const PAYLOADS: { readonly [K in PayloadName]: PayloadModule<PayloadOf<K>> } = { transfer, data, milestone, checkpoint };
 
 const byName = new Map<string, PayloadModule<Payload>>(Object.values(PAYLOADS).map((m) => [m.name, m as PayloadModule<Payload>]));
 const byCode = new Map<number, PayloadModule<Payload>>([...byName.values()].map((m) => [m.code, m]));

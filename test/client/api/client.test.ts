@@ -16,6 +16,7 @@ import { addressOf, keyPairFromSeed } from "../../../client/protocol/keys";
 import { encodeAddress } from "../../../client/wallet/address";
 import { checksumThatFits, typo } from "../wallet/_typo";
 import { startTestNode, TestNode } from "../../support/node";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 let node: TestNode;
 let client: ApiClient;
@@ -34,7 +35,7 @@ afterAll(async () => {
 async function dataRecord(seq = 0): Promise<Uint8Array> {
   const parents = await client.selectParents(2);
   const signed = signTransaction(
-    { version: 1, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: seq, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: new TextEncoder().encode("hi") } },
+    { version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: dev.publicKey, payload: { type: "data", streamId: randomBytes(32), sequence: seq, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: new TextEncoder().encode("hi") } },
     dev.secretKey,
   );
   const bytes = attach(signed, parents.map((p) => fromHex(p)), Date.now());
@@ -144,7 +145,7 @@ test("an address subscription given as bech32m (any case) gets the address's pus
   const parents = await client.selectParents(2);
   const signed = signTransaction(
     {
-      version: 1,
+      version: PROTOCOL_VERSION,
       networkId: devGenesis().networkId,
       issuer: dev.publicKey,
       payload: { type: "transfer", inputs: [{ txId: fromHex(input.txId), index: input.index }], outputs: [{ address: to, amount: 5n }, { address: devAddress, amount: input.amount - 5n }] },

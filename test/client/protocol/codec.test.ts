@@ -24,6 +24,7 @@ import { ProtocolErrorCode as E } from "../../../client/protocol/errors";
 import * as L from "../../../client/protocol/limits";
 import { blake2b as nobleBlake2b } from "@noble/hashes/blake2b";
 import { seededRandom } from "../../../client/util/random";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 /** Seeded generator so failures reproduce. */
 const rng = seededRandom;
@@ -32,7 +33,7 @@ function sampleTx(payload: Payload, seed = 1): Transaction {
   const r = rng(seed);
   const parents = sortParents(Array.from({ length: 2 + r.int(7) }, () => r.bytes(32)));
   return {
-    version: 1,
+    version: PROTOCOL_VERSION,
     networkId: 0x01020304,
     issuer: r.bytes(32),
     payload,
@@ -62,10 +63,26 @@ const data = (seed = 1, sequence = 3): Payload => {
     data: r.bytes(r.int(300)),
   };
 };
+/** A milestone v2 with 1..16 signatures sorted by key, a committee change in every third one, index 1 in every fifth. */
 const milestone = (seed = 1): Payload => {
   const r = rng(seed + 300);
-  return { type: "milestone", index: 1 + r.int(1e6), timestamp: 1_763_000_000_000, confirmedMerkleRoot: r.bytes(32), ledgerStateHash: r.bytes(32) };
+  const index = seed % 5 === 0 ? 1 : 2 + r.int(1e6);
+  const key = () => r.bytes(32);
+  const signers = Array.from({ length: 1 + r.int(16) }, key).sort((a, b) => Buffer.compare(a, b));
+  const members = Array.from({ length: 1 + r.int(16) }, key);
+  return {
+    type: "milestone",
+    index,
+    timestamp: 1_763_000_000_000,
+    previousMilestoneId: index === 1 ? new Uint8Array(32) : r.bytes(32),
+    confirmedMerkleRoot: r.bytes(32),
+    ledgerStateHash: r.bytes(32),
+    ledgerRoot: r.bytes(32),
+    ...(seed % 3 === 0 ? { committeeChange: { effectiveIndex: index + 1 + r.int(100), threshold: Math.floor(members.length / 2) + 1, members } } : {}),
+    signatures: signers.map((publicKey) => ({ publicKey, signature: r.bytes(64) })),
+  };
 };
+const checkpoint = (seed = 1): Payload => ({ type: "checkpoint", milestoneIndex: rng(seed + 400).int(1e6) });
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -80,6 +97,7 @@ describe("round trip", () => {
     ["transfer", transfer],
     ["data", data],
     ["milestone", milestone],
+    ["checkpoint", checkpoint],
   ] as const)("%s: decode(encode(tx)) equals tx and re-encodes to the same bytes", (_n, make) => {
     for (let seed = 1; seed <= 50; seed++) {
       const tx = sampleTx(make(seed), seed);
@@ -138,9 +156,11 @@ describe("strict decoding", () => {
   });
 
   test("unknown version and payload type", () => {
-    const b = base();
-    b[0] = 2;
-    expectCode(b, E.UNKNOWN_VERSION);
+    for (const version of [0, 1, 3]) {
+      const b = base();
+      b[0] = version;
+      expectCode(b, E.UNKNOWN_VERSION);
+    }
     const c = base();
     c[37] = 9;
     expectCode(c, E.UNKNOWN_PAYLOAD);
@@ -213,6 +233,30 @@ describe("strict decoding", () => {
     expectCode(raw(d, (_b, dv) => dv.setBigUint64(P + 32, 0n, true)), E.STREAM_LINK);
     // Milestone index 0.
     expectCode(raw(milestone(), (_b, dv) => dv.setUint32(P, 0, true)), E.MILESTONE_FIELD);
+    // Milestone v2: previous id zero iff index 1; change flag, effective index, threshold and members; signature count, order and duplicates.
+    const ms = (over: Record<string, unknown>) => ({ ...(milestone(1) as Extract<Payload, { type: "milestone" }>), ...over }) as Payload;
+    const k = (b: number) => new Uint8Array(32).fill(b);
+    const sig = (b: number) => ({ publicKey: k(b), signature: new Uint8Array(64).fill(b) });
+    const FLAG = P + 4 + 8 + 4 * 32;
+    expectCode(raw(ms({ index: 2 }), (b) => b.fill(0, P + 12, P + 44)), E.MILESTONE_FIELD);
+    expectCode(raw(ms({ index: 1, previousMilestoneId: new Uint8Array(32) }), (b) => (b[P + 12] = 1)), E.MILESTONE_FIELD);
+    const two = ms({ index: 7, signatures: [sig(1), sig(2)] });
+    expectCode(raw(two, (b) => (b[FLAG] = 2)), E.MILESTONE_FIELD);
+    expectCode(raw(two, (b) => (b[FLAG + 1] = 0)), E.MILESTONE_FIELD); // signature count 0
+    expectCode(raw(two, (b) => (b[FLAG + 1] = 17)), E.MILESTONE_FIELD);
+    expectCode(raw(two, (b) => b.fill(1, FLAG + 2 + 96, FLAG + 2 + 96 + 32)), E.MILESTONE_SIGNER_DUPLICATE);
+    expectCode(raw(two, (b) => b.fill(3, FLAG + 2, FLAG + 2 + 32)), E.MILESTONE_SIGNATURES_UNSORTED);
+    const change = ms({ index: 7, committeeChange: { effectiveIndex: 8, threshold: 2, members: [k(1), k(2), k(3)] }, signatures: [sig(1)] });
+    expectCode(raw(change, (_b, dv) => dv.setUint32(FLAG + 1, 7, true)), E.MILESTONE_FIELD); // effective at its own index
+    expectCode(raw(change, (b) => (b[FLAG + 5] = 1)), E.MILESTONE_FIELD); // 1 of 3: no majority
+    expectCode(raw(change, (b) => (b[FLAG + 5] = 4)), E.MILESTONE_FIELD); // 4 of 3
+    expectCode(raw(change, (b) => b.fill(1, FLAG + 7 + 32, FLAG + 7 + 64)), E.MILESTONE_FIELD); // a member twice
+    expectCode(raw(change, (b) => (b[FLAG + 6] = 0)), E.MILESTONE_FIELD); // no members
+    // A checkpoint is exactly one u32.
+    const cp = encodeTransaction(sampleTx(checkpoint(1), 21));
+    const cpLonger = Uint8Array.from([...cp.subarray(0, P + 4), 0, ...cp.subarray(P + 4)]);
+    new DataView(cpLonger.buffer).setUint32(38, 5, true);
+    expectCode(cpLonger, E.PAYLOAD_LENGTH);
   });
 
   test("the encoder refuses what the decoder would reject", () => {
@@ -223,14 +267,24 @@ describe("strict decoding", () => {
       expect.objectContaining({ code: E.DATA_TOO_LARGE }),
     );
     expect(() => encodeTransaction({ ...tx, payload: { type: "transfer", inputs: [], outputs: [] } })).toThrow(expect.objectContaining({ code: E.IO_COUNT }));
-    expect(() => encodeTransaction({ ...tx, version: 2 })).toThrow(expect.objectContaining({ code: E.UNKNOWN_VERSION }));
+    expect(() => encodeTransaction({ ...tx, version: 1 })).toThrow(expect.objectContaining({ code: E.UNKNOWN_VERSION }));
+    const m = milestone(1) as Extract<Payload, { type: "milestone" }>;
+    const k = (b: number) => new Uint8Array(32).fill(b);
+    const sig = (b: number) => ({ publicKey: k(b), signature: new Uint8Array(64) });
+    const withMs = (over: Record<string, unknown>) => () => encodeTransaction({ ...tx, payload: { ...m, ...over } as Payload });
+    expect(withMs({ signatures: [sig(2), sig(1)] })).toThrow(expect.objectContaining({ code: E.MILESTONE_SIGNATURES_UNSORTED }));
+    expect(withMs({ signatures: [sig(1), sig(1)] })).toThrow(expect.objectContaining({ code: E.MILESTONE_SIGNER_DUPLICATE }));
+    expect(withMs({ signatures: [] })).toThrow(expect.objectContaining({ code: E.MILESTONE_FIELD }));
+    expect(withMs({ index: 1 })).toThrow(expect.objectContaining({ code: E.MILESTONE_FIELD })); // non-zero previous id at index 1
+    expect(withMs({ index: 5, committeeChange: { effectiveIndex: 5, threshold: 1, members: [k(1)] } })).toThrow(expect.objectContaining({ code: E.BAD_FIELD }));
+    expect(withMs({ index: 5, committeeChange: { effectiveIndex: 6, threshold: 1, members: [k(1), k(2)] } })).toThrow(expect.objectContaining({ code: E.MILESTONE_FIELD }));
   });
 });
 
 describe("fuzz", () => {
   test("random bytes and mutated transactions never throw; accepted inputs re-encode identically", () => {
     const r = rng(12345);
-    const seeds = [transfer(1), data(2), milestone(3), data(4, 0)].map((p, i) => encodeTransaction(sampleTx(p, i + 1)));
+    const seeds = [transfer(1), data(2), milestone(3), milestone(4), checkpoint(5), data(4, 0)].map((p, i) => encodeTransaction(sampleTx(p, i + 1)));
     let accepted = 0;
     for (let i = 0; i < 20000; i++) {
       let b: Uint8Array;

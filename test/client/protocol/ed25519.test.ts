@@ -19,6 +19,7 @@ import { toHex } from "../../../client/protocol/bytes";
 import { verifyRecords } from "../../../client/gateway/verify";
 import vectors from "../../vectors/ed25519-rfc8032.json";
 import { Case, encodingCases, h, randomCases, rfcCases, smallOrderKeyCases } from "./_ed25519-cases";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 const sodium = loadSodium()!;
 const subtle = globalThis.crypto.subtle;
@@ -155,7 +156,7 @@ describe("signing", () => {
 
   test("signEssence signs the signing hash, verifyEssence checks it under the strict rules", () => {
     const kp = keyPairFromSeed(h(vectors.vectors[1].secretKey));
-    const essence = encodeEssence({ version: 1, networkId: 7, issuer: kp.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(3), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(1, 2, 3) } });
+    const essence = encodeEssence({ version: PROTOCOL_VERSION, networkId: 7, issuer: kp.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(3), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(1, 2, 3) } });
     const sig = signEssence(essence, kp.secretKey);
     expect(toHex(sig)).toBe(toHex(nacl.sign.detached(signingHash(essence), kp.secretKey)));
     expect(verifyEssence(essence, sig, kp.publicKey)).toBe(true);
@@ -170,7 +171,7 @@ test("the stream verifier refuses a record signed under the identity as key, whi
   const identity = h("0100000000000000000000000000000000000000000000000000000000000000");
   const signature = new Uint8Array(64);
   signature[0] = 1;
-  const essence = encodeEssence({ version: 1, networkId: 7, issuer: identity, payload: { type: "data", streamId: new Uint8Array(32).fill(9), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(42) } });
+  const essence = encodeEssence({ version: PROTOCOL_VERSION, networkId: 7, issuer: identity, payload: { type: "data", streamId: new Uint8Array(32).fill(9), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(42) } });
   expect(verifyEssenceNacl(essence, signature, identity)).toBe(true);
   expect(verifyEssence(essence, signature, identity)).toBe(false);
   const bytes = encodeAttached(essence, signature, 1_700_000_000_000, [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)], 0n);

@@ -14,6 +14,7 @@ import { keyPairFromSeed } from "../../../client/protocol/keys";
 import { devGenesis } from "../../../node/networks/dev";
 import { requiredDifficulty } from "../../../node/validation/pipeline";
 import { startTestNode, TestNode } from "../../support/node";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 /** The sequences published: runs with holes 25..29, 32..199 and 201..999. */
 const SEQUENCES = [...Array.from({ length: 25 }, (_, i) => i), 30, 31, 200, 1000, 1001, 1002, 1003, 1004];
@@ -31,7 +32,7 @@ beforeAll(async () => {
   let prev: Uint8Array = new Uint8Array(32);
   for (const sequence of SEQUENCES) {
     const signed = signTransaction(
-      { version: 1, networkId: devGenesis().networkId, issuer: keyPair.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: sequence === 0 ? new Uint8Array(32) : prev, contentType: "text/plain", data: Uint8Array.of(sequence & 0xff) } },
+      { version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: keyPair.publicKey, payload: { type: "data", streamId, sequence, prevRecordId: sequence === 0 ? new Uint8Array(32) : prev, contentType: "text/plain", data: Uint8Array.of(sequence & 0xff) } },
       keyPair.secretKey,
     );
     const parents = (await client.selectParents(2)).map((p) => fromHex(p));

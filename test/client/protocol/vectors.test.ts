@@ -6,6 +6,7 @@
 import vectors from "../../vectors/protocol.json";
 import { decodeTransaction, encodeEssence, encodeTransaction, powRoot, signingHash, transactionId } from "../../../client/protocol/codec";
 import { keyPairFromSeed, signEssence, addressOf } from "../../../client/protocol/keys";
+import { milestoneSigningHash, signMilestone } from "../../../client/protocol/build";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { powWork, validatePow } from "../../../core-wasm/src/pow";
 import { blake2b256 } from "../../../core-wasm/src/blake2b";
@@ -64,6 +65,48 @@ test("the payload fields are the ones the generator wrote", () => {
     expect(Array.from(d.data)).toEqual([0x82, 0xa1, 0x74, 0x15, 0xa1, 0x68, 0x37]);
   }
   expect(get("milestone")).toMatchObject({ type: "milestone", index: 12, timestamp: 1763800000250 });
+  const c = get("checkpoint");
+  expect(c).toEqual({ type: "checkpoint", milestoneIndex: 12 });
+});
+
+describe("milestone v2: the members' signatures over the milestone essence", () => {
+  const committee = [0xc0, 0xc1, 0xc2, 0xc3].map((b) => keyPairFromSeed(new Uint8Array(32).fill(b)));
+  const ms = vectors.vectors.filter((v) => v.name.startsWith("milestone"));
+
+  test.each(ms.map((v) => [v.name, v] as const))("%s: our milestone signing hash is the writer's, and every signature verifies and is the one we make", (_name, v) => {
+    const r = decodeTransaction(fromHex(v.transactionHex));
+    if (!r.ok) throw new Error(r.code);
+    const p = r.value.tx.payload;
+    if (p.type !== "milestone") throw new Error("not a milestone");
+    const { signatures, ...fields } = p;
+    const hash = milestoneSigningHash(v.networkId, r.value.tx.parents, fields);
+    expect(toHex(hash)).toBe(v.milestoneSigningHashHex);
+    // The essence binds the parents: other parents, another hash.
+    expect(toHex(milestoneSigningHash(v.networkId, r.value.tx.parents.slice(1).concat([new Uint8Array(32).fill(0xff)]), fields))).not.toBe(v.milestoneSigningHashHex);
+    expect(signatures.map((s) => ({ publicKeyHex: toHex(s.publicKey), signatureHex: toHex(s.signature) }))).toEqual(v.milestoneSignatures);
+    for (const s of signatures) {
+      expect(verifyEd25519(hash, s.signature, s.publicKey)).toBe(true);
+      const member = committee.find((k) => toHex(k.publicKey) === toHex(s.publicKey))!;
+      expect(toHex(signMilestone(v.networkId, r.value.tx.parents, fields, member.publicKey, member.secretKey).signature)).toBe(toHex(s.signature));
+    }
+  });
+
+  test("one signature of member 1; three of members 2-4, sorted by key; the committee change's fields", () => {
+    const payload = (name: string) => {
+      const r = decodeTransaction(fromHex(vectors.vectors.find((v) => v.name === name)!.transactionHex));
+      if (!r.ok || r.value.tx.payload.type !== "milestone") throw new Error(name);
+      return r.value.tx.payload;
+    };
+    const keys = (name: string) => payload(name).signatures.map((s) => toHex(s.publicKey));
+    expect(keys("milestone")).toEqual([toHex(committee[0].publicKey)]);
+    expect(keys("milestone-3of4")).toEqual(committee.slice(1).map((k) => toHex(k.publicKey)).sort());
+    const change = payload("milestone-committee-change");
+    const v = vectors.vectors.find((x) => x.name === "milestone-committee-change")!;
+    expect(change.committeeChange && { effectiveIndex: change.committeeChange.effectiveIndex, threshold: change.committeeChange.threshold, membersHex: change.committeeChange.members.map(toHex) }).toEqual(v.committeeChange);
+    expect(payload("milestone").committeeChange).toBeUndefined();
+    expect(toHex(payload("milestone").previousMilestoneId)).toBe(toHex(blake2b256(utf8("milestone-11"))));
+    expect(toHex(payload("milestone").ledgerRoot)).toBe(toHex(blake2b256(utf8("ledger"))));
+  });
 });
 
 describe("docs/protocol.md", () => {

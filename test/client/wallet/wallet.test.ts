@@ -15,6 +15,7 @@ import { prepareAttachment } from "../../../client/attach";
 import { signTransaction } from "../../../client/protocol/build";
 import { DEV_SUPPLY, devGenesis } from "../../../node/networks/dev";
 import { startNodeProcess, NodeProcess } from "../../node/api/_process";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 let node: NodeProcess;
 let client: ApiClient;
@@ -171,7 +172,7 @@ test("a PoW that outlasts its parents is redone on fresh ones", async () => {
     };
     const key = dev.key(5).keyPair;
     const signed = signTransaction(
-      { version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(9), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(1) } },
+      { version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(9), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "text/plain", data: Uint8Array.of(1) } },
       key.secretKey,
     );
     const refreshes: string[] = [];

@@ -16,6 +16,7 @@ import { devGenesis } from "../../../node/networks/dev";
 import { requiredDifficulty } from "../../../node/validation/pipeline";
 import { startTestNode, TestNode } from "../../support/node";
 import { record } from "./_tx";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 jest.setTimeout(60_000);
 
@@ -51,7 +52,7 @@ function records(key: KeyPair, parents: Uint8Array[], n: number): Uint8Array[] {
   const stream = new Uint8Array(32).fill(key.publicKey[0] ^ 0x5a);
   stream.set(key.publicKey.subarray(0, 16));
   return Array.from({ length: n }, (_, i) => {
-    const signed = signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: record(stream, i, i ? "11".repeat(32) : undefined) }, key.secretKey);
+    const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: key.publicKey, payload: record(stream, i, i ? "11".repeat(32) : undefined) }, key.secretKey);
     const bytes = attach(signed, parents, Date.now());
     return stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
   });

@@ -13,6 +13,7 @@ import { keyPairFromSeed } from "../../../client/protocol/keys";
 import { devGenesis } from "../../../node/networks/dev";
 import { seededRandom } from "../../../client/util/random";
 import { packr, RawClient, startNodeProcess, NodeProcess } from "./_process";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 let node: NodeProcess;
 let dir: string;
@@ -70,7 +71,7 @@ test("random and mutated frames: no crash, coded answers, state unchanged", asyn
   // attachment or the nonce could otherwise be a genuinely valid transaction (its proof of work
   // met by chance) and rightly be stored. This way every mutant is invalid, and state must not move.
   const other = keyPairFromSeed(new Uint8Array(32).fill(4));
-  const base = attach(signTransaction({ version: 1, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(1), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "x", data: new Uint8Array(10) } }, other.secretKey), parents.map((p: string) => fromHex(p)), Date.now());
+  const base = attach(signTransaction({ version: PROTOCOL_VERSION, networkId: devGenesis().networkId, issuer: key.publicKey, payload: { type: "data", streamId: new Uint8Array(32).fill(1), sequence: 0, prevRecordId: new Uint8Array(32), contentType: "x", data: new Uint8Array(10) } }, other.secretKey), parents.map((p: string) => fromHex(p)), Date.now());
 
   const r = rng(20261122);
   const conns = [c, await RawClient.connect(node.url), await RawClient.connect(node.url)];

@@ -21,6 +21,7 @@ import { devGenesis } from "../../../node/networks/dev";
 import { requiredDifficulty } from "../../../node/validation/pipeline";
 import { startTestNode, TestNode } from "../../support/node";
 import { RawClient } from "./_process";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 const genesis = devGenesis();
 const key = keyPairFromSeed(randomBytes(32));
@@ -56,7 +57,7 @@ interface Build {
 
 /** A data record of `key`, attached to the entry points unless told otherwise. */
 async function build(o: Build = {}): Promise<Uint8Array> {
-  const signed = signTransaction({ version: 1, networkId: o.networkId ?? genesis.networkId, issuer: key.publicKey, payload: record() }, (o.signer ?? key).secretKey);
+  const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: o.networkId ?? genesis.networkId, issuer: key.publicKey, payload: record() }, (o.signer ?? key).secretKey);
   const { parents } = o.parents ? { parents: o.parents } : await c.call("selectParents", { count: 2 });
   const bytes = attach(signed, parents.map((p: string | Uint8Array) => (typeof p === "string" ? Buffer.from(p, "hex") : p)), o.timestampMs ?? Date.now());
   const difficulty = requiredDifficulty(bytes.length, genesis.baseDifficulty);

@@ -16,6 +16,7 @@ import type { MilestoneEvent, TransactionEvent } from "../../../node/events";
 import type { PayloadPush } from "../../../node/payloads";
 import { documentedTopics, parseTopic, parseTopics, PushSink, TOPICS, publishMilestone, publishTransaction } from "../../../node/api/topics";
 import { API_LIMITS } from "../../../node/api/limits";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 const hrp = "tdev";
 const user = keyPairFromSeed(new Uint8Array(32).fill(1));
@@ -105,7 +106,7 @@ test("the table has one entry per kind of the client's Topic type, an argument e
 // ---- pushes ------------------------------------------------------------------------------------
 
 function tx(payload: Payload): Transaction {
-  return { version: 1, networkId: 7, issuer: user.publicKey, payload, signature: new Uint8Array(64), timestamp: 1_763_800_000_000, parents: [new Uint8Array(32), new Uint8Array(32).fill(1)], nonce: 0n };
+  return { version: PROTOCOL_VERSION, networkId: 7, issuer: user.publicKey, payload, signature: new Uint8Array(64), timestamp: 1_763_800_000_000, parents: [new Uint8Array(32), new Uint8Array(32).fill(1)], nonce: 0n };
 }
 
 /** A sink that records pushes, with subscribers on the given topics. */
@@ -155,7 +156,19 @@ test("an applied milestone: `milestones`, `confirmed`, then per confirmed transa
   const decoded = new Map([
     [a, transfer],
     [b, transfer],
-    [m, tx({ type: "milestone", index: 5, timestamp: 1, confirmedMerkleRoot: new Uint8Array(32), ledgerStateHash: new Uint8Array(32) })],
+    [
+      m,
+      tx({
+        type: "milestone",
+        index: 5,
+        timestamp: 1,
+        previousMilestoneId: new Uint8Array(32).fill(4),
+        confirmedMerkleRoot: new Uint8Array(32),
+        ledgerStateHash: new Uint8Array(32),
+        ledgerRoot: new Uint8Array(32),
+        signatures: [{ publicKey: new Uint8Array(32), signature: new Uint8Array(64) }],
+      }),
+    ],
   ]);
   const sink = recorder([`tx:${b}`, `tx:${m}`, `tx:${gone}`, `address:${toHex(receiver)}`]);
   publishMilestone(ms, (id) => decoded.get(id), sink);

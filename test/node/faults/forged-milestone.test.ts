@@ -10,15 +10,14 @@
  *                        │
  *                   hostile peer (raw socket)
  */
-import { attach, signTransaction, stampSync } from "../../../client/protocol/build";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { transactionId } from "../../../client/protocol/codec";
 import { keyPairFromSeed } from "../../../client/protocol/keys";
-import { devCoordinatorSeed, devGenesis } from "../../../node/networks/dev";
+import { devCoordinatorSeed } from "../../../node/networks/dev";
 import { PeerCloseCode } from "../../../node/peering/protocol";
-import { requiredDifficulty } from "../../../node/validation/pipeline";
 import { startTestNode, TestNode } from "../../support/node";
 import { devHello, rawPeer } from "../peering/_peer";
+import { buildMilestone } from "../_helpers";
 
 jest.setTimeout(90_000);
 
@@ -54,19 +53,9 @@ test("a validly signed milestone with a wrong merkle root is refused by the foll
   await until("a new milestone at the follower", () => f.node.ledgerIndex > before);
   const index = f.node.ledgerIndex + 1;
   const keys = keyPairFromSeed(devCoordinatorSeed());
-  const parents = [...new Set([f.node.latestMilestone!.id, ...f.node.selectParents(3)])].sort().map((h) => fromHex(h));
-  const now = Date.now();
-  const signed = signTransaction(
-    {
-      version: 1,
-      networkId: devGenesis().networkId,
-      issuer: keys.publicKey,
-      payload: { type: "milestone", index, timestamp: now, confirmedMerkleRoot: new Uint8Array(32).fill(0xab), ledgerStateHash: new Uint8Array(32).fill(0xcd) },
-    },
-    keys.secretKey,
-  );
-  const bytes = attach(signed, parents, now);
-  stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
+  const parents = [...new Set([f.node.latestMilestone!.id, ...f.node.selectParents(3)])].sort();
+  // Signed by the committee (the dev key, k = 1) over its essence: only the roots are wrong.
+  const { bytes } = buildMilestone(f.node, { parents, signers: [keys], index, over: { confirmedMerkleRoot: new Uint8Array(32).fill(0xab), ledgerStateHash: new Uint8Array(32).fill(0xcd) } });
   const id = toHex(transactionId(bytes));
 
   const p = await rawPeer(f.port);
@@ -95,15 +84,8 @@ test("a coordinating node takes no milestone from a peer for an index it issues,
   await until("a new milestone at the coordinator", () => c.node.ledgerIndex > before);
   const index = c.node.ledgerIndex + 1;
   const keys = keyPairFromSeed(devCoordinatorSeed());
-  const parents = [...new Set([c.node.latestMilestone!.id, ...c.node.selectParents(3)])].sort().map((h) => fromHex(h));
-  const wf = c.node.whiteFlag(index, parents);
-  const now = Date.now();
-  const signed = signTransaction(
-    { version: 1, networkId: devGenesis().networkId, issuer: keys.publicKey, payload: { type: "milestone", index, timestamp: now, confirmedMerkleRoot: wf.merkleRoot, ledgerStateHash: wf.stateHash } },
-    keys.secretKey,
-  );
-  const bytes = attach(signed, parents, now);
-  stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
+  const parents = [...new Set([c.node.latestMilestone!.id, ...c.node.selectParents(3)])].sort();
+  const { bytes } = buildMilestone(c.node, { parents, signers: [keys], index });
   const id = toHex(transactionId(bytes));
   const p = await rawPeer(c.port);
   p.send({ ...devHello(), latestMilestoneIndex: c.node.ledgerIndex });

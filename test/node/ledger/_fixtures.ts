@@ -3,9 +3,11 @@ import { encodeTransaction, Payload, sortParents, Transaction, transactionId } f
 import { toHex } from "../../../client/protocol/bytes";
 import { addressOf, KeyPair, keyPairFromSeed } from "../../../client/protocol/keys";
 import { Genesis } from "../../../node/ledger/genesis";
-import { computeWhiteFlag, ConeEntry, ConeView, LedgerView, WhiteFlagResult } from "../../../node/ledger/whiteflag";
+import { computeWhiteFlag, ConeEntry, ConeView, LedgerView, WhiteFlagFields, WhiteFlagResult } from "../../../node/ledger/whiteflag";
+import type { MilestonePayload } from "../../../client/protocol/payloads";
 import { LedgerError } from "../../../node/ledger/errors";
 import { seededRandom } from "../../../client/util/random";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 export const NETWORK_ID = 0x7a11;
 
@@ -34,7 +36,7 @@ let counter = 0;
 /** A transaction with a zero signature (white flag does not check signatures) and its id. */
 export function makeTx(issuer: Uint8Array, payload: Payload, parents: Uint8Array[], nonce = ++counter): ConeEntry {
   const tx: Transaction = {
-    version: 1,
+    version: PROTOCOL_VERSION,
     networkId: NETWORK_ID,
     issuer,
     payload,
@@ -75,7 +77,21 @@ export function dataTx(parents: Uint8Array[], nonce?: number): ConeEntry {
 }
 
 export function milestoneTx(index: number, merkleRoot: Uint8Array, stateHash: Uint8Array, parents: Uint8Array[], nonce?: number): ConeEntry {
-  return makeTx(COORDINATOR.publicKey, { type: "milestone", index, timestamp: 1_700_000_000_000 + index, confirmedMerkleRoot: merkleRoot, ledgerStateHash: stateHash }, parents, nonce);
+  return makeTx(COORDINATOR.publicKey, asMilestoneV2({ type: "milestone", index, timestamp: 1_700_000_000_000 + index, confirmedMerkleRoot: merkleRoot, ledgerStateHash: stateHash }), parents, nonce);
+}
+
+/**
+ * White flag's fields as a whole milestone v2 payload for the pure tests (white flag checks no
+ * signature, previous id or ledger root; the node does, test/node/committee.test.ts): a placeholder
+ * previous id, ledger root and one zero signature of the coordinator.
+ */
+export function asMilestoneV2(p: WhiteFlagFields): MilestonePayload {
+  return {
+    ...p,
+    previousMilestoneId: p.index === 1 ? new Uint8Array(32) : new Uint8Array(32).fill(1),
+    ledgerRoot: new Uint8Array(32),
+    signatures: [{ publicKey: COORDINATOR.publicKey, signature: new Uint8Array(64) }],
+  };
 }
 
 /** A cone view over a Map, with ENTRY_A and ENTRY_B as solid entry points. */

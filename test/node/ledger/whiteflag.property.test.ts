@@ -14,7 +14,7 @@ import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { LedgerState } from "../../../node/ledger/ledger";
 import { ledgerAmountLookup, PendingIndex } from "../../../node/ledger/pending";
 import { checkMilestone, computeWhiteFlag, ConeEntry, milestonePayloadFor, WhiteFlagResult } from "../../../node/ledger/whiteflag";
-import { ADDR, COORDINATOR, dataTx, ENTRY_A, ENTRY_B, makeGenesis, makeTx, rng, TestTangle, transfer } from "./_fixtures";
+import { ADDR, asMilestoneV2, COORDINATOR, dataTx, ENTRY_A, ENTRY_B, makeGenesis, makeTx, rng, TestTangle, transfer } from "./_fixtures";
 import { ReferenceLedger } from "./_reference";
 
 const SEEDS = 300;
@@ -114,7 +114,7 @@ function generate(seed: number): Scenario {
     const parents = sortParents([...ps.values()]);
     const out = computeWhiteFlag(index, parents, tangle, ledger);
     if (!out.ok) throw new Error(`seed ${seed}: ${out.message}`);
-    const ms = makeTx(COORDINATOR.publicKey, milestonePayloadFor(out.value, 1_700_000_000_000 + index), parents, ++nonce);
+    const ms = makeTx(COORDINATOR.publicKey, asMilestoneV2(milestonePayloadFor(out.value, 1_700_000_000_000 + index)), parents, ++nonce);
     ledger.apply(out.value);
     tangle.confirm(out.value.included);
     add(ms, "milestone");

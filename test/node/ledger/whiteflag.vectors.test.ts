@@ -47,6 +47,7 @@ test("the vectors cover three milestones, a double spend in milestone 2, every c
 
 test("pure white flag and ledger reproduce every milestone of the writer", () => {
   const ledger = LedgerState.fromGenesis(genesis);
+  expect(toHex(ledger.ledgerRoot())).toBe(wf.genesisLedgerRootHex);
   const entries = new Map<string, ConeEntry>();
   const entryPoints = new Set(wf.entryPointsHex);
   const view: ConeView = { get: (id) => entries.get(toHex(id)), isSolidEntryPoint: (id) => entryPoints.has(toHex(id)) };
@@ -70,8 +71,13 @@ test("pure white flag and ledger reproduce every milestone of the writer", () =>
       mutationsDigestHex: toHex(r.mutationsDigest),
       merkleRootHex: toHex(r.merkleRoot),
       stateHashHex: toHex(r.stateHash),
+      ledgerRootHex: toHex(ledger.ledgerRootAfter(r)),
     });
+    // Milestone v2: the ledger root after it, and the previous milestone's id.
+    expect(toHex(tx.payload.ledgerRoot)).toBe(toHex(ledger.ledgerRootAfter(r)));
+    expect(toHex(tx.payload.previousMilestoneId)).toBe(tx.payload.index === 1 ? "00".repeat(32) : wf.milestones[tx.payload.index - 2].idHex);
     ledger.apply(r);
+    expect(toHex(ledger.ledgerRoot())).toBe(wf.milestones[r.milestoneIndex - 1].ledgerRootHex);
     // The applied milestone transaction is confirmed by its own index, with its cone.
     for (const h of [...r.included.map(toHex), t.idHex]) entries.get(h)!.confirmed = true;
   }
@@ -85,6 +91,7 @@ test("pure white flag and ledger reproduce every milestone of the writer", () =>
       mutationsDigestHex: m.mutationsDigestHex,
       merkleRootHex: m.merkleRootHex,
       stateHashHex: m.stateHashHex,
+      ledgerRootHex: m.ledgerRootHex,
     })),
   );
   expect(toHex(ledger.stateHash)).toBe(wf.milestones[2].stateHashHex);
@@ -131,5 +138,5 @@ test("a real node applies the three milestones with the writer's roots, state ha
 
 test("docs/ledger.md carries the vectors' roots and state hashes", () => {
   const doc = fs.readFileSync(path.join(__dirname, "..", "..", "..", "docs", "ledger.md"), "utf8");
-  for (const h of [wf.genesisIdHex, wf.genesisStateHashHex, ...wf.milestones.flatMap((m) => [m.merkleRootHex, m.stateHashHex])]) expect(doc).toContain(h);
+  for (const h of [wf.genesisIdHex, wf.genesisStateHashHex, wf.genesisLedgerRootHex, ...wf.milestones.flatMap((m) => [m.merkleRootHex, m.stateHashHex, m.ledgerRootHex])]) expect(doc).toContain(h);
 });

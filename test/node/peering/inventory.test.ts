@@ -69,13 +69,12 @@ describe("the inv message", () => {
     expect(packFrame({ t: "inv", ids }).length).toBeLessThan(PEER_LIMITS.maxFrameBytes);
   });
 
-  test("hello: this node's protocol and protocol 1 are taken; newer, older or not an integer refused", () => {
+  test("hello: this node's protocol is taken; protocols 1 and 2 (transactions of version 1), newer, or not an integer refused", () => {
     const ours = { networkId: 7, genesisId: "ab".repeat(32) };
     const h = { t: "hello" as const, networkId: 7, genesisId: "ab".repeat(32), latestMilestoneIndex: 0 };
-    expect(PEER_PROTOCOL_VERSION).toBe(2);
-    expect(helloFailure({ ...h, protocol: 1 }, ours)).toBeUndefined();
-    expect(helloFailure({ ...h, protocol: 2 }, ours)).toBeUndefined();
-    for (const p of [0, 3, 1.5, "2" as unknown as number]) expect(helloFailure({ ...h, protocol: p }, ours)?.code).toBe("ERR_PEER_BAD_PROTOCOL");
+    expect(PEER_PROTOCOL_VERSION).toBe(3);
+    expect(helloFailure({ ...h, protocol: 3 }, ours)).toBeUndefined();
+    for (const p of [0, 1, 2, 4, 1.5, "3" as unknown as number]) expect(helloFailure({ ...h, protocol: p }, ours)?.code).toBe("ERR_PEER_BAD_PROTOCOL");
   });
 });
 
@@ -94,16 +93,14 @@ describe("a node's inventory exchange", () => {
   const frames = (p: RawPeer) => p.frames.map((f) => unpackFrame(f) as { t: string; ids?: string[] });
   const settle = () => new Promise((r) => setTimeout(r, 300));
 
-  test("a protocol 1 peer is taken and gets no inv", async () => {
-    const p = await rawPeer(n.port);
-    p.send({ ...devHello(), protocol: 1 });
-    await settle();
-    expect(frames(p).map((f) => f.t)).toEqual(["hello"]);
-    expect(p.ws.readyState).toBe(p.ws.OPEN);
-    p.ws.close();
+  test("a peer of protocol 2 (the version before transactions of version 2) is refused with 4002 and gets no inv", async () => {
+    const p = await rawPeer(n.port, "127.0.0.3");
+    p.send({ ...devHello(), protocol: 2 });
+    expect(await p.closed).toBe(PeerCloseCode.BAD_PROTOCOL);
+    expect(frames(p).map((f) => f.t)).not.toContain("inv");
   });
 
-  test("a protocol 2 peer gets the unconfirmed ids, newest first, right after hello; its own inv is answered with req for what the node lacks", async () => {
+  test("a protocol 3 peer gets the unconfirmed ids, newest first, right after hello; its own inv is answered with req for what the node lacks", async () => {
     const p = await rawPeer(n.port);
     p.send(devHello());
     await settle();
@@ -125,11 +122,9 @@ describe("a node's inventory exchange", () => {
     expect(await p.closed).toBe(PeerCloseCode.INVALID_DATA);
   });
 
-  test("an inv from a peer that said protocol 1 is invalid data", async () => {
+  test("an inv before hello is invalid data", async () => {
     // From another loopback address: the previous test's ban is on 127.0.0.1.
     const p = await rawPeer(n.port, "127.0.0.2");
-    p.send({ ...devHello(), protocol: 1 });
-    await settle();
     p.send({ t: "inv", ids: [hex()] });
     expect(await p.closed).toBe(PeerCloseCode.INVALID_DATA);
   });

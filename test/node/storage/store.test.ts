@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { Store } from "../../../node/storage/store";
 import { blake2b256 } from "../../../core-wasm/src/blake2b";
 import { Transaction, sortParents } from "../../../client/protocol/codec";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -21,7 +22,7 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 
 function dataTx(streamId: Uint8Array, sequence: number, parents = sortParents([randomBytes(32), randomBytes(32)])): Transaction {
   return {
-    version: 1,
+    version: PROTOCOL_VERSION,
     networkId: 1,
     issuer: new Uint8Array(32).fill(5),
     payload: { type: "data", streamId, sequence, prevRecordId: sequence === 0 ? new Uint8Array(32) : randomBytes(32), contentType: "x", data: new Uint8Array(3) },

@@ -5,10 +5,15 @@ Written from docs/protocol.md alone, in another language than the TypeScript cod
 own BLAKE2b (hashlib) and a small Ed25519 written from RFC 8032 section 5.1, so the vectors do not
 come from the code they test. Run: python3 test/vectors/tools/gen_protocol_vectors.py
 
-Besides single transactions it writes `whiteFlag`: a genesis and three consecutive milestones over
-real signed and stamped transactions, with each milestone's cone in white-flag order, the transfers
-applied and the conflicts with their reasons, the merkle roots and the state hash chain, all
-computed here from docs/ledger.md (section 3) alone.
+The single transactions (version 2): a transfer, a data record, milestone v2 of a committee of four
+signed by one member and by three (sorted by key, each over H(milestone essence), which binds the
+parents), a milestone carrying a committee change, and a checkpoint.
+
+Besides them it writes `whiteFlag`: a genesis (a committee of one) and three consecutive milestones
+over real signed and stamped transactions, with each milestone's cone in white-flag order, the
+transfers applied and the conflicts with their reasons, the merkle roots, the state hash chain and
+the ledger root after each milestone (a sparse merkle tree written here from docs/ledger.md
+section 7), all computed from docs/ledger.md alone.
 """
 import hashlib
 import json
@@ -95,8 +100,11 @@ def threshold(d):
     return 0 if d == 0 else 2**64 - 2 ** (64 - d)
 
 
+VERSION = 2
+
+
 def essence(network_id, issuer, ptype, payload):
-    return struct.pack("<BI", 1, network_id) + issuer + struct.pack("<BI", ptype, len(payload)) + payload
+    return struct.pack("<BI", VERSION, network_id) + issuer + struct.pack("<BI", ptype, len(payload)) + payload
 
 
 def transfer_payload(inputs, outputs):
@@ -114,8 +122,53 @@ def data_payload(stream_id, seq, prev, content_type, data):
     return stream_id + struct.pack("<Q", seq) + prev + bytes([len(ct)]) + ct + struct.pack("<I", len(data)) + data
 
 
-def milestone_payload(index, timestamp, merkle_root, state_hash):
-    return struct.pack("<IQ", index, timestamp) + merkle_root + state_hash
+def milestone_fields(index, timestamp, previous_id, merkle_root, state_hash, ledger_root, change=None):
+    """Milestone v2 up to (not including) the signature count: what the members sign, after the prefix."""
+    b = struct.pack("<IQ", index, timestamp) + previous_id + merkle_root + state_hash + ledger_root
+    if change is None:
+        return b + b"\x00"
+    effective, k, members = change
+    return b + b"\x01" + struct.pack("<IBB", effective, k, len(members)) + b"".join(members)
+
+
+def milestone_essence(network_id, parents, fields):
+    """docs/protocol.md, "Milestone essence": tag, version, network, the parents, the fields."""
+    parents = sorted(parents)
+    return b"tangle-milestone" + struct.pack("<BIB", VERSION, network_id, len(parents)) + b"".join(parents) + fields
+
+
+def milestone_payload(network_id, parents, fields, seeds):
+    """The fields, then the signatures of `seeds` over H(milestone essence), sorted by public key."""
+    msg = h256(milestone_essence(network_id, parents, fields))
+    sigs = sorted((ed25519_public(s)[0], ed25519_sign(s, msg)) for s in seeds)
+    return fields + bytes([len(sigs)]) + b"".join(pk + sig for pk, sig in sigs), msg, sigs
+
+
+def checkpoint_payload(milestone_index):
+    return struct.pack("<I", milestone_index)
+
+
+# ---- the ledger root (docs/ledger.md, "Ledger root") ----------------------------------------------
+def ledger_root(unspent):
+    """Sparse merkle tree over H(entry key), single-entry subtrees as their leaf; unspent outputs only."""
+    leaves = []
+    for (tx_id, index), (address, amount) in unspent.items():
+        key = h256(b"\x01" + tx_id + bytes([index]))
+        leaves.append((key, h256(b"\x01" + key + h256(address + struct.pack("<Q", amount)))))
+
+    def bit(key, i):
+        return (key[i // 8] >> (7 - i % 8)) & 1
+
+    def root(items, depth):
+        if not items:
+            return h256(b"\x00")
+        if len(items) == 1:
+            return items[0][1]
+        left = [x for x in items if bit(x[0], depth) == 0]
+        right = [x for x in items if bit(x[0], depth) == 1]
+        return h256(b"\x02" + root(left, depth + 1) + root(right, depth + 1))
+
+    return root(leaves, 0)
 
 
 def build(name, seed, network_id, ptype, payload, parents, timestamp, difficulty):
@@ -217,7 +270,7 @@ class WhiteFlagWriter:
         self.time += 1000
         tx, tx_id, parents = stamped(seed, self.network_id, ptype, payload, parents, self.time, self.base)
         assert tx_id not in self.txs
-        self.txs[tx_id] = {"name": name, "bytes": tx, "parents": parents, "issuer": ed25519_public(seed)[0], "transfer": transfer, "kind": {1: "transfer", 2: "data", 3: "milestone"}[ptype]}
+        self.txs[tx_id] = {"name": name, "bytes": tx, "parents": parents, "issuer": ed25519_public(seed)[0], "transfer": transfer, "kind": {1: "transfer", 2: "data", 3: "milestone", 4: "checkpoint"}[ptype]}
         self.order.append(tx_id)
         self.names[name] = tx_id
         return tx_id
@@ -232,8 +285,7 @@ class WhiteFlagWriter:
     def reattach_milestone(self, name, index, parents):
         """The signed essence of an earlier milestone attached again: a transaction like any other."""
         m = self.milestones[index - 1]
-        payload = milestone_payload(index, m["timestamp"], bytes.fromhex(m["merkleRootHex"]), bytes.fromhex(m["stateHashHex"]))
-        return self._add(name, self.coordinator_seed, 3, payload, parents)
+        return self._add(name, self.coordinator_seed, 3, bytes.fromhex(m["payloadHex"]), parents)
 
     def _cone(self, parents):
         """§3.1: depth-first post-order, parents in stored order, each transaction once."""
@@ -298,8 +350,12 @@ class WhiteFlagWriter:
         root = merkle_tree_hash(included)
         digest = h256(records)
         state = h256(self.state + struct.pack("<I", index) + root + digest)
+        lroot = ledger_root(self.unspent)  # the ledger after this milestone
+        previous = bytes.fromhex(self.milestones[-1]["idHex"]) if self.milestones else bytes(32)
         # _add advances the clock by 1000: the payload timestamp equals the attachment time.
-        ms_id = self._add(name, self.coordinator_seed, 3, milestone_payload(index, self.time + 1000, root, state), parents)
+        fields = milestone_fields(index, self.time + 1000, previous, root, state, lroot)
+        payload, _, _ = milestone_payload(self.network_id, parents, fields, [self.coordinator_seed])
+        ms_id = self._add(name, self.coordinator_seed, 3, payload, parents)
         assert struct.unpack_from("<Q", self.txs[ms_id]["bytes"], 42 + 4)[0] == self.time
         for h in included:
             self.confirmed_by[h] = index
@@ -319,6 +375,8 @@ class WhiteFlagWriter:
             "mutationsDigestHex": digest.hex(),
             "merkleRootHex": root.hex(),
             "stateHashHex": state.hex(),
+            "ledgerRootHex": lroot.hex(),
+            "payloadHex": payload.hex(),
         })
         return ms_id
 
@@ -365,7 +423,7 @@ def white_flag_vectors():
     genesis = {
         "networkId": network_id,
         "networkName": "white-flag-vectors",
-        "coordinatorPublicKeys": [ed25519_public(coord)[0].hex()],
+        "committee": {"members": [ed25519_public(coord)[0].hex()], "threshold": 1},
         "outputs": [{"address": a.hex(), "amount": str(v)} for a, v in genesis_outputs],
         "milestoneIntervalMs": 1000,
         "baseDifficulty": base,
@@ -378,6 +436,7 @@ def white_flag_vectors():
         "genesis": genesis,
         "genesisIdHex": w.genesis_id.hex(),
         "genesisStateHashHex": w.genesis_state.hex(),
+        "genesisLedgerRootHex": ledger_root({(w.genesis_id, i): o for i, o in enumerate(genesis_outputs)}).hex(),
         "entryPointsHex": sorted(e.hex() for e in w.entry_points),
         "clockMs": w.time + 1000,
         "addressesHex": {k: a.hex() for k, a in addr.items()},
@@ -401,7 +460,15 @@ def white_flag_vectors():
 def main():
     seed_a = bytes(range(32))
     seed_coord = bytes([0xC0]) * 32
+    # A committee of four (k = 3): seeds c0…c0, c1…c1, c2…c2, c3…c3.
+    committee = [bytes([0xC0 + i]) * 32 for i in range(4)]
     parents = [h256(b"parent-%d" % i) for i in range(3)]
+    ms_fields = milestone_fields(12, 1763800000250, h256(b"milestone-11"), h256(b"merkle"), h256(b"state"), h256(b"ledger"))
+    ms1, ms1_hash, ms1_sigs = milestone_payload(1, parents, ms_fields, committee[:1])
+    ms3, ms3_hash, ms3_sigs = milestone_payload(1, parents, ms_fields, committee[1:])
+    new_members = [ed25519_public(s)[0] for s in (committee[0], committee[1], bytes([0xC4]) * 32)]
+    ch_fields = milestone_fields(13, 1763800000500, h256(b"milestone-12"), h256(b"merkle-13"), h256(b"state-13"), h256(b"ledger-13"), (20, 2, new_members))
+    ch, ch_hash, ch_sigs = milestone_payload(1, parents, ch_fields, committee[:3])
     address_b = h256(ed25519_public(bytes([7]) * 32)[0])
     vectors = [
         build(
@@ -429,12 +496,19 @@ def main():
             seed_coord,
             1,
             3,
-            milestone_payload(12, 1763800000250, h256(b"merkle"), h256(b"state")),
+            ms1,
             parents,
             1763800000250,
             8,
         ),
+        build("milestone-3of4", committee[1], 1, 3, ms3, parents, 1763800000250, 8),
+        build("milestone-committee-change", committee[0], 1, 3, ch, parents, 1763800000500, 8),
+        build("checkpoint", committee[2], 1, 4, checkpoint_payload(12), parents[:2], 1763800000300, 8),
     ]
+    for v, h, sigs in ((vectors[2], ms1_hash, ms1_sigs), (vectors[3], ms3_hash, ms3_sigs), (vectors[4], ch_hash, ch_sigs)):
+        v["milestoneSigningHashHex"] = h.hex()
+        v["milestoneSignatures"] = [{"publicKeyHex": pk.hex(), "signatureHex": sig.hex()} for pk, sig in sigs]
+    vectors[4]["committeeChange"] = {"effectiveIndex": 20, "threshold": 2, "membersHex": [m.hex() for m in new_members]}
     doc = {
         "source": "test/vectors/tools/gen_protocol_vectors.py: an independent Python implementation of docs/protocol.md (hashlib BLAKE2b, Ed25519 from RFC 8032)",
         "vectors": vectors,
