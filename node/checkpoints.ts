@@ -17,7 +17,14 @@
  *   builds, signs, stamps and submits a checkpoint transaction there), level by level, the
  *   checkpoints of one level at once; resolves with what the milestone must reference.
  */
+import { attach, signTransaction, SignedEssence, stampSync } from "../client/protocol/build";
+import { fromHex } from "../client/protocol/bytes";
+import type { KeyPair } from "../client/protocol/keys";
+import { PROTOCOL_VERSION } from "../client/protocol/limits";
+import type { CheckpointPayload } from "../client/protocol/payloads/checkpoint";
 import { TxFlags } from "../core-wasm/src/tangle";
+import { requiredDifficulty } from "./validation/pipeline";
+import type { TangleNode } from "./tangle-node";
 import type { TangleWindow } from "./window";
 
 /** Parents of a transaction (protocol: 2..8). */
@@ -189,11 +196,11 @@ export class CheckpointDriver {
   /**
    * One sweep: plans the checkpoints for the tips found now and issues them, level by level. A
    * failed issue rejects the sweep (the caller's milestone then references what it can by tip
-   * selection, and the next sweep finds these tips again).
+   * selection, and the next sweep finds these tips again). `slots` overrides the option.
    */
-  async sweep(): Promise<SweepResult> {
+  async sweep(slots = this.opts.slots): Promise<SweepResult> {
     const tips = this.opts.tips();
-    const plan = planCheckpoints(tips, { slots: this.opts.slots, fanIn: this.opts.fanIn, maxCheckpoints: this.opts.maxCheckpoints });
+    const plan = planCheckpoints(tips, { slots, fanIn: this.opts.fanIn, maxCheckpoints: this.opts.maxCheckpoints });
     const ids: string[] = new Array(plan.checkpoints.length);
     const idOf = (r: CheckpointRef) => ("tip" in r ? r.tip : ids[r.checkpoint]);
     let levels = 0;
@@ -211,5 +218,51 @@ export class CheckpointDriver {
     this.totals.issued += plan.checkpoints.length;
     this.totals.deferred += plan.deferred.length;
     return { top: plan.top.map(idOf), issued: plan.checkpoints.length, tips: tips.length, deferred: plan.deferred.length, levels };
+  }
+}
+
+/**
+ * The issuing node's checkpoints (coordinator.ts calls `sweep` right before it builds a milestone):
+ * checkpoint transactions (payload 4) signed with the member's key, stamped at the network's base
+ * difficulty and submitted to this node, like the milestone after them.
+ */
+export class MilestoneCheckpoints {
+  readonly driver: CheckpointDriver;
+  /** The signed essence for the latest milestone index (the signature does not cover parents). */
+  private signed?: { index: number; essence: SignedEssence };
+
+  constructor(
+    private readonly node: TangleNode,
+    private readonly keys: KeyPair,
+  ) {
+    const sweeper = new TipSweeper(node.window);
+    this.driver = new CheckpointDriver({ tips: () => sweeper.tips(), issue: (parents) => this.issue(parents), slots: 7 });
+  }
+
+  private async issue(parents: string[]): Promise<string> {
+    const node = this.node;
+    const index = node.ledgerIndex;
+    if (this.signed?.index !== index) {
+      const payload: CheckpointPayload = { type: "checkpoint", milestoneIndex: index };
+      this.signed = { index, essence: signTransaction({ version: PROTOCOL_VERSION, networkId: node.params.networkId, issuer: this.keys.publicKey, payload }, this.keys.secretKey) };
+    }
+    const bytes = attach(this.signed.essence, parents.map((p) => fromHex(p)), node.now());
+    stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty));
+    return (await node.submit(bytes)).id;
+  }
+
+  /**
+   * Sweeps the unconfirmed tips into checkpoints; resolves with at most `slots` ids for the
+   * milestone to reference. A failure (a checkpoint refused, storage full) is reported and gives
+   * no ids: the milestone goes out with tip selection alone, and the next sweep finds the tips again.
+   */
+  async sweep(slots: number, onError?: (err: Error) => void): Promise<string[]> {
+    if (slots < 1) return [];
+    try {
+      return (await this.driver.sweep(Math.min(7, slots))).top;
+    } catch (err) {
+      onError?.(new Error(`checkpoints: ${(err as Error).message}`));
+      return [];
+    }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The coordinator: when this node holds the key of a committee member and the committee in force
  * needs one signature (k = 1: the dev network, a committee of 1), it issues a milestone v2 every
- * interval. A milestone references the previous milestone and up to seven URTS tips; its payload
+ * interval. Right before, it sweeps every unconfirmed tip into checkpoints (checkpoints.ts); a
+ * milestone references the previous milestone, the checkpoints' top and URTS tips; its payload
  * carries the white-flag result this node computes for exactly those parents, the previous
  * milestone's id and the ledger root after it, so every node that applies it must reach the same
  * merkle root, ledger state hash and ledger root; the member signs the milestone essence (which
@@ -14,6 +15,7 @@ import { transactionId } from "../client/protocol/codec";
 import { keyPairFromSeed, KeyPair } from "../client/protocol/keys";
 import { ID_BYTES, PROTOCOL_VERSION } from "../client/protocol/limits";
 import { milestonePayloadFor } from "./ledger/whiteflag";
+import { MilestoneCheckpoints } from "./checkpoints";
 import { requiredDifficulty } from "./validation/pipeline";
 import type { TangleNode } from "./tangle-node";
 
@@ -40,22 +42,19 @@ export interface CoordinatorOptions {
   onCannotIssue?: (reason: string, committee: { members: number; threshold: number }) => void;
 }
 
-/** Milestones after the node opened whose tip slots go to the tips most at risk first (window.sweepTips): TIP-3's lazy bound. */
-export const SWEEPING_MILESTONES_AFTER_OPEN = 15;
-
 /** No milestone for this many intervals (and at least STALL_MIN_MS) means the coordinator is stalled. */
 export const STALL_INTERVALS = 3;
 export const STALL_MIN_MS = 10_000;
 
 export class Coordinator {
   private readonly keys: KeyPair;
+  /** Sweeps every unconfirmed tip into checkpoints before each milestone (checkpoints.ts). */
+  private readonly checkpoints: MilestoneCheckpoints;
   private timer?: NodeJS.Timeout;
   private busy?: Promise<unknown>;
   issued = 0;
   /** When the last milestone was issued (or the coordinator started), by the node's clock. */
   private lastIssuedMs = 0;
-  /** Milestones this coordinator has started to build since the node opened. */
-  private built = 0;
   /** Why the last attempt failed, if it did. */
   private lastError?: string;
 
@@ -65,6 +64,7 @@ export class Coordinator {
     private readonly opts: CoordinatorOptions,
   ) {
     this.keys = keyPairFromSeed(seed);
+    this.checkpoints = new MilestoneCheckpoints(node, this.keys);
     node.committeeMember = toHex(this.keys.publicKey);
   }
 
@@ -152,14 +152,11 @@ export class Coordinator {
   async issue(): Promise<string> {
     const node = this.node;
     const index = node.ledgerIndex + 1;
-    // The previous milestone first, then tips, at most eight in all, in canonical order. For the
-    // first milestones after the node opened, the tips most at risk of turning lazy come first
-    // (oldest first): what was acknowledged before a restart is back in the tip pool all at once,
-    // and tips drawn at random were not all drawn before some turned lazy. Only then: in steady
-    // state the oldest tips first made every milestone lag (docs/ledger.md, Known limit).
+    // The previous milestone first, then every unconfirmed tip through the checkpoints issued
+    // just before (docs/checkpoints.md), then URTS tips, at most eight in all, in canonical order.
     const chosen = new Set<string>();
     if (node.latestMilestone) chosen.add(node.latestMilestone.id);
-    if (this.built++ < SWEEPING_MILESTONES_AFTER_OPEN) for (const t of node.sweepTips(7)) if (chosen.size < 8) chosen.add(t);
+    if (!this.cannotIssue(index)) for (const t of await this.checkpoints.sweep(8 - chosen.size, this.opts.onError)) chosen.add(t);
     for (const t of node.selectParents(this.opts.tips ?? 7)) if (chosen.size < 8) chosen.add(t);
     const parents = [...chosen].sort().map((h) => fromHex(h));
     const alone = this.cannotIssue(index);
