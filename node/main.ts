@@ -33,6 +33,9 @@ import { encodeAddress, hrpForNetwork } from "../client/wallet/address";
 import { PowPool } from "../client/pow";
 import { ConfigError, HEAP_HINT_MIB, NODE_RUNTIME_FLAGS, NodeConfig } from "./config";
 import { Coordinator } from "./coordinator";
+import { CommitteeDriver } from "./committee/driver";
+import { CommitteeWatch } from "./committee/watch";
+import { defaultRoundTimeoutMs, reachableWindowMs } from "./committee/rounds";
 import { devCoordinatorSeed, devGenesis, devWalletSeed } from "./networks/dev";
 import { Genesis, parseGenesis } from "./ledger/genesis";
 import { TangleNode, VERSION } from "./tangle-node";
@@ -124,6 +127,8 @@ export function loadNetwork(config: Pick<NodeConfig, "network" | "coordinatorKey
   return { genesis, coordinatorSeed };
 }
 
+const committeeSummary = (c: { members: readonly string[]; threshold: number }) => ({ members: c.members.length, threshold: c.threshold });
+
 const heapLimitMiB = () => Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
 
 /** Starts a node from a resolved configuration (see the start order above). */
@@ -185,7 +190,25 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
 
   const intervalMs = config.milestoneIntervalMs ?? genesis.milestoneIntervalMs;
   if (coordinatorSeed) node.milestoneIntervalMs = intervalMs;
-  const coordinator = coordinatorSeed
+  // A member of a committee that needs more than one signature takes part in rounds with the
+  // others (committee/driver.ts); a committee of one is the coordinator alone.
+  const timing = { intervalMs, roundTimeoutMs: defaultRoundTimeoutMs(intervalMs) };
+  const committeeNow = () => node.committees.at(node.ledgerIndex + 1);
+  const member =
+    coordinatorSeed && committeeNow().threshold > 1
+      ? new CommitteeDriver(node, coordinatorSeed, {
+          dataDir,
+          ...timing,
+          broadcast: (m) => peering.broadcastCommittee(m),
+          log: (event, details, debug) => (debug ? log.debug(details, `committee: ${event}`) : log.info(details, `committee: ${event}`)),
+        })
+      : undefined;
+  const watch =
+    committeeNow().threshold > 1
+      ? new CommitteeWatch({ now: node.now, committee: committeeNow, reachable: (members) => peering.committee.reachable(members, reachableWindowMs(timing)) }, Math.max(10_000, 2 * timing.roundTimeoutMs))
+      : undefined;
+  if (watch) node.on("milestone", () => watch.applied());
+  const coordinator = coordinatorSeed && !member
     ? new Coordinator(node, coordinatorSeed, {
         intervalMs,
         onError: (err) => log.warn({ err: err.message }, "milestone not issued"),
@@ -193,7 +216,12 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       })
     : undefined;
   coordinator?.start();
-  progress = new ProgressWatch({ now: node.now, ledgerIndex: () => node.ledgerIndex, bestKnownMilestone: () => peering.bestKnownMilestone, coordinator }, Math.max(10_000, 3 * intervalMs));
+  if (member) {
+    peering.committee.member = member;
+    member.start();
+    log.info({ publicKey: toHex(member.publicKey), ...committeeSummary(committeeNow()) }, "committee: this node is a member; milestones are proposed and signed in rounds");
+  }
+  progress = new ProgressWatch({ now: node.now, ledgerIndex: () => node.ledgerIndex, bestKnownMilestone: () => peering.bestKnownMilestone, coordinator, committee: watch }, Math.max(10_000, 3 * intervalMs));
   progress.start(log);
   for (const peerUrl of config.peer) peering.addPeer(peerUrl);
   const url = `ws://${config.host}:${port}`;
@@ -209,6 +237,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       log.info({ signal }, "stopping");
       progress?.stop();
       await coordinator?.stop();
+      await member?.stop();
       await peering.close();
       await api.close();
       metrics.close();

@@ -6,6 +6,8 @@
  *   while it could (writable, not halted): coordinator.ts `stalled`.
  * - A node whose ledger index has not moved for `followStallMs` while a connected peer has proved
  *   a later milestone (peering's `bestKnownMilestone`, verified claims only).
+ * - On a network whose committee needs more than one signature: no milestone while fewer than k
+ *   members were seen signing lately (committee/watch.ts), on every node.
  *
  * A full disk, a halted ledger and damaged storage are reported by their own reasons first.
  */
@@ -18,6 +20,8 @@ export interface ProgressSources {
   /** Highest milestone index a connected peer proved (0 without peering). */
   bestKnownMilestone(): number;
   coordinator?: Pick<Coordinator, "stalled">;
+  /** A committee that cannot sign (committee/watch.ts), on every node of a network with k > 1. */
+  committee?: { stalled(): string | undefined };
 }
 
 export class ProgressWatch {
@@ -44,6 +48,8 @@ export class ProgressWatch {
       this.lastIndex = index;
       this.lastMoveMs = now;
     }
+    const committee = this.s.committee?.stalled();
+    if (committee) return `not making progress: ${committee}`;
     const coordinator = this.s.coordinator?.stalled();
     if (coordinator) return `not making progress: ${coordinator}`;
     if (best > index && now - this.lastMoveMs > this.followStallMs) {

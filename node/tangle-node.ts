@@ -19,6 +19,8 @@ import { MAX_TRANSACTION_BYTES } from "../client/protocol/limits";
 import { fromHex, toHex } from "../client/protocol/bytes";
 import { Genesis, genesisTransactionId, validateGenesis } from "./ledger/genesis";
 import { LedgerState } from "./ledger/ledger";
+import type { UnspentOutput } from "./ledger/utxo";
+import type { LedgerProof } from "../client/protocol/ledger-proof";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import type { ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
@@ -381,6 +383,11 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     return this.window.selectParents(count, this.now(), [...(latest ? [latest.id] : []), ...this.entryPoints]);
   }
 
+  /** Asks peers (the `missing` event) for these transactions (hex ids), e.g. a committee proposal's parents. */
+  requestTransactions(ids: string[]): void {
+    if (ids.length) this.emit("missing", { ids });
+  }
+
   /** Asks peers (the `missing` event) for a good copy of every transaction found damaged so far. */
   requestDamaged(): void {
     const ids = this.store.damagedTransactions().map((d) => d.id);
@@ -434,6 +441,16 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
 
   outputs(address: Uint8Array) {
     return this.ledger.outputsOf(address);
+  }
+
+  /**
+   * Proof that the output (txId, index) is unspent, or that it is not, against the ledger root of
+   * the latest applied milestone (docs/ledger.md, Ledger root): with that milestone's index, its
+   * root and the output when it is unspent.
+   */
+  proveOutput(txId: Uint8Array, index: number): { ledgerIndex: number; ledgerRoot: Uint8Array; output: UnspentOutput | undefined; proof: LedgerProof } {
+    const l = this.ledger;
+    return { ledgerIndex: l.ledgerIndex, ledgerRoot: l.ledgerRoot(), output: l.getOutput(txId, index), proof: l.proveOutput(txId, index) };
   }
 
   getMilestone(index: number): MilestoneInfo | undefined {

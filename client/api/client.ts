@@ -17,6 +17,7 @@ import type {
   Milestone,
   NodeInfo,
   Outputs,
+  OutputProof,
   StreamPage,
   SubmitResult,
   Topic,
@@ -97,6 +98,12 @@ export class ApiClient extends ApiConnection {
   async getOutputs(address: Bytes32, o?: RequestOptions): Promise<Outputs> {
     const r = await this.request<WireResult<"getOutputs">>("getOutputs", { address: addressParam("address", address) }, o);
     return { address: r.address, bech32: r.bech32, outputs: r.outputs.map((x) => ({ txId: x.txId, index: x.index, amount: bigintOf("amount", x.amount) })) };
+  }
+
+  /** Proof that output (txId, index) is unspent or not at the node's latest milestone (OutputProof). */
+  async getOutputProof(txId: Bytes32, index: number, o?: RequestOptions): Promise<OutputProof> {
+    const r = await this.request<WireResult<"getOutputProof">>("getOutputProof", { txId: hex32("txId", txId), index }, o);
+    return { ...r, amount: r.amount === null ? null : bigintOf("amount", r.amount) };
   }
 
   getMilestone(index: number | "latest", o?: RequestOptions): Promise<Milestone> {

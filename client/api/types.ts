@@ -130,6 +130,29 @@ export interface Outputs {
   outputs: UnspentOutput[];
 }
 
+/**
+ * Proof that an output is unspent, or that it is not, against the ledger root of the node's latest
+ * applied milestone (getOutputProof; docs/ledger.md, Ledger root). Check it with
+ * verifyOutputInLedger / verifyOutputAbsent (client/protocol/ledger-proof.ts) against the
+ * `ledgerRoot` of milestone `milestoneIndex`'s payload, whose committee signatures you check.
+ */
+export interface OutputProof {
+  txId: string;
+  index: number;
+  /** Whether the output is unspent at that milestone. */
+  unspent: boolean;
+  /** The output's address (hex) and amount when it is unspent; null otherwise. */
+  address: string | null;
+  amount: bigint | null;
+  milestoneIndex: number;
+  /** The milestone's transaction id (null before milestone 1: the root is the genesis ledger's). */
+  milestoneId: string | null;
+  /** Lowercase hex of the ledger root the proof is against. */
+  ledgerRoot: string;
+  /** The proof in its byte form (encodeLedgerProof). */
+  proof: Uint8Array;
+}
+
 /** A milestone as the node reports it (getMilestone; the node's events carry the same type). */
 export interface Milestone {
   index: number;
@@ -253,6 +276,7 @@ export interface MethodResults {
   getTransactionMetadata: TransactionMetadata;
   getBalance: Balance;
   getOutputs: Outputs;
+  getOutputProof: OutputProof;
   getMilestone: Milestone;
   getStream: StreamPage;
   subscribe: { subscribed: string[] };

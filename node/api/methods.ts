@@ -5,6 +5,8 @@
  * wire form), so a result whose shape differs from what the client reads does not compile.
  */
 import { fromHex, toHex } from "../../client/protocol/bytes";
+import { encodeLedgerProof } from "../../client/protocol/ledger-proof";
+import { defaultRoundTimeoutMs, reachableWindowMs } from "../committee/rounds";
 import { decodeTransaction, powRoot, setNonce } from "../../client/protocol/codec";
 import { requiredDifficulty } from "../validation/pipeline";
 import type { TangleNode } from "../tangle-node";
@@ -119,7 +121,7 @@ export function createMethods(ctx: MethodContext): Methods {
       remotePow: Boolean(ctx.pow),
       milestoneIntervalMs: node.milestoneIntervalMs,
       coordinatorPublicKeys: node.committeeInfo().members,
-      committee: node.committeeInfo(),
+      committee: committeeInfo(node, ctx.peering),
     }) satisfies WireResult<"getNodeInfo">,
 
     getDifficulty: (p) => {
@@ -222,6 +224,25 @@ export function createMethods(ctx: MethodContext): Methods {
       } satisfies WireResult<"getOutputs">;
     },
 
+    getOutputProof: (p) => {
+      const txId = hex32(p, "txId");
+      const index = p.index;
+      if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index > 255) bad("index must be an integer 0..255");
+      const r = node.proveOutput(txId, index as number);
+      const latest = node.latestMilestone;
+      return {
+        txId: toHex(txId),
+        index: index as number,
+        unspent: r.output !== undefined,
+        address: r.output ? toHex(r.output.address) : null,
+        amount: r.output ? r.output.amount.toString() : null,
+        milestoneIndex: r.ledgerIndex,
+        milestoneId: latest && latest.index === r.ledgerIndex ? latest.id : null,
+        ledgerRoot: toHex(r.ledgerRoot),
+        proof: encodeLedgerProof(r.proof),
+      } satisfies WireResult<"getOutputProof">;
+    },
+
     getMilestone: (p) => {
       const which = p.index;
       let index: number;
@@ -254,6 +275,19 @@ export function createMethods(ctx: MethodContext): Methods {
 
     unsubscribe: (p, caller) => ({ unsubscribed: caller.unsubscribe(parseTopics(topicsParam(p), hrp)) }),
   };
+}
+
+/**
+ * The committee in force for the next milestone, with the members seen signing lately (committee
+ * messages and applied milestones: peering/committee-relay.ts), this node's own key counted when it
+ * is a member.
+ */
+function committeeInfo(node: TangleNode, peering: PeerManager | undefined): WireResult<"getNodeInfo">["committee"] {
+  const info = node.committeeInfo();
+  if (!peering) return info;
+  const intervalMs = node.milestoneIntervalMs;
+  const seen = peering.committee.reachable(info.members, reachableWindowMs({ intervalMs, roundTimeoutMs: defaultRoundTimeoutMs(intervalMs) }));
+  return { ...info, reachable: Math.max(info.reachable, seen) };
 }
 
 /** A parent stored (or being written: the window has it first) or a solid entry point. */

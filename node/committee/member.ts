@@ -18,9 +18,10 @@
  *     leaves: sign-guard.ts).
  *   - A proposal counts only with at least one valid member signature (a non-member cannot make
  *     members work); every signature is checked over the essence hash it names.
- *   - A member that proposed an essence (in any round: re-proposing counts) and holds k signatures
- *     for it submits the milestone. If the proposer is gone by then, the next round's proposer
- *     joins that essence, which is complete, and submits it.
+ *   - The proposer of the round under way, holding k signatures for the essence it proposed
+ *     (re-proposing counts), submits the milestone; nobody else does (one milestone transaction
+ *     per index). If the round ends first, the next round's proposer joins that essence, which is
+ *     complete, and submits it.
  *
  * Safety (never two valid milestones at one index) rests on the sign guard: two essences both
  * reaching k would need 2k - n members to sign both. Liveness has a known gap, written in
@@ -53,8 +54,8 @@ export interface MemberDeps<F extends { index: number }> {
   submit(parents: Uint8Array[], fields: F, signatures: MemberSignature[]): Promise<void>;
   /** The clock rounds are timed by (milliseconds). */
   now(): number;
-  /** Events worth a log line. */
-  log?(event: string, details: Record<string, unknown>): void;
+  /** Events worth a log line; `debug`: one per round or signature, for tracing only. */
+  log?(event: string, details: Record<string, unknown>, debug?: boolean): void;
 }
 
 export type CommitteeMessage<F> =
@@ -102,7 +103,10 @@ export class CommitteeMember<F extends { index: number }> {
     return [...this.known.values()].map((k) => ({ essenceHash: toHex(k.hash), signatures: k.collector.count, mine: k.mine }));
   }
 
-  /** Milestone `index - 1` was applied at `atMs`: work on `index` from now. */
+  /**
+   * Work on `index` from now; its rounds are timed from `atMs`: the timestamp of milestone
+   * `index - 1` (the same on every node), or when this node started if there is none.
+   */
   advance(index: number, atMs: number): void {
     if (index <= this.index) return;
     this.index = index;
@@ -196,6 +200,7 @@ export class CommitteeMember<F extends { index: number }> {
     }
     if (this.index !== index) return;
     pick.mine = true;
+    this.deps.log?.("proposing", { index, round, essenceHash: toHex(pick.hash), signatures: pick.collector.count }, true);
     this.signIfAllowed(pick);
     this.deps.broadcast({ t: "cprop", round, parents: pick.parents, fields: pick.fields, signatures: pick.collector.signatures() });
     await this.maybeSubmit(pick);
@@ -268,13 +273,23 @@ export class CommitteeMember<F extends { index: number }> {
       this.deps.log?.("not signed", { index: k.fields.index, essenceHash: hashHex, reason: (err as Error).message });
       return;
     }
+    this.deps.log?.("signing", { index: k.fields.index, essenceHash: hashHex }, true);
     const signature = this.deps.sign(k.hash);
     k.collector.add(this.deps.publicKey, signature);
     this.deps.broadcast({ t: "csig", index: k.fields.index, essenceHash: k.hash, publicKey: fromHex(this.deps.publicKey, "public key"), signature });
   }
 
+  /**
+   * Submits `k` once complete, only by the proposer of the round under way that proposed it: two
+   * members submitting one essence would make two milestone transactions (other issuers, other
+   * signature sets) for one index, and nodes applying different ones would disagree on the next
+   * milestone's previous id and merkle root. A completion that arrives in another member's round
+   * waits for that member, which joins the complete essence and submits it.
+   */
   private async maybeSubmit(k: Known<F>): Promise<void> {
     if (!k.mine || k.submitted || !k.collector.complete || this.index !== k.fields.index) return;
+    const { members } = this.members();
+    if (members[proposerOf(this.index, roundAt(this.deps.now(), this.since, this.timing), members.length)] !== this.deps.publicKey) return;
     k.submitted = true;
     await this.deps.submit(k.parents, k.fields, k.collector.signatures());
   }

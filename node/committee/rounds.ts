@@ -18,6 +18,20 @@ export interface RoundTiming {
   roundTimeoutMs: number;
 }
 
+/** A round's length unless configured: four milestone intervals, at least a second. */
+export function defaultRoundTimeoutMs(intervalMs: number): number {
+  return Math.max(1000, 4 * intervalMs);
+}
+
+/**
+ * How recently a member must have been seen signing to count as reachable: three rounds (a live
+ * member proposes, or announces what it signed, at least once a round once it signed at an index)
+ * and at least five intervals and 3 s.
+ */
+export function reachableWindowMs(t: RoundTiming): number {
+  return Math.max(3 * t.roundTimeoutMs, 5 * t.intervalMs, 3000);
+}
+
 /** Member (index + round) mod n: the proposer of `index` in `round`. */
 export function proposerOf(index: number, round: number, members: number): number {
   if (!Number.isSafeInteger(index) || index < 1) throw new RangeError(`milestone index ${index} is not a positive integer`);

@@ -27,6 +27,11 @@ import { Gossip } from "./gossip";
 import { MilestoneSync } from "./sync";
 import type { PeerInfo } from "../../client/api/types";
 import { closeFailure, dialFailure, helloFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
+import { CommitteeRelay } from "./committee-relay";
+import type { CommitteeMessage } from "../committee/member";
+import type { MilestoneFields } from "../../client/protocol/payloads/milestone";
+import { decodeTransaction } from "../../client/protocol/codec";
+import { verifyEd25519 } from "../crypto/ed25519";
 
 /** One peer as getPeers reports it: the wire type (client/api/types.ts), with the node's failure codes. */
 export interface PeerStats extends PeerInfo {
@@ -62,6 +67,8 @@ export class PeerManager {
   private readonly gossip: Gossip;
   private readonly sync: MilestoneSync;
   private readonly inventory: Inventory;
+  /** Committee proposals and signatures: checked, passed on once, their signers counted (committee-relay.ts). */
+  readonly committee: CommitteeRelay;
   private readonly wss: WebSocket.Server;
   private beatTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
@@ -80,7 +87,25 @@ export class PeerManager {
     this.sync = new MilestoneSync(this.node, this.log, () => this.peers, () => this.closed, (peer, why) => this.offence(peer, why));
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip.announce(e.id, e.bytes, e.source);
     const onMissing = (e: { ids: string[]; source?: string }) => this.gossip.requestMissing(e.ids, e.source);
-    const onMilestone = () => this.sync.continueSync();
+    this.committee = new CommitteeRelay({
+      networkId: this.node.params.networkId,
+      workingIndex: () => this.node.ledgerIndex + 1,
+      committee: (index) => this.node.committees.at(index),
+      verify: verifyEd25519,
+      now: () => this.node.now(),
+    });
+    const onMilestone = (e: { id: string }) => {
+      this.sync.continueSync();
+      // Its signers were up a moment ago: they count as reachable (a committee of one sends no other message).
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = this.node.getTransactionBytes(e.id);
+      } catch {
+        return; // damaged on disk: reported by the store, asked of peers
+      }
+      const d = bytes && decodeTransaction(bytes);
+      if (d && d.ok && d.value.tx.payload.type === "milestone") this.committee.signed(d.value.tx.payload.signatures.map((s) => s.publicKey));
+    };
     this.node.on("transaction", onTx);
     this.node.on("missing", onMissing);
     this.node.on("milestone", onMilestone);
@@ -375,7 +400,19 @@ export class PeerManager {
       case "beatack":
         if (msg.sentMs !== undefined) peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);
         return;
+      case "committee":
+        void this.committee.receive(msg.wire).then((v) => {
+          if (!v.valid) return this.penalize(peer, host, v.why);
+          if (v.pass) for (const p of this.peers) if (p !== peer && p.ready) p.send(msg.wire);
+        });
+        return;
     }
+  }
+
+  /** Sends this node's committee message (its driver's) to every peer. */
+  broadcastCommittee(m: CommitteeMessage<MilestoneFields>): void {
+    const w = this.committee.outgoing(m);
+    for (const p of this.peers) if (p.ready) p.send(w);
   }
 
   // ---- timers --------------------------------------------------------------------------------

@@ -13,6 +13,9 @@
  *   inv     {t, ids: hex[]}                     protocol 2: once per connection, after hello: the
  *                                               sender's newest unconfirmed, non-lazy transactions
  *                                               (inventory.ts); the receiver asks for those it lacks
+ *   cprop   {t, round, parents, payload}        protocol 3: a committee proposal or announcement
+ *   csig    {t, index, essenceHash, publicKey, signature}   protocol 3: a member's signature
+ *                                               (both: committee-wire.ts, passed on by committee-relay.ts)
  *
  * Versions: a node speaks PEER_PROTOCOL_VERSION and accepts peers of MIN_PEER_PROTOCOL_VERSION up
  * to its own (a newer node speaks down to an older one: it sends `inv` only to peers of protocol
@@ -139,7 +142,9 @@ export type PeerMessage =
   /** `sentMs` is echoed in the beatack as it came when it is a number, as nil otherwise. */
   | { t: "beat"; latestMilestoneIndex: number; sentMs: number | undefined }
   /** A beatack without a numeric `sentMs` is taken and ignored. */
-  | { t: "beatack"; sentMs: number | undefined };
+  | { t: "beatack"; sentMs: number | undefined }
+  /** A committee message (`cprop` or `csig`), its fields checked by committee-relay.ts. */
+  | { t: "committee"; wire: Record<string, unknown> };
 
 /** A peer frame, parsed: the message, or why the sender is penalized for it. */
 export type ParsedPeerMessage = { ok: true; msg: PeerMessage } | { ok: false; why: string };
@@ -183,6 +188,9 @@ export function parsePeerMessage(data: Uint8Array, isBinary: boolean, expectHell
       return { ok: true, msg: { t: "beat", latestMilestoneIndex: m.latestMilestoneIndex, sentMs: typeof m.sentMs === "number" ? m.sentMs : undefined } };
     case "beatack":
       return { ok: true, msg: { t: "beatack", sentMs: typeof m.sentMs === "number" ? m.sentMs : undefined } };
+    case "cprop":
+    case "csig":
+      return { ok: true, msg: { t: "committee", wire: m } };
     default:
       return { ok: false, why: `unknown message type ${String(m.t).slice(0, 20)}` };
   }

@@ -1,0 +1,104 @@
+/**
+ * Committee messages between peers (docs/committee.md, docs/protocol.md "Peer protocol"): members
+ * need not be peers of one another, so every node passes on the proposals and signatures it finds
+ * valid, once, to its other peers. What is valid: for the index after the node's latest milestone
+ * (a node behind does not judge, and does not pass on), a signature of a member of the committee in
+ * force there over the essence hash it names; a proposal with at least one such signature over its
+ * own essence. A node that holds a member's key hands the message to its committee driver, whose
+ * rules decide; another node checks the same itself. An invalid message is invalid data from
+ * that peer; one seen before is dropped silently (a signature by its essence hash and signer, a
+ * proposal by its round, parents and payload bytes, signatures included: one with more signatures
+ * travels again).
+ */
+import { toHex } from "../../client/protocol/bytes";
+import { signingHash } from "../../client/protocol/codec";
+import { milestoneEssence, MilestoneFields } from "../../client/protocol/payloads/milestone";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
+import { blake2b256 } from "../../core-wasm/src/blake2b";
+import type { CommitteeMessage } from "../committee/member";
+import type { CommitteeKeys } from "../committee/collector";
+import { fromWire, toWire, WireCommitteeMessage } from "./committee-wire";
+
+/** Messages remembered as passed on (a committee sends a few per member and milestone). */
+const RECENT_MESSAGES = 4096;
+
+/** What makes two committee messages the same for passing on. */
+export function messageKey(w: WireCommitteeMessage): string {
+  if (w.t === "csig") return `s:${w.essenceHash}:${w.publicKey}`;
+  return `p:${w.round}:${w.parents.join("")}:${toHex(blake2b256(w.payload))}`;
+}
+
+export interface CommitteeRelayOptions {
+  networkId: number;
+  /** The index the committee works on now: the node's ledger index + 1. */
+  workingIndex(): number;
+  committee(index: number): CommitteeKeys;
+  verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
+  /** The clock of `reachable` (milliseconds). */
+  now(): number;
+  /** The committee driver of a node that holds a member's key: decides validity (and acts). */
+  member?: { receive(m: CommitteeMessage<MilestoneFields>): Promise<boolean> };
+}
+
+export type RelayVerdict = { valid: true; pass: boolean } | { valid: false; why: string };
+
+export class CommitteeRelay {
+  private readonly seen = new Set<string>();
+  /** When each member key was last seen signing (a valid committee message or an applied milestone), by the caller's clock. */
+  private readonly heard = new Map<string, number>();
+
+  constructor(private readonly o: CommitteeRelayOptions) {}
+
+  /** The member driver, once the node has one. */
+  set member(m: CommitteeRelayOptions["member"]) {
+    this.o.member = m;
+  }
+
+  /** A committee message as read from a peer. `pass`: send it on to the other peers. */
+  async receive(wire: Record<string, unknown>): Promise<RelayVerdict> {
+    const parsed = fromWire(wire);
+    if (!parsed.ok) return { valid: false, why: parsed.why };
+    const key = messageKey(wire as WireCommitteeMessage);
+    if (this.seen.has(key)) return { valid: true, pass: false };
+    const m = parsed.msg;
+    const index = m.t === "csig" ? m.index : m.fields.index;
+    // Not the index this node works on: not judged (it may be behind, or the sender), not passed on.
+    if (index !== this.o.workingIndex()) return { valid: true, pass: false };
+    const ok = this.o.member ? await this.o.member.receive(m) : this.check(m);
+    if (!ok) return { valid: false, why: `${m.t} for index ${index} not signed by a member of its committee` };
+    this.remember(key);
+    this.signed(m.t === "csig" ? [m.publicKey] : m.signatures.map((s) => s.publicKey));
+    return { valid: true, pass: true };
+  }
+
+  /** Members seen signing now (a message this node checked, one it sends, an applied milestone's signers). */
+  signed(publicKeys: readonly Uint8Array[], atMs = this.o.now()): void {
+    for (const k of publicKeys) this.heard.set(toHex(k), atMs);
+  }
+
+  /** How many of `members` were seen signing within the last `withinMs`. */
+  reachable(members: readonly string[], withinMs: number, nowMs = this.o.now()): number {
+    return members.filter((m) => (this.heard.get(m) ?? -Infinity) >= nowMs - withinMs).length;
+  }
+
+  /** The wire form of a message this node sends itself (its driver's), remembered so an echo is not passed on again. */
+  outgoing(m: CommitteeMessage<MilestoneFields>): WireCommitteeMessage {
+    const w = toWire(m);
+    this.remember(messageKey(w));
+    this.signed(m.t === "csig" ? [m.publicKey] : m.signatures.map((s) => s.publicKey));
+    return w;
+  }
+
+  private check(m: CommitteeMessage<MilestoneFields>): boolean {
+    const index = m.t === "csig" ? m.index : m.fields.index;
+    const members = new Set(this.o.committee(index).members);
+    if (m.t === "csig") return members.has(toHex(m.publicKey)) && this.o.verify(m.essenceHash, m.signature, m.publicKey);
+    const hash = signingHash(milestoneEssence(PROTOCOL_VERSION, this.o.networkId, m.parents, m.fields));
+    return m.signatures.some((s) => members.has(toHex(s.publicKey)) && this.o.verify(hash, s.signature, s.publicKey));
+  }
+
+  private remember(key: string): void {
+    this.seen.add(key);
+    if (this.seen.size > RECENT_MESSAGES) this.seen.delete(this.seen.values().next().value as string);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The committee's two peer messages on the wire (docs/protocol.md "Peer protocol", docs/committee.md):
+ *
+ *   cprop {t, round, parents: hex[], payload: bytes}
+ *         a proposal (or an announcement of what the sender signed): the milestone payload's bytes
+ *         (payload 3, docs/protocol.md) carrying the signatures the sender knows, at least one, and
+ *         the parents it is to be attached to (2..8, sorted ascending, unique, as attached);
+ *   csig  {t, index, essenceHash: hex, publicKey: hex, signature: bytes}
+ *         one member's Ed25519 signature over the essence hash of a proposal at `index`.
+ *
+ * Parsing checks the shape and decodes the payload with the protocol's own codec; whether the
+ * signatures are a member's, valid, and for the index a node works on is the committee's check
+ * (node/committee/member.ts), and a node passes on only what passed it.
+ */
+import { fromHex, toHex } from "../../client/protocol/bytes";
+import { MAX_PARENTS, MIN_PARENTS, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from "../../client/protocol/limits";
+import { milestone, MilestoneFields, MilestonePayload } from "../../client/protocol/payloads/milestone";
+import { Reader } from "../../client/protocol/payloads/_fields";
+import { ByteWriter } from "../../client/util/byte-writer";
+import type { CommitteeMessage } from "../committee/member";
+
+export type WireCommitteeMessage =
+  | { t: "cprop"; round: number; parents: string[]; payload: Uint8Array }
+  | { t: "csig"; index: number; essenceHash: string; publicKey: string; signature: Uint8Array };
+
+const HEX32 = /^[0-9a-f]{64}$/;
+/** Rounds beyond this are nonsense (a round lasts at least a second). */
+const MAX_ROUND = 1_000_000;
+
+/** The wire form of a committee message. */
+export function toWire(m: CommitteeMessage<MilestoneFields>): WireCommitteeMessage {
+  if (m.t === "csig") return { t: "csig", index: m.index, essenceHash: toHex(m.essenceHash), publicKey: toHex(m.publicKey), signature: m.signature };
+  const w = new ByteWriter();
+  milestone.encode(w, { ...m.fields, signatures: m.signatures } as MilestonePayload);
+  return { t: "cprop", round: m.round, parents: m.parents.map(toHex), payload: w.finish() };
+}
+
+/** A committee message read from a peer, or why it is invalid data. */
+export function fromWire(m: Record<string, unknown>): { ok: true; msg: CommitteeMessage<MilestoneFields> } | { ok: false; why: string } {
+  if (m.t === "csig") {
+    const { index, essenceHash, publicKey, signature } = m;
+    if (typeof index !== "number" || !Number.isSafeInteger(index) || index < 1) return { ok: false, why: "bad csig index" };
+    if (typeof essenceHash !== "string" || !HEX32.test(essenceHash)) return { ok: false, why: "bad csig essenceHash" };
+    if (typeof publicKey !== "string" || publicKey.length !== 2 * PUBLIC_KEY_BYTES || !HEX32.test(publicKey)) return { ok: false, why: "bad csig publicKey" };
+    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return { ok: false, why: "bad csig signature" };
+    return { ok: true, msg: { t: "csig", index, essenceHash: fromHex(essenceHash), publicKey: fromHex(publicKey), signature } };
+  }
+  if (m.t !== "cprop") return { ok: false, why: "not a committee message" };
+  const { round, parents, payload } = m;
+  if (typeof round !== "number" || !Number.isSafeInteger(round) || round < 0 || round > MAX_ROUND) return { ok: false, why: "bad cprop round" };
+  if (!Array.isArray(parents) || parents.length < MIN_PARENTS || parents.length > MAX_PARENTS || !parents.every((p) => typeof p === "string" && HEX32.test(p))) {
+    return { ok: false, why: "bad cprop parents" };
+  }
+  for (let i = 1; i < parents.length; i++) if ((parents[i - 1] as string) >= (parents[i] as string)) return { ok: false, why: "cprop parents not sorted and unique" };
+  if (!(payload instanceof Uint8Array)) return { ok: false, why: "cprop without payload bytes" };
+  let p: MilestonePayload;
+  try {
+    p = milestone.decode(new Reader(payload), payload.length);
+  } catch (err) {
+    return { ok: false, why: `cprop payload: ${(err as Error).message}` };
+  }
+  const { signatures, ...fields } = p;
+  return { ok: true, msg: { t: "cprop", round, parents: (parents as string[]).map((x) => fromHex(x)), fields, signatures } };
+}
