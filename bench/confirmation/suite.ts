@@ -21,7 +21,8 @@
  *
  * The cost of checkpoints (docs/checkpoints.md): per pattern, how many transactions other than
  * its own the milestones that confirmed its records confirmed (nothing else sends here, so those
- * are the issuing node's checkpoints), mean and max per milestone.
+ * are the issuing node's checkpoints), mean and max per milestone; and the proof of work of one
+ * checkpoint, timed in this process as the node does it.
  *
  * BENCH_CONFIRMATION_PATTERNS (comma separated) runs some patterns only (the full lone run takes
  * five minutes).
@@ -29,7 +30,9 @@
 import { randomBytes } from "node:crypto";
 import { attach, signTransaction, SignedEssence, stampSync } from "../../client/protocol/build";
 import { fromHex } from "../../client/protocol/bytes";
+import { powRoot } from "../../client/protocol/codec";
 import { keyPairFromSeed } from "../../client/protocol/keys";
+import { validatePow } from "../../core-wasm/src/pow";
 import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 import { devGenesis } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
@@ -138,12 +141,15 @@ async function burst(client: ApiClient): Promise<Sent> {
   return out;
 }
 
-/** One record every `everyMs`, `count` times; parents asked right before each. */
+/**
+ * One record every `everyMs` (plus up to one milestone interval at random, so that the records do
+ * not all land at one phase of the milestone timer), `count` times; parents asked right before each.
+ */
 async function lone(client: ApiClient, count: number, everyMs: number): Promise<Sent> {
   const out: Sent = { acks: [], rejected: {}, retried: {}, lastAckMs: 0 };
   const signed = signRecords(count);
   for (let i = 0; i < count; i++) {
-    if (i > 0) await sleep(everyMs);
+    if (i > 0) await sleep(everyMs + Math.random() * MILESTONE_MS);
     await submitOne(client, stamped(signed[i], await client.selectParents(2)), out);
   }
   return out;
@@ -290,6 +296,35 @@ async function evaluate(client: ApiClient, pattern: Pattern, sent: Sent, confirm
   return out;
 }
 
+/**
+ * The proof of work of one checkpoint as the issuing node does it (node/checkpoints.ts: eight
+ * parents, the network's base difficulty, stampSync), timed here on 500 of them; checked valid.
+ */
+function checkpointPow(): BenchResult[] {
+  const { networkId, baseDifficulty } = devGenesis();
+  const k = keyPairFromSeed(randomBytes(32));
+  const signed = signTransaction({ version: PROTOCOL_VERSION, networkId, issuer: k.publicKey, payload: { type: "checkpoint", milestoneIndex: 1 } }, k.secretKey);
+  const parents = Array.from({ length: 8 }, () => randomBytes(32));
+  const times: number[] = [];
+  let size = 0;
+  for (let i = 0; i < 500; i++) {
+    const bytes = attach(signed, parents, Date.now() + i);
+    size = bytes.length;
+    const difficulty = requiredDifficulty(bytes.length, baseDifficulty);
+    const t0 = performance.now();
+    stampSync(bytes, difficulty, BigInt(i) << 32n);
+    times.push((performance.now() - t0) * 1000);
+    const nonce = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getBigUint64(bytes.length - 8, true);
+    if (!validatePow(powRoot(bytes), nonce, difficulty)) throw new Error("confirmation bench: a stamped checkpoint misses its difficulty");
+  }
+  const params = { bytes: size, parents: 8, difficulty: requiredDifficulty(size, baseDifficulty), samples: times.length };
+  return [
+    { name: "checkpoint-pow", params, metric: "mean", value: Number((times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)), unit: "µs" },
+    { name: "checkpoint-pow", params, metric: "latency-p50", value: Number(median(times).toFixed(1)), unit: "µs" },
+    { name: "checkpoint-pow", params, metric: "latency-p99", value: Number(percentile(times, 99).toFixed(1)), unit: "µs" },
+  ];
+}
+
 const COORDINATOR_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"];
 
 async function waitFor(client: ApiClient, ok: (info: any) => boolean, what: string): Promise<void> {
@@ -308,7 +343,7 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
   const patterns = PATTERNS.filter((x) => only.length === 0 || only.includes(x));
   const settleMs = quick ? 5000 : 10_000;
   const loneEveryMs = quick ? 3000 : 60_000;
-  const loneCount = quick ? 4 : 5;
+  const loneCount = quick ? 6 : 5;
   const steadyMs = quick ? 5000 : 20_000;
   const all: BenchResult[] = [];
   const nodes: BenchNode[] = [];
@@ -355,6 +390,7 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
   } finally {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
   }
+  all.push(...checkpointPow());
   progress(patterns.length, patterns.length, "done");
   return all;
 }
