@@ -31,6 +31,8 @@ export const NodeErrorCode = {
   MILESTONE_COMMITTEE_CHANGE: Code.ERR_MILESTONE_COMMITTEE_CHANGE,
   /** Storage failed; the transaction was not acknowledged. */
   STORAGE: Code.ERR_STORAGE,
+  /** A second milestone the committee validly signed at an index already applied, over another essence: the node halts. */
+  MILESTONE_EQUIVOCATION: Code.ERR_MILESTONE_EQUIVOCATION,
   /** The disk is below the free-space reserve, or a write failed for want of space; nothing was stored. */
   STORAGE_FULL: Code.ERR_STORAGE_FULL,
 } as const;

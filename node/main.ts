@@ -216,6 +216,8 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       })
     : undefined;
   coordinator?.start();
+  peering.committee.onEquivocation = (e) =>
+    log.error({ index: e.index, member: e.member, essences: e.essences }, `committee: member ${e.member} signed two milestones at index ${e.index}; it broke its word (getNodeInfo.committee.equivocations)`);
   if (member) {
     peering.committee.member = member;
     member.start();

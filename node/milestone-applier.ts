@@ -134,7 +134,8 @@ export class MilestoneApplier {
   async check(m: StoredMilestone, payload: MilestonePayload): Promise<Check> {
     await this.chain;
     const { ledger } = this.o;
-    if (this._diverged || payload.index <= ledger.ledgerIndex) return { ok: true };
+    if (this._diverged) return { ok: true };
+    if (payload.index <= ledger.ledgerIndex) return this.checkApplied(m, payload);
     if (payload.index !== ledger.ledgerIndex + 1) return { ok: false, code: NodeErrorCode.MILESTONE_ORDER, message: `milestone ${payload.index} arrived while the ledger is at ${ledger.ledgerIndex}` };
     // Not signed by a quorum of the committee in force: refused, stored nowhere, no halt.
     const committee = this.checkCommittee(m, payload);
@@ -152,6 +153,38 @@ export class MilestoneApplier {
     this.lastWhiteFlag = { key, result: wf.value };
     this.checkedId = m.idHex;
     return { ok: true };
+  }
+
+  /**
+   * A milestone for an index already applied: another attachment of the applied one's essence, or
+   * one without a quorum's signatures, is an ordinary transaction (docs/ledger.md 3.0). One the
+   * committee in force there validly signed over another essence is the committee signing twice:
+   * the node halts and names both (docs/committee.md, "Two valid milestones at one index"); the
+   * second is not stored.
+   */
+  private checkApplied(m: StoredMilestone, payload: MilestonePayload): Check {
+    const { committees, networkId, store } = this.o;
+    const applied = store.getMilestone(payload.index);
+    if (!applied || equalBytes(applied.id, m.id)) return { ok: true };
+    const { signatures: _, ...fields } = payload;
+    const hash = milestoneSigningHash(networkId, m.tx.parents, fields);
+    if (!committees.verify(payload, hash, verifyEd25519).ok) return { ok: true };
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = store.getTransactionBytes(applied.id);
+    } catch {
+      bytes = undefined; // damaged: compared below as unknown
+    }
+    const d = bytes ? decodeTransaction(bytes) : undefined;
+    if (d?.ok && d.value.tx.payload.type === "milestone") {
+      const { signatures: __, ...appliedFields } = d.value.tx.payload;
+      if (equalBytes(milestoneSigningHash(networkId, d.value.tx.parents, appliedFields), hash)) return { ok: true };
+    }
+    return this.refuseCheck(
+      payload.index,
+      NodeErrorCode.MILESTONE_EQUIVOCATION,
+      `two valid milestones at index ${payload.index}: ${toHex(applied.id)} (applied here) and ${m.idHex}, signed by a quorum over different essences; confirmation stops until the operators decide which the network keeps`,
+    );
   }
 
   private refuseCheck(index: number, code: string, message: string): { ok: false; code: string; message: string } {

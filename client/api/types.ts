@@ -61,8 +61,13 @@ export interface CommitteeInfo {
   /** Hex public keys, in proposer order. */
   members: string[];
   threshold: number;
-  /** Members this node knows to be up: itself when it runs a member's key (peers do not tell yet). */
+  /**
+   * Members seen signing lately: committee messages and applied milestones (peering/committee-relay.ts),
+   * this node's own key counted when it is a member.
+   */
   reachable: number;
+  /** Members caught signing two milestone essences at one index (the newest 16), each with both essence hashes. */
+  equivocations: { index: number; member: string; essences: [string, string] }[];
 }
 
 export interface Difficulty {

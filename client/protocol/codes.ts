@@ -94,6 +94,7 @@ const TABLE = {
   ERR_MILESTONE_PREVIOUS_MISMATCH: { layer: "node", meaning: "the milestone's previous milestone id is not the id of the milestone this node applied at the index before" },
   ERR_MILESTONE_LEDGER_ROOT_MISMATCH: { layer: "node", meaning: "the milestone's ledger root differs from the one this node computes" },
   ERR_MILESTONE_COMMITTEE_CHANGE: { layer: "node", meaning: "a committee change while another change has yet to take effect" },
+  ERR_MILESTONE_EQUIVOCATION: { layer: "node", meaning: "two milestones at one index, each validly signed by a quorum of the committee over a different essence: the node halts and names both" },
   ERR_COMMITTEE_SIGNED_OTHER: { layer: "node", meaning: "a committee member was asked to sign a milestone at an index where it signed another, or below the highest index it signed: it never signs two" },
   ERR_COMMITTEE_STATE_DAMAGED: { layer: "node", meaning: "a committee member's record of what it signed cannot be read: it signs nothing until an operator restores it" },
   ERR_STORAGE: { layer: "node", meaning: "storing failed; the transaction was not acknowledged" },

@@ -284,10 +284,11 @@ export function createMethods(ctx: MethodContext): Methods {
  */
 function committeeInfo(node: TangleNode, peering: PeerManager | undefined): WireResult<"getNodeInfo">["committee"] {
   const info = node.committeeInfo();
-  if (!peering) return info;
+  if (!peering) return { ...info, equivocations: [] };
   const intervalMs = node.milestoneIntervalMs;
   const seen = peering.committee.reachable(info.members, reachableWindowMs({ intervalMs, roundTimeoutMs: defaultRoundTimeoutMs(intervalMs) }));
-  return { ...info, reachable: Math.max(info.reachable, seen) };
+  const equivocations = peering.committee.equivocations().map(({ index, member, essences }) => ({ index, member, essences }));
+  return { ...info, reachable: Math.max(info.reachable, seen), equivocations };
 }
 
 /** A parent stored (or being written: the window has it first) or a solid entry point. */

@@ -19,6 +19,19 @@ import type { CommitteeMessage } from "../committee/member";
 import type { CommitteeKeys } from "../committee/collector";
 import { fromWire, toWire, WireCommitteeMessage } from "./committee-wire";
 
+/** Evidence of members signing two essences at one index, the newest kept. */
+export const MAX_EQUIVOCATIONS_KEPT = 16;
+
+/** A member's signatures over two different essences at one index: it broke the rule it signs by. */
+export interface Equivocation {
+  index: number;
+  /** The member's public key (hex). */
+  member: string;
+  /** The two essence hashes (hex): the first seen, then the other. */
+  essences: [string, string];
+  atMs: number;
+}
+
 /** Messages remembered as passed on (a committee sends a few per member and milestone). */
 const RECENT_MESSAGES = 4096;
 
@@ -46,6 +59,11 @@ export class CommitteeRelay {
   private readonly seen = new Set<string>();
   /** When each member key was last seen signing (a valid committee message or an applied milestone), by the caller's clock. */
   private readonly heard = new Map<string, number>();
+  /** The essence each member was seen signing at the working index ("index:key" → essence hash hex). */
+  private readonly signedAt = new Map<string, string>();
+  private readonly caught: Equivocation[] = [];
+  /** Called once per member and index caught signing a second essence. */
+  onEquivocation?: (e: Equivocation) => void;
 
   constructor(private readonly o: CommitteeRelayOptions) {}
 
@@ -64,11 +82,50 @@ export class CommitteeRelay {
     const index = m.t === "csig" ? m.index : m.fields.index;
     // Not the index this node works on: not judged (it may be behind, or the sender), not passed on.
     if (index !== this.o.workingIndex()) return { valid: true, pass: false };
+    // A member's signature over a second essence at this index is evidence: recorded and reported.
+    // The message goes on as any other (the other signatures in a proposal may be honest ones).
+    this.equivocates(m, index);
     const ok = this.o.member ? await this.o.member.receive(m) : this.check(m);
     if (!ok) return { valid: false, why: `${m.t} for index ${index} not signed by a member of its committee` };
     this.remember(key);
     this.signed(m.t === "csig" ? [m.publicKey] : m.signatures.map((s) => s.publicKey));
     return { valid: true, pass: true };
+  }
+
+  /** Members caught signing two essences at one index, the newest last (at most MAX_EQUIVOCATIONS_KEPT). */
+  equivocations(): Equivocation[] {
+    return this.caught.map((e) => ({ ...e, essences: [...e.essences] as [string, string] }));
+  }
+
+  /**
+   * Whether `m` carries a valid signature of a member over another essence than the one the same
+   * member signed at this index before (checked here, whatever the member driver would say).
+   */
+  private equivocates(m: CommitteeMessage<MilestoneFields>, index: number): boolean {
+    const members = new Set(this.o.committee(index).members);
+    const hash = m.t === "csig" ? m.essenceHash : signingHash(milestoneEssence(PROTOCOL_VERSION, this.o.networkId, m.parents, m.fields));
+    const hashHex = toHex(hash);
+    const sigs = m.t === "csig" ? [{ publicKey: m.publicKey, signature: m.signature }] : m.signatures;
+    let caught = false;
+    for (const s of sigs) {
+      const member = toHex(s.publicKey);
+      if (!members.has(member) || !this.o.verify(hash, s.signature, s.publicKey)) continue;
+      const at = `${index}:${member}`;
+      const before = this.signedAt.get(at);
+      if (before === undefined) {
+        this.signedAt.set(at, hashHex);
+        if (this.signedAt.size > RECENT_MESSAGES) this.signedAt.delete(this.signedAt.keys().next().value as string);
+      } else if (before !== hashHex) {
+        caught = true;
+        if (!this.caught.some((e) => e.index === index && e.member === member)) {
+          const e: Equivocation = { index, member, essences: [before, hashHex], atMs: this.o.now() };
+          this.caught.push(e);
+          if (this.caught.length > MAX_EQUIVOCATIONS_KEPT) this.caught.shift();
+          this.onEquivocation?.(e);
+        }
+      }
+    }
+    return caught;
   }
 
   /** Members seen signing now (a message this node checked, one it sends, an applied milestone's signers). */

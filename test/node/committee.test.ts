@@ -6,10 +6,12 @@
  * the change removed: each refused with its own code, nothing stored, the node not halted. The
  * change takes effect at its documented index, a second change while one waits is refused, and a
  * node reopened on the same data rebuilds the chain of committees from genesis. A validly signed
- * milestone with a wrong previous milestone id or ledger root halts the node.
+ * milestone with a wrong previous milestone id or ledger root halts the node, and so does a second
+ * milestone a quorum signed at an index already applied (the committee signing twice).
  */
 import { randomBytes } from "node:crypto";
-import { attach, stampSync } from "../../client/protocol/build";
+import { attach, signTransaction, stampSync } from "../../client/protocol/build";
+import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 import { toHex } from "../../client/protocol/bytes";
 import { decodeTransaction, signingHash, transactionId } from "../../client/protocol/codec";
 import { signEssence, KeyPair, keyPairFromSeed } from "../../client/protocol/keys";
@@ -164,6 +166,40 @@ test("the milestone's signatures bind its parents: the same signed payload attac
     const moved = attach(signed, [new Uint8Array(32), node.genesisId], node.now());
     await refused(node, stampSync(moved, requiredDifficulty(moved.length, node.params.baseDifficulty)), Code.ERR_MILESTONE_BAD_SIGNATURE);
     await node.submit(bytes);
+    expect(node.ledgerIndex).toBe(1);
+  } finally {
+    await node.close();
+  }
+});
+
+test("two valid milestones at one index: the node halts and names both; another attachment of the applied one, or a second without a quorum, is an ordinary transaction", async () => {
+  const { node } = await open();
+  try {
+    const first = buildMilestone(node, { signers: [m1, m2, m3] });
+    const firstId = (await node.submit(first.bytes)).id;
+    expect(node.ledgerIndex).toBe(1);
+    const record = await node.submit(buildTx(node, m4, dataPayload(randomBytes(32), 0)));
+
+    // The same essence (same parents, same fields, same signatures) issued again by another member: ordinary.
+    const d = decodeTransaction(first.bytes);
+    if (!d.ok) throw new Error(d.code);
+    const copy = signTransaction({ version: PROTOCOL_VERSION, networkId: node.params.networkId, issuer: m2.publicKey, payload: d.value.tx.payload }, m2.secretKey);
+    const copyBytes = stampSync(attach(copy, first.parents, node.now()), requiredDifficulty(first.bytes.length, node.params.baseDifficulty));
+    expect((await node.submit(copyBytes)).duplicate).toBe(false);
+    // Index 1 again over another essence (other parents), signed by two members only: no quorum, ordinary.
+    const parents = [record.id, toHex(node.genesisId)];
+    const weak = buildMilestone(node, { signers: [m1, m4], index: 1, parents, over: { previousMilestoneId: new Uint8Array(32) } }).bytes;
+    expect((await node.submit(weak)).duplicate).toBe(false);
+    expect(node.diverged).toBeUndefined();
+
+    // Index 1 over another essence, signed by three members (one of them signed the first too): the committee signed twice.
+    const second = buildMilestone(node, { signers: [m2, m3, m4], index: 1, parents, over: { previousMilestoneId: new Uint8Array(32) } }).bytes;
+    await expect(node.submit(second)).rejects.toMatchObject({ code: Code.ERR_MILESTONE_EQUIVOCATION });
+    expect(node.store.hasTransaction(transactionId(second))).toBe(false);
+    expect(node.diverged).toMatchObject({ index: 1, code: Code.ERR_MILESTONE_EQUIVOCATION, message: expect.stringContaining(firstId) });
+    expect(node.diverged!.message).toContain(toHex(transactionId(second)));
+    // Halted: a next milestone is not applied.
+    await node.submit(buildMilestone(node, { signers: [m1, m2, m3] }).bytes).catch(() => undefined);
     expect(node.ledgerIndex).toBe(1);
   } finally {
     await node.close();

@@ -1,0 +1,73 @@
+/**
+ * Committee messages between peers (node/peering/committee-relay.ts) with real keys and
+ * signatures: valid ones are passed on once, invalid ones are invalid data, ones for another index
+ * are neither judged nor passed on, signers count as reachable, and a member caught signing two
+ * essences at one index is reported once with both.
+ */
+import { randomBytes } from "node:crypto";
+import { toHex } from "../../../client/protocol/bytes";
+import { signingHash } from "../../../client/protocol/codec";
+import { ed25519 } from "../../../client/protocol/ed25519";
+import { keyPairFromSeed } from "../../../client/protocol/keys";
+import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
+import { milestoneEssence, type MilestoneFields } from "../../../client/protocol/payloads/milestone";
+import { compareKeys } from "../../../node/committee/collector";
+import { verifyEd25519 } from "../../../node/crypto/ed25519";
+import { CommitteeRelay, Equivocation } from "../../../node/peering/committee-relay";
+import { toWire } from "../../../node/peering/committee-wire";
+
+const NETWORK = 77;
+const keys = Array.from({ length: 5 }, () => keyPairFromSeed(randomBytes(32)));
+const members = keys.slice(0, 4).map((k) => toHex(k.publicKey));
+let now = 1_000;
+const relay = () => new CommitteeRelay({ networkId: NETWORK, workingIndex: () => 5, committee: () => ({ members, threshold: 3 }), verify: verifyEd25519, now: () => now });
+
+function proposal(index: number) {
+  const parents = [randomBytes(32), randomBytes(32)].sort(compareKeys);
+  const fields: MilestoneFields = { type: "milestone", index, timestamp: 1_700_000_000_000, previousMilestoneId: randomBytes(32), confirmedMerkleRoot: randomBytes(32), ledgerStateHash: randomBytes(32), ledgerRoot: randomBytes(32) };
+  const hash = signingHash(milestoneEssence(PROTOCOL_VERSION, NETWORK, parents, fields));
+  return { parents, fields, hash };
+}
+const sig = (i: number, hash: Uint8Array) => ({ t: "csig" as const, index: 5, essenceHash: hash, publicKey: keys[i].publicKey, signature: ed25519.sign(hash, keys[i].secretKey) });
+const wire = (m: Parameters<typeof toWire>[0]) => toWire(m) as unknown as Record<string, unknown>;
+
+test("valid messages pass once; invalid ones are invalid data; another index is not judged", async () => {
+  const r = relay();
+  const p = proposal(5);
+  const prop = wire({ t: "cprop", round: 0, parents: p.parents, fields: p.fields, signatures: [{ publicKey: keys[1].publicKey, signature: ed25519.sign(p.hash, keys[1].secretKey) }] });
+  expect(await r.receive(prop)).toEqual({ valid: true, pass: true });
+  expect(await r.receive(prop)).toEqual({ valid: true, pass: false });
+  expect(await r.receive(wire(sig(2, p.hash)))).toEqual({ valid: true, pass: true });
+  // A stranger's signature, a member's over something else, a malformed frame.
+  expect((await r.receive(wire(sig(4, p.hash)))).valid).toBe(false);
+  expect((await r.receive(wire({ ...sig(3, p.hash), signature: ed25519.sign(randomBytes(32), keys[3].secretKey) }))).valid).toBe(false);
+  expect(await r.receive({ t: "csig", index: 5 })).toMatchObject({ valid: false, why: expect.stringContaining("csig") });
+  // Index 6 while working on 5: neither judged nor passed on.
+  expect(await r.receive(wire({ ...sig(4, p.hash), index: 6 }))).toEqual({ valid: true, pass: false });
+  // Signers seen: members 1 and 2 (not the stranger, not the forged one).
+  expect(r.reachable(members, 1000)).toBe(2);
+  now += 5_000;
+  expect(r.reachable(members, 1000)).toBe(0);
+});
+
+test("a member signing two essences at one index is caught once, with both, and its messages still travel", async () => {
+  const r = relay();
+  const seen: Equivocation[] = [];
+  r.onEquivocation = (e) => seen.push(e);
+  const a = proposal(5);
+  const b = proposal(5);
+  expect(await r.receive(wire(sig(3, a.hash)))).toEqual({ valid: true, pass: true });
+  expect(await r.receive(wire(sig(3, a.hash)))).toEqual({ valid: true, pass: false }); // the same one again: no evidence
+  expect(seen).toEqual([]);
+  expect(await r.receive(wire(sig(3, b.hash)))).toEqual({ valid: true, pass: true });
+  expect(seen).toEqual([{ index: 5, member: members[3], essences: [toHex(a.hash), toHex(b.hash)], atMs: now }]);
+  // Inside a proposal too; reported once per member and index.
+  const prop = wire({ t: "cprop", round: 1, parents: b.parents, fields: b.fields, signatures: [{ publicKey: keys[3].publicKey, signature: ed25519.sign(b.hash, keys[3].secretKey) }] });
+  expect((await r.receive(prop)).valid).toBe(true);
+  expect(seen).toHaveLength(1);
+  expect(r.equivocations()).toEqual(seen);
+  // Honest members signing one essence each are not evidence.
+  expect(await r.receive(wire(sig(1, a.hash)))).toEqual({ valid: true, pass: true });
+  expect(await r.receive(wire(sig(2, b.hash)))).toEqual({ valid: true, pass: true });
+  expect(seen).toHaveLength(1);
+});
