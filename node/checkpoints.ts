@@ -5,7 +5,7 @@
  * same two parents leaves hundreds of parallel tips; URTS and a milestone's seven tip slots reach
  * only a few of them before TIP-3 calls the rest lazy).
  *
- * Three parts, each testable alone (docs/checkpoints.md):
+ * Three parts, each testable alone (docs/checkpoints.md), and the node's use of them:
  * - `planCheckpoints` (pure): which checkpoints to issue for a list of tips, as a tree: each
  *   checkpoint references up to `fanIn` (8) tips or checkpoints of the level below, until at most
  *   `slots` references are left for the milestone. Depth grows with log8 of the tips (a chain of
@@ -16,6 +16,8 @@
  * - `CheckpointDriver`: plans and issues one sweep through an injected `issue(parents)` (the node
  *   builds, signs, stamps and submits a checkpoint transaction there), level by level, the
  *   checkpoints of one level at once; resolves with what the milestone must reference.
+ * - `MilestoneCheckpoints`: the three on a node, with checkpoint transactions signed by the
+ *   issuing member's key (coordinator.ts and committee/driver.ts call its `sweep`).
  */
 import { attach, signTransaction, SignedEssence, stampSync } from "../client/protocol/build";
 import { fromHex } from "../client/protocol/bytes";
@@ -30,8 +32,9 @@ import type { TangleWindow } from "./window";
 /** Parents of a transaction (protocol: 2..8). */
 export const CHECKPOINT_FAN_IN = 8;
 /**
- * Checkpoints one sweep issues at most: 7 * 256 + 7 = 1,799 tips per milestone. Past that (a
- * flood of parallel tips), the oldest tips go first and the rest wait for the next milestone.
+ * Checkpoints one sweep issues at most: up to 7 * 256 + 7 = 1,799 tips per milestone (a few
+ * fewer where a level ends in a partial group). Past that (a flood of parallel tips), the oldest
+ * tips go first and the rest wait for the next milestone.
  */
 export const MAX_CHECKPOINTS_PER_SWEEP = 256;
 
