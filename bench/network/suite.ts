@@ -5,7 +5,9 @@
  * dev difficulty) as it is sent, as a gateway does, so none is lazy when it arrives (TIP-3). They are submitted to E at a steady offered
  * rate; we measure propagation latency (submit at E → announced on A's
  * `transactions` topic, four hops away) and confirmation latency (submit at E → E's `confirmed`
- * topic names it). Checked: every record reaches A and is confirmed.
+ * topic names it). Checked: every record reaches A and is confirmed. Then committees of 1, 4 and 7
+ * members (./committee.ts): confirmation latency, the time to switch proposer when one is killed,
+ * and the cost of signing and checking a milestone.
  */
 import { randomBytes } from "node:crypto";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
@@ -17,6 +19,7 @@ import { requiredDifficulty } from "../../node/validation/pipeline";
 import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
 import { BenchNode, startBenchNode } from "../lib/processes";
 import { PROTOCOL_VERSION } from "../../client/protocol/limits";
+import { runCommitteeSuite } from "./committee";
 
 const MILESTONE_MS = 250;
 
@@ -96,8 +99,11 @@ export async function runNetworkSuite(opts: SuiteOptions = {}): Promise<BenchRes
     const prop = txs.map((t) => seenAtA.get(t.id)! - sentAt.get(t.id)!);
     const conf = txs.map((t) => confirmedAtE.get(t.id)! - sentAt.get(t.id)!);
     const params = { nodes: 5, topology: "line", hops: 4, offeredPerSecond: rate, transactions: count, milestoneIntervalMs: MILESTONE_MS };
+    await Promise.all(nodes.splice(0).map((n) => n.stop().catch(() => undefined)));
+    const committees = await runCommitteeSuite(quick, (label) => progress(3, 4, label));
     progress(4, 4, "done");
     return [
+      ...committees,
       { name: "propagation", params, metric: "latency-p50", value: Number(median(prop).toFixed(2)), unit: "ms" },
       { name: "propagation", params, metric: "latency-p99", value: Number(percentile(prop, 99).toFixed(2)), unit: "ms" },
       { name: "confirmation", params, metric: "latency-p50", value: Number(median(conf).toFixed(1)), unit: "ms" },
