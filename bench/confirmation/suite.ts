@@ -112,7 +112,7 @@ async function submitOne(client: ApiClient, bytes: Uint8Array, out: Sent): Promi
       out.lastAckMs = Math.max(out.lastAckMs, ackMs);
       return;
     } catch (err) {
-      const code = String((err as { code?: unknown }).code ?? "ERR_UNKNOWN");
+      const code = String((err as { code?: unknown }).code ?? "no code");
       if (isTransient(err) && attempt < 20) {
         out.retried[code] = (out.retried[code] ?? 0) + 1;
         await sleep(10 * attempt);
@@ -186,7 +186,7 @@ async function steady(clients: ApiClient[], durationMs: number, shared = false):
     try {
       parents = shared ? twoPicks() : await c.selectParents(4);
     } catch (err) {
-      const code = String((err as { code?: unknown }).code ?? "ERR_UNKNOWN");
+      const code = String((err as { code?: unknown }).code ?? "no code");
       out.rejected[code] = (out.rejected[code] ?? 0) + 1;
       return;
     }
