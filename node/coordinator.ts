@@ -149,9 +149,20 @@ export class Coordinator {
   }
 
   /** Builds, stamps and submits the next milestone; resolves with its id once applied. */
+  /**
+   * The milestone being submitted and not yet settled (a write may hang: the timer gives that
+   * attempt up). Issuing the same index again while it may still land sends the same bytes, never
+   * a second milestone: two signed essences at one index make every node halt
+   * (ERR_MILESTONE_EQUIVOCATION, docs/committee.md). An attempt that failed (refused, or its
+   * commit failed) is settled, and the index is built anew.
+   */
+  private unsettled?: { index: number; bytes: Uint8Array };
+
   async issue(): Promise<string> {
     const node = this.node;
     const index = node.ledgerIndex + 1;
+    const pending = this.unsettled;
+    if (pending && pending.index === index) return this.submit(pending.bytes, index);
     // The previous milestone first, then every unconfirmed tip through the checkpoints issued
     // just before (docs/checkpoints.md), then URTS tips, at most eight in all, in canonical order.
     const chosen = new Set<string>();
@@ -173,13 +184,21 @@ export class Coordinator {
     const signed = signTransaction({ version: PROTOCOL_VERSION, networkId, issuer: this.keys.publicKey, payload }, this.keys.secretKey);
     const bytes = attach(signed, parents, now);
     stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty));
+    return this.submit(bytes, index);
+  }
+
+  private async submit(bytes: Uint8Array, index: number): Promise<string> {
+    const node = this.node;
     const id = toHex(transactionId(bytes));
+    const attempt = { index, bytes };
+    this.unsettled ??= attempt;
     this.submitting.add(id);
     let r;
     try {
       r = await node.submit(bytes);
     } finally {
       this.submitting.delete(id);
+      if (this.unsettled?.index === index && toHex(transactionId(this.unsettled.bytes)) === id) this.unsettled = undefined;
     }
     this.issued++;
     this.lastIssuedMs = node.now();
