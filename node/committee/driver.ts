@@ -22,6 +22,7 @@ import { keyPairFromSeed, KeyPair } from "../../client/protocol/keys";
 import { ID_BYTES, PROTOCOL_VERSION } from "../../client/protocol/limits";
 import { signingHash } from "../../client/protocol/codec";
 import { verifyEd25519 } from "../crypto/ed25519";
+import { Code } from "../../client/protocol/codes";
 import { milestonePayloadFor } from "../ledger/whiteflag";
 import { requiredDifficulty } from "../validation/pipeline";
 import type { TangleNode } from "../tangle-node";
@@ -89,8 +90,10 @@ export class CommitteeDriver {
 
   start(): void {
     this.node.on("milestone", this.onMilestone);
+    // Before milestone 1 there is no timestamp every node shares: rounds are counted from the Unix
+    // epoch then, so members started at different times still agree on whose round it is.
     const latest = this.node.latestMilestone;
-    this.member.advance(this.node.ledgerIndex + 1, latest && latest.index === this.node.ledgerIndex ? latest.timestamp : this.node.now());
+    this.member.advance(this.node.ledgerIndex + 1, latest && latest.index === this.node.ledgerIndex ? latest.timestamp : 0);
     this.schedule();
   }
 
@@ -145,9 +148,9 @@ export class CommitteeDriver {
     return { parents, fields: this.fieldsFor(index, parents, this.node.now()) };
   }
 
-  private async check(parents: readonly Uint8Array[], fields: MilestoneFields, waitMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+  private async check(parents: readonly Uint8Array[], fields: MilestoneFields, waitMs: number): Promise<{ ok: true } | { ok: false; reason: string; transient?: boolean }> {
     const node = this.node;
-    if (node.ledgerIndex + 1 !== fields.index) return { ok: false, reason: `this node's ledger is at ${node.ledgerIndex}` };
+    if (node.ledgerIndex + 1 !== fields.index) return { ok: false, reason: `this node's ledger is at ${node.ledgerIndex}`, transient: true };
     if (fields.committeeChange) return { ok: false, reason: "committee changes are proposed by operators, not in rounds" };
     const latest = node.latestMilestone;
     if (latest && fields.timestamp < latest.timestamp) return { ok: false, reason: "timestamp before the previous milestone's" };
@@ -159,7 +162,7 @@ export class CommitteeDriver {
     for (;;) {
       const missing = parents.map(toHex).filter((h) => !here(h));
       if (!missing.length) break;
-      if (node.now() >= until) return { ok: false, reason: `${missing.length} parent(s) not here` };
+      if (node.now() >= until) return { ok: false, reason: `${missing.length} parent(s) not here`, transient: true };
       if (!asked) node.requestTransactions(missing);
       asked = true;
       await new Promise((r) => setTimeout(r, 20));
@@ -168,7 +171,8 @@ export class CommitteeDriver {
     try {
       mine = this.fieldsFor(fields.index, parents, fields.timestamp);
     } catch (err) {
-      return { ok: false, reason: (err as Error).message };
+      // White flag over a cone not all here (ERR_TX_NOT_SOLID): it may be, later.
+      return { ok: false, reason: (err as Error).message, transient: (err as { code?: unknown }).code === Code.ERR_TX_NOT_SOLID };
     }
     for (const f of ["previousMilestoneId", "confirmedMerkleRoot", "ledgerStateHash", "ledgerRoot"] as const) {
       if (!equalBytes(mine[f], fields[f])) return { ok: false, reason: `${f} differs from this node's` };

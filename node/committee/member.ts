@@ -45,8 +45,11 @@ export interface MemberDeps<F extends { index: number }> {
   essenceHash(parents: readonly Uint8Array[], fields: F): Uint8Array;
   /** A new proposal for `index` from this node's tangle (parents and fields), or undefined if it cannot now. */
   build(index: number): Promise<{ parents: Uint8Array[]; fields: F } | undefined>;
-  /** Whether this node computes exactly `fields` for these parents (white flag, roots, state). */
-  check(parents: readonly Uint8Array[], fields: F): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Whether this node computes exactly `fields` for these parents (white flag, roots, state).
+   * `transient`: it cannot tell yet (parents or their cone not here, its ledger behind): asked again later.
+   */
+  check(parents: readonly Uint8Array[], fields: F): Promise<{ ok: true } | { ok: false; reason: string; transient?: boolean }>;
   verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
   /** Sends a message to the other members (through the peers: gossip). */
   broadcast(m: CommitteeMessage<F>): void;
@@ -105,7 +108,8 @@ export class CommitteeMember<F extends { index: number }> {
 
   /**
    * Work on `index` from now; its rounds are timed from `atMs`: the timestamp of milestone
-   * `index - 1` (the same on every node), or when this node started if there is none.
+   * `index - 1` (the same on every node), or 0 (the Unix epoch) for index 1, which every node
+   * shares too.
    */
   advance(index: number, atMs: number): void {
     if (index <= this.index) return;
@@ -127,7 +131,7 @@ export class CommitteeMember<F extends { index: number }> {
 
   /** How long the proposer of a round after the first waits, once it is due, for the others' announcements. */
   private get gatherMs(): number {
-    return Math.floor(this.timing.roundTimeoutMs / 4);
+    return Math.floor(this.timing.roundTimeoutMs / 2);
   }
 
   /** When this member should next act (announce or propose) at the working index, by the caller's clock. */
@@ -178,12 +182,19 @@ export class CommitteeMember<F extends { index: number }> {
       // Signed before a restart, its proposal not seen since: nothing else may be proposed; wait for it to come round again.
       if (!pick) return this.deps.log?.("waiting for the proposal it signed", { index, essenceHash: signed.essenceHash });
     } else {
-      // Join the proposal others signed most, if this node agrees with it.
+      // Join the proposal others signed most, if this node agrees with it. One that two or more
+      // members signed but this node cannot check yet (its parents not here) is not answered with
+      // a new essence: that could split the members; this round passes, the next may join it.
       const candidates = [...this.known.values()].filter((k) => k.collector.count > 0).sort((a, b) => b.collector.count - a.collector.count);
-      for (const k of candidates) if (await this.agrees(k)) {
-        pick = k;
-        break;
+      let undecided: Known<F> | undefined;
+      for (const k of candidates) {
+        if (await this.agrees(k)) {
+          pick = k;
+          break;
+        }
+        if (k.checked === undefined && k.collector.count >= 2) undecided ??= k;
       }
+      if (!pick && undecided) return this.deps.log?.("passing the round: a proposal others signed cannot be checked here yet", { index, round, essenceHash: toHex(undecided.hash), signatures: undecided.collector.count });
       if (!pick) {
         const built = await this.deps.build(index);
         if (!built || this.index !== index) return;
@@ -254,11 +265,13 @@ export class CommitteeMember<F extends { index: number }> {
     return k;
   }
 
+  /** This node's verdict on `k`: kept once definite; a transient "cannot tell yet" is asked again next time. */
   private async agrees(k: Known<F>): Promise<boolean> {
     if (k.checked === undefined) {
       const c = await this.deps.check(k.parents, k.fields);
-      k.checked = c.ok;
-      if (!c.ok) this.deps.log?.("proposal refused", { index: k.fields.index, essenceHash: toHex(k.hash), reason: c.reason });
+      if (c.ok || !c.transient) k.checked = c.ok;
+      if (!c.ok) this.deps.log?.(c.transient ? "proposal not checkable yet" : "proposal refused", { index: k.fields.index, essenceHash: toHex(k.hash), reason: c.reason });
+      return c.ok;
     }
     return k.checked;
   }

@@ -24,8 +24,11 @@ export type WireCommitteeMessage =
   | { t: "csig"; index: number; essenceHash: string; publicKey: string; signature: Uint8Array };
 
 const HEX32 = /^[0-9a-f]{64}$/;
-/** Rounds beyond this are nonsense (a round lasts at least a second). */
-const MAX_ROUND = 1_000_000;
+/**
+ * Rounds are counted from the previous milestone's timestamp, or from the Unix epoch before
+ * milestone 1, and last at least a second: a u32 holds them until 2106.
+ */
+const MAX_ROUND = 0xffff_ffff;
 
 /** The wire form of a committee message. */
 export function toWire(m: CommitteeMessage<MilestoneFields>): WireCommitteeMessage {

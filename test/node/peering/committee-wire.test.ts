@@ -28,6 +28,9 @@ test("a proposal and a signature survive the wire unchanged", () => {
   expect(prop.ok).toBe(true);
   if (!prop.ok || prop.msg.t !== "cprop") throw new Error("not a proposal");
   expect(prop.msg.round).toBe(2);
+  // Rounds counted from the Unix epoch (before milestone 1) are large: still taken.
+  const early = fromWire(viaFrame(toWire({ t: "cprop", round: 1_800_000_000, parents, fields, signatures })));
+  expect(early.ok && early.msg.t === "cprop" && early.msg.round).toBe(1_800_000_000);
   expect(prop.msg.parents.map(toHex)).toEqual(parents.map(toHex));
   expect(prop.msg.fields).toEqual(fields);
   expect(prop.msg.signatures).toEqual(signatures);
@@ -43,6 +46,7 @@ test("malformed committee messages are invalid data, each with its reason", () =
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ ...good, round: -1 }, /round/],
     [{ ...good, round: 1.5 }, /round/],
+    [{ ...good, round: 2 ** 32 }, /round/],
     [{ ...good, parents: [toHex(parents[0])] }, /parents/],
     [{ ...good, parents: [...parents].reverse().map(toHex) }, /sorted/],
     [{ ...good, parents: [toHex(parents[0]), toHex(parents[0])] }, /sorted/],
