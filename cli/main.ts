@@ -12,6 +12,7 @@ import { walletCommand } from "./wallet";
 import { gatewayCommand } from "./gateway";
 import { streamCommand } from "./stream";
 import { peersCommand } from "./peers";
+import { committeeCommand } from "./committee";
 import { networkCommand, keyCommand } from "./network";
 import { EXIT_FAILURE, run, TangleCommand } from "./args";
 
@@ -40,6 +41,9 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
       Make a new network: DIR/genesis.json, the coordinator key, and the commands that start it.
   tangle key new [--out FILE] | tangle key show FILE
       Make an Ed25519 key file (a coordinator key); show a key file's public key and address.
+  tangle committee status | change --members K1,K2,… --threshold K --effective-index N
+                   --admin-token T | cancel --admin-token T     [--node URL] [--json]
+      Every committee since genesis; queue (or cancel) a committee change on a member's node.
   tangle check --data DIR [--network dev|FILE] [--json]
       Check a stopped node's database: the file's pages (never a crash on a damaged one), every
       transaction against its id, the milestone chain, a replay of the ledger; exit 1 naming what
@@ -66,7 +70,7 @@ Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:1426
 export function program(): TangleCommand {
   const root = new TangleCommand("tangle").version(VERSION, "-v, --version", "print the version");
   root.helpInformation = () => USAGE;
-  for (const c of [nodeCommand(), checkCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), powCommand(), benchCommand()]) root.addCommand(c);
+  for (const c of [nodeCommand(), checkCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), committeeCommand(), powCommand(), benchCommand()]) root.addCommand(c);
   return root;
 }
 

@@ -144,7 +144,7 @@ async function networkInit(opts: Opts): Promise<number> {
       (mnemonic ? `  ${rel(mnemonicFile)}   (the wallet that owns the supply; keep it secret, mode 0600)\n` : "") +
       (members === 1
         ? `\nstart the coordinator node:\n  ${commands.coordinator}\n`
-        : `\nstart the members' nodes (one key each, best on ${members} machines; this version verifies committee milestones but cannot yet gather signatures: see docs/protocol.md "Committee"):\n` +
+        : `\nstart the members' nodes (one key each, best on ${members} machines; they propose and sign milestones in rounds, ${threshold} signatures each: docs/committee.md):\n` +
           commands.members.map((c) => `  ${c}\n`).join("")) +
       `start more nodes (each with its own --data and --port) peering with it:\n  ${commands.peer}\n` +
       `check the supply:\n  ${commands.balance}\n` +

@@ -41,7 +41,7 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   coordinatorKey: { kind: "string", usage: "file holding the coordinator's 32-byte seed in hex (makes this node issue milestones)" },
   peer: { kind: "list", default: [], usage: "WebSocket URL of a peer node (repeatable)" },
   maxPeers: { kind: "number", default: 16, min: 0, max: 256, usage: "most peers connected at once (both directions)" },
-  adminToken: { kind: "string", usage: "token for the admin API methods addPeer and removePeer (unset: disabled)" },
+  adminToken: { kind: "string", usage: "token for the admin API methods addPeer, removePeer, queueCommitteeChange and cancelCommitteeChange (unset: disabled)" },
   milestoneIntervalMs: { kind: "number", min: 1, max: 3_600_000, usage: "milestone interval in ms when coordinating (default: the genesis value)" },
   remotePow: { kind: "boolean", usage: "do proof of work for clients that ask (default: on for dev, off otherwise)" },
   verifyThreads: { kind: "number", min: 0, max: 64, usage: "worker threads verifying signatures (default: CPU cores - 1, at most 4; 0: the main thread)" },

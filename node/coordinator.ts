@@ -6,8 +6,12 @@
  * carries the white-flag result this node computes for exactly those parents, the previous
  * milestone's id and the ledger root after it, so every node that applies it must reach the same
  * merkle root, ledger state hash and ledger root; the member signs the milestone essence (which
- * binds the parents) and the transaction. With k > 1 a member cannot issue alone: it says so
- * (`cannotIssue`, `stalled`) and issues nothing until proposals between members exist.
+ * binds the parents) and the transaction. A committee change an operator queued on this node
+ * (committee/change-queue.ts) rides in the next milestone that may carry it, so a network of one key
+ * can hand over to a committee (docs/committee.md, "Changing the committee"). With k > 1 a member
+ * does not issue alone: the node runs the committee driver (committee/driver.ts) instead, and
+ * node/main.ts switches between the two when a change makes the committee in force need one
+ * signature or more; a coordinator asked to issue where it cannot says so (`cannotIssue`, `stalled`).
  */
 import { attach, milestonePayload, signMilestone, signTransaction, stampSync } from "../client/protocol/build";
 import { fromHex, toHex } from "../client/protocol/bytes";
@@ -18,6 +22,7 @@ import { milestonePayloadFor } from "./ledger/whiteflag";
 import { MilestoneCheckpoints } from "./checkpoints";
 import { requiredDifficulty } from "./validation/pipeline";
 import type { TangleNode } from "./tangle-node";
+import type { ChangeQueue } from "./committee/change-queue";
 
 export interface CoordinatorOptions {
   intervalMs: number;
@@ -35,9 +40,11 @@ export interface CoordinatorOptions {
    * make a coordinator on a short interval look stuck.
    */
   stallAfterMs?: number;
+  /** The committee change an operator queued on this node: carried by the next milestone that may. */
+  changes?: ChangeQueue;
   /**
-   * Called once at start when this node cannot issue: its key is one member of a committee that
-   * needs more than one signature, and gathering the other members' is not built yet.
+   * Called once at start when this node cannot issue alone: its key is not in the committee in force,
+   * or that committee needs more than one signature (the committee driver's work, not the coordinator's).
    */
   onCannotIssue?: (reason: string, committee: { members: number; threshold: number }) => void;
 }
@@ -81,8 +88,8 @@ export class Coordinator {
     if (!members.includes(toHex(this.keys.publicKey))) return `this node's key is not a member of the committee in force at milestone ${index}`;
     if (threshold <= 1) return undefined;
     return (
-      `committee of ${members.length} needs ${threshold} signatures per milestone; this node holds one member's key and ` +
-      `cannot gather the others' yet (proposals between members are not built): it verifies milestones but issues none`
+      `committee of ${members.length} needs ${threshold} signatures per milestone; one member's key cannot issue alone ` +
+      `(the members propose and sign in rounds: the committee driver, docs/committee.md)`
     );
   }
 
@@ -175,10 +182,12 @@ export class Coordinator {
     const wf = node.whiteFlag(index, parents);
     const now = node.now();
     const networkId = node.params.networkId;
+    const committeeChange = this.opts.changes?.forMilestone(index, (c) => node.committees.checkChange(index, c).ok);
     const fields = {
       ...milestonePayloadFor(wf, now),
       previousMilestoneId: node.latestMilestone ? fromHex(node.latestMilestone.id) : new Uint8Array(ID_BYTES),
       ledgerRoot: node.ledgerRootAfter(wf),
+      ...(committeeChange ? { committeeChange } : {}),
     };
     const payload = milestonePayload(fields, [signMilestone(networkId, parents, fields, this.keys.publicKey, this.keys.secretKey)]);
     const signed = signTransaction({ version: PROTOCOL_VERSION, networkId, issuer: this.keys.publicKey, payload }, this.keys.secretKey);

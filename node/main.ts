@@ -13,11 +13,13 @@
  *   5. the metrics, from the parts that own each figure (node, window, store, peering, API
  *      connections); the API server counts requests into them, renders them, and listens
  *      (WebSocket, /health, /metrics)
- *   6. the coordinator starts issuing milestones, when this node holds a key
+ *   6. the coordinator starts issuing milestones, or the committee driver takes part in rounds, when
+ *      this node holds a key of the committee in force (switched at the milestone where a committee
+ *      change makes it need one signature or more, or names or drops this node's key)
  *   7. outgoing peers from the configuration                              → "listening"
  *
  * Shutdown order (`close`), the reverse where it matters:
- *   1. the coordinator stops (waits for a milestone being issued)
+ *   1. the coordinator or the committee driver stops (waits for a milestone being issued)
  *   2. peers are dropped (no more gossip in or out)
  *   3. the API server stops taking requests and closes its sockets; the metrics stop listening
  *   4. the node finishes its writes and closes storage; the clean-shutdown mark is written
@@ -35,6 +37,7 @@ import { ConfigError, HEAP_HINT_MIB, NODE_RUNTIME_FLAGS, NodeConfig } from "./co
 import { Coordinator } from "./coordinator";
 import { CommitteeDriver } from "./committee/driver";
 import { CommitteeWatch } from "./committee/watch";
+import { ChangeQueue } from "./committee/change-queue";
 import { defaultRoundTimeoutMs, reachableWindowMs } from "./committee/rounds";
 import { devCoordinatorSeed, devGenesis, devWalletSeed } from "./networks/dev";
 import { Genesis, parseGenesis } from "./ledger/genesis";
@@ -72,8 +75,15 @@ export interface StartedNode {
   peering: PeerManager;
   /** The node's metrics (node/node-metrics.ts), rendered by the API server at /metrics. */
   metrics: NodeMetrics;
-  /** Present when the configuration holds a coordinator key. */
-  coordinator?: Coordinator;
+  /**
+   * The coordinator, while this node holds the key of a committee of one in force (a getter: a
+   * committee change switches it on or off; docs/committee.md, "Changing the committee").
+   */
+  readonly coordinator?: Coordinator;
+  /** The committee driver, while this node holds a key of the committee in force and it needs more than one signature. */
+  readonly member?: CommitteeDriver;
+  /** The committee change queue of a node that holds a committee key. */
+  changes?: ChangeQueue;
   /** Stops everything in the shutdown order above; `signal` (e.g. "SIGTERM") is logged. Idempotent. */
   close(signal?: string): Promise<void>;
 }
@@ -81,6 +91,8 @@ export interface StartedNode {
 export interface NetworkSetup {
   genesis: Genesis;
   coordinatorSeed?: Uint8Array;
+  /** Whether the key is a member of the genesis committee (a key that is not takes part once a committee change names it). */
+  keyInGenesis?: boolean;
 }
 
 function loadGenesis(network: string): Genesis {
@@ -110,22 +122,19 @@ function loadCoordinatorSeed(spec: string | undefined, network: string): Uint8Ar
 
 /**
  * The genesis and coordinator seed `config` names; a ConfigError naming the problem (an unreadable
- * genesis or key file, a key that is not one of the network's coordinators).
+ * genesis, a key file that does not hold a seed). A key the genesis committee does not name is
+ * taken (`keyInGenesis: false`): a committee change may name it (docs/committee.md).
  */
 export function loadNetwork(config: Pick<NodeConfig, "network" | "coordinatorKey">): NetworkSetup {
   const genesis = loadGenesis(config.network);
   const coordinatorSeed = loadCoordinatorSeed(config.coordinatorKey, config.network);
-  if (coordinatorSeed) {
-    const mine = toHex(keyPairFromSeed(coordinatorSeed).publicKey);
-    if (!genesis.committee.members.includes(mine)) {
-      throw new ConfigError(
-        `--coordinator-key ${config.coordinatorKey}: public key ${mine} is not a coordinator of network '${genesis.networkName}'; ` +
-          `its genesis names ${genesis.committee.members.length === 1 ? "" : "one of "}${genesis.committee.members.join(", ")}`,
-      );
-    }
-  }
-  return { genesis, coordinatorSeed };
+  if (!coordinatorSeed) return { genesis };
+  const mine = toHex(keyPairFromSeed(coordinatorSeed).publicKey);
+  return { genesis, coordinatorSeed, keyInGenesis: genesis.committee.members.includes(mine) };
 }
+
+/** What this node does for the milestone at an index: issue alone, take part in rounds, or nothing. */
+type Role = "coordinator" | "member" | "none";
 
 const committeeSummary = (c: { members: readonly string[]; threshold: number }) => ({ members: c.members.length, threshold: c.threshold });
 
@@ -133,7 +142,11 @@ const heapLimitMiB = () => Math.round(v8.getHeapStatistics().heap_size_limit / 2
 
 /** Starts a node from a resolved configuration (see the start order above). */
 export async function startNode(config: NodeConfig, { log, node: nodeOptions }: StartNodeOptions): Promise<StartedNode> {
-  const { genesis, coordinatorSeed } = loadNetwork(config);
+  const { genesis, coordinatorSeed, keyInGenesis } = loadNetwork(config);
+  // Read before anything opens: a damaged queue file stops the start (ERR_COMMITTEE_CHANGE_DAMAGED).
+  const changes = coordinatorSeed
+    ? ChangeQueue.open(path.resolve(config.data), (msg, details) => (/stale|not carried/.test(msg) ? log.warn(details, msg) : log.info(details, msg)))
+    : undefined;
   // The free-space reserve (storage/space.ts), where the configuration sets one (default: by disk size).
   if (config.storageReserveMib !== undefined) nodeOptions = { ...nodeOptions, storageReserveBytes: config.storageReserveMib * 2 ** 20 };
 
@@ -174,7 +187,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   // The connection count is read at scrape time, once the server below exists.
   const metrics = createNodeMetrics({ node, window: node.window, store: node.store, peering, connections: () => api.connectionCount });
   let progress: ProgressWatch | undefined; // made once the coordinator is
-  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken, metrics, stalled: () => progress?.stalled() });
+  const api = new ApiServer({ node, port: config.port, host: config.host, log, version: VERSION, powPool, peering, adminToken: config.adminToken, committeeChanges: changes, metrics, stalled: () => progress?.stalled() });
   let port: number;
   try {
     port = await api.listen();
@@ -191,43 +204,92 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   const intervalMs = config.milestoneIntervalMs ?? genesis.milestoneIntervalMs;
   if (coordinatorSeed) node.milestoneIntervalMs = intervalMs;
   // A member of a committee that needs more than one signature takes part in rounds with the
-  // others (committee/driver.ts); a committee of one is the coordinator alone.
+  // others (committee/driver.ts); a committee of one is the coordinator alone. Which one runs follows
+  // the committee in force for the next milestone, switched at the milestone where a committee
+  // change takes effect (docs/committee.md, "Changing the committee").
   const timing = { intervalMs, roundTimeoutMs: defaultRoundTimeoutMs(intervalMs) };
   const committeeNow = () => node.committees.at(node.ledgerIndex + 1);
-  const member =
-    coordinatorSeed && committeeNow().threshold > 1
-      ? new CommitteeDriver(node, coordinatorSeed, {
-          dataDir,
-          ...timing,
-          broadcast: (m) => peering.broadcastCommittee(m),
-          log: (event, details, debug) => (debug ? log.debug(details, `committee: ${event}`) : log.info(details, `committee: ${event}`)),
-        })
-      : undefined;
-  const watch =
-    committeeNow().threshold > 1
-      ? new CommitteeWatch({ now: node.now, committee: committeeNow, reachable: (members) => peering.committee.reachable(members, reachableWindowMs(timing)) }, Math.max(10_000, 2 * timing.roundTimeoutMs))
-      : undefined;
-  if (watch) node.on("milestone", () => watch.applied());
-  const coordinator = coordinatorSeed && !member
-    ? new Coordinator(node, coordinatorSeed, {
+  const selfKey = coordinatorSeed ? toHex(keyPairFromSeed(coordinatorSeed).publicKey) : undefined;
+  if (selfKey) node.committeeMember = selfKey;
+  // A key the genesis does not name is a rotated-in member's, or the wrong file: said plainly, with the genesis's keys.
+  if (selfKey && !keyInGenesis) {
+    log.warn({ publicKey: selfKey, genesisMembers: genesis.committee.members }, `committee: this node's key ${selfKey} is not in the genesis committee of network '${genesis.networkName}'; it takes part once a committee change names it`);
+  }
+  const roleNow = (): Role => {
+    const c = committeeNow();
+    if (!selfKey || !c.members.includes(selfKey)) return "none";
+    return c.threshold > 1 ? "member" : "coordinator";
+  };
+  let coordinator: Coordinator | undefined;
+  let member: CommitteeDriver | undefined;
+  let role: Role = "none";
+  let closed = false;
+  const startRole = (next: Role): void => {
+    role = next;
+    if (next === "coordinator") {
+      coordinator = new Coordinator(node, coordinatorSeed!, {
         intervalMs,
+        changes,
         onError: (err) => log.warn({ err: err.message }, "milestone not issued"),
         onCannotIssue: (reason, committee) => log.warn({ ...committee, reason }, "committee: cannot issue alone"),
-      })
-    : undefined;
-  coordinator?.start();
+      });
+      coordinator.start();
+    } else if (next === "member") {
+      member = new CommitteeDriver(node, coordinatorSeed!, {
+        dataDir,
+        ...timing,
+        changes,
+        broadcast: (m) => peering.broadcastCommittee(m),
+        log: (event, details, debug) => (debug ? log.debug(details, `committee: ${event}`) : log.info(details, `committee: ${event}`)),
+      });
+      peering.committee.member = member;
+      member.start();
+      log.info({ publicKey: selfKey, fromIndex: node.ledgerIndex + 1, ...committeeSummary(committeeNow()) }, "committee: this node is a member; milestones are proposed and signed in rounds");
+    } else if (selfKey) {
+      log.info({ publicKey: selfKey, fromIndex: node.ledgerIndex + 1, ...committeeSummary(committeeNow()) }, "committee: this node's key is not in the committee in force; it verifies milestones and signs none");
+    }
+  };
+  const stopRole = async (): Promise<void> => {
+    const [c, m] = [coordinator, member];
+    coordinator = member = undefined;
+    if (m) peering.committee.member = undefined;
+    await c?.stop();
+    await m?.stop();
+  };
+  // Switches run one at a time, in milestone order; close waits for the one under way.
+  let switching: Promise<void> = Promise.resolve();
+  const followCommittee = (): void => {
+    switching = switching.then(async () => {
+      changes?.observe(node.ledgerIndex, node.committees.all);
+      const next = roleNow();
+      if (closed || next === role) return;
+      log.info({ ledgerIndex: node.ledgerIndex, from: role, to: next }, "committee: the committee in force changed; this node's part switches");
+      await stopRole();
+      if (!closed) startRole(next);
+    });
+  };
+  changes?.observe(node.ledgerIndex, node.committees.all);
+  startRole(roleNow());
+  node.on("milestone", followCommittee);
+  // Every node watches whether a committee that needs more than one signature can sign.
+  const watch = new CommitteeWatch({ now: node.now, committee: committeeNow, reachable: (members) => peering.committee.reachable(members, reachableWindowMs(timing)) }, Math.max(10_000, 2 * timing.roundTimeoutMs));
+  node.on("milestone", () => watch.applied());
   peering.committee.onEquivocation = (e) =>
     log.error({ index: e.index, member: e.member, essences: e.essences }, `committee: member ${e.member} signed two milestones at index ${e.index}; it broke its word (getNodeInfo.committee.equivocations)`);
-  if (member) {
-    peering.committee.member = member;
-    member.start();
-    log.info({ publicKey: toHex(member.publicKey), ...committeeSummary(committeeNow()) }, "committee: this node is a member; milestones are proposed and signed in rounds");
-  }
-  progress = new ProgressWatch({ now: node.now, ledgerIndex: () => node.ledgerIndex, bestKnownMilestone: () => peering.bestKnownMilestone, coordinator, committee: watch }, Math.max(10_000, 3 * intervalMs));
+  progress = new ProgressWatch(
+    {
+      now: node.now,
+      ledgerIndex: () => node.ledgerIndex,
+      bestKnownMilestone: () => peering.bestKnownMilestone,
+      coordinator: { stalled: () => coordinator?.stalled() },
+      committee: { stalled: () => (committeeNow().threshold > 1 ? watch.stalled() : undefined) },
+    },
+    Math.max(10_000, 3 * intervalMs),
+  );
   progress.start(log);
   for (const peerUrl of config.peer) peering.addPeer(peerUrl);
   const url = `ws://${config.host}:${port}`;
-  log.info({ url, health: `http://${config.host}:${port}/health`, coordinator: Boolean(coordinator), intervalMs, remotePow, heapLimitMiB: heapMiB }, "listening");
+  log.info({ url, health: `http://${config.host}:${port}/health`, coordinator: Boolean(coordinator), committeeMember: Boolean(member), intervalMs, remotePow, heapLimitMiB: heapMiB }, "listening");
   if (config.network === "dev") {
     const devAddress = addressOf(keyPairFromSeed(devWalletSeed()).publicKey);
     log.info({ devAddress: encodeAddress(devAddress, hrpForNetwork(genesis.networkName)), devAddressHex: toHex(devAddress), devSeed: toHex(devWalletSeed()) }, "dev funds: the whole supply belongs to the documented dev wallet seed (public; dev network only)");
@@ -238,8 +300,10 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
     (closing ??= (async () => {
       log.info({ signal }, "stopping");
       progress?.stop();
-      await coordinator?.stop();
-      await member?.stop();
+      closed = true;
+      node.off("milestone", followCommittee);
+      await switching;
+      await stopRole();
       await peering.close();
       await api.close();
       metrics.close();
@@ -252,5 +316,20 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       await powPool?.close();
       log.info("stopped");
     })());
-  return { url, port, node, api, peering, metrics, coordinator, close };
+  return {
+    url,
+    port,
+    node,
+    api,
+    peering,
+    metrics,
+    get coordinator() {
+      return coordinator;
+    },
+    get member() {
+      return member;
+    },
+    changes,
+    close,
+  };
 }

@@ -70,6 +70,36 @@ export interface CommitteeInfo {
   equivocations: { index: number; member: string; essences: [string, string] }[];
 }
 
+/** A committee and the milestone index from which it is in force (getCommittee). */
+export interface CommitteeEpochInfo {
+  fromIndex: number;
+  /** Hex public keys, in proposer order. */
+  members: string[];
+  threshold: number;
+}
+
+/** A committee change an operator queued on a member's node (docs/committee.md, Changing the committee). */
+export interface QueuedCommitteeChange {
+  /** Hex public keys, in proposer order. */
+  members: string[];
+  threshold: number;
+  effectiveIndex: number;
+}
+
+/** getCommittee: the chain of committees since genesis, and this node's queued change. */
+export interface CommitteeState {
+  /** The node's ledger index (the chain is as of this milestone). */
+  ledgerIndex: number;
+  /** Every committee since genesis, oldest first; the last may take effect after the ledger index (waiting). */
+  epochs: CommitteeEpochInfo[];
+  /** This node's committee key (hex), or null when it holds none. */
+  memberKey: string | null;
+  /** The change queued on this node, or null. */
+  queued: QueuedCommitteeChange | null;
+  /** Why the queued change can no longer be carried by a milestone (its effective index came too near), or null. */
+  stale: string | null;
+}
+
 export interface Difficulty {
   /** Bits the issuer's next transaction of the given size needs, adaptive extra bits included. */
   difficulty: number;
@@ -276,6 +306,9 @@ export interface MethodResults {
   getPeers: { peers: PeerInfo[] };
   addPeer: { added: boolean };
   removePeer: { removed: boolean };
+  getCommittee: CommitteeState;
+  queueCommitteeChange: { queued: QueuedCommitteeChange };
+  cancelCommitteeChange: { cancelled: boolean };
   submitTransaction: SubmitResult;
   getTransaction: TransactionBytes;
   getTransactionMetadata: TransactionMetadata;

@@ -97,6 +97,11 @@ const TABLE = {
   ERR_MILESTONE_EQUIVOCATION: { layer: "node", meaning: "two milestones at one index, each validly signed by a quorum of the committee over a different essence: the node halts and names both" },
   ERR_COMMITTEE_SIGNED_OTHER: { layer: "node", meaning: "a committee member was asked to sign a milestone at an index where it signed another, or below the highest index it signed: it never signs two" },
   ERR_COMMITTEE_STATE_DAMAGED: { layer: "node", meaning: "a committee member's record of what it signed cannot be read: it signs nothing until an operator restores it" },
+  ERR_COMMITTEE_CHANGE_MEMBERS: { layer: "node", meaning: "a committee change queued by an operator does not name 1..MAX_COMMITTEE_MEMBERS distinct public keys of 64 hex characters" },
+  ERR_COMMITTEE_CHANGE_THRESHOLD: { layer: "node", meaning: "a committee change queued by an operator has a threshold that is not an integer k with n/2 < k <= n" },
+  ERR_COMMITTEE_CHANGE_INDEX: { layer: "node", meaning: "a committee change queued by an operator takes effect too early for a milestone to carry it (before the ledger index + 2) or past the largest index" },
+  ERR_COMMITTEE_CHANGE_DAMAGED: { layer: "node", meaning: "the committee change queued on a member's node (committee-change.json) cannot be read: the node does not start until it is removed" },
+  ERR_COMMITTEE_NO_KEY: { layer: "node", meaning: "a committee change was queued on a node that holds no committee key: queue it on the members' nodes" },
   ERR_STORAGE: { layer: "node", meaning: "storing failed; the transaction was not acknowledged" },
   ERR_STORAGE_FULL: { layer: "node", meaning: "the data directory's disk is below the node's free-space reserve, or a write failed for want of space: nothing was stored; reads work; writes resume by themselves when space returns" },
 

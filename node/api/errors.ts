@@ -22,6 +22,12 @@ export const ApiErrorCode = {
   REMOTE_POW_DISABLED: Code.ERR_REMOTE_POW_DISABLED,
   /** Remote PoW queue full or this connection's allowance used up. */
   REMOTE_POW_BUSY: Code.ERR_REMOTE_POW_BUSY,
+  /** queueCommitteeChange / cancelCommitteeChange on a node that holds no committee key. */
+  COMMITTEE_NO_KEY: Code.ERR_COMMITTEE_NO_KEY,
+  /** queueCommitteeChange's members, threshold or effective index break the change's rules (node/committee/change-queue.ts). */
+  COMMITTEE_CHANGE_MEMBERS: Code.ERR_COMMITTEE_CHANGE_MEMBERS,
+  COMMITTEE_CHANGE_THRESHOLD: Code.ERR_COMMITTEE_CHANGE_THRESHOLD,
+  COMMITTEE_CHANGE_INDEX: Code.ERR_COMMITTEE_CHANGE_INDEX,
   /** A bug on the node's side; the request changed nothing. */
   INTERNAL: Code.ERR_INTERNAL,
 } as const;

@@ -23,6 +23,7 @@ import { encodeAddress, hrpForNetwork, parseAddress } from "../../client/wallet/
 import type { MethodName, WireResult } from "../../client/api/types";
 import { parseTopics, TopicRef } from "./topics";
 import type { FairScheduler } from "./fair-queue";
+import type { ChangeQueue } from "../committee/change-queue";
 
 export type Params = Record<string, unknown>;
 
@@ -36,6 +37,8 @@ export interface MethodContext {
   version: string;
   /** Fair admission of submissions (./fair-queue.ts); absent: each submission goes to the node at once. */
   admission?: FairScheduler<Caller>;
+  /** The committee change queue, on a node that holds a committee key (../committee/change-queue.ts). */
+  committeeChanges?: ChangeQueue;
 }
 
 export interface Caller {
@@ -153,6 +156,28 @@ export function createMethods(ctx: MethodContext): Methods {
       const url = p.url;
       if (typeof url !== "string" || url.length > API_LIMITS.maxTextParamChars) bad("url must be a string");
       return { removed: ctx.peering!.removePeer(url as string) };
+    },
+
+    getCommittee: () => {
+      const status = ctx.committeeChanges?.status(node.ledgerIndex);
+      return {
+        ledgerIndex: node.ledgerIndex,
+        epochs: node.committees.all.map((e) => ({ fromIndex: e.fromIndex, members: [...e.members], threshold: e.threshold })),
+        memberKey: node.committeeMember ?? null,
+        queued: status?.queued ?? null,
+        stale: status?.stale ?? null,
+      } satisfies WireResult<"getCommittee">;
+    },
+
+    queueCommitteeChange: (p) => {
+      admin(ctx, p);
+      const queue = changeQueue(ctx);
+      return { queued: queue.queue({ members: p.members, threshold: p.threshold, effectiveIndex: p.effectiveIndex }, node.ledgerIndex) } satisfies WireResult<"queueCommitteeChange">;
+    },
+
+    cancelCommitteeChange: (p) => {
+      admin(ctx, p);
+      return { cancelled: changeQueue(ctx).cancel() } satisfies WireResult<"cancelCommitteeChange">;
     },
 
     submitTransaction: async (p, caller) => {
@@ -304,6 +329,12 @@ function parentHere(node: TangleNode, idHex: string): boolean {
  */
 function claimedIssuer(bytes: Uint8Array): string {
   return bytes.length >= 5 + PUBLIC_KEY_BYTES ? toHex(bytes.subarray(5, 5 + PUBLIC_KEY_BYTES)) : "";
+}
+
+/** The committee change queue of a member's node; ERR_COMMITTEE_NO_KEY on a node without a committee key. */
+function changeQueue(ctx: MethodContext): ChangeQueue {
+  if (!ctx.committeeChanges) throw new ApiError(E.COMMITTEE_NO_KEY, "this node holds no committee key (--coordinator-key): queue the change on the members' nodes");
+  return ctx.committeeChanges;
 }
 
 /** Checks the admin token (constant time). */

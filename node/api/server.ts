@@ -24,7 +24,7 @@ import type { TopicPush } from "../../client/api/types";
 import type { Logger } from "../logger";
 import { API_LIMITS } from "./limits";
 import { ApiError, ApiErrorCode as E, CloseCode } from "./errors";
-import { Caller, createMethods, Method } from "./methods";
+import { Caller, createMethods, Method, MethodContext } from "./methods";
 import { FairScheduler } from "./fair-queue";
 import { publishMilestone, publishTransaction, PushSink, TopicRef } from "./topics";
 import { Turns } from "./turns";
@@ -44,6 +44,8 @@ export interface ApiServerOptions {
   peering?: PeerManager;
   /** Token for the admin methods (addPeer, removePeer); absent = admin disabled. */
   adminToken?: string;
+  /** The committee change queue of a node that holds a committee key (committee/change-queue.ts). */
+  committeeChanges?: MethodContext["committeeChanges"];
   /** The node's metrics (made by the composition root): this server counts requests into them and renders them at /metrics. */
   metrics: NodeMetrics;
   /** Why the node is not making progress (a stalled coordinator, a ledger that does not follow its peers), or undefined. */
@@ -232,7 +234,7 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     const node = opts.node;
     const powCtx = opts.powPool ? { pool: opts.powPool, queued: 0 } : undefined;
-    this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peering: opts.peering, adminToken: opts.adminToken, version: opts.version, admission: this.admission });
+    this.methods = createMethods({ node, adaptive: new AdaptivePow(), pow: powCtx, peering: opts.peering, adminToken: opts.adminToken, committeeChanges: opts.committeeChanges, version: opts.version, admission: this.admission });
     this.metrics = opts.metrics;
     this.http = http.createServer((req, res) => this.onHttp(req, res));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });

@@ -30,12 +30,18 @@ import type { MilestoneEvent } from "../events";
 import { CommitteeMember, CommitteeMessage } from "./member";
 import { SignGuard } from "./sign-guard";
 import { defaultRoundTimeoutMs } from "./rounds";
+import { ChangeQueue, proposalChangeVerdict } from "./change-queue";
 
 export interface CommitteeDriverOptions {
   dataDir: string;
   intervalMs: number;
   /** A round's length after the first (default: rounds.ts defaultRoundTimeoutMs). */
   roundTimeoutMs?: number;
+  /**
+   * The committee change an operator queued on this node (./change-queue.ts): proposed in this
+   * member's rounds while the chain allows a change, and the only change it signs.
+   */
+  changes?: ChangeQueue;
   /** Sends a committee message to every peer. */
   broadcast(m: CommitteeMessage<MilestoneFields>): void;
   log?(event: string, details: Record<string, unknown>, debug?: boolean): void;
@@ -135,10 +141,13 @@ export class CommitteeDriver {
   private fieldsFor(index: number, parents: readonly Uint8Array[], timestamp: number): MilestoneFields {
     const node = this.node;
     const wf = node.whiteFlag(index, parents);
+    // The queued committee change, when the chain allows one at this index (check compares it apart).
+    const committeeChange = this.opts.changes?.forMilestone(index, (c) => node.committees.checkChange(index, c).ok);
     return {
       ...milestonePayloadFor(wf, timestamp),
       previousMilestoneId: node.latestMilestone ? fromHex(node.latestMilestone.id) : new Uint8Array(ID_BYTES),
       ledgerRoot: node.ledgerRootAfter(wf),
+      ...(committeeChange ? { committeeChange } : {}),
     };
   }
 
@@ -151,7 +160,9 @@ export class CommitteeDriver {
   private async check(parents: readonly Uint8Array[], fields: MilestoneFields, waitMs: number): Promise<{ ok: true } | { ok: false; reason: string; transient?: boolean }> {
     const node = this.node;
     if (node.ledgerIndex + 1 !== fields.index) return { ok: false, reason: `this node's ledger is at ${node.ledgerIndex}`, transient: true };
-    if (fields.committeeChange) return { ok: false, reason: "committee changes are proposed by operators, not in rounds" };
+    // A change only when it is exactly the one queued here (not queued yet: transient, the operator may be about to).
+    const change = proposalChangeVerdict(this.opts.changes?.queued, fields.index, fields.committeeChange, node.committees.checkChange(fields.index, fields.committeeChange));
+    if (!change.ok) return change;
     const latest = node.latestMilestone;
     if (latest && fields.timestamp < latest.timestamp) return { ok: false, reason: "timestamp before the previous milestone's" };
     if (fields.timestamp > node.now() + MAX_PROPOSAL_CLOCK_AHEAD_MS) return { ok: false, reason: "timestamp ahead of this node's clock" };

@@ -109,7 +109,7 @@ export class SignGuard {
 }
 
 /** Replaces `file` with `text` so that a crash leaves the old content or the new, never a mix. */
-function writeDurably(file: string, text: string): void {
+export function writeDurably(file: string, text: string): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, "w", 0o600);
   try {

@@ -1,8 +1,9 @@
 /**
  * The composition root (node/main.ts): startNode runs the start order and `close()` the shutdown
  * order, logged as such; close is idempotent and frees the port and the data directory; a start
- * that fails at listening releases what it opened; loadNetwork refuses a coordinator key the genesis
- * does not name. Real LMDB in temp folders, real sockets on 127.0.0.1.
+ * that fails at listening releases what it opened; loadNetwork takes a coordinator key the genesis
+ * does not name, marked as such (a committee change may name it). Real LMDB in temp folders, real
+ * sockets on 127.0.0.1.
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -72,7 +73,7 @@ test("a port already taken: startNode rejects and releases the data directory", 
   await started.close();
 });
 
-test("loadNetwork: the dev key only on the dev network, a key file must be a coordinator of the genesis", () => {
+test("loadNetwork: the dev key only on the dev network; a key file must hold a seed; a key the genesis does not name is taken, marked (a committee change may name it)", () => {
   expect(toHex(loadNetwork({ network: "dev", coordinatorKey: "dev" }).coordinatorSeed!)).toBe(toHex(devCoordinatorSeed()));
   const dir = tmpDir();
   const genesisFile = path.join(dir, "genesis.json");
@@ -81,12 +82,13 @@ test("loadNetwork: the dev key only on the dev network, a key file must be a coo
 
   const own = path.join(dir, "own.key");
   fs.writeFileSync(own, toHex(coordinatorSeed));
-  expect(loadNetwork({ network: genesisFile, coordinatorKey: own }).genesis.networkName).toBe("test");
+  expect(loadNetwork({ network: genesisFile, coordinatorKey: own })).toMatchObject({ genesis: { networkName: "test" }, keyInGenesis: true });
 
   const stranger = path.join(dir, "stranger.key");
   fs.writeFileSync(stranger, "ab".repeat(32));
   const pub = toHex(keyPairFromSeed(new Uint8Array(32).fill(0xab)).publicKey);
-  expect(() => loadNetwork({ network: genesisFile, coordinatorKey: stranger })).toThrow(`public key ${pub} is not a coordinator of network 'test'`);
+  const rotatedIn = loadNetwork({ network: genesisFile, coordinatorKey: stranger });
+  expect([toHex(keyPairFromSeed(rotatedIn.coordinatorSeed!).publicKey), rotatedIn.keyInGenesis]).toEqual([pub, false]);
 
   fs.writeFileSync(stranger, "not hex");
   expect(() => loadNetwork({ network: genesisFile, coordinatorKey: stranger })).toThrow("the file must hold a 32-byte seed as 64 hex characters");
