@@ -5,7 +5,8 @@
  * the coordinator (../coordinator.ts), which is the same thing with nobody to ask.
  *
  * What the node provides the rules:
- *   - build: the previous milestone and up to seven tips as parents, white flag over them, the
+ *   - build: the previous milestone, the top of the checkpoints it sweeps every unconfirmed tip
+ *     into (../checkpoints.ts) and URTS tips as parents (eight at most), white flag over them, the
  *     previous milestone's id and the ledger root after them (as the coordinator builds);
  *   - check: the same computation for a proposal's parents, once they are here (asked of the peers
  *     by gossip; a proposal whose parents do not arrive within half a round is not signed), and a
@@ -27,6 +28,7 @@ import { milestonePayloadFor } from "../ledger/whiteflag";
 import { requiredDifficulty } from "../validation/pipeline";
 import type { TangleNode } from "../tangle-node";
 import type { MilestoneEvent } from "../events";
+import { MilestoneCheckpoints } from "../checkpoints";
 import { CommitteeMember, CommitteeMessage } from "./member";
 import { SignGuard } from "./sign-guard";
 import { defaultRoundTimeoutMs } from "./rounds";
@@ -52,6 +54,8 @@ export const MAX_PROPOSAL_CLOCK_AHEAD_MS = 10_000;
 
 export class CommitteeDriver {
   private readonly keys: KeyPair;
+  /** The proposer sweeps every unconfirmed tip into checkpoints before it builds (../checkpoints.ts). */
+  private readonly checkpoints: MilestoneCheckpoints;
   readonly member: CommitteeMember<MilestoneFields>;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -68,6 +72,7 @@ export class CommitteeDriver {
     private readonly opts: CommitteeDriverOptions,
   ) {
     this.keys = keyPairFromSeed(seed);
+    this.checkpoints = new MilestoneCheckpoints(node, this.keys);
     const publicKey = toHex(this.keys.publicKey);
     const networkId = node.params.networkId;
     const roundTimeoutMs = opts.roundTimeoutMs ?? defaultRoundTimeoutMs(opts.intervalMs);
@@ -110,6 +115,11 @@ export class CommitteeDriver {
     this.timer = undefined;
   }
 
+  /** The node got a peer after having none (peering calls it). */
+  peersConnected(nowMs: number): void {
+    this.member.peersConnected(nowMs);
+  }
+
   /** A committee message from a peer; whether it was valid (the peers pass on only valid ones). */
   receive(m: CommitteeMessage<MilestoneFields>): Promise<boolean> {
     return this.member.receive(m);
@@ -130,10 +140,11 @@ export class CommitteeDriver {
     }, Math.min(wait, 60_000) + 1);
   }
 
-  private parentsFor(): Uint8Array[] {
+  private async parentsFor(): Promise<Uint8Array[]> {
     const node = this.node;
     const chosen = new Set<string>();
     if (node.latestMilestone) chosen.add(node.latestMilestone.id);
+    for (const t of await this.checkpoints.sweep(8 - chosen.size, (err) => this.opts.log?.("checkpoints failed", { err: err.message }))) chosen.add(t);
     for (const t of node.selectParents(7)) if (chosen.size < 8) chosen.add(t);
     return [...chosen].sort().map((h) => fromHex(h));
   }
@@ -153,7 +164,8 @@ export class CommitteeDriver {
 
   private async build(index: number): Promise<{ parents: Uint8Array[]; fields: MilestoneFields } | undefined> {
     if (this.node.closed || this.node.diverged || !this.node.writable || this.node.ledgerIndex + 1 !== index) return undefined;
-    const parents = this.parentsFor();
+    const parents = await this.parentsFor();
+    if (this.node.ledgerIndex + 1 !== index) return undefined;
     return { parents, fields: this.fieldsFor(index, parents, this.node.now()) };
   }
 

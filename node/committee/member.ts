@@ -12,7 +12,9 @@
  *     already, it proposes that one again (the sign guard lets it sign nothing else); otherwise, if
  *     others signed a proposal it can check, it joins the one with the most signatures; only then
  *     does it build a new one. So a proposer that fails after some members signed costs a round,
- *     not the index.
+ *     not the index. It builds a new one in a round after the first only if it was listening
+ *     (working on the index, with a peer) when that round's announcements went out; otherwise it
+ *     passes the round (a member restarted mid-index would split the members).
  *   - It signs a proposal only after its node computed the same fields for the same parents
  *     (`check`), and only with the sign guard's permission (written down before the signature
  *     leaves: sign-guard.ts).
@@ -30,7 +32,7 @@
  */
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { CommitteeKeys, MemberSignature, SignatureCollector } from "./collector";
-import { nextTurn, proposerOf, roundAt, RoundTiming } from "./rounds";
+import { nextTurn, proposerOf, roundAt, roundDueMs, RoundTiming } from "./rounds";
 
 /** What a member needs of its node and the network. `F` is the milestone's signed fields. */
 export interface MemberDeps<F extends { index: number }> {
@@ -90,6 +92,9 @@ export class CommitteeMember<F extends { index: number }> {
   private proposedRound = -1;
   private announcedRound = 0;
   private busy = false;
+  /** When this member began working on the index, and when its node last got a peer after having none (its clock). */
+  private advancedMs = 0;
+  private connectedMs = 0;
 
   constructor(
     private readonly deps: MemberDeps<F>,
@@ -115,10 +120,19 @@ export class CommitteeMember<F extends { index: number }> {
     if (index <= this.index) return;
     this.index = index;
     this.since = atMs;
+    this.advancedMs = this.deps.now();
     this.known.clear();
     this.early = [];
     this.proposedRound = -1;
     this.announcedRound = 0;
+  }
+
+  /**
+   * The node got a peer after having none (it started, or was cut off): announcements sent before
+   * may not have reached it (see `propose`).
+   */
+  peersConnected(nowMs: number): void {
+    this.connectedMs = Math.max(this.connectedMs, nowMs);
   }
 
   private members(): CommitteeKeys {
@@ -195,6 +209,13 @@ export class CommitteeMember<F extends { index: number }> {
         if (k.checked === undefined && k.collector.count >= 2) undecided ??= k;
       }
       if (!pick && undecided) return this.deps.log?.("passing the round: a proposal others signed cannot be checked here yet", { index, round, essenceHash: toHex(undecided.hash), signatures: undecided.collector.count });
+      // A member that began listening after this round's announcements went out (it advanced to
+      // the index late, was restarted, or had no peer) may not know what the others signed: a new
+      // essence could split them. It passes; the next round's proposer heard them.
+      const listeningMs = Math.max(this.advancedMs, this.connectedMs);
+      if (!pick && round > 0 && listeningMs > roundDueMs(round, this.since, this.timing)) {
+        return this.deps.log?.("passing the round: this member was not listening when the round's announcements went out", { index, round });
+      }
       if (!pick) {
         const built = await this.deps.build(index);
         if (!built || this.index !== index) return;

@@ -50,7 +50,7 @@ export interface CommitteeRelayOptions {
   /** The clock of `reachable` (milliseconds). */
   now(): number;
   /** The committee driver of a node that holds a member's key: decides validity (and acts). */
-  member?: { receive(m: CommitteeMessage<MilestoneFields>): Promise<boolean> };
+  member?: { receive(m: CommitteeMessage<MilestoneFields>): Promise<boolean>; peersConnected?(nowMs: number): void };
 }
 
 export type RelayVerdict = { valid: true; pass: boolean } | { valid: false; why: string };
@@ -70,6 +70,11 @@ export class CommitteeRelay {
   /** The member driver, once the node has one. */
   set member(m: CommitteeRelayOptions["member"]) {
     this.o.member = m;
+  }
+
+  /** The node got a peer after having none: the member driver may have missed announcements. */
+  peersConnected(): void {
+    this.o.member?.peersConnected?.(this.o.now());
   }
 
   /** A committee message as read from a peer. `pass`: send it on to the other peers. */

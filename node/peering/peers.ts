@@ -360,6 +360,7 @@ export class PeerManager {
       const o = this.outgoing.get(peer.key);
       if (o) o.failures = 0;
       this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
+      if (![...this.peers].some((p) => p !== peer && p.hello)) this.committee.peersConnected();
       this.sync.learn(peer, h.latestMilestoneIndex);
       // What this node took that the peer may lack (a peer of protocol 1 knows no inv).
       if (h.protocol >= INVENTORY_PROTOCOL_VERSION) {

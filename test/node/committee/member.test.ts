@@ -302,3 +302,30 @@ test("a proposal two members signed that the next proposer cannot check yet: it 
   expect(a.essence).toBe(signed.essenceHash);
   expectValid(net);
 });
+
+test("members restarted after a round's announcements went out: the first to propose passes instead of building an essence that splits the members", async () => {
+  net = new Net();
+  await net.run(600);
+  const index = net.applied.length + 1;
+  const since = net.applied.at(-1)!.atMs;
+  const [p, q, c, d] = [0, 1, 2, 3].map((k) => (index + k) % 4); // proposers of rounds 0..3
+  // Round 0 reaches only q, which signs: two signatures. c and d are down through rounds 0 and 1
+  // and the start of round 2, when p and q announce what they signed.
+  net.down.add(c);
+  net.down.add(d);
+  await net.run(since + 250 + 2 * 1000 + 100 - net.now);
+  const signed = SignGuard.open(net.dirs[q]).lastSigned!;
+  expect(signed.index).toBe(index);
+  // c and d restart (new processes) in round 2, c's round: c heard nothing of it.
+  for (const j of [c, d]) {
+    net.start(j);
+    net.down.delete(j);
+  }
+  await net.run(4000);
+  expect(net.log.some((l) => l.startsWith(`${c} passing the round: this member was not listening`))).toBe(true);
+  // d, listening from before round 3's announcements, joins what p and q signed: the index gets it.
+  const a = net.applied.find((x) => x.index === index)!;
+  expect(a).toBeDefined();
+  expect(a.essence).toBe(signed.essenceHash);
+  expectValid(net);
+});
