@@ -4,7 +4,9 @@
  * node; B's and C's nodes run with keys the genesis does not name. The coordinator carries the
  * change in its next milestone, alone (one signature); at the effective index its node stops the
  * coordinator and becomes member A, B's and C's nodes become members B and C, and the milestones
- * from there on carry three signatures. Three real nodes (startNode) in this process, LMDB in temp
+ * from there on carry three signatures. And back: the three operators queue {A; 1 of 1}, and from
+ * that change's effective index A's node is the coordinator again, B's and C's are followers, and
+ * milestones carry A's signature alone. Three real nodes (startNode) in this process, LMDB in temp
  * folders, peering over WebSockets on 127.0.0.1.
  */
 import * as fs from "node:fs";
@@ -40,7 +42,7 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number
   }
 }
 
-test("k = 1 -> 3 of 3: the change rides in the coordinator's milestone; from its effective index the three members sign every milestone", async () => {
+test("k = 1 -> 3 of 3 -> 1: the change rides in the coordinator's milestone; from its effective index the three members sign every milestone; back to one key the same way", async () => {
   const dir = tmpDir();
   const genesisFile = path.join(dir, "genesis.json");
   fs.writeFileSync(genesisFile, JSON.stringify(testGenesis({ committee: { members: [keys[0]], threshold: 1 } })));
@@ -100,4 +102,17 @@ test("k = 1 -> 3 of 3: the change rides in the coordinator's milestone; from its
     const state = await c.call("getCommittee");
     expect([state.epochs, state.queued]).toEqual([[{ fromIndex: 1, members: [keys[0]], threshold: 1 }, { fromIndex: effectiveIndex, members: keys, threshold: 3 }], null]);
   }
+
+  // Back to one key: the three members queue it (k = 3), then A issues alone again.
+  const back = { members: [keys[0]], threshold: 1, effectiveIndex: (await ledger(0)) + 6 };
+  for (const c of clients) expect(await c.call("queueCommitteeChange", { ...back, token: TOKEN })).toEqual({ queued: back });
+  await until(`milestone ${back.effectiveIndex + 3} on the three nodes`, async () => {
+    for (const i of [0, 1, 2]) if ((await ledger(i)) < back.effectiveIndex + 3) return false;
+    return true;
+  }, 60_000);
+  for (let i = back.effectiveIndex - 1; i <= back.effectiveIndex + 3; i++) {
+    expect((await signers(i)).signers).toEqual(i < back.effectiveIndex ? [...keys].sort() : [keys[0]]);
+  }
+  expect([a.coordinator !== undefined, a.member, started[1].member, started[2].member]).toEqual([true, undefined, undefined, undefined]);
+  expect((await clients[2].call("getCommittee")).epochs).toHaveLength(3);
 });
