@@ -71,6 +71,13 @@ const TABLE = {
   ERR_TX_BAD_FIELD: { layer: "protocol", meaning: "a field out of range that has no more specific code (e.g. a u64 above 2^53 - 1)" },
   ERR_TX_MALFORMED: { layer: "protocol", meaning: "not decodable for a reason no other code covers" },
   ERR_LEDGER_PROOF_MALFORMED: { layer: "protocol", meaning: "bytes or JSON that are not a ledger proof in its one canonical form (client/protocol/ledger-proof.ts)" },
+  ERR_PROOF_MALFORMED: { layer: "protocol", meaning: "bytes or JSON that are not an inclusion proof in its one canonical form (client/protocol/inclusion-proof.ts)" },
+  ERR_PROOF_WRONG_NETWORK: { layer: "protocol", meaning: "an inclusion proof, or a transaction in it, is of another network than the genesis it is checked against" },
+  ERR_PROOF_TX_ID: { layer: "protocol", meaning: "an inclusion proof's transaction bytes are not a transaction or do not hash to the id the proof names" },
+  ERR_PROOF_MILESTONE: { layer: "protocol", meaning: "an inclusion proof's milestone bytes are not a milestone transaction of the index and id the proof names" },
+  ERR_PROOF_COMMITTEE_CHAIN: { layer: "protocol", meaning: "a committee change an inclusion proof carries is out of order or not signed by a quorum of the committee in force at its index" },
+  ERR_PROOF_SIGNATURES: { layer: "protocol", meaning: "an inclusion proof's milestone is not signed by a quorum of the committee in force at its index (from the genesis and the proof's committee changes)" },
+  ERR_PROOF_PATH: { layer: "protocol", meaning: "an inclusion proof's audit path does not lead from the transaction id to the milestone's confirmed merkle root" },
 
   // ---- validation (node/validation/), in the order of its stages after decoding -------------------
   ERR_TX_WRONG_NETWORK: { layer: "validation", meaning: "the network id differs from this network's" },
@@ -111,6 +118,7 @@ const TABLE = {
   ERR_UNKNOWN_METHOD: { layer: "api", meaning: "no such method" },
   ERR_BAD_PARAMS: { layer: "api", meaning: "a parameter is missing, of the wrong type or out of range (the message names it)" },
   ERR_NOT_FOUND: { layer: "api", meaning: "no such transaction, milestone or path" },
+  ERR_NOT_CONFIRMED: { layer: "api", meaning: "the transaction is stored but no milestone has confirmed it yet: no inclusion proof exists" },
   ERR_RATE_LIMITED: { layer: "api", meaning: "more requests per second than allowed; repeated refusals close the connection", close: 1008 },
   ERR_TOO_MANY_IN_FLIGHT: { layer: "api", meaning: "too many requests of this connection are being processed" },
   ERR_ISSUER_BUSY: { layer: "api", meaning: "too many submissions of this issuer are waiting or being processed; retry once some are acknowledged" },
