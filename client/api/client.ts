@@ -18,6 +18,7 @@ import type {
   NodeInfo,
   Outputs,
   OutputProof,
+  InclusionProofResult,
   StreamPage,
   SubmitResult,
   Topic,
@@ -104,6 +105,12 @@ export class ApiClient extends ApiConnection {
   async getOutputProof(txId: Bytes32, index: number, o?: RequestOptions): Promise<OutputProof> {
     const r = await this.request<WireResult<"getOutputProof">>("getOutputProof", { txId: hex32("txId", txId), index }, o);
     return { ...r, amount: r.amount === null ? null : bigintOf("amount", r.amount) };
+  }
+
+  /** The inclusion proof of a confirmed transaction, in its byte form (docs/proofs.md); ERR_NOT_CONFIRMED while unconfirmed. */
+  async getInclusionProof(id: Bytes32, o?: RequestOptions): Promise<InclusionProofResult> {
+    const r = await this.request<WireResult<"getInclusionProof">>("getInclusionProof", { id: hex32("id", id) }, o);
+    return { ...r, proof: new Uint8Array(r.proof) };
   }
 
   getMilestone(index: number | "latest", o?: RequestOptions): Promise<Milestone> {

@@ -188,6 +188,21 @@ export interface OutputProof {
   proof: Uint8Array;
 }
 
+/**
+ * Proof that a confirmed transaction is included in its milestone (getInclusionProof;
+ * docs/proofs.md): decode `proof` with decodeInclusionProof and check it offline with
+ * verifyInclusionProof (client/protocol/inclusion-proof.ts) against the network's genesis.
+ */
+export interface InclusionProofResult {
+  /** The transaction's id, lowercase hex. */
+  id: string;
+  /** The milestone that confirmed it, and that milestone transaction's id. */
+  milestoneIndex: number;
+  milestoneId: string;
+  /** The proof in its byte form (encodeInclusionProof). */
+  proof: Uint8Array;
+}
+
 /** A milestone as the node reports it (getMilestone; the node's events carry the same type). */
 export interface Milestone {
   index: number;
@@ -315,6 +330,7 @@ export interface MethodResults {
   getBalance: Balance;
   getOutputs: Outputs;
   getOutputProof: OutputProof;
+  getInclusionProof: InclusionProofResult;
   getMilestone: Milestone;
   getStream: StreamPage;
   subscribe: { subscribed: string[] };

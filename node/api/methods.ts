@@ -24,6 +24,7 @@ import type { MethodName, WireResult } from "../../client/api/types";
 import { parseTopics, TopicRef } from "./topics";
 import type { FairScheduler } from "./fair-queue";
 import type { ChangeQueue } from "../committee/change-queue";
+import { buildInclusionProof, CommitteeChangeIndex } from "./inclusion-proofs";
 
 export type Params = Record<string, unknown>;
 
@@ -104,6 +105,7 @@ export function createMethods(ctx: MethodContext): Methods {
   const { node } = ctx;
   // Address prefix of this network (createMethods({}) lists the method names without a node).
   const hrp = node ? hrpForNetwork(node.genesis.networkName) : "";
+  const committeeChanges = node ? new CommitteeChangeIndex(node) : undefined;
   return {
     ping: () => "pong",
 
@@ -266,6 +268,11 @@ export function createMethods(ctx: MethodContext): Methods {
         ledgerRoot: toHex(r.ledgerRoot),
         proof: encodeLedgerProof(r.proof),
       } satisfies WireResult<"getOutputProof">;
+    },
+
+    getInclusionProof: (p) => {
+      const id = toHex(hex32(p, "id"));
+      return { id, ...buildInclusionProof(node, committeeChanges!, id) } satisfies WireResult<"getInclusionProof">;
     },
 
     getMilestone: (p) => {

@@ -82,6 +82,7 @@ test("every response and push carries its integers as MessagePack integers", asy
   await call("getBalance", { address: toHex(to) });
   await call("getOutputs", { address: toHex(to) });
   await call("getOutputProof", { txId: transferId, index: 0 });
+  await call("getInclusionProof", { id: transferId });
   const ms = await call("getMilestone", { index: "latest" });
   await call("getMilestone", { index: ms.index });
   await call("getStream", { streamId: toHex(stream) });
