@@ -13,6 +13,7 @@ import { gatewayCommand } from "./gateway";
 import { streamCommand } from "./stream";
 import { peersCommand } from "./peers";
 import { committeeCommand } from "./committee";
+import { proofCommand } from "./proof";
 import { networkCommand, keyCommand } from "./network";
 import { EXIT_FAILURE, run, TangleCommand } from "./args";
 
@@ -55,6 +56,9 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
       it holds; simulate a fleet of city sensors.
   tangle stream verify ID|NAME …
       Check a stream's audit trail: signatures, hash links, gaps, confirmation.
+  tangle proof get ID [--node URL] --out FILE [--binary] | verify FILE --network dev|FILE
+      Write a confirmed transaction's inclusion proof to a file; check one offline against the
+      genesis, with no node (exit 0 valid, 1 invalid, naming what fails).
   tangle peers [--node URL] [--json]
       The node's peers: connected or not, traffic, and why the last connection failed.
   tangle pow --root HEX --difficulty BITS [--threads N] [--json]
@@ -70,7 +74,7 @@ Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:1426
 export function program(): TangleCommand {
   const root = new TangleCommand("tangle").version(VERSION, "-v, --version", "print the version");
   root.helpInformation = () => USAGE;
-  for (const c of [nodeCommand(), checkCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), committeeCommand(), powCommand(), benchCommand()]) root.addCommand(c);
+  for (const c of [nodeCommand(), checkCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), committeeCommand(), proofCommand(), powCommand(), benchCommand()]) root.addCommand(c);
   return root;
 }
 

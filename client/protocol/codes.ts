@@ -164,6 +164,16 @@ const TABLE = {
   ERR_DATA_DIR_IN_USE: { layer: "storage", meaning: "another live node holds the data directory" },
   ERR_STORAGE_CORRUPT: { layer: "storage", meaning: "a stored transaction's bytes do not hash to its id: the database is damaged; not served, a good copy is asked of peers" },
   ERR_STORAGE_DAMAGED: { layer: "storage", meaning: "the database file fails the checks made before opening it (meta pages, sizes, a walk of every page): the node refuses to start on it" },
+  ERR_SNAPSHOT_MALFORMED: { layer: "storage", meaning: "not a snapshot file in its one canonical form (magic, version, kind, a length or count out of range, entries out of order or of an unknown kind, bytes after the checksum)" },
+  ERR_SNAPSHOT_TRUNCATED: { layer: "storage", meaning: "the snapshot file ends before its last field (the trailing checksum)" },
+  ERR_SNAPSHOT_CHECKSUM: { layer: "storage", meaning: "the snapshot file's trailing BLAKE2b-256 checksum does not match its bytes (damaged in storage or transfer)" },
+  ERR_SNAPSHOT_WRONG_NETWORK: { layer: "storage", meaning: "the snapshot names another network id or genesis than the genesis it is checked against" },
+  ERR_SNAPSHOT_MILESTONE: { layer: "storage", meaning: "a milestone transaction in the snapshot is not a valid milestone of this network, of the index and ledger root the file names, or carrying the committee change it is listed for" },
+  ERR_SNAPSHOT_LEDGER_ROOT: { layer: "storage", meaning: "the ledger root recomputed from the snapshot's entries differs from the one its committee-signed milestone carries" },
+  ERR_SNAPSHOT_BASE: { layer: "storage", meaning: "a delta snapshot checked against a base that is not the full snapshot it names (index and ledger root)" },
+  ERR_SNAPSHOT_DELTA: { layer: "storage", meaning: "a delta snapshot deletes an entry its base does not hold" },
+  ERR_SNAPSHOT_NO_MILESTONE: { layer: "storage", meaning: "the data directory has no applied milestone to take a snapshot at" },
+  ERR_SNAPSHOT_IMPORT_TARGET: { layer: "storage", meaning: "a snapshot is imported only into an empty data directory" },
 
   // ---- peering (node/peering/), reported by getPeers and logged --------------------------------
   ERR_PEER_UNREACHABLE: { layer: "peering", meaning: "the name did not resolve, no route to the host, or the connection attempt timed out" },
