@@ -57,6 +57,7 @@ export async function replayWindow(t: ReplayTarget, nextSeq: number): Promise<vo
   const { store, window, ledger, pending, milestones, decoded } = t;
   const graph = window.graph;
   let boundarySet = false;
+  let lastApplied = 0;
   let n = 0;
   const confirmedEssences = new Set<string>();
   for (const { seq, id, bytes } of store.arrivals(Math.max(0, nextSeq - graph.window))) {
@@ -80,8 +81,13 @@ export async function replayWindow(t: ReplayTarget, nextSeq: number): Promise<vo
     // the same payload type, e.g. an unapplied milestone that later got confirmed as an ordinary
     // transaction, is not one).
     const applied = ms !== undefined && toHex(store.getMilestone(ms.index)?.id ?? new Uint8Array(0)) === idHex;
+    // Applied milestones arrive in index order, except the committee-change milestones an imported
+    // snapshot stores after its own (node/snapshot/import.ts): kept for the committee chain, they
+    // stay out of the window, which takes milestones in consecutive order only.
+    if (applied && ms.index <= lastApplied) continue;
     window.recent.add(idHex, meta);
     if (applied) {
+      lastApplied = ms.index;
       window.append(idHex, parents, ts, ms.index);
     } else if (ms && ms.index === ledger.ledgerIndex + 1 && !milestones.diverged) {
       window.append(idHex, parents, ts, (await milestones.apply({ id, idHex, tx }, ms)) ? ms.index : undefined);

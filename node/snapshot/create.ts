@@ -1,0 +1,202 @@
+/**
+ * Writing a snapshot from a stopped node's data directory (`tangle snapshot create`): the ledger at
+ * its latest applied milestone N, read from the `utxo` table in key order (which is the entry key
+ * order: 0x01 ‖ tx id ‖ index), with milestone N's transaction and every earlier milestone
+ * transaction that carried a committee change.
+ *
+ * A full snapshot's ledger root is computed while it is written and compared with milestone N's
+ * before the file is put in place: a damaged database gives no file (ERR_SNAPSHOT_LEDGER_ROOT).
+ * A delta against a full snapshot file is a sorted merge of that file's entries with the `utxo`
+ * table, made three times (count, deleted keys, entries) so that the counts go up front and
+ * nothing is held in memory; `verifySnapshot` with its base checks its root.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { decodeTransaction } from "../../client/protocol/codec";
+import { equalBytes, toHex } from "../../client/protocol/bytes";
+import { outputEntryKey, outputEntryValue } from "../../client/protocol/ledger-proof";
+import { Code } from "../../client/protocol/codes";
+import { blake2b256 } from "../../core-wasm/src/blake2b";
+import { Genesis, genesisTransactionId, validateGenesis } from "../ledger/genesis";
+import { LedgerTree } from "../ledger/ledger-tree";
+import { STATE } from "../storage/schema";
+import { StorageError, Store } from "../storage/store";
+import { fail, SnapshotErrorCode as E } from "./errors";
+import { compareKeys, SnapshotEntry, SnapshotHeader, SnapshotKind } from "./format";
+import { SnapshotReader, SnapshotWriter } from "./file";
+
+export interface CreatedSnapshot {
+  kind: SnapshotKind;
+  index: number;
+  milestoneId: string;
+  ledgerRoot: string;
+  entryRecords: number;
+  deletedRecords: number;
+  committeeChanges: number;
+  bytes: number;
+  checksum: string;
+  base?: { index: number; ledgerRoot: string };
+}
+
+/** The genesis hash a data directory records (node/replay.ts, openLedger: the same formula). */
+export function storedGenesisHash(genesis: Genesis): Uint8Array {
+  return blake2b256(new TextEncoder().encode(JSON.stringify(genesis)));
+}
+
+/** Opens a stopped node's store for reading, checking that it belongs to `genesis`. */
+export async function openStoppedStore(dataDir: string, genesis: Genesis): Promise<Store> {
+  if (!fs.existsSync(path.join(dataDir, "data.mdb"))) fail(E.NO_MILESTONE, `no database in ${dataDir} (data.mdb missing)`);
+  const store = await Store.open(dataDir); // the directory lock: ERR_DATA_DIR_IN_USE while a node runs there
+  const stored = store.state.get(STATE.genesisHash) as Uint8Array | undefined;
+  if (!stored || !equalBytes(Uint8Array.from(stored), storedGenesisHash(genesis))) {
+    await store.close();
+    throw new StorageError(Code.ERR_GENESIS_MISMATCH, `the database in ${dataDir} belongs to another network (its genesis differs from the one given)`);
+  }
+  return store;
+}
+
+/** The unspent outputs of `store` as snapshot entries, in entry key order. */
+function* storeEntries(store: Store): Generator<SnapshotEntry> {
+  for (const o of store.outputs()) yield { key: outputEntryKey(o.txId, o.index), value: outputEntryValue(o.address, o.amount) };
+}
+
+/** Writes a snapshot of the ledger in `dataDir` at its latest applied milestone to `out`. */
+export async function createSnapshot(dataDir: string, out: string, genesisIn: Genesis, opts: { deltaFrom?: string } = {}): Promise<CreatedSnapshot> {
+  const genesis = validateGenesis(genesisIn);
+  const store = await openStoppedStore(dataDir, genesis);
+  try {
+    const index = store.ledgerIndex();
+    if (index === 0) fail(E.NO_MILESTONE, `the database in ${dataDir} has applied no milestone yet`);
+    const milestoneBytes = milestoneTx(store, index);
+    const d = decodeTransaction(milestoneBytes);
+    if (!d.ok || d.value.tx.payload.type !== "milestone") fail(E.MILESTONE, `the stored milestone ${index} does not decode as a milestone`);
+    const ledgerRoot = d.value.tx.payload.ledgerRoot;
+    const changes: Uint8Array[] = [];
+    for (let i = 1; i < index; i++) {
+      const bytes = milestoneTx(store, i);
+      const c = decodeTransaction(bytes);
+      if (c.ok && c.value.tx.payload.type === "milestone" && c.value.tx.payload.committeeChange) changes.push(bytes);
+    }
+    const header = { networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone: milestoneBytes, changes };
+    const made = opts.deltaFrom ? writeDelta(store, out, header, opts.deltaFrom) : writeFull(store, out, header);
+    return { ...made, index, milestoneId: toHex(blake2b256(milestoneBytes)), ledgerRoot: toHex(ledgerRoot), committeeChanges: changes.length };
+  } finally {
+    await store.close();
+  }
+}
+
+function milestoneTx(store: Store, index: number): Uint8Array {
+  const record = store.getMilestone(index);
+  const bytes = record && store.getTransactionBytes(record.id);
+  if (!bytes) fail(E.MILESTONE, `the database holds no transaction for milestone ${index} (run tangle check)`);
+  return bytes;
+}
+
+type HeaderStart = Omit<SnapshotHeader, "kind" | "base" | "deletedCount" | "entryCount">;
+
+function writeFull(store: Store, out: string, h: HeaderStart): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges"> {
+  const count = store.utxo.getCount();
+  const w = SnapshotWriter.create(out, { ...h, kind: "full", deletedCount: 0, entryCount: count });
+  try {
+    const it = storeEntries(store);
+    // The root of what is written, computed as it is written.
+    const tree = LedgerTree.buildWith(count, (_i, keys, values, at) => {
+      const r = it.next();
+      if (r.done) throw new Error("the utxo table changed while the snapshot was written (is a node running on it?)");
+      w.addEntry(r.value.key, r.value.value);
+      keys.set(blake2b256(r.value.key), at);
+      values.set(blake2b256(r.value.value), at);
+    });
+    if (!it.next().done) throw new Error("the utxo table changed while the snapshot was written (is a node running on it?)");
+    const root = tree.root();
+    if (!equalBytes(root, h.ledgerRoot)) {
+      fail(E.LEDGER_ROOT, `the database's unspent outputs give ledger root ${toHex(root)}, its milestone ${h.index} carries ${toHex(h.ledgerRoot)}: the database is damaged (run tangle check); no snapshot written`);
+    }
+    const { bytes, checksum } = w.finish();
+    return { kind: "full", entryRecords: count, deletedRecords: 0, bytes, checksum: toHex(checksum) };
+  } catch (err) {
+    w.abort();
+    throw err;
+  }
+}
+
+type Change = { op: "delete"; key: Uint8Array } | { op: "set"; key: Uint8Array; value: Uint8Array };
+
+/** The changes from `base` to `current` (both in key order): keys only in base deleted, new or changed values set. */
+function* diff(base: Iterator<SnapshotEntry>, current: Iterator<SnapshotEntry>): Generator<Change> {
+  let b = base.next();
+  let c = current.next();
+  while (!b.done || !c.done) {
+    const order = b.done ? 1 : c.done ? -1 : compareKeys(b.value.key, c.value.key);
+    if (order < 0) {
+      yield { op: "delete", key: b.value.key };
+      b = base.next();
+    } else if (order > 0) {
+      yield { op: "set", key: c.value.key, value: c.value.value };
+      c = current.next();
+    } else {
+      if (!equalBytes(b.value.value, c.value.value)) yield { op: "set", key: c.value.key, value: c.value.value };
+      b = base.next();
+      c = current.next();
+    }
+  }
+}
+
+/** Opens the base for one merge pass: a full snapshot of this network below `index`. */
+function openBase(file: string, h: HeaderStart): SnapshotReader {
+  const r = SnapshotReader.open(file);
+  const bh = r.header;
+  if (bh.networkId !== h.networkId || !equalBytes(bh.genesisId, h.genesisId)) {
+    r.close();
+    fail(E.WRONG_NETWORK, `the base snapshot ${file} is of another network or genesis`);
+  }
+  if (bh.kind !== "full" || bh.index >= h.index) {
+    r.close();
+    fail(E.BASE, `a delta is made from a full snapshot below milestone ${h.index}; ${file} is a ${bh.kind} snapshot at ${bh.index}`);
+  }
+  return r;
+}
+
+function* basePass(file: string, h: HeaderStart, store: Store): Generator<Change, SnapshotReader> {
+  const r = openBase(file, h);
+  try {
+    yield* diff(r.entries(), storeEntries(store));
+  } catch (err) {
+    r.close();
+    throw err;
+  }
+  return r;
+}
+
+function writeDelta(store: Store, out: string, h: HeaderStart, baseFile: string): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges"> {
+  // Pass 1: the counts (and the base's checksum).
+  let deleted = 0;
+  let set = 0;
+  const counting = basePass(baseFile, h, store);
+  let step = counting.next();
+  for (; !step.done; step = counting.next()) step.value.op === "delete" ? deleted++ : set++;
+  const baseReader = step.value;
+  const baseHeader = baseReader.header;
+  baseReader.finish();
+  const base = { index: baseHeader.index, ledgerRoot: baseHeader.ledgerRoot };
+  const w = SnapshotWriter.create(out, { ...h, kind: "delta", base, deletedCount: deleted, entryCount: set });
+  try {
+    // Pass 2: the deleted keys; pass 3: the entries.
+    for (const op of ["delete", "set"] as const) {
+      const pass = basePass(baseFile, h, store);
+      let s = pass.next();
+      for (; !s.done; s = pass.next()) {
+        const c = s.value;
+        if (c.op !== op) continue;
+        if (c.op === "delete") w.addDeleted(c.key);
+        else w.addEntry(c.key, c.value);
+      }
+      s.value.finish();
+    }
+    const { bytes, checksum } = w.finish();
+    return { kind: "delta", entryRecords: set, deletedRecords: deleted, bytes, checksum: toHex(checksum), base: { index: base.index, ledgerRoot: toHex(base.ledgerRoot) } };
+  } catch (err) {
+    w.abort();
+    throw err;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Importing a verified full snapshot into an empty data directory (`tangle snapshot import`), so
+ * that a node opened there starts at the snapshot milestone N (docs/storage.md, "Snapshot files",
+ * Import):
+ *
+ *   - the file is verified first (verify.ts), then read a second time to write; the second read's
+ *     checksum must be the first's (the file did not change in between);
+ *   - `utxo` gets every entry (creating milestone recorded as N: the file does not say which
+ *     milestone created an output), `balances` their sums, `received` their addresses;
+ *   - the milestone transactions of the file (N, then the committee changes) are stored, confirmed
+ *     by their own index, with their milestone records (no confirmed-id lists: the file has none),
+ *     so that the node rebuilds the committee chain and knows N's id, the previous id of N + 1;
+ *   - `state`: the genesis hash, ledger index N, and N's state hash.
+ *
+ * The database is built in a directory of its own inside the target and moved into place only when
+ * complete, so an import that fails or is killed leaves no database a node would open.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fromHex, toHex } from "../../client/protocol/bytes";
+import { Genesis, validateGenesis } from "../ledger/genesis";
+import { MAX_AMOUNT } from "../../client/protocol/limits";
+import { encodeAmount, encodeMeta, encodeOutputValue, keys, STATE } from "../storage/schema";
+import { Store } from "../storage/store";
+import { fail, SnapshotErrorCode as E } from "./errors";
+import { storedGenesisHash } from "./create";
+import { SnapshotReader } from "./file";
+import { SnapshotSummary, verifySnapshotFile } from "./verify";
+
+/** Name of the directory the import builds the database in, inside the target. */
+const WORK_DIR = ".snapshot-import";
+/** Entries written per LMDB transaction. */
+const BATCH = 20_000;
+
+function isEmptyDir(dir: string): boolean {
+  return !fs.existsSync(dir) || fs.readdirSync(dir).length === 0;
+}
+
+/** Imports the full snapshot `file` into the empty directory `dataDir`; returns what was verified. */
+export async function importSnapshot(file: string, dataDir: string, genesisIn: Genesis): Promise<SnapshotSummary> {
+  const genesis = validateGenesis(genesisIn);
+  if (!isEmptyDir(dataDir)) fail(E.IMPORT_TARGET, `${dataDir} is not empty: a snapshot is imported into an empty data directory only`);
+  const v = await verifySnapshotFile(file, genesis);
+  if (v.header.kind !== "full") fail(E.BASE, "import takes a full snapshot (a delta is verified on top of its base, then the full snapshot at its milestone is imported)");
+  const n = v.header.index;
+  const work = path.join(dataDir, WORK_DIR);
+  fs.mkdirSync(work, { recursive: true });
+  let store: Store | undefined = await Store.open(work);
+  try {
+    const reader = SnapshotReader.open(file);
+    const balances = new Map<string, bigint>();
+    try {
+      let batch: { key: Buffer; value: Buffer }[] = [];
+      const flush = async () => {
+        const b = batch;
+        batch = [];
+        await store!.root.transaction(() => {
+          for (const e of b) store!.utxo.put(e.key, e.value);
+        });
+      };
+      for (const e of reader.entries()) {
+        // The verified file's entries are unspent outputs: 0x01 ‖ tx id ‖ index → address ‖ amount.
+        const txId = e.key.subarray(1, 33);
+        const address = e.value.subarray(0, 32);
+        const amount = Buffer.from(e.value.buffer, e.value.byteOffset, 40).readBigUInt64LE(32);
+        batch.push({ key: keys.output(txId, e.key[33]), value: encodeOutputValue(address, amount, n) });
+        const a = toHex(address);
+        const sum = (balances.get(a) ?? 0n) + amount;
+        if (sum > MAX_AMOUNT) throw new Error(`the balance of ${a} passes 2^64 - 1`); // the supply cannot: a verified file holds no more
+        balances.set(a, sum);
+        if (batch.length >= BATCH) await flush();
+      }
+      await flush();
+      const checksum = reader.finish();
+      if (toHex(checksum) !== toHex(v.checksum)) fail(E.CHECKSUM, `${file} changed while it was imported`);
+    } finally {
+      reader.close();
+    }
+    // The snapshot's milestone first: the window takes it; the changes after it are kept for the
+    // committee chain only (node/replay.ts leaves an applied milestone below the last one out).
+    const milestones = [v.milestone, ...v.changes];
+    const receivedMs = Date.now();
+    for (const [seq, m] of milestones.entries()) await store.addTransaction(m.id, m.bytes, m.tx, seq, receivedMs);
+    await store.root.transaction(() => {
+      const s = store!;
+      for (const [seq, m] of milestones.entries()) {
+        const p = m.payload;
+        s.meta.put(keys.seq(seq), encodeMeta({ receivedMs, confirmedBy: p.index, milestoneIndex: p.index }));
+        s.milestones.put(keys.milestone(p.index), { index: p.index, id: m.id, timestamp: p.timestamp, merkleRoot: p.confirmedMerkleRoot, stateHash: p.ledgerStateHash, included: [] });
+      }
+      const empty = Buffer.alloc(0);
+      for (const [a, amount] of balances) {
+        s.balances.put(Buffer.from(fromHex(a)), encodeAmount(amount));
+        s.received.put(Buffer.from(fromHex(a)), empty);
+      }
+      s.state.put(STATE.genesisHash, Buffer.from(storedGenesisHash(genesis)));
+      s.state.put(STATE.ledgerIndex, n);
+      s.state.put(STATE.stateHash, Buffer.from(v.milestone.payload.ledgerStateHash));
+    });
+    await store.close();
+    store = undefined;
+    // Complete: into place (the lock files stay behind with the work directory).
+    fs.renameSync(path.join(work, "data.mdb"), path.join(dataDir, "data.mdb"));
+    fs.rmSync(work, { recursive: true, force: true });
+    return v.summary;
+  } catch (err) {
+    await store?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+}
