@@ -22,6 +22,17 @@ export { concatBytes, equalBytes, fromHex, toHex } from "./protocol/bytes";
 export { ProtocolError, ProtocolErrorCode } from "./protocol/errors";
 export { CodedError, Code, CODES, isCode, CONFLICT_REASONS, isConflictReason } from "./protocol/codes";
 export type { CodeInfo, CodeLayer } from "./protocol/codes";
+export {
+  decodeInclusionProof,
+  encodeInclusionProof,
+  inclusionProofFromJson,
+  inclusionProofToJson,
+  merkleAuditPath,
+  rootFromAuditPath,
+  verifyInclusionProof,
+  verifyInclusionProofAny,
+} from "./protocol/inclusion-proof";
+export type { AuditPath, InclusionProof, InclusionProofJson, InclusionVerdict, LedgerEffect, ProofTrustRoot } from "./protocol/inclusion-proof";
 export * as limits from "./protocol/limits";
 export { initCore, setCoreModule, coreModule } from "../core-wasm/src/module";
 export { blake2b, blake2b256 } from "../core-wasm/src/blake2b";
