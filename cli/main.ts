@@ -14,6 +14,7 @@ import { streamCommand } from "./stream";
 import { peersCommand } from "./peers";
 import { committeeCommand } from "./committee";
 import { proofCommand } from "./proof";
+import { snapshotCommand } from "./snapshot";
 import { networkCommand, keyCommand } from "./network";
 import { EXIT_FAILURE, run, TangleCommand } from "./args";
 
@@ -59,6 +60,10 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
   tangle proof get ID [--node URL] --out FILE [--binary] | verify FILE --network dev|FILE
       Write a confirmed transaction's inclusion proof to a file; check one offline against the
       genesis, with no node (exit 0 valid, 1 invalid, naming what fails).
+  tangle snapshot create --data DIR --out FILE [--network dev|FILE] [--delta-from FULL]
+                  | verify FILE --network dev|FILE [--base FULL] | import FILE --data DIR --network …
+      Ledger snapshots, offline: write one from a stopped node, check one against the genesis
+      alone (exit 1 naming what fails), start an empty data directory from one.
   tangle peers [--node URL] [--json]
       The node's peers: connected or not, traffic, and why the last connection failed.
   tangle pow --root HEX --difficulty BITS [--threads N] [--json]
@@ -74,7 +79,7 @@ Wallet, gateway and stream commands take --node URL (default ws://127.0.0.1:1426
 export function program(): TangleCommand {
   const root = new TangleCommand("tangle").version(VERSION, "-v, --version", "print the version");
   root.helpInformation = () => USAGE;
-  for (const c of [nodeCommand(), checkCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), committeeCommand(), proofCommand(), powCommand(), benchCommand()]) root.addCommand(c);
+  for (const c of [nodeCommand(), checkCommand(), networkCommand(), keyCommand(), walletCommand(), gatewayCommand(), streamCommand(), peersCommand(), committeeCommand(), proofCommand(), snapshotCommand(), powCommand(), benchCommand()]) root.addCommand(c);
   return root;
 }
 
