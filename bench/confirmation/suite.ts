@@ -12,6 +12,12 @@
  *   meanwhile (two of eight picks each), as a gateway that batches its requests attaches;
  * - non-member: the burst, sent to a follower node peered with the coordinating node.
  *
+ * The network is the dev network's one coordinator unless BENCH_CONFIRMATION_COMMITTEE=N: then it
+ * is made by `tangle network init --committee N` (k = ⌊2N/3⌋ + 1, 250 ms milestones, the dev
+ * difficulty), its N members are node processes in a ring, the patterns go to member 1, the
+ * non-member burst to a follower peered with member 1, and the milestones are signed in rounds,
+ * the round's proposer sweeping the checkpoints (docs/committee.md).
+ *
  * Latency runs from the acknowledgement (read here) to the moment the node that took the record
  * stored the milestone that confirmed it: that milestone's `receivedMs` (getTransactionMetadata),
  * on the same machine clock. Which milestone confirmed a record comes from the `confirmed` topic;
@@ -27,7 +33,11 @@
  * BENCH_CONFIRMATION_PATTERNS (comma separated) runs some patterns only (the full lone run takes
  * five minutes).
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { attach, signTransaction, SignedEssence, stampSync } from "../../client/protocol/build";
 import { fromHex } from "../../client/protocol/bytes";
 import { powRoot } from "../../client/protocol/codec";
@@ -35,6 +45,7 @@ import { keyPairFromSeed } from "../../client/protocol/keys";
 import { validatePow } from "../../core-wasm/src/pow";
 import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 import { devGenesis } from "../../node/networks/dev";
+import { defaultThreshold, parseGenesis } from "../../node/ledger/genesis";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { ApiClient } from "../../client/node";
 import { isTransient } from "../../client/api/errors";
@@ -80,9 +91,15 @@ function pacer(): () => Promise<void> {
 const wallMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What records are signed and stamped for: the network's id and base difficulty. */
+interface NetParams {
+  networkId: number;
+  baseDifficulty: number;
+}
+
 /** Signed data records (one fresh stream each), spread over `ISSUERS` keys; parents come later. */
-function signRecords(count: number): SignedEssence[] {
-  const { networkId } = devGenesis();
+function signRecords(net: NetParams, count: number): SignedEssence[] {
+  const { networkId } = net;
   const keys = Array.from({ length: Math.min(ISSUERS, count) }, () => keyPairFromSeed(randomBytes(32)));
   return Array.from({ length: count }, (_, i) => {
     const k = keys[i % keys.length];
@@ -93,9 +110,9 @@ function signRecords(count: number): SignedEssence[] {
   });
 }
 
-function stamped(signed: SignedEssence, parents: readonly string[]): Uint8Array {
+function stamped(net: NetParams, signed: SignedEssence, parents: readonly string[]): Uint8Array {
   const bytes = attach(signed, parents.map((p) => fromHex(p)), Date.now());
-  return stampSync(bytes, requiredDifficulty(bytes.length, devGenesis().baseDifficulty));
+  return stampSync(bytes, requiredDifficulty(bytes.length, net.baseDifficulty));
 }
 
 /**
@@ -125,9 +142,9 @@ async function submitOne(client: ApiClient, bytes: Uint8Array, out: Sent): Promi
 }
 
 /** `BURST_RECORDS` records on the same two parents (asked once), stamped first, sent evenly over `BURST_MS`. */
-async function burst(client: ApiClient): Promise<Sent> {
+async function burst(net: NetParams, client: ApiClient): Promise<Sent> {
   const parents = await client.selectParents(2);
-  const txs = signRecords(BURST_RECORDS).map((s) => stamped(s, parents));
+  const txs = signRecords(net, BURST_RECORDS).map((s) => stamped(net, s, parents));
   const out: Sent = { acks: [], rejected: {}, retried: {}, lastAckMs: 0 };
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
@@ -145,12 +162,12 @@ async function burst(client: ApiClient): Promise<Sent> {
  * One record every `everyMs` (plus up to one milestone interval at random, so that the records do
  * not all land at one phase of the milestone timer), `count` times; parents asked right before each.
  */
-async function lone(client: ApiClient, count: number, everyMs: number): Promise<Sent> {
+async function lone(net: NetParams, client: ApiClient, count: number, everyMs: number): Promise<Sent> {
   const out: Sent = { acks: [], rejected: {}, retried: {}, lastAckMs: 0 };
-  const signed = signRecords(count);
+  const signed = signRecords(net, count);
   for (let i = 0; i < count; i++) {
     if (i > 0) await sleep(everyMs + Math.random() * MILESTONE_MS);
-    await submitOne(client, stamped(signed[i], await client.selectParents(2)), out);
+    await submitOne(client, stamped(net, signed[i], await client.selectParents(2)), out);
   }
   return out;
 }
@@ -162,8 +179,8 @@ async function lone(client: ApiClient, count: number, everyMs: number): Promise<
  * counted as skipped). With `shared`, parents are asked every 25 ms instead (eight URTS picks)
  * and each record takes two of the latest picks, as a gateway that batches its requests does.
  */
-async function steady(clients: ApiClient[], durationMs: number, shared = false): Promise<Sent & { skipped: number }> {
-  const signed = signRecords(Math.ceil((STEADY_RATE * durationMs) / 1000));
+async function steady(net: NetParams, clients: ApiClient[], durationMs: number, shared = false): Promise<Sent & { skipped: number }> {
+  const signed = signRecords(net, Math.ceil((STEADY_RATE * durationMs) / 1000));
   const out: Sent & { skipped: number } = { acks: [], rejected: {}, retried: {}, lastAckMs: 0, skipped: 0 };
   const inFlight = clients.map(() => 0);
   const pending: Promise<void>[] = [];
@@ -190,7 +207,7 @@ async function steady(clients: ApiClient[], durationMs: number, shared = false):
       out.rejected[code] = (out.rejected[code] ?? 0) + 1;
       return;
     }
-    await submitOne(c, stamped(s, parents), out);
+    await submitOne(c, stamped(net, s, parents), out);
   };
   const t0 = performance.now();
   let i = 0;
@@ -327,6 +344,42 @@ function checkpointPow(): BenchResult[] {
 
 const COORDINATOR_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"];
 
+const BIN = [path.join(__dirname, "..", "..", "..", "bin", "tangle.js"), path.join(__dirname, "..", "..", "bin", "tangle.js")].find((p) => fs.existsSync(p))!;
+
+/** The network under test: the node the patterns go to, every node started, and how a follower joins. */
+interface Network {
+  entry: BenchNode;
+  nodes: BenchNode[];
+  net: NetParams;
+  followerArgs: string[];
+  /** In every result's params. */
+  params: Record<string, unknown>;
+  dir?: string;
+}
+
+/**
+ * The dev network's coordinator, or (committee = N) a network of N members with k = ⌊2N/3⌋ + 1
+ * made by `tangle network init`, the members in a ring (each peers with the one before it, the
+ * last with the first too).
+ */
+async function startNetwork(committee: number | undefined, nodes: BenchNode[]): Promise<Network> {
+  if (committee === undefined) {
+    const coordinator = await startBenchNode(COORDINATOR_ARGS);
+    nodes.push(coordinator);
+    return { entry: coordinator, nodes, net: devGenesis(), followerArgs: ["--network", "dev", "--peer", coordinator.url, "--no-remote-pow"], params: { committee: 1, threshold: 1 } };
+  }
+  const k = defaultThreshold(committee);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tangle-confirmation-${committee}-`));
+  execFileSync(process.execPath, [BIN, "network", "init", "--out", dir, "--name", `confirm${committee}`, "--committee", String(committee), "--threshold", String(k), "--interval-ms", String(MILESTONE_MS), "--json"], { stdio: "pipe" });
+  const genesisFile = path.join(dir, "genesis.json");
+  const genesis = parseGenesis(fs.readFileSync(genesisFile, "utf8"));
+  for (let i = 1; i <= committee; i++) {
+    const peers = i === 1 ? [] : [nodes[i - 2].url, ...(i === committee && committee > 2 ? [nodes[0].url] : [])];
+    nodes.push(await startBenchNode(["--network", genesisFile, "--coordinator-key", path.join(dir, `committee-${i}.key`), "--no-remote-pow", ...peers.flatMap((p) => ["--peer", p])], { dir: path.join(dir, `data-${i}`) }));
+  }
+  return { entry: nodes[0], nodes, net: genesis, followerArgs: ["--network", genesisFile, "--peer", nodes[0].url, "--no-remote-pow"], params: { committee, threshold: k }, dir };
+}
+
 async function waitFor(client: ApiClient, ok: (info: any) => boolean, what: string): Promise<void> {
   for (let k = 0; k < 400; k++) {
     if (ok(await client.getNodeInfo())) return;
@@ -340,6 +393,9 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
   const progress = opts.progress ?? (() => {});
   const only = (process.env.BENCH_CONFIRMATION_PATTERNS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   for (const o of only) if (!(PATTERNS as readonly string[]).includes(o)) throw new Error(`BENCH_CONFIRMATION_PATTERNS: unknown pattern ${o} (${PATTERNS.join(", ")})`);
+  const committeeEnv = process.env.BENCH_CONFIRMATION_COMMITTEE;
+  const committee = committeeEnv ? Number(committeeEnv) : undefined;
+  if (committee !== undefined && !(Number.isInteger(committee) && committee >= 2 && committee <= 10)) throw new Error(`BENCH_CONFIRMATION_COMMITTEE: ${committeeEnv} is not a committee size of 2..10`);
   const patterns = PATTERNS.filter((x) => only.length === 0 || only.includes(x));
   const settleMs = quick ? 5000 : 10_000;
   const loneEveryMs = quick ? 3000 : 60_000;
@@ -347,29 +403,31 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
   const steadyMs = quick ? 5000 : 20_000;
   const all: BenchResult[] = [];
   const nodes: BenchNode[] = [];
+  let dir: string | undefined;
   let step = 0;
   try {
-    progress(step, patterns.length, "starting the coordinating node");
-    const coordinator = await startBenchNode(COORDINATOR_ARGS);
-    nodes.push(coordinator);
-    await waitFor(coordinator.client, (i) => i.confirmedMilestoneIndex >= 2, "no milestone");
-    await coordinator.client.request("subscribe", { topics: ["confirmed"] });
-    const confirmed = watchConfirmations(coordinator.client);
+    progress(step, patterns.length, committee ? `starting ${committee} committee members` : "starting the coordinating node");
+    const network = await startNetwork(committee, nodes);
+    dir = network.dir;
+    const { entry, net } = network;
+    for (const node of network.nodes) await waitFor(node.client, (i) => i.confirmedMilestoneIndex >= 2, "no milestone");
+    await entry.client.request("subscribe", { topics: ["confirmed"] });
+    const confirmed = watchConfirmations(entry.client);
     for (const pattern of patterns) {
       progress(step++, patterns.length, pattern);
       if (pattern === "burst") {
-        const sent = await burst(coordinator.client);
-        all.push(...(await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { records: BURST_RECORDS, burstMs: BURST_MS, parents: "same two" })));
+        const sent = await burst(net, entry.client);
+        all.push(...(await evaluate(entry.client, pattern, sent, confirmed, settleMs, { ...network.params, records: BURST_RECORDS, burstMs: BURST_MS, parents: "same two" })));
       } else if (pattern === "lone") {
-        const sent = await lone(coordinator.client, loneCount, loneEveryMs);
-        all.push(...(await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { records: loneCount, everySeconds: loneEveryMs / 1000 })));
+        const sent = await lone(net, entry.client, loneCount, loneEveryMs);
+        all.push(...(await evaluate(entry.client, pattern, sent, confirmed, settleMs, { ...network.params, records: loneCount, everySeconds: loneEveryMs / 1000 })));
       } else if (pattern === "steady" || pattern === "steady-shared-parents") {
-        const extra = await Promise.all([0, 1, 2].map(() => ApiClient.connect(coordinator.url, { reconnect: false, requestTimeoutMs: 600_000 })));
+        const extra = await Promise.all([0, 1, 2].map(() => ApiClient.connect(entry.url, { reconnect: false, requestTimeoutMs: 600_000 })));
         try {
           const t0 = performance.now();
-          const sent = await steady([coordinator.client, ...extra], steadyMs, pattern === "steady-shared-parents");
+          const sent = await steady(net, [entry.client, ...extra], steadyMs, pattern === "steady-shared-parents");
           const seconds = (performance.now() - t0) / 1000;
-          const results = await evaluate(coordinator.client, pattern, sent, confirmed, settleMs, { offeredPerSecond: STEADY_RATE, seconds: steadyMs / 1000 });
+          const results = await evaluate(entry.client, pattern, sent, confirmed, settleMs, { ...network.params, offeredPerSecond: STEADY_RATE, seconds: steadyMs / 1000 });
           const p = results[0].params;
           results.push({ name: "confirmation-steady-accepted", params: p, metric: "transactions-per-second", value: Math.round(sent.acks.length / seconds), unit: "tx/s" });
           results.push({ name: "confirmation-steady-skipped", params: p, metric: "count", value: sent.skipped, unit: "tx" });
@@ -378,17 +436,18 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
           extra.forEach((c) => c.close());
         }
       } else {
-        const follower = await startBenchNode(["--network", "dev", "--peer", coordinator.url, "--no-remote-pow"]);
+        const follower = await startBenchNode(network.followerArgs);
         nodes.push(follower);
         await waitFor(follower.client, (i) => i.synced && i.peers >= 1 && i.confirmedMilestoneIndex >= 2, "the follower did not sync");
         await follower.client.request("subscribe", { topics: ["confirmed"] });
         const seen = watchConfirmations(follower.client);
-        const sent = await burst(follower.client);
-        all.push(...(await evaluate(follower.client, pattern, sent, seen, settleMs, { records: BURST_RECORDS, burstMs: BURST_MS, parents: "same two", submittedTo: "follower" })));
+        const sent = await burst(net, follower.client);
+        all.push(...(await evaluate(follower.client, pattern, sent, seen, settleMs, { ...network.params, records: BURST_RECORDS, burstMs: BURST_MS, parents: "same two", submittedTo: "follower" })));
       }
     }
   } finally {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
   all.push(...checkpointPow());
   progress(patterns.length, patterns.length, "done");

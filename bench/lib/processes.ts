@@ -233,6 +233,7 @@ export async function startBenchNode(args: string[], opts: BenchNodeOptions = {}
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-"));
   const cgroup = opts.memoryLimitBytes ? MemoryCgroup.create(opts.memoryLimitBytes) : undefined;
   const warnings: string[] = [];
+  const logFile = process.env.BENCH_NODE_LOGS ? path.join(process.env.BENCH_NODE_LOGS, `${path.basename(dir)}.log`) : undefined;
   // Node processes run as `npm start` runs them (NODE_RUNTIME_FLAGS); BENCH_NODE_FLAGS adds flags,
   // e.g. "--cpu-prof --cpu-prof-dir=prof", and later flags win.
   const nodeFlags = [...NODE_RUNTIME_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean)];
@@ -243,6 +244,8 @@ export async function startBenchNode(args: string[], opts: BenchNodeOptions = {}
     onSpawn: (child) => cgroup?.add(child.pid!),
     onLine: (line) => {
       if (/"level":(4|5|6)0/.test(line) && warnings.length < 200) warnings.push(line);
+      // BENCH_NODE_LOGS=DIR keeps every node's whole log there (one file per data directory), for a run that went wrong.
+      if (logFile) fs.appendFileSync(logFile, line + "\n");
     },
   });
   // Requests wait as long as the node takes: the old raw client had no timeout either.

@@ -190,12 +190,19 @@ export class CommitteeDriver {
       asked = true;
       await new Promise((r) => setTimeout(r, 20));
     }
+    // White flag over a cone not all here yet (ERR_TX_NOT_SOLID: a burst still arriving, asked of
+    // the peers by the solidifier) is tried again until the same deadline: giving up at once cost
+    // the round, 1.75 s, whenever a proposal outran the transactions it confirms.
     let mine: MilestoneFields;
-    try {
-      mine = this.fieldsFor(fields.index, parents, fields.timestamp);
-    } catch (err) {
-      // White flag over a cone not all here (ERR_TX_NOT_SOLID): it may be, later.
-      return { ok: false, reason: (err as Error).message, transient: (err as { code?: unknown }).code === Code.ERR_TX_NOT_SOLID };
+    for (;;) {
+      try {
+        mine = this.fieldsFor(fields.index, parents, fields.timestamp);
+        break;
+      } catch (err) {
+        const notSolid = (err as { code?: unknown }).code === Code.ERR_TX_NOT_SOLID;
+        if (!notSolid || node.now() >= until || node.ledgerIndex + 1 !== fields.index) return { ok: false, reason: (err as Error).message, transient: notSolid };
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     for (const f of ["previousMilestoneId", "confirmedMerkleRoot", "ledgerStateHash", "ledgerRoot"] as const) {
       if (!equalBytes(mine[f], fields[f])) return { ok: false, reason: `${f} differs from this node's` };

@@ -15,11 +15,15 @@
  *     not the index. It builds a new one in a round after the first only if it was listening
  *     (working on the index, with a peer) when that round's announcements went out; otherwise it
  *     passes the round (a member restarted mid-index would split the members).
+ *   - Proposing does not bind: the proposer asks with a proposal signature (proposal.ts) and signs
+ *     the essence itself only once the others' signatures are one short of k (or if it signed it
+ *     before), so proposals nobody could check leave nobody locked.
  *   - It signs a proposal only after its node computed the same fields for the same parents
  *     (`check`), and only with the sign guard's permission (written down before the signature
  *     leaves: sign-guard.ts).
- *   - A proposal counts only with at least one valid member signature (a non-member cannot make
- *     members work); every signature is checked over the essence hash it names.
+ *   - A proposal counts only with its round's proposer's proposal signature, or (an announcement)
+ *     at least one valid member signature: a non-member cannot make members work; every signature
+ *     is checked over the essence hash it names.
  *   - The proposer of the round under way, holding k signatures for the essence it proposed
  *     (re-proposing counts), submits the milestone; nobody else does (one milestone transaction
  *     per index). If the round ends first, the next round's proposer joins that essence, which is
@@ -33,12 +37,13 @@
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { CommitteeKeys, MemberSignature, SignatureCollector } from "./collector";
 import { nextTurn, proposerOf, roundAt, roundDueMs, RoundTiming } from "./rounds";
+import { proposalSigningHash } from "./proposal";
 
 /** What a member needs of its node and the network. `F` is the milestone's signed fields. */
 export interface MemberDeps<F extends { index: number }> {
-  /** This member's public key (hex) and its signature over an essence hash. */
+  /** This member's public key (hex) and its Ed25519 signature over 32 bytes (an essence hash, a proposal's hash). */
   publicKey: string;
-  sign(essenceHash: Uint8Array): Uint8Array;
+  sign(hash: Uint8Array): Uint8Array;
   /** The committee in force at an index. */
   committee(index: number): CommitteeKeys;
   /** The sign guard (sign-guard.ts): the last index and essence signed; permission to sign (throws when refused). */
@@ -64,8 +69,12 @@ export interface MemberDeps<F extends { index: number }> {
 }
 
 export type CommitteeMessage<F> =
-  /** A proposal: the milestone's fields and parents, and the signatures its sender knows of. */
-  | { t: "cprop"; round: number; parents: Uint8Array[]; fields: F; signatures: MemberSignature[] }
+  /**
+   * A proposal: the milestone's fields and parents, and the signatures over its essence its sender
+   * knows of. `proposerSignature`: the round's proposer asks for it (./proposal.ts); without it, a
+   * member's announcement of what it signed, which must carry at least one signature.
+   */
+  | { t: "cprop"; round: number; parents: Uint8Array[]; fields: F; signatures: MemberSignature[]; proposerSignature?: Uint8Array }
   /** One member's signature over an essence hash. */
   | { t: "csig"; index: number; essenceHash: Uint8Array; publicKey: Uint8Array; signature: Uint8Array };
 
@@ -76,6 +85,8 @@ interface Known<F> {
   collector: SignatureCollector;
   /** Whether this node's check agreed (undefined: not checked yet). */
   checked?: boolean;
+  /** The check under way, if one is (one at a time per proposal). */
+  checking?: Promise<boolean>;
   /** This member proposed it (in some round). */
   mine: boolean;
   submitted: boolean;
@@ -233,9 +244,12 @@ export class CommitteeMember<F extends { index: number }> {
     if (this.index !== index) return;
     pick.mine = true;
     this.deps.log?.("proposing", { index, round, essenceHash: toHex(pick.hash), signatures: pick.collector.count }, true);
-    this.signIfAllowed(pick);
-    this.deps.broadcast({ t: "cprop", round, parents: pick.parents, fields: pick.fields, signatures: pick.collector.signatures() });
-    await this.maybeSubmit(pick);
+    // Proposing does not bind: the proposer signs the essence (below, bindIfDue) only once the
+    // others' signatures make it complete, or if it signed it before.
+    if (this.deps.guard.lastSigned?.index === index && this.deps.guard.lastSigned.essenceHash === toHex(pick.hash)) this.signIfAllowed(pick);
+    const proposerSignature = this.deps.sign(proposalSigningHash(round, pick.hash));
+    this.deps.broadcast({ t: "cprop", round, parents: pick.parents, fields: pick.fields, signatures: pick.collector.signatures(), proposerSignature });
+    await this.settle(pick);
   }
 
   /** A message from another member (through the peers). Returns whether it was valid (worth relaying). */
@@ -245,20 +259,27 @@ export class CommitteeMember<F extends { index: number }> {
     if (index !== this.index) return false;
     const hash = this.deps.essenceHash(m.parents, m.fields);
     const hashHex = toHex(hash);
-    // At least one valid member signature, or it is nobody's proposal.
+    const { members } = this.members();
+    // The round's proposer asking (its proposal signature), or at least one valid member
+    // signature over the essence (an announcement): otherwise it is nobody's proposal.
+    const proposer = members[proposerOf(index, m.round, members.length)];
+    let fromProposer = false;
+    if (m.proposerSignature !== undefined) {
+      fromProposer = this.deps.verify(proposalSigningHash(m.round, hash), m.proposerSignature, fromHex(proposer, "public key"));
+      if (!fromProposer) return false;
+    }
     const probe = new SignatureCollector(this.members(), hash, this.deps.verify);
     for (const s of m.signatures) probe.add(toHex(s.publicKey), s.signature);
-    if (probe.count === 0) return false;
+    if (!fromProposer && probe.count === 0) return false;
     const k = this.known.get(hashHex) ?? this.remember(m.parents, m.fields, hash);
     for (const s of m.signatures) k.collector.add(toHex(s.publicKey), s.signature);
     if (this.index !== index) return true;
-    // Signed only when it comes from the proposer of its round, and that round is about now (a
-    // round apart either way, for clocks that differ a little): another member's announcement of
-    // what it signed only adds signatures, or unlocked members could split between two essences.
-    const proposer = this.members().members[proposerOf(index, m.round, this.members().members.length)];
+    // Signed only when the proposer of its round asks, and that round is about now (a round apart
+    // either way, for clocks that differ a little): another member's announcement of what it
+    // signed only adds signatures, or unlocked members could split between two essences.
     const current = roundAt(this.deps.now(), this.since, this.timing);
-    if (probe.signers().includes(proposer) && Math.abs(m.round - current) <= 1 && (await this.agrees(k))) this.signIfAllowed(k);
-    await this.maybeSubmit(k);
+    if (fromProposer && Math.abs(m.round - current) <= 1 && (await this.agrees(k))) this.signIfAllowed(k);
+    await this.settle(k);
     return true;
   }
 
@@ -273,7 +294,7 @@ export class CommitteeMember<F extends { index: number }> {
       return true;
     }
     // A repeat (it came inside a proposal too, or by another path) is valid, only not new.
-    if (k.collector.add(key, signature) === "added") await this.maybeSubmit(k);
+    if (k.collector.add(key, signature) === "added") await this.settle(k);
     return true;
   }
 
@@ -288,13 +309,19 @@ export class CommitteeMember<F extends { index: number }> {
 
   /** This node's verdict on `k`: kept once definite; a transient "cannot tell yet" is asked again next time. */
   private async agrees(k: Known<F>): Promise<boolean> {
-    if (k.checked === undefined) {
-      const c = await this.deps.check(k.parents, k.fields);
-      if (c.ok || !c.transient) k.checked = c.ok;
-      if (!c.ok) this.deps.log?.(c.transient ? "proposal not checkable yet" : "proposal refused", { index: k.fields.index, essenceHash: toHex(k.hash), reason: c.reason });
-      return c.ok;
-    }
-    return k.checked;
+    if (k.checked !== undefined) return k.checked;
+    // A proposal and its announcements arrive several times (from each peer): one check at a time.
+    k.checking ??= (async () => {
+      try {
+        const c = await this.deps.check(k.parents, k.fields);
+        if (c.ok || !c.transient) k.checked = c.ok;
+        if (!c.ok) this.deps.log?.(c.transient ? "proposal not checkable yet" : "proposal refused", { index: k.fields.index, essenceHash: toHex(k.hash), reason: c.reason });
+        return c.ok;
+      } finally {
+        k.checking = undefined;
+      }
+    })();
+    return k.checking;
   }
 
   /** Signs `k` if the guard allows; broadcasts the signature. */
@@ -311,6 +338,24 @@ export class CommitteeMember<F extends { index: number }> {
     const signature = this.deps.sign(k.hash);
     k.collector.add(this.deps.publicKey, signature);
     this.deps.broadcast({ t: "csig", index: k.fields.index, essenceHash: k.hash, publicKey: fromHex(this.deps.publicKey, "public key"), signature });
+  }
+
+  /** After `k` gained signatures: the proposer's own signature if now due, then the milestone if complete. */
+  private async settle(k: Known<F>): Promise<void> {
+    await this.bindIfDue(k);
+    await this.maybeSubmit(k);
+  }
+
+  /**
+   * A proposer signs the essence it proposed once the other members' signatures are one short of
+   * the threshold (its own completes it), if its node agrees: before that its proposal binds
+   * nobody, so proposals that the others cannot check yet (a burst still arriving) leave no member
+   * locked to an essence that cannot complete.
+   */
+  private async bindIfDue(k: Known<F>): Promise<void> {
+    if (!k.mine || this.index !== k.fields.index || k.collector.signers().includes(this.deps.publicKey)) return;
+    if (k.collector.count < this.members().threshold - 1) return;
+    if (await this.agrees(k)) this.signIfAllowed(k);
   }
 
   /**

@@ -3,19 +3,22 @@
  * need not be peers of one another, so every node passes on the proposals and signatures it finds
  * valid, once, to its other peers. What is valid: for the index after the node's latest milestone
  * (a node behind does not judge, and does not pass on), a signature of a member of the committee in
- * force there over the essence hash it names; a proposal with at least one such signature over its
- * own essence. A node that holds a member's key hands the message to its committee driver, whose
- * rules decide; another node checks the same itself. An invalid message is invalid data from
- * that peer; one seen before is dropped silently (a signature by its essence hash and signer, a
- * proposal by its round, parents and payload bytes, signatures included: one with more signatures
- * travels again).
+ * force there over the essence hash it names; a proposal signed by its round's proposer (the
+ * proposal signature, ../committee/proposal.ts), or an announcement with at least one member
+ * signature over its own essence. A node that holds a member's key hands the message to its
+ * committee driver, whose rules decide; another node checks the same itself. An invalid message is
+ * invalid data from that peer; one seen before is dropped silently (a signature by its essence hash
+ * and signer, a proposal by its round, parents, fields, signers and whether the proposer signed it:
+ * one with more signatures travels again).
  */
-import { toHex } from "../../client/protocol/bytes";
+import { fromHex, toHex } from "../../client/protocol/bytes";
 import { signingHash } from "../../client/protocol/codec";
 import { milestoneEssence, MilestoneFields } from "../../client/protocol/payloads/milestone";
 import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import type { CommitteeMessage } from "../committee/member";
+import { proposalSigningHash } from "../committee/proposal";
+import { proposerOf } from "../committee/rounds";
 import type { CommitteeKeys } from "../committee/collector";
 import { fromWire, toWire, WireCommitteeMessage } from "./committee-wire";
 
@@ -38,7 +41,7 @@ const RECENT_MESSAGES = 4096;
 /** What makes two committee messages the same for passing on. */
 export function messageKey(w: WireCommitteeMessage): string {
   if (w.t === "csig") return `s:${w.essenceHash}:${w.publicKey}`;
-  return `p:${w.round}:${w.parents.join("")}:${toHex(blake2b256(w.payload))}`;
+  return `p:${w.round}:${w.parents.join("")}:${toHex(blake2b256(w.fields))}:${w.signatures.map((s) => s.publicKey).join(",")}:${w.proposer ? "proposer" : ""}`;
 }
 
 export interface CommitteeRelayOptions {
@@ -93,7 +96,7 @@ export class CommitteeRelay {
     const ok = this.o.member ? await this.o.member.receive(m) : this.check(m);
     if (!ok) return { valid: false, why: `${m.t} for index ${index} not signed by a member of its committee` };
     this.remember(key);
-    this.signed(m.t === "csig" ? [m.publicKey] : m.signatures.map((s) => s.publicKey));
+    this.signed(this.signers(m));
     return { valid: true, pass: true };
   }
 
@@ -147,15 +150,36 @@ export class CommitteeRelay {
   outgoing(m: CommitteeMessage<MilestoneFields>): WireCommitteeMessage {
     const w = toWire(m);
     this.remember(messageKey(w));
-    this.signed(m.t === "csig" ? [m.publicKey] : m.signatures.map((s) => s.publicKey));
+    this.signed(this.signers(m));
     return w;
   }
 
+  /** The keys a message (checked valid, or this node's own) shows alive: its signers, and a proposal's proposer. */
+  private signers(m: CommitteeMessage<MilestoneFields>): Uint8Array[] {
+    if (m.t === "csig") return [m.publicKey];
+    const keys = m.signatures.map((s) => s.publicKey);
+    if (m.proposerSignature) {
+      const { members } = this.o.committee(m.fields.index);
+      keys.push(fromHex(members[proposerOf(m.fields.index, m.round, members.length)], "public key"));
+    }
+    return keys;
+  }
+
+  /**
+   * A node without a member key checks a message itself: a signature of a member over the essence
+   * hash it names; a proposal whose proposal signature is the round's proposer's (a wrong one makes
+   * it invalid), or, without one, that carries at least one member's signature over its essence.
+   */
   private check(m: CommitteeMessage<MilestoneFields>): boolean {
     const index = m.t === "csig" ? m.index : m.fields.index;
-    const members = new Set(this.o.committee(index).members);
+    const committee = this.o.committee(index);
+    const members = new Set(committee.members);
     if (m.t === "csig") return members.has(toHex(m.publicKey)) && this.o.verify(m.essenceHash, m.signature, m.publicKey);
     const hash = signingHash(milestoneEssence(PROTOCOL_VERSION, this.o.networkId, m.parents, m.fields));
+    if (m.proposerSignature) {
+      const proposer = committee.members[proposerOf(index, m.round, committee.members.length)];
+      return this.o.verify(proposalSigningHash(m.round, hash), m.proposerSignature, fromHex(proposer, "public key"));
+    }
     return m.signatures.some((s) => members.has(toHex(s.publicKey)) && this.o.verify(hash, s.signature, s.publicKey));
   }
 

@@ -13,7 +13,7 @@
  *   inv     {t, ids: hex[]}                     protocol 2: once per connection, after hello: the
  *                                               sender's newest unconfirmed, non-lazy transactions
  *                                               (inventory.ts); the receiver asks for those it lacks
- *   cprop   {t, round, parents, payload}        protocol 3: a committee proposal or announcement
+ *   cprop   {t, round, parents, fields, signatures, proposer?}   protocol 4: a committee proposal or announcement
  *   csig    {t, index, essenceHash, publicKey, signature}   protocol 3: a member's signature
  *                                               (both: committee-wire.ts, passed on by committee-relay.ts)
  *
@@ -24,13 +24,17 @@
 import { unpackFrame } from "../../client/protocol/frame";
 import type { BackoffPolicy } from "../../client/util/backoff";
 import { Code } from "../../client/protocol/codes";
-/** 3: transactions of version 2 (milestone v2, checkpoints; docs/protocol.md). */
-export const PEER_PROTOCOL_VERSION = 3;
+/**
+ * 3: transactions of version 2 (milestone v2, checkpoints; docs/protocol.md). 4: `cprop` carries
+ * the signed fields and the signatures apart, with the proposer's proposal signature.
+ */
+export const PEER_PROTOCOL_VERSION = 4;
 /**
  * The oldest peer protocol this node still accepts. Protocols 1 and 2 carry transactions of version
- * 1, which this node cannot read: refused at hello (4002) rather than banned for every transaction.
+ * 1, which this node cannot read; a peer of protocol 3 sends proposals in the old form, which would
+ * be taken for invalid data: all are refused at hello (4002) rather than banned for each message.
  */
-export const MIN_PEER_PROTOCOL_VERSION = 3;
+export const MIN_PEER_PROTOCOL_VERSION = 4;
 /** The first protocol version with the reconnect inventory (`inv`). */
 export const INVENTORY_PROTOCOL_VERSION = 2;
 export const PEER_PATH = "/peer";

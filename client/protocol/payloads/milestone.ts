@@ -130,6 +130,45 @@ function encode(w: ByteWriter, p: MilestonePayload): void {
 }
 
 function decode(r: Reader, end: number): MilestonePayload {
+  const fields = readFields(r);
+  r.need(1, "signature count");
+  const count = r.u8();
+  if (count < 1 || count > L.MAX_COMMITTEE_MEMBERS) bad(E.MILESTONE_FIELD, `${count} signatures, outside 1..${L.MAX_COMMITTEE_MEMBERS}`);
+  r.need(count * SIGNATURE_ENTRY_BYTES, "signatures");
+  const signatures: MilestoneSignature[] = [];
+  for (let i = 0; i < count; i++) {
+    const publicKey = r.take(L.PUBLIC_KEY_BYTES);
+    const signature = r.take(L.SIGNATURE_BYTES);
+    if (i > 0) {
+      const order = compareKeys(signatures[i - 1].publicKey, publicKey);
+      if (order === 0) bad(E.MILESTONE_SIGNER_DUPLICATE, `signature ${i} repeats the signer before it`);
+      if (order > 0) bad(E.MILESTONE_SIGNATURES_UNSORTED, `signature ${i}'s public key is below the one before it`);
+    }
+    signatures.push({ publicKey, signature });
+  }
+  if (r.at !== end) bad(E.PAYLOAD_LENGTH, "payload length disagrees with the milestone's fields");
+  return { ...fields, signatures };
+}
+
+/**
+ * The signed fields alone, as the payload lays them out from index up to (not including) the
+ * signature count: the bytes a committee proposal carries (docs/protocol.md, `cprop`).
+ */
+export function encodeMilestoneFields(p: MilestoneFields): Uint8Array {
+  const w = new Writer();
+  writeFields(w, p);
+  return w.finish();
+}
+
+/** The inverse of encodeMilestoneFields: every byte used, or ProtocolError. */
+export function decodeMilestoneFields(bytes: Uint8Array): MilestoneFields {
+  const r = new Reader(bytes);
+  const fields = readFields(r);
+  if (r.at !== bytes.length) bad(E.PAYLOAD_LENGTH, "bytes left after the milestone's fields");
+  return fields;
+}
+
+function readFields(r: Reader): MilestoneFields {
   r.need(4 + 8 + 4 * L.ID_BYTES + 1, "milestone");
   const index = r.u32();
   if (index === 0) bad(E.MILESTONE_FIELD, "milestone index 0");
@@ -159,22 +198,6 @@ function decode(r: Reader, end: number): MilestonePayload {
     }
     committeeChange = { effectiveIndex, threshold, members };
   } else if (flag !== 0) bad(E.MILESTONE_FIELD, `committee change flag ${flag}, not 0 or 1`);
-  r.need(1, "signature count");
-  const count = r.u8();
-  if (count < 1 || count > L.MAX_COMMITTEE_MEMBERS) bad(E.MILESTONE_FIELD, `${count} signatures, outside 1..${L.MAX_COMMITTEE_MEMBERS}`);
-  r.need(count * SIGNATURE_ENTRY_BYTES, "signatures");
-  const signatures: MilestoneSignature[] = [];
-  for (let i = 0; i < count; i++) {
-    const publicKey = r.take(L.PUBLIC_KEY_BYTES);
-    const signature = r.take(L.SIGNATURE_BYTES);
-    if (i > 0) {
-      const order = compareKeys(signatures[i - 1].publicKey, publicKey);
-      if (order === 0) bad(E.MILESTONE_SIGNER_DUPLICATE, `signature ${i} repeats the signer before it`);
-      if (order > 0) bad(E.MILESTONE_SIGNATURES_UNSORTED, `signature ${i}'s public key is below the one before it`);
-    }
-    signatures.push({ publicKey, signature });
-  }
-  if (r.at !== end) bad(E.PAYLOAD_LENGTH, "payload length disagrees with the milestone's fields");
   return {
     type: "milestone",
     index,
@@ -184,7 +207,6 @@ function decode(r: Reader, end: number): MilestonePayload {
     ledgerStateHash,
     ledgerRoot,
     ...(committeeChange ? { committeeChange } : {}),
-    signatures,
   };
 }
 

@@ -18,6 +18,7 @@ import { ChangeQueue } from "../../../node/committee/change-queue";
 import { CommitteeDriver } from "../../../node/committee/driver";
 import type { CommitteeMessage } from "../../../node/committee/member";
 import { proposerOf, roundAt } from "../../../node/committee/rounds";
+import { proposalSigningHash } from "../../../node/committee/proposal";
 import { milestonePayloadFor } from "../../../node/ledger/whiteflag";
 import { TangleNode } from "../../../node/tangle-node";
 import { cleanupDirs, testGenesis, tmpDir } from "../_helpers";
@@ -51,7 +52,7 @@ async function memberNode(me: number) {
   return { node, driver, sent, changes };
 }
 
-/** The proposal of index 1 in the round under way, signed by that round's proposer (never member `me`). */
+/** The proposal of index 1 in the round under way, asked for by that round's proposer (never member `me`). */
 function proposal(node: TangleNode, me: number, committeeChange?: CommitteeChange): CommitteeMessage<MilestoneFields> {
   const round = roundAt(NOW, 0, timing);
   const proposer = proposerOf(1, round, 4);
@@ -65,7 +66,8 @@ function proposal(node: TangleNode, me: number, committeeChange?: CommitteeChang
     ...(committeeChange ? { committeeChange } : {}),
   };
   const hash = signingHash(milestoneEssence(PROTOCOL_VERSION, node.params.networkId, parents, fields));
-  return { t: "cprop", round, parents, fields, signatures: [{ publicKey: keys[proposer].publicKey, signature: ed25519.sign(hash, keys[proposer].secretKey) }] };
+  // As a proposer asks (docs/committee.md): its proposal signature, no signature over the essence yet.
+  return { t: "cprop", round, parents, fields, signatures: [], proposerSignature: ed25519.sign(proposalSigningHash(round, hash), keys[proposer].secretKey) };
 }
 
 const signedBy = (sent: CommitteeMessage<MilestoneFields>[], me: number) => sent.filter((m) => m.t === "csig" && toHex(m.publicKey) === members[me]);

@@ -56,6 +56,10 @@ class Net {
   lie?: number;
   /** Members whose node cannot check proposals yet (their parents not there): a transient "cannot tell". */
   readonly blind = new Set<number>();
+  /** Members that send but receive nothing (cut off one way). */
+  readonly deaf = new Set<number>();
+  /** The essences (hex) each member sent a signature over, by "member:index". */
+  readonly signedBy = new Map<string, Set<string>>();
   private queue: [number, CommitteeMessage<Fields>][] = [];
 
   constructor(readonly threshold = 3) {
@@ -81,6 +85,10 @@ class Net {
         verify: verifyEd25519,
         broadcast: (msg) => {
           if (this.down.has(i)) return;
+          if (msg.t === "csig") {
+            const at = `${i}:${msg.index}`;
+            this.signedBy.set(at, (this.signedBy.get(at) ?? new Set()).add(toHex(msg.essenceHash)));
+          }
           for (let j = 0; j < 4; j++) if (j !== i) this.queue.push([j, msg]);
         },
         submit: async (parents, fields, signatures) => {
@@ -109,7 +117,7 @@ class Net {
       const next = this.queue.shift();
       if (!next) break;
       const [to, msg] = next;
-      if (this.down.has(to)) continue;
+      if (this.down.has(to) || this.deaf.has(to)) continue;
       await this.members[to]?.receive(msg);
     }
   }
@@ -239,8 +247,11 @@ test("a member restarted mid-round keeps its word: it signs nothing else at the 
   net.down.clear();
   for (const j of [0, 1, 2, 3]) net.back(j);
   await net.run(4000);
+  // The index completes, and the restarted member signed nothing at it but what it signed before.
   const a = net.applied.find((x) => x.index === index)!;
-  expect(a.essence).toBe(signed.essenceHash);
+  expect(a).toBeDefined();
+  expect([...net.signedBy.get(`${restarted}:${index}`)!]).toEqual([signed.essenceHash]);
+  if (a.essence !== signed.essenceHash) expect(a.signatures.map((x) => toHex(x.publicKey))).not.toContain(net.pubs[restarted]);
   expectValid(net);
 });
 
@@ -282,15 +293,20 @@ test("a proposal two members signed that the next proposer cannot check yet: it 
   const proposer = index % 4;
   const next = (index + 1) % 4;
   const other = (index + 3) % 4;
-  // Round 0 reaches only `other`, which signs: two signatures. `next` cannot check it (its parents not there).
-  for (const j of [0, 1, 2, 3]) if (j !== proposer && j !== other) net.down.add(j);
+  const third = (index + 2) % 4;
+  // Round 0 reaches `other` and `third`, which sign: two signatures; the proposer hears none of
+  // them (so it does not complete the essence) and goes down. `next` cannot check it (its
+  // parents not there).
+  net.down.add(next);
+  net.deaf.add(proposer);
   await net.run(300);
+  net.deaf.delete(proposer);
   const signed = SignGuard.open(net.dirs[other]).lastSigned!;
   expect(signed.index).toBe(index);
+  expect(SignGuard.open(net.dirs[third]).lastSigned!.essenceHash).toBe(signed.essenceHash);
   net.down.clear();
   net.down.add(proposer); // the proposer is gone
   net.back(next);
-  net.back((index + 2) % 4);
   net.blind.add(next);
   await net.run(1000 + 600);
   expect(net.log.some((l) => l.startsWith(`${next} passing the round`))).toBe(true);
@@ -327,5 +343,39 @@ test("members restarted after a round's announcements went out: the first to pro
   const a = net.applied.find((x) => x.index === index)!;
   expect(a).toBeDefined();
   expect(a.essence).toBe(signed.essenceHash);
+  expectValid(net);
+});
+
+test("proposals nobody can check yet bind nobody, not even their proposers: when the members can check again, the index completes (each proposer signing its own split four ways before)", async () => {
+  net = new Net();
+  await net.run(600);
+  const index = net.applied.length + 1;
+  // Every member's node is behind (a burst still arriving): for four rounds each proposer proposes
+  // its own essence and nobody else can check it.
+  for (let j = 0; j < 4; j++) net.blind.add(j);
+  await net.run(250 + 4 * 1000 + 600);
+  expect(net.applied.find((x) => x.index === index)).toBeUndefined();
+  for (let j = 0; j < 4; j++) expect(net.signedBy.get(`${j}:${index}`)).toBeUndefined();
+  expect(net.log.filter((l) => l.includes("proposal not checkable yet")).length).toBeGreaterThan(0);
+  net.blind.clear();
+  await net.run(4000);
+  expect(net.applied.find((x) => x.index === index)).toBeDefined();
+  expectValid(net);
+});
+
+test("a proposer signs its own proposal only when the others' signatures reach k - 1: then its own completes it", async () => {
+  net = new Net();
+  await net.run(600);
+  const index = net.applied.length + 1;
+  const proposer = index % 4;
+  // Only one other member hears round 0: one signature, the proposer's would make two of three.
+  for (const j of [0, 1, 2, 3]) if (j !== proposer && j !== (proposer + 2) % 4) net.down.add(j);
+  await net.run(300);
+  expect(net.signedBy.get(`${proposer}:${index}`)).toBeUndefined();
+  expect(SignGuard.open(net.dirs[proposer]).lastSigned?.index).not.toBe(index);
+  for (const j of [0, 1, 2, 3]) net.back(j);
+  await net.run(3000);
+  const a = net.applied.find((x) => x.index === index)!;
+  expect(a.signatures.length).toBeGreaterThanOrEqual(3);
   expectValid(net);
 });

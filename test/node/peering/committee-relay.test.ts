@@ -12,6 +12,7 @@ import { keyPairFromSeed } from "../../../client/protocol/keys";
 import { PROTOCOL_VERSION } from "../../../client/protocol/limits";
 import { milestoneEssence, type MilestoneFields } from "../../../client/protocol/payloads/milestone";
 import { compareKeys } from "../../../node/committee/collector";
+import { proposalSigningHash } from "../../../node/committee/proposal";
 import { verifyEd25519 } from "../../../node/crypto/ed25519";
 import { CommitteeRelay, Equivocation } from "../../../node/peering/committee-relay";
 import { toWire } from "../../../node/peering/committee-wire";
@@ -70,4 +71,23 @@ test("a member signing two essences at one index is caught once, with both, and 
   expect(await r.receive(wire(sig(1, a.hash)))).toEqual({ valid: true, pass: true });
   expect(await r.receive(wire(sig(2, b.hash)))).toEqual({ valid: true, pass: true });
   expect(seen).toHaveLength(1);
+});
+
+test("a proposal that binds nobody yet is valid only with its round's proposer's proposal signature", async () => {
+  const r = relay();
+  const p = proposal(5);
+  // Index 5, round 2: the proposer is member (5 + 2) mod 4 = 3.
+  const asked = (signer: number, round = 2) => wire({ t: "cprop", round, parents: p.parents, fields: p.fields, signatures: [], proposerSignature: ed25519.sign(proposalSigningHash(round, p.hash), keys[signer].secretKey) });
+  expect((await r.receive(asked(1))).valid).toBe(false); // a member, not this round's proposer
+  expect((await r.receive(asked(4))).valid).toBe(false); // a stranger
+  // The proposer's signature over another round's proposal does not pass for this round's.
+  const replayed = { ...asked(3, 2), round: 6 };
+  expect((await r.receive(replayed)).valid).toBe(false);
+  expect(r.reachable(members, 1000)).toBe(0);
+  expect(await r.receive(asked(3))).toEqual({ valid: true, pass: true });
+  // The proposer counts as reachable: it is up, and asking.
+  expect(r.reachable(members, 1000)).toBe(1);
+  // A wrong proposal signature makes a proposal invalid even with a member's valid signature beside it.
+  const mixed = wire({ t: "cprop", round: 2, parents: p.parents, fields: p.fields, signatures: [{ publicKey: keys[1].publicKey, signature: ed25519.sign(p.hash, keys[1].secretKey) }], proposerSignature: randomBytes(64) });
+  expect((await r.receive(mixed)).valid).toBe(false);
 });

@@ -34,6 +34,11 @@ test("a proposal and a signature survive the wire unchanged", () => {
   expect(prop.msg.parents.map(toHex)).toEqual(parents.map(toHex));
   expect(prop.msg.fields).toEqual(fields);
   expect(prop.msg.signatures).toEqual(signatures);
+  expect(prop.msg.proposerSignature).toBeUndefined();
+  // A proposal that binds nobody yet: no signature over the essence, the proposer's proposal signature.
+  const proposerSignature = randomBytes(64);
+  const fresh = fromWire(viaFrame(toWire({ t: "cprop", round: 3, parents, fields, signatures: [], proposerSignature })));
+  expect(fresh.ok && fresh.msg.t === "cprop" && { sigs: fresh.msg.signatures, p: fresh.msg.proposerSignature }).toEqual({ sigs: [], p: new Uint8Array(proposerSignature) });
 
   const sig = { t: "csig" as const, index: 7, essenceHash: randomBytes(32), publicKey: keys[0].publicKey, signature: randomBytes(64) };
   const back = fromWire(viaFrame(toWire(sig)));
@@ -51,9 +56,16 @@ test("malformed committee messages are invalid data, each with its reason", () =
     [{ ...good, parents: [...parents].reverse().map(toHex) }, /sorted/],
     [{ ...good, parents: [toHex(parents[0]), toHex(parents[0])] }, /sorted/],
     [{ ...good, parents: parents.map((p) => toHex(p).toUpperCase()) }, /parents/],
-    [{ ...good, payload: "00" }, /payload/],
-    [{ ...good, payload: (good.payload as Uint8Array).subarray(0, 40) }, /payload/],
-    [{ ...good, payload: new Uint8Array([...(good.payload as Uint8Array), 0]) }, /payload/],
+    [{ ...good, fields: "00" }, /field bytes/],
+    [{ ...good, fields: (good.fields as Uint8Array).subarray(0, 40) }, /cprop fields/],
+    [{ ...good, fields: new Uint8Array([...(good.fields as Uint8Array), 0]) }, /cprop fields/],
+    [{ ...good, signatures: "none" }, /bad cprop signatures/],
+    [{ ...good, signatures: [...(good.signatures as unknown[])].reverse() }, /not sorted/],
+    [{ ...good, signatures: [(good.signatures as unknown[])[0], (good.signatures as unknown[])[0]] }, /not sorted/],
+    [{ ...good, signatures: [{ publicKey: "ab", signature: randomBytes(64) }] }, /bad cprop signature/],
+    [{ ...good, signatures: [{ publicKey: toHex(keys[0].publicKey), signature: randomBytes(63) }] }, /bad cprop signature/],
+    [{ ...good, signatures: [] }, /neither a proposer signature nor a signature/],
+    [{ ...good, proposer: randomBytes(32) }, /proposer signature/],
     [{ ...goodSig, index: 0 }, /index/],
     [{ ...goodSig, essenceHash: "ab" }, /essenceHash/],
     [{ ...goodSig, publicKey: 5 }, /publicKey/],

@@ -69,12 +69,12 @@ describe("the inv message", () => {
     expect(packFrame({ t: "inv", ids }).length).toBeLessThan(PEER_LIMITS.maxFrameBytes);
   });
 
-  test("hello: this node's protocol is taken; protocols 1 and 2 (transactions of version 1), newer, or not an integer refused", () => {
+  test("hello: this node's protocol is taken; protocols 1 and 2 (transactions of version 1), 3 (proposals in the old form), newer, or not an integer refused", () => {
     const ours = { networkId: 7, genesisId: "ab".repeat(32) };
     const h = { t: "hello" as const, networkId: 7, genesisId: "ab".repeat(32), latestMilestoneIndex: 0 };
-    expect(PEER_PROTOCOL_VERSION).toBe(3);
-    expect(helloFailure({ ...h, protocol: 3 }, ours)).toBeUndefined();
-    for (const p of [0, 1, 2, 4, 1.5, "3" as unknown as number]) expect(helloFailure({ ...h, protocol: p }, ours)?.code).toBe("ERR_PEER_BAD_PROTOCOL");
+    expect(PEER_PROTOCOL_VERSION).toBe(4);
+    expect(helloFailure({ ...h, protocol: 4 }, ours)).toBeUndefined();
+    for (const p of [0, 1, 2, 3, 5, 1.5, "4" as unknown as number]) expect(helloFailure({ ...h, protocol: p }, ours)?.code).toBe("ERR_PEER_BAD_PROTOCOL");
   });
 });
 
@@ -100,7 +100,7 @@ describe("a node's inventory exchange", () => {
     expect(frames(p).map((f) => f.t)).not.toContain("inv");
   });
 
-  test("a protocol 3 peer gets the unconfirmed ids, newest first, right after hello; its own inv is answered with req for what the node lacks", async () => {
+  test("a peer of this protocol gets the unconfirmed ids, newest first, right after hello; its own inv is answered with req for what the node lacks", async () => {
     const p = await rawPeer(n.port);
     p.send(devHello());
     await settle();
