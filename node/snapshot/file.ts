@@ -77,7 +77,7 @@ export class SnapshotWriter {
 
   private ascending(key: Uint8Array): void {
     if (this.last && compareKeys(this.last, key) >= 0) throw new Error("snapshot keys must be written in strictly ascending order");
-    this.last = key.slice();
+    this.last = Uint8Array.from(key); // a copy, whatever the caller passed (Buffer.slice would not copy)
   }
 
   /** The next deleted key (all of them before the first entry). */
@@ -133,7 +133,8 @@ export class SnapshotReader {
   /** The file's size in bytes. */
   readonly fileBytes: number;
   private readonly hash = new Blake2bStream(32);
-  private readonly buf = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  // A Uint8Array, not a Buffer: the views handed out must copy on slice() (Buffer's slice does not).
+  private readonly buf = new Uint8Array(READ_BUFFER_BYTES);
   private start = 0;
   private end = 0;
   /** Bytes handed out so far (all hashed). */

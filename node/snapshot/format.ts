@@ -150,25 +150,25 @@ export function decodeHeader(take: (n: number) => Uint8Array): SnapshotHeader {
   if (kindByte !== SnapshotKind.FULL && kindByte !== SnapshotKind.DELTA) fail(E.MALFORMED, `snapshot kind ${kindByte}, not 0 (full) or 1 (delta)`);
   const kind: SnapshotKind = kindByte === SnapshotKind.FULL ? "full" : "delta";
   const networkId = u32(take(4), 0);
-  const genesisId = take(32).slice();
+  const genesisId = Uint8Array.from(take(32));
   const index = u32(take(4), 0);
   if (index < 1) fail(E.MALFORMED, "milestone index 0");
-  const ledgerRoot = take(32).slice();
+  const ledgerRoot = Uint8Array.from(take(32));
   let base: SnapshotHeader["base"];
   if (kind === "delta") {
     const baseIndex = u32(take(4), 0);
     if (baseIndex < 1 || baseIndex >= index) fail(E.MALFORMED, `delta base index ${baseIndex}, not in 1..${index - 1}`);
-    base = { index: baseIndex, ledgerRoot: take(32).slice() };
+    base = { index: baseIndex, ledgerRoot: Uint8Array.from(take(32)) };
   }
   const msLength = u32(take(4), 0);
   checkTxLength(msLength, "milestone transaction");
-  const milestone = take(msLength).slice();
+  const milestone = Uint8Array.from(take(msLength));
   const changeCount = u16(take(2), 0);
   const changes: Uint8Array[] = [];
   for (let i = 0; i < changeCount; i++) {
     const n = u32(take(4), 0);
     checkTxLength(n, `committee change ${i}`);
-    changes.push(take(n).slice());
+    changes.push(Uint8Array.from(take(n)));
   }
   const counts = take(16);
   const deletedCount = u64(counts, 0);
@@ -238,7 +238,7 @@ export function decodeChunkBody(body: Uint8Array, records: number, withValues: b
     each(key, value);
   }
   if (at !== body.length) fail(E.MALFORMED, `${body.length - at} bytes after the ${records} records of a chunk`);
-  return last === previous ? previous! : last!.slice();
+  return last === previous ? previous! : Uint8Array.from(last!);
 }
 
 /** Appends an entry record (key, value) at `at` of `into`; returns the new end. */
