@@ -8,7 +8,8 @@
  * before the file is put in place: a damaged database gives no file (ERR_SNAPSHOT_LEDGER_ROOT).
  * A delta against a full snapshot file is a sorted merge of that file's entries with the `utxo`
  * table, made three times (count, deleted keys, entries) so that the counts go up front and
- * nothing is held in memory; `verifySnapshot` with its base checks its root.
+ * nothing is held in memory; it is then verified on its base (its root among the rest) and removed
+ * if it does not verify.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,11 +20,12 @@ import { Code } from "../../client/protocol/codes";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { Genesis, genesisTransactionId, validateGenesis } from "../ledger/genesis";
 import { LedgerTree } from "../ledger/ledger-tree";
-import { STATE } from "../storage/schema";
+import { keys, STATE } from "../storage/schema";
 import { StorageError, Store } from "../storage/store";
 import { fail, SnapshotErrorCode as E } from "./errors";
 import { compareKeys, SnapshotEntry, SnapshotHeader, SnapshotKind } from "./format";
 import { SnapshotReader, SnapshotWriter } from "./file";
+import { verifySnapshot } from "./verify";
 
 export interface CreatedSnapshot {
   kind: SnapshotKind;
@@ -71,14 +73,24 @@ export async function createSnapshot(dataDir: string, out: string, genesisIn: Ge
     const d = decodeTransaction(milestoneBytes);
     if (!d.ok || d.value.tx.payload.type !== "milestone") fail(E.MILESTONE, `the stored milestone ${index} does not decode as a milestone`);
     const ledgerRoot = d.value.tx.payload.ledgerRoot;
+    // The stored milestone records below N (every index on a node synced from genesis; on a node
+    // started from a snapshot, the change milestones and the milestones from the snapshot's on).
     const changes: Uint8Array[] = [];
-    for (let i = 1; i < index; i++) {
-      const bytes = milestoneTx(store, i);
+    for (const { key } of store.milestones.getRange({ end: keys.milestone(index) })) {
+      const bytes = milestoneTx(store, (key as Buffer).readUInt32BE(0));
       const c = decodeTransaction(bytes);
       if (c.ok && c.value.tx.payload.type === "milestone" && c.value.tx.payload.committeeChange) changes.push(bytes);
     }
     const header = { networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone: milestoneBytes, changes };
     const made = opts.deltaFrom ? writeDelta(store, out, header, opts.deltaFrom) : writeFull(store, out, header);
+    if (opts.deltaFrom) {
+      // A delta's root is the base's tree changed by it: checked as a verifier will, before it is kept.
+      const v = await verifySnapshot(out, genesis, { base: opts.deltaFrom });
+      if (!v.ok) {
+        fs.rmSync(out, { force: true });
+        fail(v.code, `the delta written does not verify on its base, and was removed: ${v.message}`);
+      }
+    }
     return { ...made, index, milestoneId: toHex(blake2b256(milestoneBytes)), ledgerRoot: toHex(ledgerRoot), committeeChanges: changes.length };
   } finally {
     await store.close();

@@ -4,8 +4,9 @@
  * by milestone 2 (from the genesis coordinator to bob, effective at 4), milestones 4 and 5 signed
  * by bob. Full snapshots at 3 and 5 and a delta from 3 to 5 are written from the stopped node's
  * directory and verified; every kind of damage and forgery fails with its code; the delta on top
- * of the full snapshot at 3 gives the state of the full snapshot at 5; an import starts a node at
- * milestone 5 that confirms a transfer of an imported output in milestone 6.
+ * of the full snapshot at 3 gives the state of the full snapshot at 5; a damaged database yields no
+ * file; an import starts a node at milestone 5 that confirms a transfer of an imported output in
+ * milestone 6, and whose directory snapshots again at 6.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,6 +22,8 @@ import { Coordinator } from "../../../node/coordinator";
 import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { TangleNode } from "../../../node/tangle-node";
 import { requiredDifficulty } from "../../../node/validation/pipeline";
+import { encodeOutputValue, keys } from "../../../node/storage/schema";
+import { Store } from "../../../node/storage/store";
 import { createSnapshot, importSnapshot, SnapshotHeader, SnapshotReader, SnapshotWriter, verifySnapshot, SnapshotVerdict } from "../../../node/snapshot";
 import { alice, bob, buildMilestone, buildTx, cleanupDirs, coordinator, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "../_helpers";
 
@@ -239,6 +242,19 @@ test("create refuses a directory a node is running on, and one of another networ
   expect(fs.readFileSync(full5()).equals(before)).toBe(true);
 });
 
+test("a database whose unspent outputs do not give its milestone's ledger root yields no file, full or delta", async () => {
+  const copy = tmpDir();
+  fs.copyFileSync(path.join(dir, "data.mdb"), path.join(copy, "data.mdb"));
+  const store = await Store.open(copy);
+  await store.utxo.put(keys.output(new Uint8Array(32).fill(9), 0), encodeOutputValue(aliceAddr, 5n, 5));
+  await store.close();
+  for (const [name, opts] of [["damaged-full.snap", {}], ["damaged-delta.snap", { deltaFrom: full3() }]] as const) {
+    const out = path.join(files, name);
+    await expect(createSnapshot(copy, out, genesis, opts)).rejects.toMatchObject({ code: Code.ERR_SNAPSHOT_LEDGER_ROOT });
+    expect([fs.existsSync(out), fs.existsSync(`${out}.partial`)]).toEqual([false, false]);
+  }
+});
+
 test("an imported snapshot starts a node at its milestone: same ledger, committee chain, and a transfer of an imported output confirms", async () => {
   const target = path.join(tmpDir(), "imported");
   const s = await importSnapshot(full5(), target, genesis);
@@ -262,6 +278,13 @@ test("an imported snapshot starts a node at its milestone: same ledger, committe
   } finally {
     await node.close();
   }
+  // The imported directory snapshots again at 6: the change milestone travels on, milestones 1 to 4 are not there.
+  const full6 = path.join(files, "full-6.snap");
+  await createSnapshot(target, full6, genesis);
+  expect(await verifySnapshot(full6, genesis)).toMatchObject({ ok: true, index: 6, committeeChanges: 1, entries: at[5].unspent });
+  const delta56 = path.join(files, "delta-5-6.snap");
+  await createSnapshot(target, delta56, genesis, { deltaFrom: full5() });
+  expect(await verifySnapshot(delta56, genesis, { base: full5() })).toMatchObject({ ok: true, index: 6, deletedRecords: 1, entryRecords: 1 });
   // Only into an empty directory; a bad file imports nothing.
   await expect(importSnapshot(full5(), target, genesis)).rejects.toMatchObject({ code: Code.ERR_SNAPSHOT_IMPORT_TARGET });
   const other = path.join(tmpDir(), "bad");
