@@ -19,6 +19,7 @@ export interface NodeConfig {
   verifyThreads?: number;
   mappedBudgetMib: number;
   storageReserveMib?: number;
+  snapshotInterval: number;
   logLevel: string;
 }
 
@@ -52,6 +53,7 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
     max: 1_048_576,
     usage: "free space (MiB) kept on the data directory's disk: below it the node takes no writes (ERR_STORAGE_FULL) until space returns (default: 2 % of the disk, at least 64, at most 1024; at least 8)",
   },
+  snapshotInterval: { kind: "number", default: 0, min: 0, max: 4_294_967_295, usage: "write a full ledger snapshot to <data>/snapshots every this many milestones, keeping the newest two (0: never; docs/storage.md)" },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };
 

@@ -54,6 +54,7 @@ import type { SpaceState } from "./storage/space";
 import { ProgressWatch } from "./progress";
 import { openFailure, writeCleanMark } from "./storage/preflight";
 import { checkDatabaseFile } from "./storage/page-walk";
+import { PeriodicSnapshots } from "./snapshot/periodic";
 
 export interface StartNodeOptions {
   /** Where the node's log lines go (node/logger.ts: createLogger, silentLogger). */
@@ -274,6 +275,18 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   // Every node watches whether a committee that needs more than one signature can sign.
   const watch = new CommitteeWatch({ now: node.now, committee: committeeNow, reachable: (members) => peering.committee.reachable(members, reachableWindowMs(timing)) }, Math.max(10_000, 2 * timing.roundTimeoutMs));
   node.on("milestone", () => watch.applied());
+  // Full ledger snapshots every --snapshot-interval milestones, written while the node goes on.
+  const snapshots =
+    config.snapshotInterval > 0
+      ? new PeriodicSnapshots({
+          store: node.store,
+          genesis: node.genesis,
+          dir: path.join(dataDir, "snapshots"),
+          interval: config.snapshotInterval,
+          log: (event, details) => (event === "written" ? log.info(details, "snapshot written") : log.warn(details, `snapshot ${event}`)),
+        })
+      : undefined;
+  if (snapshots) node.on("milestone", snapshots.onMilestone);
   peering.committee.onEquivocation = (e) =>
     log.error({ index: e.index, member: e.member, essences: e.essences }, `committee: member ${e.member} signed two milestones at index ${e.index}; it broke its word (getNodeInfo.committee.equivocations)`);
   progress = new ProgressWatch(
@@ -307,6 +320,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       await peering.close();
       await api.close();
       metrics.close();
+      await snapshots?.close(); // the file under way reads the store
       await node.close();
       try {
         writeCleanMark(dataDir); // the next start may skip the page walk
