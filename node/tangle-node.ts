@@ -109,7 +109,8 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
       // Every key of the committee chain, kept current by the milestone applier as changes apply.
       coordinatorKeys: this.committees.everMembers,
     };
-    this.entryPoints = new Set([toHex(ZERO_ENTRY_POINT), toHex(this.genesisId)]);
+    // Besides these two, on a node started from a snapshot, the snapshot's (node/snapshot/entry-points.ts).
+    this.entryPoints = new Set([toHex(ZERO_ENTRY_POINT), toHex(this.genesisId), ...store.solidEntryPoints().map(toHex)]);
     this.milestoneIntervalMs = this.genesis.milestoneIntervalMs;
     this.solidifyTimeoutMs = opts.solidifyTimeoutMs ?? 5000;
     if (opts.verifyThreads) this.verifier = new VerifyPool(opts.verifyThreads);

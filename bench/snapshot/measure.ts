@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   try {
     const file = path.join(dir, "full.snap");
     let t = performance.now();
-    const w = SnapshotWriter.create(file, { kind: "full", networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index: 1, ledgerRoot, milestone, changes: [], deletedCount: 0, entryCount: n });
+    const w = SnapshotWriter.create(file, { kind: "full", networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index: 1, ledgerRoot, milestone, changes: [], entryPoints: [], deletedCount: 0, entryCount: n });
     for (const e of entries) w.addEntry(e.key, e.value);
     const { bytes } = w.finish();
     const writeMs = performance.now() - t;

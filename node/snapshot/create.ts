@@ -26,6 +26,7 @@ import { fail, SnapshotErrorCode as E } from "./errors";
 import { compareKeys, SnapshotEntry, SnapshotHeader, SnapshotKind } from "./format";
 import { SnapshotReader, SnapshotWriter } from "./file";
 import { verifySnapshot } from "./verify";
+import { solidEntryPoints } from "./entry-points";
 
 export interface CreatedSnapshot {
   kind: SnapshotKind;
@@ -35,6 +36,8 @@ export interface CreatedSnapshot {
   entryRecords: number;
   deletedRecords: number;
   committeeChanges: number;
+  /** Solid entry points named (entry-points.ts). */
+  entryPoints: number;
   bytes: number;
   checksum: string;
   base?: { index: number; ledgerRoot: string };
@@ -81,7 +84,8 @@ export async function createSnapshot(dataDir: string, out: string, genesisIn: Ge
       const c = decodeTransaction(bytes);
       if (c.ok && c.value.tx.payload.type === "milestone" && c.value.tx.payload.committeeChange) changes.push(bytes);
     }
-    const header = { networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone: milestoneBytes, changes };
+    const entryPoints = await solidEntryPoints(store, index);
+    const header = { networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone: milestoneBytes, changes, entryPoints };
     const made = opts.deltaFrom ? writeDelta(store, out, header, opts.deltaFrom) : writeFull(store, out, header);
     if (opts.deltaFrom) {
       // A delta's root is the base's tree changed by it: checked as a verifier will, before it is kept.
@@ -91,7 +95,7 @@ export async function createSnapshot(dataDir: string, out: string, genesisIn: Ge
         fail(v.code, `the delta written does not verify on its base, and was removed: ${v.message}`);
       }
     }
-    return { ...made, index, milestoneId: toHex(blake2b256(milestoneBytes)), ledgerRoot: toHex(ledgerRoot), committeeChanges: changes.length };
+    return { ...made, index, milestoneId: toHex(blake2b256(milestoneBytes)), ledgerRoot: toHex(ledgerRoot), committeeChanges: changes.length, entryPoints: entryPoints.length };
   } finally {
     await store.close();
   }
@@ -106,7 +110,7 @@ function milestoneTx(store: Store, index: number): Uint8Array {
 
 type HeaderStart = Omit<SnapshotHeader, "kind" | "base" | "deletedCount" | "entryCount">;
 
-function writeFull(store: Store, out: string, h: HeaderStart): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges"> {
+function writeFull(store: Store, out: string, h: HeaderStart): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges" | "entryPoints"> {
   const count = store.utxo.getCount();
   const w = SnapshotWriter.create(out, { ...h, kind: "full", deletedCount: 0, entryCount: count });
   try {
@@ -180,7 +184,7 @@ function* basePass(file: string, h: HeaderStart, store: Store): Generator<Change
   return r;
 }
 
-function writeDelta(store: Store, out: string, h: HeaderStart, baseFile: string): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges"> {
+function writeDelta(store: Store, out: string, h: HeaderStart, baseFile: string): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges" | "entryPoints"> {
   // Pass 1: the counts (and the base's checksum).
   let deleted = 0;
   let set = 0;

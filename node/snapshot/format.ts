@@ -7,7 +7,7 @@
  *   header   magic "TNGLSNAP" · u8 format 1 · u8 kind (0 full, 1 delta) · u32 networkId · genesisId 32
  *            · u32 index · ledgerRoot 32 · [delta: u32 baseIndex · baseLedgerRoot 32]
  *            · u32 length + the milestone transaction · u16 changeCount · (u32 length + transaction) × count
- *            · u64 deletedCount · u64 entryCount
+ *            · u32 entryPointCount · entry point ids 32 × count · u64 deletedCount · u64 entryCount
  *   body     chunks: u32 recordCount · u32 bodyBytes · body; the deleted keys' chunks, then the entries'
  *   trailer  BLAKE2b-256 of every byte before it
  *
@@ -27,6 +27,8 @@ export type SnapshotKind = "full" | "delta";
 
 /** Most committee-change milestones one file carries (u16 count). */
 export const MAX_SNAPSHOT_CHANGES = 0xffff;
+/** Most solid entry points one file names (u32 count; a window's worth of tips is far fewer). */
+export const MAX_SNAPSHOT_ENTRY_POINTS = 1 << 20;
 /** Largest chunk body a reader takes; a reader holds one chunk at a time. */
 export const MAX_SNAPSHOT_CHUNK_BYTES = 1 << 20;
 /** Body size at which our writer closes a chunk (a writer may choose any size up to the maximum). */
@@ -55,6 +57,12 @@ export interface SnapshotHeader {
   milestone: Uint8Array;
   /** The milestone transactions below `index` that carried a committee change, ascending index. */
   changes: Uint8Array[];
+  /**
+   * Solid entry points: ids of transactions confirmed at or below `index` that transactions not
+   * confirmed by then approve, strictly ascending. Not covered by any signature: a wrong list can
+   * keep a node from solidifying or make it halt on a merkle root, never give it a wrong ledger.
+   */
+  entryPoints: Uint8Array[];
   deletedCount: number;
   entryCount: number;
 }
@@ -105,7 +113,11 @@ export function encodeHeader(h: SnapshotHeader): Uint8Array {
   if (h.changes.length > MAX_SNAPSHOT_CHANGES) fail(E.MALFORMED, `${h.changes.length} committee changes, more than ${MAX_SNAPSHOT_CHANGES}`);
   checkTxLength(h.milestone.length, "milestone transaction");
   h.changes.forEach((c, i) => checkTxLength(c.length, `committee change ${i}`));
-  const size = 8 + 2 + 4 + 32 + 4 + 32 + (h.base ? 36 : 0) + 4 + h.milestone.length + 2 + h.changes.reduce((s, c) => s + 4 + c.length, 0) + 16;
+  if (h.entryPoints.length > MAX_SNAPSHOT_ENTRY_POINTS) fail(E.MALFORMED, `${h.entryPoints.length} entry points, more than ${MAX_SNAPSHOT_ENTRY_POINTS}`);
+  h.entryPoints.forEach((e, i) => {
+    if (e.length !== 32 || (i > 0 && compareKeys(h.entryPoints[i - 1], e) >= 0)) fail(E.MALFORMED, "entry points must be 32-byte ids in strictly ascending order");
+  });
+  const size = 8 + 2 + 4 + 32 + 4 + 32 + (h.base ? 36 : 0) + 4 + h.milestone.length + 2 + h.changes.reduce((s, c) => s + 4 + c.length, 0) + 4 + 32 * h.entryPoints.length + 16;
   const b = new Uint8Array(size);
   let at = 0;
   b.set(SNAPSHOT_MAGIC, at);
@@ -131,6 +143,12 @@ export function encodeHeader(h: SnapshotHeader): Uint8Array {
     putU32(b, at, c.length);
     b.set(c, (at += 4));
     at += c.length;
+  }
+  putU32(b, at, h.entryPoints.length);
+  at += 4;
+  for (const e of h.entryPoints) {
+    b.set(e, at);
+    at += 32;
   }
   putU64(b, at, h.deletedCount);
   putU64(b, at + 8, h.entryCount);
@@ -170,6 +188,14 @@ export function decodeHeader(take: (n: number) => Uint8Array): SnapshotHeader {
     checkTxLength(n, `committee change ${i}`);
     changes.push(Uint8Array.from(take(n)));
   }
+  const entryPointCount = u32(take(4), 0);
+  if (entryPointCount > MAX_SNAPSHOT_ENTRY_POINTS) fail(E.MALFORMED, `${entryPointCount} entry points, more than ${MAX_SNAPSHOT_ENTRY_POINTS}`);
+  const entryPoints: Uint8Array[] = [];
+  for (let i = 0; i < entryPointCount; i++) {
+    const e = Uint8Array.from(take(32));
+    if (i > 0 && compareKeys(entryPoints[i - 1], e) >= 0) fail(E.MALFORMED, "entry points not strictly ascending");
+    entryPoints.push(e);
+  }
   const counts = take(16);
   const deletedCount = u64(counts, 0);
   const entryCount = u64(counts, 8);
@@ -177,7 +203,7 @@ export function decodeHeader(take: (n: number) => Uint8Array): SnapshotHeader {
     if (n > MAX_SNAPSHOT_RECORDS) fail(E.MALFORMED, `${what} count ${n} above 2^53 - 1`);
   }
   if (kind === "full" && deletedCount !== 0) fail(E.MALFORMED, `a full snapshot with ${deletedCount} deleted keys`);
-  return { kind, networkId, genesisId, index, ledgerRoot, ...(base ? { base } : {}), milestone, changes, deletedCount, entryCount };
+  return { kind, networkId, genesisId, index, ledgerRoot, ...(base ? { base } : {}), milestone, changes, entryPoints, deletedCount, entryCount };
 }
 
 // ---- chunks and records -------------------------------------------------------------------------

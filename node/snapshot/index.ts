@@ -7,3 +7,5 @@ export type { SnapshotSummary, SnapshotVerdict, VerifiedSnapshot, CheckedMilesto
 export { createSnapshot, openStoppedStore, storedGenesisHash } from "./create";
 export type { CreatedSnapshot } from "./create";
 export { importSnapshot } from "./import";
+export { solidEntryPoints } from "./entry-points";
+export { PeriodicSnapshots, writeLiveSnapshot } from "./periodic";

@@ -21,6 +21,7 @@ import { decodeOutputValue, keys, STATE } from "../storage/schema";
 import type { Store } from "../storage/store";
 import { fail, SnapshotErrorCode as E } from "./errors";
 import { SnapshotWriter } from "./file";
+import { solidEntryPoints } from "./entry-points";
 
 /** Entries written between two yields to the event loop. */
 const YIELD_EVERY = 4096;
@@ -76,9 +77,10 @@ export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: str
       const c = decodeTransaction(bytes);
       if (c.ok && c.value.tx.payload.type === "milestone" && c.value.tx.payload.committeeChange) changes.push(bytes);
     }
+    const entryPoints = await solidEntryPoints(store, index, txn, true);
     const count = store.utxo.getCount({ transaction: txn });
     const ledgerRoot = d.value.tx.payload.ledgerRoot;
-    const w = SnapshotWriter.create(out, { kind: "full", networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone, changes, deletedCount: 0, entryCount: count });
+    const w = SnapshotWriter.create(out, { kind: "full", networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone, changes, entryPoints, deletedCount: 0, entryCount: count });
     try {
       let n = 0;
       for (const { key, value } of store.utxo.getRange({ transaction: txn })) {

@@ -53,6 +53,8 @@ export interface SnapshotSummary {
   deletedRecords: number;
   /** Committee-change milestones the file carries. */
   committeeChanges: number;
+  /** Solid entry points the file names (not signed: see format.ts). */
+  entryPoints: number;
   bytes: number;
   checksum: string;
   base?: { index: number; ledgerRoot: string };
@@ -144,6 +146,7 @@ export async function verifySnapshotFile(file: string, genesis: Genesis, opts: {
       entryRecords: h.entryCount,
       deletedRecords: h.deletedCount,
       committeeChanges: changes.length,
+      entryPoints: h.entryPoints.length,
       bytes: reader.fileBytes,
       checksum: toHex(checksum),
       ...(h.base ? { base: { index: h.base.index, ledgerRoot: toHex(h.base.ledgerRoot) } } : {}),

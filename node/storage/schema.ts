@@ -53,6 +53,8 @@ export const STATE = {
   genesisHash: "genesisHash",
   ledgerIndex: "ledgerIndex",
   stateHash: "stateHash",
+  /** Ids counted as solid entry points on a node started from a snapshot (node/snapshot/import.ts). */
+  solidEntryPoints: "solidEntryPoints",
 } as const;
 
 export interface TxMeta {

@@ -420,6 +420,12 @@ export class Store {
     return v ? Uint8Array.from(v) : undefined;
   }
 
+  /** The solid entry points a snapshot import recorded (none on a node synced from genesis). */
+  solidEntryPoints(): Uint8Array[] {
+    const v = this.state.get(STATE.solidEntryPoints) as Uint8Array[] | undefined;
+    return v ? v.map((x) => Uint8Array.from(x)) : [];
+  }
+
   getOutput(txId: Uint8Array, index: number): StoredOutput | undefined {
     const v = this.utxo.getBinary(keys.output(txId, index));
     if (!v) return undefined;

@@ -17,7 +17,7 @@ afterAll(cleanupDirs);
 const dir = tmpDir();
 
 function header(over: Partial<SnapshotHeader> = {}): SnapshotHeader {
-  return { kind: "full", networkId: 7, genesisId: randomBytes(32), index: 9, ledgerRoot: randomBytes(32), milestone: randomBytes(300), changes: [randomBytes(280), randomBytes(290)], deletedCount: 0, entryCount: 0, ...over };
+  return { kind: "full", networkId: 7, genesisId: randomBytes(32), index: 9, ledgerRoot: randomBytes(32), milestone: randomBytes(300), changes: [randomBytes(280), randomBytes(290)], entryPoints: [randomBytes(32), randomBytes(32), randomBytes(32)].sort(compareKeys), deletedCount: 0, entryCount: 0, ...over };
 }
 
 function outputEntry(): { key: Uint8Array; value: Uint8Array } {
@@ -59,7 +59,7 @@ test("a file larger than the reader's buffer reads back every record written, in
   expect(Buffer.from(r.finish()).equals(Buffer.from(checksum))).toBe(true);
   // The header read at the start is intact after the buffer was refilled many times over.
   const hex = (x: Uint8Array) => Buffer.from(x).toString("hex");
-  const fields = (x: SnapshotHeader) => ({ ...x, genesisId: hex(x.genesisId), ledgerRoot: hex(x.ledgerRoot), milestone: hex(x.milestone), changes: x.changes.map(hex), base: { index: x.base!.index, ledgerRoot: hex(x.base!.ledgerRoot) } });
+  const fields = (x: SnapshotHeader) => ({ ...x, genesisId: hex(x.genesisId), ledgerRoot: hex(x.ledgerRoot), milestone: hex(x.milestone), changes: x.changes.map(hex), entryPoints: x.entryPoints.map(hex), base: { index: x.base!.index, ledgerRoot: hex(x.base!.ledgerRoot) } });
   expect(fields(r.header)).toEqual(fields(h));
   // Compared as one string each: a failing toEqual over 30,000 rows would print for a minute.
   expect(keys.join()).toBe(deleted.map((k) => Buffer.from(k).toString("hex")).join());

@@ -89,7 +89,7 @@ test("files written while milestones change a ledger of 30,000 outputs are each 
   const unstamped = attach(signed, parents, fields.timestamp);
   const work = tmpDir();
   const file = path.join(work, "ledger-1.snap");
-  const w = SnapshotWriter.create(file, { kind: "full", networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index: 1, ledgerRoot: fields.ledgerRoot, milestone: stampSync(unstamped, requiredDifficulty(unstamped.length, genesis.baseDifficulty)), changes: [], deletedCount: 0, entryCount: outputs.length });
+  const w = SnapshotWriter.create(file, { kind: "full", networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index: 1, ledgerRoot: fields.ledgerRoot, milestone: stampSync(unstamped, requiredDifficulty(unstamped.length, genesis.baseDifficulty)), changes: [], entryPoints: [], deletedCount: 0, entryCount: outputs.length });
   for (const e of outputs.map((o) => ({ key: outputEntryKey(o.txId, 0), value: outputEntryValue(o.address, o.amount) })).sort((a, b) => compareKeys(a.key, b.key))) w.addEntry(e.key, e.value);
   w.finish();
   const data = path.join(work, "data");

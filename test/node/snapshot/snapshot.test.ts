@@ -255,6 +255,60 @@ test("a database whose unspent outputs do not give its milestone's ledger root y
   }
 });
 
+test("solid entry points: what arrived after the snapshot's milestone solidifies on the imported node, whose next milestone the original node applies alike", async () => {
+  const a = tmpDir();
+  const na = await TangleNode.open({ dataDir: a, genesis });
+  const stream = new Uint8Array(32).fill(9);
+  const r0 = await na.submit(buildTx(na, alice, dataPayload(stream, 0)));
+  const t = await na.submit(buildTx(na, alice, transfer([{ txId: g, index: 0 }], [{ address: bobAddr, amount: 1000n }])));
+  await new Coordinator(na, coordinatorSeed, { intervalMs: 1e9 }).issue();
+  expect(na.getMetadata(t.id)).toMatchObject({ confirmedBy: 1 });
+  // After milestone 1, not confirmed yet: a record on r0 and t (not on the milestone), and a transfer on top of it.
+  const r1 = buildTx(na, alice, dataPayload(stream, 1, fromHex(r0.id)), [r0.id, t.id]);
+  const r1id = (await na.submit(r1)).id;
+  const r2 = buildTx(na, bob, transfer([{ txId: fromHex(t.id), index: 0 }], [{ address: aliceAddr, amount: 1000n }]), [r1id, r0.id]);
+  const r2id = (await na.submit(r2)).id;
+  await na.close();
+  const file = path.join(files, "entry-points.snap");
+  expect(await createSnapshot(a, file, genesis)).toMatchObject({ index: 1, entryPoints: 2 });
+  expect(await verifySnapshot(file, genesis)).toMatchObject({ ok: true, entryPoints: 2 });
+
+  const b = path.join(tmpDir(), "b");
+  await importSnapshot(file, b, genesis);
+  const nb = await TangleNode.open({ dataDir: b, genesis, solidifyTimeoutMs: 1000 });
+  let ms2: Uint8Array;
+  try {
+    expect([nb.isEntryPoint(r0.id), nb.isEntryPoint(t.id)]).toEqual([true, true]);
+    // As gossip would bring them: solid on the entry points.
+    await nb.submit(r1);
+    await nb.submit(r2);
+    ms2 = buildMilestone(nb, { parents: [nb.latestMilestone!.id, r2id] }).bytes;
+    await nb.submit(ms2);
+    expect(nb.ledgerIndex).toBe(2);
+    expect([nb.getMetadata(r1id)?.confirmedBy, nb.getMetadata(r2id)?.confirmedBy, nb.getMetadata(r2id)?.conflict]).toEqual([2, 2, null]);
+    expect(nb.balance(aliceAddr).confirmed).toBe(500n + 1000n);
+  } finally {
+    await nb.close();
+  }
+  // The node with the whole history applies the imported node's milestone 2: same cone, same state.
+  const again = await TangleNode.open({ dataDir: a, genesis });
+  try {
+    await again.submit(ms2);
+    expect(again.ledgerIndex).toBe(2);
+    expect(again.getMetadata(r2id)).toMatchObject({ confirmedBy: 2, conflict: null });
+    const nb2 = await TangleNode.open({ dataDir: b, genesis });
+    try {
+      expect(toHex(again.stateHash)).toBe(toHex(nb2.stateHash));
+      expect(toHex(again.proveOutput(g, 0).ledgerRoot)).toBe(toHex(nb2.proveOutput(g, 0).ledgerRoot));
+      expect(nb2.isEntryPoint(r0.id)).toBe(true); // kept through a restart
+    } finally {
+      await nb2.close();
+    }
+  } finally {
+    await again.close();
+  }
+});
+
 test("an imported snapshot starts a node at its milestone: same ledger, committee chain, and a transfer of an imported output confirms", async () => {
   const target = path.join(tmpDir(), "imported");
   const s = await importSnapshot(full5(), target, genesis);

@@ -75,6 +75,7 @@ def snapshot(network_id, genesis_id, milestone, entries, base=None, deleted=()):
         out += struct.pack("<I", base["index"]) + base["ledgerRoot"]
     out += struct.pack("<I", len(milestone["bytes"])) + milestone["bytes"]
     out += struct.pack("<H", 0)  # no committee change on this network
+    out += struct.pack("<I", 0)  # no solid entry points: nothing unconfirmed approves these ledgers' transactions
     out += struct.pack("<QQ", len(deleted), len(entries))
     out += chunks([bytes([len(k)]) + k for k in deleted])
     out += chunks([bytes([len(k)]) + k + struct.pack("<H", len(v)) + v for k, v in entries])

@@ -1,0 +1,46 @@
+/**
+ * Solid entry points of a snapshot at milestone N (docs/storage.md, "Snapshot files"): the stored
+ * transactions confirmed at or below N that a stored transaction not confirmed by N approves
+ * directly. A node started from the snapshot has none of the transactions below N; with these
+ * counted as entry points (TangleNode.isEntryPoint), the transactions that arrived after N and
+ * those attached to them solidify there, and white flag ends its paths at them as at any confirmed
+ * transaction, exactly where a node with the whole history ends them.
+ */
+import type { Transaction as LmdbTransaction } from "lmdb";
+import { decodeTransaction } from "../../client/protocol/codec";
+import { decodeMeta, keys, readSeq } from "../storage/schema";
+import type { Store } from "../storage/store";
+import { compareKeys } from "./format";
+
+/** Rows read between two yields to the event loop (a running node's writer). */
+const YIELD_EVERY = 4096;
+
+/**
+ * The entry points of `store` at milestone `index`, ascending. Reads in `txn` when given (a running
+ * node's snapshot), yielding to the event loop every few thousand rows when `yieldTurns`.
+ */
+export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTransaction, yieldTurns = false): Promise<Uint8Array[]> {
+  const opts = txn ? { transaction: txn } : {};
+  const confirmedBy = (seq: number): number | undefined => {
+    const m = store.meta.get(keys.seq(seq), opts);
+    return m ? decodeMeta(seq, m).confirmedBy : undefined;
+  };
+  const found = new Map<string, Uint8Array>();
+  let n = 0;
+  for (const { key, value } of store.meta.getRange(opts)) {
+    if (yieldTurns && ++n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const seq = readSeq(key as Buffer);
+    const c = decodeMeta(seq, value).confirmedBy;
+    if (c !== undefined && c <= index) continue;
+    const stored = store.tx.get(keys.seq(seq), opts);
+    const d = stored ? decodeTransaction(Uint8Array.from(stored.subarray(32))) : undefined;
+    if (!d?.ok) continue;
+    for (const p of d.value.tx.parents) {
+      const ps = store.ids.get(Buffer.from(p), opts);
+      if (!ps) continue; // an entry point already (zero id, genesis id) or not stored
+      const pc = confirmedBy(readSeq(ps));
+      if (pc !== undefined && pc <= index) found.set(Buffer.from(p).toString("hex"), Uint8Array.from(p));
+    }
+  }
+  return [...found.values()].sort(compareKeys);
+}
