@@ -60,8 +60,13 @@ export const NODE_PAYLOADS: { readonly [K in PayloadName]: NodePayload<K> } = {
     // The issuer must be a committee member (of the genesis or of a change this node applied); the
     // k-of-n signatures inside are checked against the committee in force at the milestone's index
     // before it is stored (milestone-applier.ts, validation/committee.ts).
+    // A node behind (syncing) does not know yet the members a later change names: their
+    // milestones are judged once the ones before them are applied (tangle-node.ts), not refused
+    // here, or the peer that served them would be banned for a valid milestone.
     checkIssuer: (tx, params) =>
-      params.coordinatorKeys.has(toHex(tx.issuer)) ? undefined : reject(E.NOT_COORDINATOR, "milestone issued by a key that is not a committee member of this network"),
+      params.coordinatorKeys.has(toHex(tx.issuer)) || (params.committeeKnownTo !== undefined && tx.payload.index > params.committeeKnownTo())
+        ? undefined
+        : reject(E.NOT_COORDINATOR, "milestone issued by a key that is not a committee member of this network"),
   },
   // Anyone may issue a checkpoint: it only references tips, and confirms like data (no ledger effect).
   checkpoint: {},

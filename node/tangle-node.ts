@@ -108,6 +108,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
       maxFutureMs: opts.maxFutureMs ?? 30_000,
       // Every key of the committee chain, kept current by the milestone applier as changes apply.
       coordinatorKeys: this.committees.everMembers,
+      committeeKnownTo: () => this.ledgerIndex + 1,
     };
     // Besides these two, on a node started from a snapshot, the snapshot's (node/snapshot/entry-points.ts).
     this.entryPoints = new Set([toHex(ZERO_ENTRY_POINT), toHex(this.genesisId), ...store.solidEntryPoints().map(toHex)]);
@@ -256,6 +257,10 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
         // Fully checked before it is stored, applied or gossiped: after its parents' writes (a
         // parent milestone applied first), white flag against its payload (milestone-applier.ts).
         await Promise.all(tx.parents.map((p) => this.solid.writes.get(toHex(p))));
+        // An issuer validation could not judge (a member named by a change not applied then).
+        if (ms.index <= this.ledgerIndex + 1 && !this.committees.everMembers.has(toHex(tx.issuer))) {
+          throw new NodeError(Code.ERR_TX_NOT_COORDINATOR as NodeErrorCode, `milestone ${ms.index} issued by a key that is not a committee member of this network`);
+        }
         const c = await this.milestones.check(v.value, ms);
         if (!c.ok) throw new NodeError(c.code as NodeErrorCode, `milestone ${ms.index} refused: ${c.message}`);
       }

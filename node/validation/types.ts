@@ -15,6 +15,13 @@ export interface ValidationParams {
   maxFutureMs: number;
   /** Hex public keys allowed to issue milestones. */
   coordinatorKeys: ReadonlySet<string>;
+  /**
+   * The highest milestone index whose committee this node knows (a node: its ledger index + 1).
+   * Above it, a milestone's issuer outside `coordinatorKeys` may be a member that a committee
+   * change not applied here yet names: not judged at validation (the node judges it once the
+   * milestones before it are applied). Absent: every milestone's issuer is judged here.
+   */
+  committeeKnownTo?(): number;
 }
 
 /** A transaction that passed every stateless stage, with what those stages computed. */

@@ -89,6 +89,11 @@ test("3 of 4 members: applied; 2 signatures, a duplicated or unsorted list, a no
     );
     // A non-member issuer is refused at validation (step 6) before any of this.
     await refused(node, buildMilestone(node, { signers: [m1, m2, m3], issuer: stranger }).bytes, Code.ERR_TX_NOT_COORDINATOR);
+    // Past the index after this node's ledger, an issuer it does not know may be a member named by
+    // a committee change it has not applied yet (a node syncing from genesis): validation does not
+    // judge it (the peer that served a valid milestone would be banned); the milestone waits for
+    // those before it, here refused as out of order, and its issuer is judged once they are applied.
+    await refused(node, buildMilestone(node, { signers: [m1, m2, m3], issuer: stranger, index: node.ledgerIndex + 3, over: { previousMilestoneId: randomBytes(32) } }).bytes, Code.ERR_MILESTONE_ORDER);
 
     const good = buildMilestone(node, { signers: [m2, m3, m4], issuer: m4 });
     expect(good.payload.signatures.map((s) => toHex(s.publicKey))).toEqual([m2, m3, m4].map((k) => toHex(k.publicKey)).sort());

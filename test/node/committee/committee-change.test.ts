@@ -121,9 +121,10 @@ test("a committee change replaces member 4's key by a fifth: carried by a milest
   await start("f", ["m1"]);
   await allAt(["m1", "m2", "m3", "m4", "f"], 3);
 
-  // The operators queue the change on the four members' nodes a few milestones ahead.
+  // The operators queue the change on the four members' nodes a few milestones ahead: 12 s at the
+  // 500 ms interval, for four `tangle` processes to start on two busy cores (5 s was too little).
   const newMembers = [members[0], members[1], members[2], fifth];
-  const effectiveIndex = (await latest("f")) + 10;
+  const effectiveIndex = (await latest("f")) + 24;
   const queued = await Promise.all(
     ["m1", "m2", "m3", "m4"].map((n) =>
       tangle(["committee", "change", "--node", `ws://127.0.0.1:${ports.get(n)}`, "--admin-token", TOKEN, "--members", newMembers.join(","), "--threshold", "3", "--effective-index", String(effectiveIndex), "--json"]),
