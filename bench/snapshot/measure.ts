@@ -7,7 +7,8 @@
  *   1. write: the file from those outputs in memory (SnapshotWriter);
  *   2. verify: verifySnapshot against the genesis (committee signature, entries into the tree,
  *      checksum, root);
- *   3. import: into an empty data directory (verify again, then LMDB);
+ *   3. import: into an empty data directory (verify again, then LMDB), then a node opened there
+ *      (TangleNode.open: the ledger restored, the tree rebuilt), whose ledger root must be N's;
  *   4. create: `createSnapshot` from that directory, as `tangle snapshot create` does (LMDB read,
  *      root recomputed, file written).
  * Checked: verify says valid with the milestone's root and N entries, and the file `create` writes
@@ -27,6 +28,7 @@ import { Genesis, genesisTransactionId } from "../../node/ledger/genesis";
 import { outputTree } from "../../node/ledger/ledger-tree";
 import { createSnapshot, importSnapshot, SnapshotWriter, verifySnapshot, compareKeys } from "../../node/snapshot";
 import { requiredDifficulty } from "../../node/validation/pipeline";
+import { TangleNode } from "../../node/tangle-node";
 
 async function main(): Promise<void> {
   const at = process.argv.indexOf("--entries");
@@ -71,6 +73,14 @@ async function main(): Promise<void> {
     await importSnapshot(file, data, genesis);
     const importMs = performance.now() - t;
 
+    // A node opened on the imported directory: the ledger restored, the window rebuilt.
+    t = performance.now();
+    const node = await TangleNode.open({ dataDir: data, genesis });
+    const openMs = performance.now() - t;
+    const opened = { ledgerIndex: node.ledgerIndex, root: toHex(node.proveOutput(outputs[0].txId, outputs[0].index).ledgerRoot) };
+    await node.close();
+    if (opened.ledgerIndex !== 1 || opened.root !== toHex(ledgerRoot)) throw new Error(`the node opened on the import: ${JSON.stringify(opened)}`);
+
     const again = path.join(dir, "again.snap");
     t = performance.now();
     await createSnapshot(data, again, genesis);
@@ -79,7 +89,7 @@ async function main(): Promise<void> {
 
     const ms = (x: number) => Math.round(x);
     process.stdout.write(
-      `${JSON.stringify({ entries: n, bytes, bytesPerEntry: +(bytes / n).toFixed(1), writeMs: ms(writeMs), verifyMs: ms(verifyMs), importMs: ms(importMs), createFromLmdbMs: ms(createMs), databaseBytes: fs.statSync(path.join(data, "data.mdb")).size })}\n`,
+      `${JSON.stringify({ entries: n, bytes, bytesPerEntry: +(bytes / n).toFixed(1), writeMs: ms(writeMs), verifyMs: ms(verifyMs), importMs: ms(importMs), nodeOpenMs: ms(openMs), createFromLmdbMs: ms(createMs), databaseBytes: fs.statSync(path.join(data, "data.mdb")).size })}\n`,
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

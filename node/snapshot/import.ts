@@ -18,7 +18,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fromHex, toHex } from "../../client/protocol/bytes";
+import { toHex } from "../../client/protocol/bytes";
 import { Genesis, validateGenesis } from "../ledger/genesis";
 import { MAX_AMOUNT } from "../../client/protocol/limits";
 import { encodeAmount, encodeMeta, encodeOutputValue, keys, STATE } from "../storage/schema";
@@ -49,7 +49,7 @@ export async function importSnapshot(file: string, dataDir: string, genesisIn: G
   let store: Store | undefined = await Store.open(work);
   try {
     const reader = SnapshotReader.open(file);
-    const balances = new Map<string, bigint>();
+    const balances = new Map<string, { address: Buffer; amount: bigint }>();
     try {
       let batch: { key: Buffer; value: Buffer }[] = [];
       const flush = async () => {
@@ -66,9 +66,11 @@ export async function importSnapshot(file: string, dataDir: string, genesisIn: G
         const amount = Buffer.from(e.value.buffer, e.value.byteOffset, 40).readBigUInt64LE(32);
         batch.push({ key: keys.output(txId, e.key[33]), value: encodeOutputValue(address, amount, n) });
         const a = toHex(address);
-        const sum = (balances.get(a) ?? 0n) + amount;
+        const b = balances.get(a);
+        const sum = (b?.amount ?? 0n) + amount;
         if (sum > MAX_AMOUNT) throw new Error(`the balance of ${a} passes 2^64 - 1`); // the supply cannot: a verified file holds no more
-        balances.set(a, sum);
+        if (b) b.amount = sum;
+        else balances.set(a, { address: Buffer.from(address), amount: sum });
         if (batch.length >= BATCH) await flush();
       }
       await flush();
@@ -90,9 +92,10 @@ export async function importSnapshot(file: string, dataDir: string, genesisIn: G
         s.milestones.put(keys.milestone(p.index), { index: p.index, id: m.id, timestamp: p.timestamp, merkleRoot: p.confirmedMerkleRoot, stateHash: p.ledgerStateHash, included: [] });
       }
       const empty = Buffer.alloc(0);
-      for (const [a, amount] of balances) {
-        s.balances.put(Buffer.from(fromHex(a)), encodeAmount(amount));
-        s.received.put(Buffer.from(fromHex(a)), empty);
+      // In key order: appended at the right edge of the B-trees (hex order is byte order).
+      for (const [, b] of [...balances].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+        s.balances.put(b.address, encodeAmount(b.amount));
+        s.received.put(b.address, empty);
       }
       s.state.put(STATE.genesisHash, Buffer.from(storedGenesisHash(genesis)));
       s.state.put(STATE.ledgerIndex, n);
