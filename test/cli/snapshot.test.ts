@@ -75,6 +75,31 @@ test("another network, a damaged file, a delta without its base: exit 1 naming t
   expect(fs.existsSync(path.join(work, "delta.snap"))).toBe(false);
 });
 
+test("a delta from the full snapshot at 2 to milestone 3 verifies with --base, and not without it", async () => {
+  const base = path.join(work, "base-2.snap");
+  expect((await tangle(["snapshot", "create", "--data", dir, "--out", base, "--network", genesisFile])).code).toBe(0);
+  const node = await TangleNode.open({ dataDir: dir, genesis });
+  let root3: string;
+  try {
+    await node.submit(buildTx(node, bob, { type: "transfer", inputs: [{ txId: node.outputs(addressOf(bob.publicKey))[0].txId, index: node.outputs(addressOf(bob.publicKey))[0].index }], outputs: [{ address: addressOf(alice.publicKey), amount: 1000n }] }));
+    await new Coordinator(node, coordinatorSeed, { intervalMs: 1e9 }).issue();
+    root3 = toHex(node.proveOutput(genesisTransactionId(genesis), 1).ledgerRoot);
+  } finally {
+    await node.close();
+  }
+  const delta = path.join(work, "delta-2-3.snap");
+  const c = await tangle(["snapshot", "create", "--data", dir, "--out", delta, "--network", genesisFile, "--delta-from", base, "--json"]);
+  expect([c.code, c.stderr]).toEqual([0, ""]);
+  expect(JSON.parse(c.stdout)).toMatchObject({ kind: "delta", index: 3, ledgerRoot: root3, deletedRecords: 1, entryRecords: 1, base: { index: 2, ledgerRoot: root } });
+  const v = await tangle(["snapshot", "verify", delta, "--network", genesisFile, "--base", base]);
+  expect([v.code, v.stderr]).toEqual([0, ""]);
+  expect(v.stdout).toContain("valid: delta snapshot at milestone 3");
+  expect(v.stdout).toContain(`ledger root ${root3} recomputed from 2 entries`);
+  const alone = await tangle(["snapshot", "verify", delta, "--network", genesisFile]);
+  expect(alone.code).toBe(1);
+  expect(alone.stdout).toMatch(/^invalid: ERR_SNAPSHOT_BASE: /);
+});
+
 test("usage mistakes exit 2 with the command's usage; each subcommand has its --help", async () => {
   for (const sub of ["create", "verify", "import"]) {
     const h = await tangle(["snapshot", sub, "--help"]);
