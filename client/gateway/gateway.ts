@@ -27,6 +27,12 @@
  * (`rebase` event), and a sealed record that was chained to the old head is unsealed, its readings
  * sealed again after the new one. So a fresh tangle sees sequence 0, not a gap.
  *
+ * Proofs: every acknowledged record is noted in the outbox as awaiting its inclusion proof (in the
+ * same write as its acknowledgement); every `proofIntervalMs` the gateway asks the node for the
+ * proofs of up to PROOFS_PER_SWEEP of them, oldest id first from where the last sweep stopped, and
+ * stores each one a milestone confirmed. A record the node does not know (ERR_NOT_FOUND: another
+ * tangle, a node started afresh) stops waiting; an unconfirmed one is asked again next time.
+ *
  * This file schedules the streams and submits; sealing is in seal.ts, the head check in
  * head-check.ts, what the node said on this connection in node-session.ts.
  */
@@ -44,6 +50,7 @@ import { sealRecord, unsealStale } from "./seal";
 import { sealedContent } from "./stream-head";
 import { GatewayError, GatewayErrorCode } from "./types";
 import type { GatewayEvents, GatewayOptions, GatewayStats } from "./types";
+import { decodeInclusionProof } from "../protocol/inclusion-proof";
 import { arrayHeaderBytes, encodeReading, resolveStreamId } from "./readings";
 import { backoffDelayMs, BackoffPolicy } from "../util/backoff";
 
@@ -51,6 +58,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A stream's transient failures: 50 ms before the first retry, doubling, at most 2 s. */
 export const STREAM_RETRY: BackoffPolicy = { initialMs: 50, maxMs: 2000 };
+
+/** Records whose proof one sweep asks for at most (one getInclusionProof each). */
+export const PROOFS_PER_SWEEP = 64;
 
 export class Gateway extends Emitter<GatewayEvents> {
   readonly client: ApiClient;
@@ -70,6 +80,11 @@ export class Gateway extends Emitter<GatewayEvents> {
   /** What the head check needs; its session is what this connection's node said (a reconnection may reach another node, or a wiped one). */
   private readonly heads: HeadCheck;
   private readonly offOpen: () => void;
+  private readonly keepProofs: boolean;
+  private proofTimer?: ReturnType<typeof setInterval>;
+  private proofSweep?: Promise<void>;
+  /** Where the last sweep stopped (ids are asked in order, so a long wait does not starve the rest). */
+  private proofCursor?: string;
 
   constructor(opts: GatewayOptions) {
     super();
@@ -95,6 +110,8 @@ export class Gateway extends Emitter<GatewayEvents> {
       onRebase: (e) => this.emit("rebase", e),
     };
     this.offOpen = this.client.on("open", () => (this.heads.session = new NodeSession(this.client)));
+    this.keepProofs = opts.keepProofs ?? true;
+    if (this.keepProofs) this.proofTimer = setInterval(() => this.sweepProofs(), Math.max(10, opts.proofIntervalMs ?? 1000));
     // Whatever a previous run left in the outbox goes out first.
     for (const s of this.outbox.streams()) this.kick(s);
   }
@@ -189,9 +206,10 @@ export class Gateway extends Emitter<GatewayEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.proofTimer) clearInterval(this.proofTimer);
     this.offOpen();
     this.abort.abort();
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.running.values(), this.proofSweep]);
     await this.outbox.close();
   }
 
@@ -330,9 +348,49 @@ export class Gateway extends Emitter<GatewayEvents> {
 
   private async acknowledge(network: number, streamId: string, sequence: number, id: string, readings: number, duplicate: boolean): Promise<void> {
     const tangle = (await this.heads.session.tangleAnchor().catch(() => null)) ?? undefined;
-    await this.outbox.ack(network, streamId, { nextSequence: sequence + 1, prevId: id, ...(tangle ? { tangle } : {}) });
+    await this.outbox.ack(network, streamId, { nextSequence: sequence + 1, prevId: id, ...(tangle ? { tangle } : {}) }, this.keepProofs ? { sequence, id } : undefined);
     this.acked.records++;
     this.acked.readings += readings;
     this.emit("ack", { streamId, sequence, id, readings, duplicate });
+  }
+
+  // ---- proofs ---------------------------------------------------------------------------------
+
+  /** One sweep at a time, only while connected. */
+  private sweepProofs(): void {
+    if (this.closed || this.proofSweep || this.client.state !== "open") return;
+    this.proofSweep = this.fetchProofs()
+      .then(
+        () => undefined,
+        () => undefined, // transient (a drop, a timeout): the next sweep asks again
+      )
+      .finally(() => (this.proofSweep = undefined));
+  }
+
+  /** Asks for the proofs of the next records awaiting one; stores those a milestone confirmed. */
+  async fetchProofs(): Promise<number> {
+    let batch = this.outbox.awaitingProofs(this.proofCursor, PROOFS_PER_SWEEP);
+    if (batch.length === 0 && this.proofCursor !== undefined) batch = this.outbox.awaitingProofs(undefined, PROOFS_PER_SWEEP);
+    this.proofCursor = batch.length < PROOFS_PER_SWEEP ? undefined : batch[batch.length - 1].id;
+    let stored = 0;
+    for (const a of batch) {
+      if (this.closed) break;
+      try {
+        const r = await this.client.getInclusionProof(a.id, { signal: this.abort.signal });
+        const d = decodeInclusionProof(r.proof);
+        if (!d.ok || d.value.milestone.index !== r.milestoneIndex) continue; // a bad answer: ask again later
+        await this.outbox.saveProof(a, r.proof);
+        stored++;
+        this.emit("proof", { streamId: a.streamId, sequence: a.sequence, id: a.id, milestoneIndex: r.milestoneIndex });
+      } catch (err) {
+        if (hasCode(err, Code.ERR_NOT_CONFIRMED)) continue;
+        if (hasCode(err, Code.ERR_NOT_FOUND)) {
+          await this.outbox.dropAwaiting(a.id);
+          continue;
+        }
+        throw err;
+      }
+    }
+    return stored;
   }
 }

@@ -8,6 +8,8 @@
  * | readings | [stream id hex, key]         | {at, bytes}                                 |
  * | records  | stream id hex                | SealedRecord                                |
  * | heads    | "networkId:stream id hex"    | StreamHead                                  |
+ * | awaiting | record id hex                | {streamId, sequence}: acknowledged, no proof yet |
+ * | proofs   | [stream id hex, sequence]    | {id, proof}: the record's inclusion proof (byte form) |
  *
  * Heads written before they were kept per network are keyed by the stream id alone; they are read
  * as the head on any network, and the gateway checks every head against the node before use.
@@ -17,7 +19,7 @@
 import * as fs from "node:fs";
 import { open, Database, RootDatabase } from "lmdb";
 import { describeHolder, lockDir } from "../dir-lock";
-import type { Outbox, OutboxReading, SealedRecord, StreamHead } from "./outbox";
+import type { AwaitingProof, Outbox, OutboxReading, SealedRecord, StoredProof, StreamHead } from "./outbox";
 import { GatewayError, GatewayErrorCode } from "./types";
 
 export const OUTBOX_LOCK_FILE = "outbox.lock";
@@ -39,6 +41,8 @@ export class LmdbOutbox implements Outbox {
   private readonly readingsDb: Database<{ at: number; bytes: Uint8Array }, Key>;
   private readonly recordsDb: Database<SealedRecord, string>;
   private readonly headsDb: Database<StreamHead, string>;
+  private readonly awaitingDb: Database<{ streamId: string; sequence: number }, string>;
+  private readonly proofsDb: Database<{ id: string; proof: Uint8Array }, Key>;
   private readonly stats = new Map<string, Stat>();
   private readonly unlock: () => void;
 
@@ -49,7 +53,7 @@ export class LmdbOutbox implements Outbox {
       return new GatewayError(GatewayErrorCode.OUTBOX_IN_USE, `outbox ${path} is in use by ${who}; one gateway process per outbox: wait for it, or give this one another outbox directory`);
     });
     try {
-      this.root = open({ path: `${path}/outbox.mdb`, maxDbs: 4, compression: false, overlappingSync: false });
+      this.root = open({ path: `${path}/outbox.mdb`, maxDbs: 8, compression: false, overlappingSync: false });
     } catch (err) {
       this.unlock();
       throw err;
@@ -57,6 +61,8 @@ export class LmdbOutbox implements Outbox {
     this.readingsDb = this.root.openDB({ name: "readings", encoding: "msgpack" });
     this.recordsDb = this.root.openDB({ name: "records", encoding: "msgpack" });
     this.headsDb = this.root.openDB({ name: "heads", encoding: "msgpack" });
+    this.awaitingDb = this.root.openDB({ name: "awaiting", encoding: "msgpack" });
+    this.proofsDb = this.root.openDB({ name: "proofs", encoding: "msgpack" });
     for (const { key, value } of this.readingsDb.getRange()) {
       const [s, k] = key;
       const st = this.stat(s);
@@ -91,17 +97,19 @@ export class LmdbOutbox implements Outbox {
 
   async addReadings(streamId: string, items: { at: number; bytes: Uint8Array }[]): Promise<void> {
     const st = this.stat(streamId);
+    // Keys are taken at once, in call order; the readings are counted once committed, so that
+    // pending() never counts one readings() cannot return yet (the gateway would run the stream
+    // again and again, finding nothing to seal, without ever letting the commit complete).
     const rows = items.map((it) => ({ key: [streamId, st.nextKey++] as Key, value: { at: it.at, bytes: it.bytes } }));
-    // Counted at once (keys are taken in call order); durable when the commit resolves.
+    await this.root.transaction(() => {
+      for (const r of rows) this.readingsDb.put(r.key, r.value);
+    });
     for (const r of rows) {
       if (st.count === 0) st.firstKey = r.key[1];
       st.count++;
       st.bytes += r.value.bytes.length;
       st.oldestAt ??= r.value.at;
     }
-    await this.root.transaction(() => {
-      for (const r of rows) this.readingsDb.put(r.key, r.value);
-    });
   }
 
   readings(streamId: string, limit: number): OutboxReading[] {
@@ -153,12 +161,41 @@ export class LmdbOutbox implements Outbox {
     });
   }
 
-  async ack(network: number, streamId: string, next: StreamHead): Promise<void> {
+  async ack(network: number, streamId: string, next: StreamHead, acked?: { sequence: number; id: string }): Promise<void> {
     await this.root.transaction(() => {
       this.recordsDb.remove(streamId);
       this.headsDb.remove(streamId); // a head from before heads were kept per network
       this.headsDb.put(`${network}:${streamId}`, stripUndefined({ ...next }));
+      if (acked) this.awaitingDb.put(acked.id, { streamId, sequence: acked.sequence });
     });
+  }
+
+  awaitingProofs(afterId: string | undefined, limit: number): AwaitingProof[] {
+    const out: AwaitingProof[] = [];
+    for (const { key, value } of this.awaitingDb.getRange({ start: afterId ?? "", limit: limit + 1 })) {
+      if (key === afterId) continue;
+      if (out.length < limit) out.push({ id: key, streamId: value.streamId, sequence: value.sequence });
+    }
+    return out;
+  }
+
+  async saveProof(record: AwaitingProof, proof: Uint8Array): Promise<void> {
+    await this.root.transaction(() => {
+      this.proofsDb.put([record.streamId, record.sequence], { id: record.id, proof });
+      this.awaitingDb.remove(record.id);
+    });
+  }
+
+  async dropAwaiting(id: string): Promise<void> {
+    await this.awaitingDb.remove(id);
+  }
+
+  proofs(streamId: string): StoredProof[] {
+    const out: StoredProof[] = [];
+    for (const { key, value } of this.proofsDb.getRange({ start: [streamId, -1], end: [streamId, Number.MAX_SAFE_INTEGER] })) {
+      out.push({ sequence: key[1], id: value.id, proof: Uint8Array.from(value.proof) });
+    }
+    return out;
   }
 
   async unseal(streamId: string, readings: { at: number; bytes: Uint8Array }[]): Promise<void> {

@@ -16,6 +16,11 @@
  * unsealed: its readings go back in front of the waiting ones, to be sealed again after the node's
  * own head of the stream.
  *
+ * Acknowledging a record also notes it as awaiting its inclusion proof (docs/proofs.md), in the same
+ * write; once a milestone confirmed it the gateway fetches the proof and keeps it here, keyed by
+ * stream and sequence, so that the stream's audit trail stays checkable after every node pruned
+ * the record.
+ *
  * `MemoryOutbox` keeps it in memory (browsers, tests, fire-and-forget use); `LmdbOutbox`
  * (outbox-lmdb.ts, Node only) keeps it on disk.
  */
@@ -50,6 +55,20 @@ export interface SealedRecord {
   id?: string;
 }
 
+/** An acknowledged record whose inclusion proof is not stored yet. */
+export interface AwaitingProof {
+  streamId: string;
+  sequence: number;
+  id: string;
+}
+
+/** A record's inclusion proof, in its byte form. */
+export interface StoredProof {
+  sequence: number;
+  id: string;
+  proof: Uint8Array;
+}
+
 export interface Outbox {
   /** Streams with readings or a sealed record. */
   streams(): string[];
@@ -67,8 +86,19 @@ export interface Outbox {
   seal(streamId: string, record: SealedRecord, lastKey: number): Promise<void>;
   /** Records the stamped bytes (or clears them, to attach again). */
   saveAttachment(streamId: string, bytes: Uint8Array | undefined, id: string | undefined): Promise<void>;
-  /** Deletes the sealed record and sets the head after it, atomically. */
-  ack(network: number, streamId: string, next: StreamHead): Promise<void>;
+  /**
+   * Deletes the sealed record and sets the head after it, atomically; with `acked`, notes that
+   * record as awaiting its inclusion proof in the same write.
+   */
+  ack(network: number, streamId: string, next: StreamHead, acked?: { sequence: number; id: string }): Promise<void>;
+  /** Records awaiting their proof, in id order, starting after `afterId` (from the first when undefined), at most `limit`. */
+  awaitingProofs(afterId: string | undefined, limit: number): AwaitingProof[];
+  /** Stores the record's proof (replacing one of the same stream and sequence) and ends its wait, atomically. */
+  saveProof(record: AwaitingProof, proof: Uint8Array): Promise<void>;
+  /** Ends a record's wait without a proof (no node will confirm it). */
+  dropAwaiting(id: string): Promise<void>;
+  /** The stored proofs of a stream, by sequence. */
+  proofs(streamId: string): StoredProof[];
   /** Deletes the sealed record and puts `readings` (its content) in front of the waiting ones, atomically. */
   unseal(streamId: string, readings: { at: number; bytes: Uint8Array }[]): Promise<void>;
   close(): Promise<void>;
@@ -80,14 +110,16 @@ interface MemStream {
   nextKey: number;
   heads: Map<number, StreamHead>;
   record?: SealedRecord;
+  proofs: Map<number, StoredProof>;
 }
 
 export class MemoryOutbox implements Outbox {
   private readonly s = new Map<string, MemStream>();
+  private readonly awaiting = new Map<string, AwaitingProof>();
 
   private get(streamId: string): MemStream {
     let m = this.s.get(streamId);
-    if (!m) this.s.set(streamId, (m = { readings: [], bytes: 0, nextKey: 0, heads: new Map() }));
+    if (!m) this.s.set(streamId, (m = { readings: [], bytes: 0, nextKey: 0, heads: new Map(), proofs: new Map() }));
     return m;
   }
 
@@ -138,10 +170,32 @@ export class MemoryOutbox implements Outbox {
     if (r) Object.assign(r, { bytes, id });
   }
 
-  async ack(network: number, streamId: string, next: StreamHead): Promise<void> {
+  async ack(network: number, streamId: string, next: StreamHead, acked?: { sequence: number; id: string }): Promise<void> {
     const m = this.get(streamId);
     m.record = undefined;
     m.heads.set(network, { ...next });
+    if (acked) this.awaiting.set(acked.id, { streamId, sequence: acked.sequence, id: acked.id });
+  }
+
+  awaitingProofs(afterId: string | undefined, limit: number): AwaitingProof[] {
+    return [...this.awaiting.values()]
+      .filter((a) => afterId === undefined || a.id > afterId)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, limit)
+      .map((a) => ({ ...a }));
+  }
+
+  async saveProof(record: AwaitingProof, proof: Uint8Array): Promise<void> {
+    this.get(record.streamId).proofs.set(record.sequence, { sequence: record.sequence, id: record.id, proof: Uint8Array.from(proof) });
+    this.awaiting.delete(record.id);
+  }
+
+  async dropAwaiting(id: string): Promise<void> {
+    this.awaiting.delete(id);
+  }
+
+  proofs(streamId: string): StoredProof[] {
+    return [...(this.s.get(streamId)?.proofs.values() ?? [])].sort((a, b) => a.sequence - b.sequence).map((p) => ({ ...p, proof: Uint8Array.from(p.proof) }));
   }
 
   async unseal(streamId: string, readings: { at: number; bytes: Uint8Array }[]): Promise<void> {

@@ -53,6 +53,13 @@ export interface GatewayOptions {
   maxConcurrentStreams?: number;
   /** For a stream the outbox knows nothing about, continue after its last record on the node (default true). */
   resumeFromNode?: boolean;
+  /**
+   * Fetch each acknowledged record's inclusion proof once a milestone confirmed it, and keep it in
+   * the outbox (default true; docs/proofs.md), so the record stays provable after nodes prune it.
+   */
+  keepProofs?: boolean;
+  /** How often the records awaiting their proof are asked for (default 1000 ms). */
+  proofIntervalMs?: number;
 }
 
 export interface AckEvent {
@@ -76,6 +83,15 @@ export interface GatewayEvents extends Record<string, unknown> {
    * readings of a record chained to the old head are sealed again.
    */
   rebase: RebaseEvent;
+  /** A record's inclusion proof was fetched and stored in the outbox. */
+  proof: ProofEvent;
+}
+
+export interface ProofEvent {
+  streamId: string;
+  sequence: number;
+  id: string;
+  milestoneIndex: number;
 }
 
 export interface RebaseEvent {

@@ -14,6 +14,13 @@
  *   6. sequences have no holes (`gap`, naming the missing range).
  * Confirmation is reported, not judged: `unconfirmed` lists the sequences no milestone confirmed yet.
  *
+ * Records the node no longer has (pruned: `getStream` ends its page before a record whose body it
+ * does not hold, and `getTransaction` answers ERR_NOT_FOUND, or the pruning code once pruning
+ * exists) are taken from the inclusion proofs the stream's gateway kept (`storedProofs`, from its
+ * outbox), each checked first against the genesis (`bad-proof` when it fails); such a record is
+ * then judged like any other, and marked `source: "proof"` (`fromProofs` lists them), with the
+ * proof's milestone as its confirmation.
+ *
  * Speed: signatures are checked in batches on the platform's fastest strict verifier
  * (client/protocol/ed25519.ts: libsodium in Node, WebCrypto in browsers that have Ed25519), and
  * `verifyStream` keeps a few pages in flight, checking each page's signatures as it arrives.
@@ -27,6 +34,8 @@ import { SHARED_API_LIMITS } from "../protocol/limits";
 import { decodeTransaction, DecodedTransaction, signingHash, transactionId } from "../protocol/codec";
 import { Ed25519Backend, ed25519Verifier, SignatureCheck } from "../protocol/ed25519";
 import { unpackReadings } from "./readings";
+import { decodeInclusionProof, ProofTrustRoot, verifyInclusionProof } from "../protocol/inclusion-proof";
+import type { StoredProof } from "./outbox";
 
 export type ProblemKind =
   | "undecodable"
@@ -37,7 +46,8 @@ export type ProblemKind =
   | "bad-signature"
   | "wrong-issuer"
   | "broken-link"
-  | "gap";
+  | "gap"
+  | "bad-proof";
 
 export interface StreamProblem {
   /** The sequence concerned (for a gap: its first missing sequence). */
@@ -65,6 +75,8 @@ export interface VerifiedRecord {
   ok: boolean;
   /** The link from the next record points at this other attachment of the same signed record. */
   linkedAttachment?: string;
+  /** Where the record's bytes came from: the node, or a stored inclusion proof (the node no longer has it). */
+  source: "node" | "proof";
 }
 
 export interface StreamReport {
@@ -78,6 +90,8 @@ export interface StreamReport {
   unconfirmed: number[];
   firstSequence: number | null;
   lastSequence: number | null;
+  /** Sequences checked from stored inclusion proofs because the node no longer has them. */
+  fromProofs: number[];
 }
 
 export interface VerifyOptions {
@@ -91,6 +105,11 @@ export interface VerifyOptions {
   fetchTransaction?: (id: string) => Promise<Uint8Array | undefined>;
   /** The Ed25519 implementation to verify with (default: the platform's fastest, `ed25519Verifier()`). */
   verifier?: Ed25519Backend;
+  /**
+   * The stream's inclusion proofs its gateway kept (Outbox.proofs), for records the node no longer
+   * has, and the genesis they are checked against (verifyStream only).
+   */
+  storedProofs?: { proofs: readonly StoredProof[]; trust: ProofTrustRoot };
 }
 
 export interface FetchOptions {
@@ -145,9 +164,9 @@ export async function verifyRecords(streamIdIn: Bytes32, records: StreamRecord[]
 }
 
 /** The checks that depend on order, over prepared records sorted by sequence. */
-async function judge(streamId: string, prepared: readonly Prepared[], opts: VerifyOptions): Promise<StreamReport> {
+async function judge(streamId: string, prepared: readonly Prepared[], opts: VerifyOptions, fromProofs: ReadonlySet<number> = new Set(), earlier: StreamProblem[] = []): Promise<StreamReport> {
   const fromSeq = opts.fromSeq ?? 0;
-  const problems: StreamProblem[] = [];
+  const problems: StreamProblem[] = [...earlier];
   const out: VerifiedRecord[] = [];
   let issuer = opts.issuer === undefined ? null : hex32("issuer", opts.issuer);
   let prev: { sequence: number; id: string; decoded?: DecodedTransaction } | undefined;
@@ -160,7 +179,7 @@ async function judge(streamId: string, prepared: readonly Prepared[], opts: Veri
       problems.push({ sequence: expected, toSequence: r.sequence - 1, kind: "gap", message: r.sequence - 1 === expected ? `sequence ${expected} is missing` : `sequences ${expected}..${r.sequence - 1} are missing` });
     }
     expected = r.sequence + 1;
-    const vr: VerifiedRecord = { sequence: r.sequence, id: r.id, issuer: null, timestamp: null, confirmedBy: r.confirmedBy, contentType: null, dataBytes: 0, readings: null, ok: true };
+    const vr: VerifiedRecord = { sequence: r.sequence, id: r.id, issuer: null, timestamp: null, confirmedBy: r.confirmedBy, contentType: null, dataBytes: 0, readings: null, ok: true, source: fromProofs.has(r.sequence) ? "proof" : "node" };
     out.push(vr);
     if (!d.ok) {
       bad("undecodable", `the stored bytes are not a transaction (${d.code}: ${d.message})`);
@@ -219,6 +238,7 @@ async function judge(streamId: string, prepared: readonly Prepared[], opts: Veri
     unconfirmed,
     firstSequence: out[0]?.sequence ?? null,
     lastSequence: out[out.length - 1]?.sequence ?? null,
+    fromProofs: out.filter((r) => r.source === "proof").map((r) => r.sequence),
   };
 }
 
@@ -232,7 +252,13 @@ export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts:
   if (opts.issuer !== undefined) hex32("issuer", opts.issuer);
   const verifier = opts.verifier ?? (await ed25519Verifier());
   const pages: Promise<Prepared[]>[] = [];
-  await fetchStream(client, streamId, { ...opts, onRecords: (records) => pages.push(prepare(records, verifier)) });
+  const fromProofs = new Set<number>();
+  const proofProblems: StreamProblem[] = [];
+  if (!opts.storedProofs) await fetchStream(client, streamId, { ...opts, onRecords: (records) => pages.push(prepare(records, verifier)) });
+  else {
+    const records = await fetchWithProofs(client, streamId, opts, opts.storedProofs, fromProofs, proofProblems);
+    pages.push(prepare(records, verifier));
+  }
   const prepared = (await Promise.all(pages)).flat();
   return judge(streamId, prepared, {
     ...opts,
@@ -246,7 +272,62 @@ export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts:
           throw err;
         }
       }),
-  });
+  }, fromProofs, proofProblems);
+}
+
+/** The code a node answers for a transaction whose body it pruned (issue 12; not in the code table until pruning exists). */
+const PRUNED_CODE = "ERR_PRUNED";
+
+/**
+ * The stream from the node where it still has the records, and from the stored proofs where it
+ * does not: the node's records up to where its page ends; if a stored proof holds the next
+ * sequence and the node answers ERR_NOT_FOUND (or the pruning code) for its id, that record comes
+ * from the proof (once the proof checks out against the genesis); then the node again after it.
+ * One getStream and one getTransaction per record taken from a proof.
+ */
+async function fetchWithProofs(
+  client: ApiClient,
+  streamId: string,
+  opts: FetchOptions,
+  stored: NonNullable<VerifyOptions["storedProofs"]>,
+  fromProofs: Set<number>,
+  problems: StreamProblem[],
+): Promise<StreamRecord[]> {
+  const bySequence = new Map(stored.proofs.map((p) => [p.sequence, p]));
+  const out: StreamRecord[] = [];
+  const max = opts.maxRecords ?? Infinity;
+  let seq = opts.fromSeq ?? 0;
+  while (out.length < max) {
+    const page = await fetchStream(client, streamId, { ...opts, fromSeq: seq, maxRecords: max - out.length });
+    out.push(...page);
+    const next = page.length ? page[page.length - 1].sequence + 1 : seq;
+    const p = bySequence.get(next);
+    if (!p || out.length >= max) break;
+    seq = next + 1;
+    let onNode: Uint8Array | undefined;
+    try {
+      onNode = (await client.getTransaction(p.id)).bytes;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== Code.ERR_NOT_FOUND && code !== PRUNED_CODE) throw err;
+    }
+    if (onNode) {
+      // The node has the body although its page stopped before it: its own copy is checked.
+      const meta = await client.getTransactionMetadata(p.id);
+      out.push({ sequence: next, id: p.id, bytes: onNode, confirmedBy: meta.confirmedBy });
+      continue;
+    }
+    const d = decodeInclusionProof(p.proof);
+    const verdict = d.ok ? verifyInclusionProof(d.value, stored.trust) : d;
+    if (!verdict.ok || !d.ok || verdict.transactionId !== p.id) {
+      const why = !verdict.ok ? `${verdict.code}: ${verdict.message}` : `it proves ${verdict.transactionId}, not ${p.id}`;
+      problems.push({ sequence: next, kind: "bad-proof", id: p.id, message: `sequence ${next}: the node no longer has record ${p.id} and its stored inclusion proof fails (${why})` });
+      continue;
+    }
+    fromProofs.add(next);
+    out.push({ sequence: next, id: p.id, bytes: d.value.transaction, confirmedBy: verdict.milestoneIndex });
+  }
+  return out;
 }
 
 interface Page {
