@@ -83,6 +83,10 @@ test("every response and push carries its integers as MessagePack integers", asy
   await call("getOutputs", { address: toHex(to) });
   await call("getOutputProof", { txId: transferId, index: 0 });
   await call("getInclusionProof", { id: transferId });
+  const committee = await call("getCommittee");
+  const change = { members: committee.epochs[0].members, threshold: 1, effectiveIndex: committee.ledgerIndex + 1000 };
+  await call("queueCommitteeChange", { ...change, token: TOKEN });
+  await call("cancelCommitteeChange", { token: TOKEN });
   const ms = await call("getMilestone", { index: "latest" });
   await call("getMilestone", { index: ms.index });
   await call("getStream", { streamId: toHex(stream) });
