@@ -2,8 +2,8 @@
  * `tangle snapshot create|verify|import` (docs/storage.md, "Snapshot files"), all offline:
  * `create` writes the ledger of a stopped node's data directory at its latest milestone (a full
  * file, or a delta from a full one); `verify` checks a file against a genesis alone, exit 0 valid,
- * 1 invalid naming the failed check by its code; `import` verifies a full file and builds a data
- * directory from it that a node starts from. The work is in node/snapshot/; this file parses and
+ * 1 invalid naming the failed check by its code; `import` verifies a file (a delta with its base)
+ * and builds a data directory from it that a node starts from. The work is in node/snapshot/; this file parses and
  * prints.
  */
 import * as fs from "node:fs";
@@ -35,9 +35,10 @@ export function snapshotCommand(): TangleCommand {
     .action(verify);
   snapshot
     .command("import")
-    .description("verify a full snapshot file, then build an empty data directory from it; a node started there begins at its milestone")
-    .argument("[FILE]", "the full snapshot file")
+    .description("verify a snapshot file, then build an empty data directory from it; a node started there begins at its milestone")
+    .argument("[FILE]", "the snapshot file (full, or a delta with --base)")
     .option("--data <DIR>", "the data directory to create (empty or absent)")
+    .option("--base <FILE>", "a delta's base: the full snapshot it applies to")
     .option("--network <dev|FILE>", "the genesis to check against: dev, or a genesis.json")
     .option("--json", "print what was imported as JSON")
     .action(importCommand);
@@ -117,10 +118,12 @@ async function importCommand(file: string | undefined, opts: Opts): Promise<numb
   existingFile(file, "FILE");
   const data = required(opts, "data", "--data", "DIR");
   const genesis = requiredNetwork(opts);
+  const base = str(opts.base);
+  if (base !== undefined) existingFile(base, "--base FILE");
   const t0 = performance.now();
   let s;
   try {
-    s = await importSnapshot(file!, data, genesis);
+    s = await importSnapshot(file!, data, genesis, { base });
   } catch (err) {
     if (!(err instanceof SnapshotError)) throw err;
     process.stderr.write(`tangle snapshot import: ${err.code}: ${err.message}\n`);

@@ -1,10 +1,11 @@
 /**
- * Importing a verified full snapshot into an empty data directory (`tangle snapshot import`), so
+ * Importing a verified snapshot (a full one, or a delta on its full base) into an empty data
+ * directory (`tangle snapshot import`), so
  * that a node opened there starts at the snapshot milestone N (docs/storage.md, "Snapshot files",
  * Import):
  *
- *   - the file is verified first (verify.ts), then read a second time to write; the second read's
- *     checksum must be the first's (the file did not change in between);
+ *   - the file is verified first (verify.ts), then read a second time to write (a delta merged with
+ *     its base as both stream); each file's second read must end on the checksum of the first;
  *   - `utxo` gets every entry (creating milestone recorded as N: the file does not say which
  *     milestone created an output), `balances` their sums, `received` their addresses;
  *   - the milestone transactions of the file (N, then the committee changes) are stored, confirmed
@@ -26,7 +27,8 @@ import { Store } from "../storage/store";
 import { fail, SnapshotErrorCode as E } from "./errors";
 import { storedGenesisHash } from "./create";
 import { SnapshotReader } from "./file";
-import { SnapshotSummary, verifySnapshotFile } from "./verify";
+import { SnapshotSummary, VerifiedSnapshot, verifySnapshotFile } from "./verify";
+import { compareKeys, SnapshotEntry } from "./format";
 
 /** Name of the directory the import builds the database in, inside the target. */
 const WORK_DIR = ".snapshot-import";
@@ -37,18 +39,86 @@ function isEmptyDir(dir: string): boolean {
   return !fs.existsSync(dir) || fs.readdirSync(dir).length === 0;
 }
 
-/** Imports the full snapshot `file` into the empty directory `dataDir`; returns what was verified. */
-export async function importSnapshot(file: string, dataDir: string, genesisIn: Genesis): Promise<SnapshotSummary> {
+/** The state's entries, in key order, and the check that the files read are the ones verified. */
+interface StateSource {
+  entries: Iterable<SnapshotEntry>;
+  /** After the entries: every file read to its end and its checksum the verified one. */
+  finish(): void;
+  close(): void;
+}
+
+function sameChecksum(reader: SnapshotReader, expected: Uint8Array | undefined, file: string): void {
+  if (!expected || toHex(reader.finish()) !== toHex(expected)) fail(E.CHECKSUM, `${file} changed while it was imported`);
+}
+
+function fullSource(file: string, v: VerifiedSnapshot): StateSource {
+  const r = SnapshotReader.open(file);
+  return { entries: r.entries(), finish: () => sameChecksum(r, v.checksum, file), close: () => r.close() };
+}
+
+/**
+ * A delta on its base, merged as they stream: the base's entries in key order, less the keys the
+ * delta deletes, with the delta's entries set (added, or replacing the base's value). Three readers:
+ * the base, the delta's deleted keys, the delta's entries.
+ */
+function deltaSource(file: string, baseFile: string, v: VerifiedSnapshot): StateSource {
+  const base = SnapshotReader.open(baseFile);
+  const deletions = SnapshotReader.open(file);
+  const sets = SnapshotReader.open(file);
+  function* merged(): Generator<SnapshotEntry> {
+    const B = base.entries();
+    const D = deletions.deletedKeys();
+    for (const _ of sets.deletedKeys()); // to the entries' section
+    const S = sets.entries();
+    let b = B.next();
+    let d = D.next();
+    let s = S.next();
+    while (!b.done || !s.done) {
+      if (!b.done) {
+        while (!d.done && compareKeys(d.value, b.value.key) < 0) d = D.next();
+        if (!d.done && compareKeys(d.value, b.value.key) === 0) {
+          b = B.next();
+          d = D.next();
+          continue;
+        }
+      }
+      const order = b.done ? 1 : s.done ? -1 : compareKeys(b.value.key, s.value.key);
+      if (order < 0) {
+        yield b.value;
+        b = B.next();
+      } else {
+        yield s.value;
+        if (order === 0) b = B.next();
+        s = S.next();
+      }
+    }
+  }
+  return {
+    entries: merged(),
+    finish: () => {
+      sameChecksum(base, v.baseChecksum, baseFile);
+      sameChecksum(sets, v.checksum, file);
+    },
+    close: () => {
+      for (const r of [base, deletions, sets]) r.close();
+    },
+  };
+}
+
+/**
+ * Imports the snapshot `file` (a full one, or a delta on `opts.base`, its full base) into the empty
+ * directory `dataDir`; returns what was verified.
+ */
+export async function importSnapshot(file: string, dataDir: string, genesisIn: Genesis, opts: { base?: string } = {}): Promise<SnapshotSummary> {
   const genesis = validateGenesis(genesisIn);
   if (!isEmptyDir(dataDir)) fail(E.IMPORT_TARGET, `${dataDir} is not empty: a snapshot is imported into an empty data directory only`);
-  const v = await verifySnapshotFile(file, genesis);
-  if (v.header.kind !== "full") fail(E.BASE, "import takes a full snapshot (a delta is verified on top of its base, then the full snapshot at its milestone is imported)");
+  const v = await verifySnapshotFile(file, genesis, opts);
   const n = v.header.index;
   const work = path.join(dataDir, WORK_DIR);
   fs.mkdirSync(work, { recursive: true });
   let store: Store | undefined = await Store.open(work);
   try {
-    const reader = SnapshotReader.open(file);
+    const source = v.header.kind === "delta" ? deltaSource(file, opts.base!, v) : fullSource(file, v);
     const balances = new Map<string, { address: Buffer; amount: bigint }>();
     try {
       let batch: { key: Buffer; value: Buffer }[] = [];
@@ -59,7 +129,7 @@ export async function importSnapshot(file: string, dataDir: string, genesisIn: G
           for (const e of b) store!.utxo.put(e.key, e.value);
         });
       };
-      for (const e of reader.entries()) {
+      for (const e of source.entries) {
         // The verified file's entries are unspent outputs: 0x01 ‖ tx id ‖ index → address ‖ amount.
         const txId = e.key.subarray(1, 33);
         const address = e.value.subarray(0, 32);
@@ -74,10 +144,9 @@ export async function importSnapshot(file: string, dataDir: string, genesisIn: G
         if (batch.length >= BATCH) await flush();
       }
       await flush();
-      const checksum = reader.finish();
-      if (toHex(checksum) !== toHex(v.checksum)) fail(E.CHECKSUM, `${file} changed while it was imported`);
+      source.finish();
     } finally {
-      reader.close();
+      source.close();
     }
     // The snapshot's milestone first: the window takes it; the changes after it are kept for the
     // committee chain only (node/replay.ts leaves an applied milestone below the last one out).

@@ -70,6 +70,8 @@ export interface VerifiedSnapshot {
   milestone: CheckedMilestone;
   changes: CheckedMilestone[];
   checksum: Uint8Array;
+  /** A delta's base's checksum (an importer reads the base again). */
+  baseChecksum?: Uint8Array;
   tree: LedgerTree;
 }
 
@@ -151,7 +153,7 @@ export async function verifySnapshotFile(file: string, genesis: Genesis, opts: {
       checksum: toHex(checksum),
       ...(h.base ? { base: { index: h.base.index, ledgerRoot: toHex(h.base.ledgerRoot) } } : {}),
     };
-    return { summary, header: h, committees, milestone, changes, checksum, tree };
+    return { summary, header: h, committees, milestone, changes, checksum, ...(base ? { baseChecksum: base.checksum } : {}), tree };
   } finally {
     reader.close();
   }

@@ -75,7 +75,7 @@ test("another network, a damaged file, a delta without its base: exit 1 naming t
   expect(fs.existsSync(path.join(work, "delta.snap"))).toBe(false);
 });
 
-test("a delta from the full snapshot at 2 to milestone 3 verifies with --base, and not without it", async () => {
+test("a delta from the full snapshot at 2 to milestone 3 verifies with --base, not without it, and imports on its base", async () => {
   const base = path.join(work, "base-2.snap");
   expect((await tangle(["snapshot", "create", "--data", dir, "--out", base, "--network", genesisFile])).code).toBe(0);
   const node = await TangleNode.open({ dataDir: dir, genesis });
@@ -98,6 +98,16 @@ test("a delta from the full snapshot at 2 to milestone 3 verifies with --base, a
   const alone = await tangle(["snapshot", "verify", delta, "--network", genesisFile]);
   expect(alone.code).toBe(1);
   expect(alone.stdout).toMatch(/^invalid: ERR_SNAPSHOT_BASE: /);
+  // Imported on its base: a node at 3 with milestone 3's ledger root.
+  const target = path.join(work, "from-delta");
+  const imp = await tangle(["snapshot", "import", delta, "--base", base, "--data", target, "--network", genesisFile]);
+  expect([imp.code, imp.stderr]).toEqual([0, ""]);
+  const node3 = await TangleNode.open({ dataDir: target, genesis });
+  try {
+    expect([node3.ledgerIndex, toHex(node3.proveOutput(genesisTransactionId(genesis), 1).ledgerRoot)]).toEqual([3, root3]);
+  } finally {
+    await node3.close();
+  }
 });
 
 test("usage mistakes exit 2 with the command's usage; each subcommand has its --help", async () => {

@@ -339,6 +339,24 @@ test("an imported snapshot starts a node at its milestone: same ledger, committe
   const delta56 = path.join(files, "delta-5-6.snap");
   await createSnapshot(target, delta56, genesis, { deltaFrom: full5() });
   expect(await verifySnapshot(delta56, genesis, { base: full5() })).toMatchObject({ ok: true, index: 6, deletedRecords: 1, entryRecords: 1 });
+  // The delta from 3 to 5 imported on the full snapshot at 3: the same node at 5.
+  const fromDelta = path.join(tmpDir(), "from-delta");
+  expect(await importSnapshot(delta35(), fromDelta, genesis, { base: full3() })).toMatchObject({ kind: "delta", index: 5, ledgerRoot: at[5].root, entries: at[5].unspent });
+  const nd = await TangleNode.open({ dataDir: fromDelta, genesis });
+  try {
+    expect([nd.ledgerIndex, toHex(nd.stateHash), toHex(nd.proveOutput(g, 0).ledgerRoot)]).toEqual([5, at[5].stateHash, at[5].root]);
+    expect([nd.balance(aliceAddr).confirmed, nd.balance(bobAddr).confirmed]).toEqual([700n + 100n + 150n, 500n + 50n]);
+    // Every output of the full snapshot at 5, and no other, with its address and amount.
+    const r = SnapshotReader.open(full5());
+    const inFull: string[] = [];
+    for (const e of r.entries()) inFull.push(`${toHex(e.key.subarray(1, 33))}:${e.key[33]}:${toHex(e.value.subarray(0, 32))}:${Buffer.from(e.value).readBigUInt64LE(32)}`);
+    r.finish();
+    const held = [aliceAddr, bobAddr].flatMap((a) => nd.outputs(a).map((o) => `${toHex(o.txId)}:${o.index}:${toHex(o.address)}:${o.amount}`));
+    expect(held.sort()).toEqual(inFull.sort());
+  } finally {
+    await nd.close();
+  }
+  await expect(importSnapshot(delta35(), path.join(tmpDir(), "no-base"), genesis)).rejects.toMatchObject({ code: Code.ERR_SNAPSHOT_BASE });
   // Only into an empty directory; a bad file imports nothing.
   await expect(importSnapshot(full5(), target, genesis)).rejects.toMatchObject({ code: Code.ERR_SNAPSHOT_IMPORT_TARGET });
   const other = path.join(tmpDir(), "bad");
