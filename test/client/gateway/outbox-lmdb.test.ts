@@ -2,12 +2,14 @@
  * LmdbOutbox alone (real LMDB in a temporary directory): what it counts is what it can read back,
  * at every moment (the gateway re-runs a stream while `pending` says readings wait, and `readings`
  * must then return them, or it spins without ever letting the write commit); records awaiting their
- * inclusion proof and stored proofs survive a reopen, and storing a proof ends the wait in one write.
+ * inclusion proof and stored proofs survive a reopen, and storing a proof ends the wait in one write;
+ * MemoryOutbox keeps the same books.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LmdbOutbox } from "../../../client/gateway/outbox-lmdb";
+import { MemoryOutbox } from "../../../client/gateway/outbox";
 
 let tmp: string;
 beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-outbox-lmdb-"))));
@@ -54,4 +56,25 @@ test("records awaiting a proof and stored proofs are kept across a reopen; savin
   } finally {
     await outbox.close();
   }
+});
+
+test("MemoryOutbox keeps the same books of awaiting records and proofs", async () => {
+  const outbox = new MemoryOutbox();
+  const ids = ["03", "01", "02"].map((b) => b.repeat(32));
+  for (let i = 0; i < 3; i++) await outbox.ack(7, stream, { nextSequence: i + 1, prevId: ids[i] }, { sequence: i, id: ids[i] });
+  await outbox.ack(7, "6b".repeat(32), { nextSequence: 1, prevId: ids[0] });
+  expect(outbox.awaitingProofs(undefined, 10).map((a) => [a.sequence, a.id])).toEqual([
+    [1, ids[1]],
+    [2, ids[2]],
+    [0, ids[0]],
+  ]);
+  expect(outbox.awaitingProofs(ids[1], 1).map((a) => a.id)).toEqual([ids[2]]);
+  await outbox.saveProof({ streamId: stream, sequence: 2, id: ids[2] }, Uint8Array.of(9));
+  await outbox.saveProof({ streamId: stream, sequence: 0, id: ids[0] }, Uint8Array.of(8));
+  await outbox.dropAwaiting(ids[1]);
+  expect(outbox.awaitingProofs(undefined, 10)).toEqual([]);
+  expect(outbox.proofs(stream)).toEqual([
+    { sequence: 0, id: ids[0], proof: Uint8Array.of(8) },
+    { sequence: 2, id: ids[2], proof: Uint8Array.of(9) },
+  ]);
 });
