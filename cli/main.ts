@@ -61,7 +61,8 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
       Write a confirmed transaction's inclusion proof to a file; check one offline against the
       genesis, with no node (exit 0 valid, 1 invalid, naming what fails).
   tangle snapshot create --data DIR --out FILE [--network dev|FILE] [--delta-from FULL]
-                  | verify FILE --network dev|FILE [--base FULL] | import FILE --data DIR --network … [--base FULL]
+                  | verify FILE --network dev|FILE [--base FULL]
+                  | import FILE --data DIR --network dev|FILE [--base FULL]
       Ledger snapshots, offline: write one from a stopped node, check one against the genesis
       alone (exit 1 naming what fails), start an empty data directory from one.
   tangle peers [--node URL] [--json]
