@@ -108,7 +108,7 @@ async function verify(file: string | undefined, opts: Opts): Promise<number> {
     process.stdout.write(
       `valid: ${v.kind} snapshot at milestone ${v.index} (${v.milestoneId}) of network ${genesis.networkName}${v.base ? `, on the full snapshot at ${v.base.index}` : ""}\n` +
         `  ledger root ${v.ledgerRoot} recomputed from ${plural(v.entries, "entry")} equals the one the committee signed; ${plural(v.committeeChanges, "committee change")} checked from the genesis; ` +
-        `state hash ${v.stateHash}; milestone time ${new Date(v.timestamp).toISOString()}; ${v.bytes} bytes, checked in ${ms} ms\n`,
+        `state hash ${v.stateHash}; milestone time ${new Date(v.timestamp).toISOString()}; ${plural(v.entryPoints, "solid entry point")} (not signed); ${v.bytes} bytes, checked in ${ms} ms\n`,
     );
   } else process.stdout.write(`invalid: ${v.code}: ${v.message}${v.index !== undefined ? ` (snapshot of milestone ${v.index})` : ""}\n`);
   return v.ok ? EXIT_OK : EXIT_FAILURE;
