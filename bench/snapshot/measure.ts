@@ -1,6 +1,6 @@
 /**
  * What a snapshot file costs at a given ledger size (docs/storage.md, "Snapshot files", Measured):
- * `node dist/bench/snapshot/measure.js [--entries 100000]`.
+ * `node dist/bench/snapshot/measure.js [--entries 100000] [--file-only]` (`--file-only`: steps 1 and 2).
  *
  * A ledger of N random unspent outputs and a real milestone over it (its ledger root computed with
  * the node's tree, signed by a committee of one, stamped), then, each timed:
@@ -67,6 +67,10 @@ async function main(): Promise<void> {
     const v = await verifySnapshot(file, genesis);
     const verifyMs = performance.now() - t;
     if (!v.ok || v.entries !== n || v.ledgerRoot !== toHex(ledgerRoot)) throw new Error(`verify: ${JSON.stringify(v)}`);
+    if (process.argv.includes("--file-only")) {
+      process.stdout.write(`${JSON.stringify({ entries: n, bytes, writeMs: Math.round(writeMs), verifyMs: Math.round(verifyMs) })}\n`);
+      return;
+    }
 
     const data = path.join(dir, "data");
     t = performance.now();
