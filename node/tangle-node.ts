@@ -379,11 +379,6 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
 
   /** Up to `count` parents for a new transaction: URTS tips, topped up with the latest milestone
    * and the entry points so there are always at least two. */
-  /** Unconfirmed tips for a milestone to reference, the most at risk of turning lazy first (window.ts). */
-  sweepTips(max: number): string[] {
-    return this.window.sweepTips(max, this.now());
-  }
-
   selectParents(count = 4): string[] {
     const latest = this.milestones.latest;
     return this.window.selectParents(count, this.now(), [...(latest ? [latest.id] : []), ...this.entryPoints]);

@@ -76,30 +76,6 @@ export class TangleWindow {
     return [...picked].slice(0, n).sort();
   }
 
-  /**
-   * Up to `max` unconfirmed tips for a milestone to sweep, the most at risk first: those in the
-   * semi-lazy pool (a few milestones from lazy, when no milestone would confirm them where they
-   * are), then the non-lazy ones, each oldest first. Tip selection alone picks tips at random, so
-   * after a burst (or a restart) of many parallel tips some turned lazy before a milestone drew
-   * them; the coordinator references these first (coordinator.ts). One pass over the window.
-   */
-  sweepTips(max: number, nowMs: number): string[] {
-    const g = this.graph;
-    g.setClockMs(nowMs);
-    const semi: string[] = [];
-    const non: string[] = [];
-    const n = g.size;
-    let seq = (g.nextSeq - n) >>> 0;
-    for (let i = 0; i < n && semi.length < max; i++, seq = (seq + 1) >>> 0) {
-      if (!g.inWindow(seq) || g.confirmedIndex(seq) !== 0) continue;
-      const pool = g.poolOf(seq);
-      if (pool === 0 || (pool === 2 && non.length >= max)) continue;
-      const id = this.idOf(seq);
-      if (id !== undefined) (pool === 1 ? semi : non).push(id);
-    }
-    return [...semi, ...non].slice(0, max);
-  }
-
   /** Confirmation confidence (share of MCMC walks) of a transaction the graph holds. */
   confidence(idHex: string, walks: number): number | undefined {
     const seq = this.seqOf(idHex);

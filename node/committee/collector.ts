@@ -7,7 +7,7 @@
  *
  * Pure: the signature check is passed in (node/crypto/ed25519.ts on the node).
  */
-import { fromHex } from "../../client/protocol/bytes";
+import { compareBytes, fromHex } from "../../client/protocol/bytes";
 
 export interface CommitteeKeys {
   /** Members' Ed25519 public keys, hex, distinct. */
@@ -25,11 +25,8 @@ export type AddOutcome = "added" | "repeated" | "not-member" | "invalid";
 
 export type Verify = (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => boolean;
 
-/** Byte order of two equal-length keys (the milestone's signature order). */
-export function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
+/** Byte order of two keys (the milestone's signature order). */
+export const compareKeys = compareBytes;
 
 export class SignatureCollector {
   private readonly members: ReadonlySet<string>;

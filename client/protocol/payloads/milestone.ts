@@ -16,6 +16,7 @@
  */
 import type { ByteWriter } from "../../util/byte-writer";
 import { ByteWriter as Writer } from "../../util/byte-writer";
+import { compareBytes } from "../bytes";
 import * as L from "../limits";
 import { ProtocolErrorCode as E } from "../errors";
 import { bad, checkBytes, checkUint, fail, isZero, MAX_U32, Reader } from "./_fields";
@@ -64,10 +65,7 @@ export const MILESTONE_ESSENCE_TAG = new TextEncoder().encode("tangle-milestone"
 
 const SIGNATURE_ENTRY_BYTES = L.PUBLIC_KEY_BYTES + L.SIGNATURE_BYTES;
 
-function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
+const compareKeys = compareBytes;
 
 /** Threshold rule shared with the genesis committee: more than half of the members, at most all. */
 export function thresholdAllowed(threshold: number, members: number): boolean {
