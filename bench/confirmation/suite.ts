@@ -380,12 +380,9 @@ async function startNetwork(committee: number | undefined, nodes: BenchNode[]): 
   return { entry: nodes[0], nodes, net: genesis, followerArgs: ["--network", genesisFile, "--peer", nodes[0].url, "--no-remote-pow"], params: { committee, threshold: k }, dir };
 }
 
-async function waitFor(client: ApiClient, ok: (info: any) => boolean, what: string): Promise<void> {
-  for (let k = 0; k < 400; k++) {
-    if (ok(await client.getNodeInfo())) return;
-    await sleep(50);
-  }
-  throw new Error(`confirmation bench: ${what} within 20 s`);
+async function waitFor(client: ApiClient, ok: (info: any) => boolean, what: string, withinMs = 20_000): Promise<void> {
+  for (const t0 = Date.now(); Date.now() - t0 < withinMs; await sleep(50)) if (ok(await client.getNodeInfo())) return;
+  throw new Error(`confirmation bench: ${what} within ${withinMs / 1000} s`);
 }
 
 export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {
@@ -438,7 +435,8 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
       } else {
         const follower = await startBenchNode(network.followerArgs);
         nodes.push(follower);
-        await waitFor(follower.client, (i) => i.synced && i.peers >= 1 && i.confirmedMilestoneIndex >= 2, "the follower did not sync");
+        // After the steady patterns the follower has some 40,000 records to sync first.
+        await waitFor(follower.client, (i) => i.synced && i.peers >= 1 && i.confirmedMilestoneIndex >= 2, "the follower did not sync", 180_000);
         await follower.client.request("subscribe", { topics: ["confirmed"] });
         const seen = watchConfirmations(follower.client);
         const sent = await burst(net, follower.client);
