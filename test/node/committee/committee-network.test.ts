@@ -6,14 +6,23 @@
  *
  * Milestones flow, each signed by at least three members and accepted by the follower; with one
  * member killed they go on; with two killed they stop and every node says so; the killed ones
- * restarted (same data directories), they resume. Members need not be peers of each other:
- * proposals and signatures travel through the others (node/peering/committee-relay.ts).
+ * restarted (same data directories), they resume, and no node saw any member sign two essences at
+ * one index through the kills and restarts. Then a harness holding member 4's key signs two
+ * essences at the index the network works on and sends both as a peer: every node catches it and
+ * names the member and both essences. Members need not be peers of each other: proposals and
+ * signatures travel through the others (node/peering/committee-relay.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { randomBytes } from "node:crypto";
 import { decodeTransaction } from "../../../client/protocol/codec";
-import { toHex } from "../../../client/protocol/bytes";
+import { fromHex, toHex } from "../../../client/protocol/bytes";
+import { ed25519 } from "../../../client/protocol/ed25519";
+import { keyPairFromSeed } from "../../../client/protocol/keys";
+import { genesisTransactionId } from "../../../node/ledger/genesis";
+import { PEER_PROTOCOL_VERSION } from "../../../node/peering/protocol";
+import { rawPeer } from "../peering/_peer";
 import { parseGenesis } from "../../../node/ledger/genesis";
 import { NodeProcess, RawClient, startNodeProcess } from "../api/_process";
 import { tangle } from "../../cli/_run";
@@ -133,4 +142,35 @@ test("four members with k = 3 in a ring: milestones flow; one killed, they go on
   await start("m3", ["m2"]);
   await start("m4", ["m3", "m1"]);
   await until("milestones again", async () => (await latest("f")) >= stuck + 3, 60_000);
+  // Killed with SIGKILL in the middle of rounds and restarted, no member signed twice at an index.
+  for (const n of ["m1", "m2", "m3", "m4", "f"]) expect((await info(n)).committee.equivocations).toEqual([]);
+
+  // A member that breaks its word: a harness with member 4's key signs two essences at the index
+  // the network works on and sends both, as a peer of the follower.
+  const genesis = parseGenesis(fs.readFileSync(path.join(tmp, "genesis.json"), "utf8"));
+  const key4 = keyPairFromSeed(fromHex(fs.readFileSync(path.join(tmp, "committee-4.key"), "utf8").trim()));
+  const essences = [randomBytes(32), randomBytes(32)];
+  const peer = await rawPeer(ports.get("f")!);
+  peer.send({ t: "hello", protocol: PEER_PROTOCOL_VERSION, networkId: genesis.networkId, genesisId: toHex(genesisTransactionId(genesis)), latestMilestoneIndex: 0 });
+  await new Promise((r) => setTimeout(r, 300));
+  let caughtAt: number | undefined;
+  await until("every node to catch member 4 signing twice", async () => {
+    if (caughtAt === undefined) {
+      // At the index after the follower's latest milestone (a milestone landing in between makes it another: sent again).
+      const index = (await latest("f")) + 1;
+      for (const h of essences) peer.send({ t: "csig", index, essenceHash: toHex(h), publicKey: toHex(key4.publicKey), signature: ed25519.sign(h, key4.secretKey) });
+      await new Promise((r) => setTimeout(r, 200));
+      const seen = (await info("f")).committee.equivocations as { index: number }[];
+      if (seen.length) caughtAt = seen[0].index;
+      else essences.splice(0, 2, randomBytes(32), randomBytes(32));
+    }
+    if (caughtAt === undefined) return false;
+    for (const n of ["m1", "m2", "m3", "m4", "f"]) if ((await info(n)).committee.equivocations.length === 0) return false;
+    return true;
+  }, 30_000);
+  for (const n of ["m1", "m2", "m3", "m4", "f"]) {
+    expect((await info(n)).committee.equivocations).toEqual([{ index: caughtAt, member: members[3], essences: essences.map(toHex) }]);
+  }
+  expect(procs.get("f")!.logs.join("\n")).toContain(`member ${members[3]} signed two milestones at index ${caughtAt}`);
+  peer.ws.close();
 });
