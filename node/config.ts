@@ -20,6 +20,8 @@ export interface NodeConfig {
   mappedBudgetMib: number;
   storageReserveMib?: number;
   snapshotInterval: number;
+  pruning: string;
+  pruningDepth?: number;
   logLevel: string;
 }
 
@@ -54,6 +56,8 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
     usage: "free space (MiB) kept on the data directory's disk: below it the node takes no writes (ERR_STORAGE_FULL) until space returns (default: 2 % of the disk, at least 64, at most 1024; at least 8)",
   },
   snapshotInterval: { kind: "number", default: 0, min: 0, max: 4_294_967_295, usage: "write a full ledger snapshot to <data>/snapshots every this many milestones, keeping the newest two (0: never; docs/storage.md)" },
+  pruning: { kind: "string", default: "on", choices: ["on", "off"], usage: "'off' keeps every transaction (an archive node); 'on' deletes what milestones older than --pruning-depth confirmed (docs/storage.md, Pruning)" },
+  pruningDepth: { kind: "number", min: 2, max: 4_294_967_295, usage: "milestones whose transactions are kept whole below the confirmed one (default: a week at the milestone interval)" },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };
 

@@ -48,6 +48,8 @@ import { createNodeMetrics, NodeMetrics } from "./node-metrics";
 import type { DamagedTransaction } from "./storage/store";
 import { Code } from "../client/protocol/codes";
 import { PeerManager } from "./peering/peers";
+import { Pruner } from "./pruning/pruner";
+import { defaultPruningDepth } from "./pruning/planner";
 import type { Logger } from "./logger";
 import { pagesAddon } from "./storage/mapped-pages";
 import type { SpaceState } from "./storage/space";
@@ -287,6 +289,21 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
         })
       : undefined;
   if (snapshots) node.on("milestone", snapshots.onMilestone);
+  // Pruning by depth (node/pruning/): one step at a time after milestones, never while unsynced.
+  const pruner =
+    config.pruning === "off"
+      ? undefined
+      : new Pruner({
+          node,
+          depth: config.pruningDepth ?? defaultPruningDepth(intervalMs),
+          synced: () => peering.synced,
+          log: (event, details) => (event === "pruned" ? log.info(details, "pruned") : log.warn(details, "pruning failed")),
+        });
+  if (pruner) {
+    node.pruner = pruner;
+    node.on("milestone", pruner.onMilestone);
+    pruner.onMilestone(); // finishes a pruning a crash interrupted
+  }
   peering.committee.onEquivocation = (e) =>
     log.error({ index: e.index, member: e.member, essences: e.essences }, `committee: member ${e.member} signed two milestones at index ${e.index}; it broke its word (getNodeInfo.committee.equivocations)`);
   progress = new ProgressWatch(
@@ -321,6 +338,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       await api.close();
       metrics.close();
       await snapshots?.close(); // the file under way reads the store
+      await pruner?.close(); // the step under way writes to it
       await node.close();
       try {
         writeCleanMark(dataDir); // the next start may skip the page walk

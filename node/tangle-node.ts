@@ -196,6 +196,27 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     return this.entryPoints.has(idHex);
   }
 
+  /** Pruning on this node (node/pruning/pruner.ts), set by the composition root; absent: an archive node. */
+  pruner?: { readonly index: number; readonly depth: number };
+
+  /** Counts these as solid entry points from now on (written by pruning first: node/pruning/). */
+  addEntryPoints(ids: readonly Uint8Array[]): void {
+    for (const id of ids) this.entryPoints.add(toHex(id));
+  }
+
+  /** Forgets cached decodings of pruned transactions, so white flag never finds them unconfirmed. */
+  forgetPruned(idsHex: readonly string[]): void {
+    for (const h of idsHex) this.decoded.delete(h);
+  }
+
+  /**
+   * The lowest arrival seq the recent window (WASM graph and its index) may still hold: pruning
+   * deletes nothing that arrived at or after it.
+   */
+  get windowFloorSeq(): number {
+    return Math.max(0, this.nextSeq - Math.max(this.window.size, this.window.recent.capacity));
+  }
+
   // ---- submission ---------------------------------------------------------------------------
 
   /**

@@ -53,8 +53,12 @@ export const STATE = {
   genesisHash: "genesisHash",
   ledgerIndex: "ledgerIndex",
   stateHash: "stateHash",
-  /** Ids counted as solid entry points on a node started from a snapshot (node/snapshot/import.ts). */
+  /** Ids counted as solid entry points: a snapshot's (node/snapshot/import.ts), a pruned node's (node/pruning/). */
   solidEntryPoints: "solidEntryPoints",
+  /** Milestones at or below it had their transactions pruned or are being pruned (node/pruning/executor.ts). */
+  pruningIndex: "pruningIndex",
+  /** The highest milestone whose pruning finished (deletions go on from the next after a crash). */
+  prunedThrough: "prunedThrough",
 } as const;
 
 export interface TxMeta {

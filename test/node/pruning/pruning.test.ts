@@ -1,0 +1,158 @@
+/**
+ * Pruning by depth on a real node and LMDB in a temporary folder (node/pruning/): a small window,
+ * milestones built with chosen parents so that one old confirmed transaction stays approved by an
+ * unconfirmed one (it must become a solid entry point), then the pruner at depth 2.
+ */
+import { fromHex, toHex } from "../../../client/protocol/bytes";
+import type { Payload } from "../../../client/protocol/codec";
+import { addressOf } from "../../../client/protocol/keys";
+import { genesisTransactionId } from "../../../node/ledger/genesis";
+import { TangleNode } from "../../../node/tangle-node";
+import { Pruner } from "../../../node/pruning/pruner";
+import { beginPruning, prunedThroughOf, pruningIndexOf } from "../../../node/pruning/executor";
+import { alice, bob, buildMilestone, buildTx, cleanupDirs, dataPayload, testGenesis, tmpDir } from "../_helpers";
+
+afterAll(cleanupDirs);
+
+const genesis = testGenesis();
+const g = genesisTransactionId(genesis);
+const aliceAddr = addressOf(alice.publicKey);
+const bobAddr = addressOf(bob.publicKey);
+const stream = new Uint8Array(32).fill(5);
+const window = 8;
+
+function transfer(inputs: { txId: Uint8Array; index: number }[], outputs: { address: Uint8Array; amount: bigint }[]): Payload {
+  return { type: "transfer", inputs, outputs };
+}
+
+interface Built {
+  dir: string;
+  node: TangleNode;
+  d0: string;
+  x: string;
+  y: string;
+  m1: string;
+  lastRecord: string;
+}
+
+/**
+ * Milestone 1 confirms a record d0 and a transfer x (alice pays bob 300); y (unconfirmed, never a
+ * milestone's parent) approves x; milestones 2..12 each confirm one more record of the stream.
+ */
+async function build(): Promise<Built> {
+  const dir = tmpDir();
+  const node = await TangleNode.open({ dataDir: dir, genesis, window });
+  const d0 = (await node.submit(buildTx(node, alice, dataPayload(stream, 0)))).id;
+  const x = (await node.submit(buildTx(node, alice, transfer([{ txId: g, index: 0 }], [{ address: bobAddr, amount: 300n }, { address: aliceAddr, amount: 700n }])))).id;
+  const m1 = (await node.submit(buildMilestone(node, { parents: [d0, x] }).bytes)).id;
+  const y = (await node.submit(buildTx(node, alice, dataPayload(new Uint8Array(32).fill(6), 0), [x, m1]))).id;
+  let prev = d0;
+  for (let i = 1; i <= 11; i++) {
+    const latest = node.latestMilestone!.id;
+    prev = (await node.submit(buildTx(node, alice, dataPayload(stream, i, fromHex(prev)), [latest, prev]))).id;
+    await node.submit(buildMilestone(node, { parents: [latest, prev] }).bytes);
+  }
+  expect(node.ledgerIndex).toBe(12);
+  return { dir, node, d0, x, y, m1, lastRecord: prev };
+}
+
+async function pruneAll(pruner: Pruner): Promise<void> {
+  for (let last = -1; pruner.index !== last; ) {
+    last = pruner.index;
+    pruner.onMilestone();
+    await pruner.idle();
+  }
+}
+
+test("pruning at depth 2: old transactions go, entry points, milestones, stream head and ledger stay; new ones confirm; the node reopens", async () => {
+  const b = await build();
+  let node = b.node;
+  const before = { stateHash: toHex(node.stateHash), alice: node.balance(aliceAddr).confirmed, bob: node.balance(bobAddr).confirmed };
+  const pruner = new Pruner({ node, depth: 2, synced: () => true });
+  await pruneAll(pruner);
+  const index = pruner.index;
+  // Not above the depth; not above what the window of 8 arrivals still holds.
+  expect(index).toBeGreaterThanOrEqual(4);
+  expect(index).toBeLessThanOrEqual(10);
+  expect(prunedThroughOf(node.store)).toBe(index);
+
+  expect(node.hasTransaction(b.d0)).toBe(false);
+  expect(node.getMetadata(b.d0)).toBeUndefined();
+  // x is approved by y, which is kept: an entry point, still stored.
+  expect(node.isEntryPoint(b.x)).toBe(true);
+  expect(node.hasTransaction(b.x)).toBe(true);
+  expect(node.store.solidEntryPoints().map(toHex)).toContain(b.x);
+  // Milestone records and transactions are kept.
+  expect(node.getMilestone(1)?.id).toBe(b.m1);
+  expect(node.hasTransaction(b.m1)).toBe(true);
+  // The stream's newest record is its head: kept.
+  const records = node.streamRecords(stream, 0, 100);
+  expect(records[records.length - 1]).toEqual({ sequence: 11, id: b.lastRecord });
+  expect(records.some((r) => r.sequence === 0)).toBe(false);
+  // The ledger is untouched.
+  expect(toHex(node.stateHash)).toBe(before.stateHash);
+  expect(node.balance(aliceAddr).confirmed).toBe(before.alice);
+  expect(node.balance(bobAddr).confirmed).toBe(before.bob);
+
+  // y, on the pruned boundary, confirms with a new record; bob spends x's output.
+  const latest = node.latestMilestone!.id;
+  const z = (await node.submit(buildTx(node, alice, dataPayload(new Uint8Array(32).fill(6), 1, fromHex(b.y)), [b.y, latest]))).id;
+  const t = (await node.submit(buildTx(node, bob, transfer([{ txId: fromHex(b.x), index: 0 }], [{ address: aliceAddr, amount: 300n }]), [z, latest]))).id;
+  await node.submit(buildMilestone(node, { parents: [latest, t] }).bytes);
+  expect(node.ledgerIndex).toBe(13);
+  expect(node.getMetadata(b.y)?.confirmedBy).toBe(13);
+  expect(node.getMetadata(t)).toMatchObject({ confirmedBy: 13, conflict: null });
+  expect(node.balance(bobAddr).confirmed).toBe(0n);
+  const after = toHex(node.stateHash);
+
+  await pruner.close();
+  await node.close();
+  node = await TangleNode.open({ dataDir: b.dir, genesis, window });
+  try {
+    expect(node.ledgerIndex).toBe(13);
+    expect(toHex(node.stateHash)).toBe(after);
+    expect(node.isEntryPoint(b.x)).toBe(true);
+    expect(node.hasTransaction(b.d0)).toBe(false);
+    // The committee chain was rebuilt from the kept milestone transactions: the next milestone applies.
+    await node.submit(buildMilestone(node).bytes);
+    expect(node.ledgerIndex).toBe(14);
+  } finally {
+    await node.close();
+  }
+});
+
+test("a pruning interrupted after its entry points were recorded opens and finishes", async () => {
+  const b = await build();
+  let node = b.node;
+  // Step 1 only, as if killed before any deletion.
+  await beginPruning(node.store, 4);
+  expect(pruningIndexOf(node.store)).toBe(4);
+  expect(prunedThroughOf(node.store)).toBe(0);
+  expect(node.hasTransaction(b.d0)).toBe(true);
+  const stateHash = toHex(node.stateHash);
+  await node.close();
+  node = await TangleNode.open({ dataDir: b.dir, genesis, window });
+  try {
+    expect(toHex(node.stateHash)).toBe(stateHash);
+    expect(node.isEntryPoint(b.x)).toBe(true); // read back from the store at open
+    const pruner = new Pruner({ node, depth: 100, synced: () => true }); // nothing new to prune at this depth
+    pruner.onMilestone();
+    await pruner.close();
+    expect(prunedThroughOf(node.store)).toBe(4);
+    expect(pruner.index).toBe(4);
+    expect(node.hasTransaction(b.d0)).toBe(false);
+    expect(node.hasTransaction(b.x)).toBe(true);
+  } finally {
+    await node.close();
+  }
+});
+
+test("no pruning while unsynced", async () => {
+  const b = await build();
+  const pruner = new Pruner({ node: b.node, depth: 2, synced: () => false });
+  pruner.onMilestone();
+  await pruner.close();
+  expect(pruner.index).toBe(0);
+  expect(b.node.hasTransaction(b.d0)).toBe(true);
+  await b.node.close();
+});
