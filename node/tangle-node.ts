@@ -24,6 +24,7 @@ import type { LedgerProof } from "../client/protocol/ledger-proof";
 import { PendingIndex, ledgerAmountLookup } from "./ledger/pending";
 import type { ConeView, WhiteFlagResult } from "./ledger/whiteflag";
 import { Store } from "./storage/store";
+import { STATE } from "./storage/schema";
 import { SpaceWatcher } from "./storage/space";
 import { Headroom, headroomBytes } from "./storage/headroom";
 import { validateTransaction, SignatureVerifier, ValidationParams, ValidTransaction } from "./validation/pipeline";
@@ -194,6 +195,11 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
 
   isEntryPoint(idHex: string): boolean {
     return this.entryPoints.has(idHex);
+  }
+
+  /** Transactions confirmed at or below this milestone may have been pruned here (0: none were). */
+  get pruningIndex(): number {
+    return (this.store.state.get(STATE.pruningIndex) as number | undefined) ?? 0;
   }
 
   /** Pruning on this node (node/pruning/pruner.ts), set by the composition root; absent: an archive node. */

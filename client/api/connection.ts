@@ -210,7 +210,7 @@ export class ApiConnection extends Emitter<ClientEvents> {
 
   private onMessage(data: unknown): void {
     const bytes = frameBytes(data);
-    let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown }; topic?: unknown; data?: unknown };
+    let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown }; topic?: unknown; data?: unknown };
     try {
       if (!bytes) throw new Error("not binary");
       msg = unpackFrame(bytes) as typeof msg;
@@ -231,7 +231,10 @@ export class ApiConnection extends Emitter<ClientEvents> {
       return;
     }
     p.cleanup();
-    if (msg.error && typeof msg.error === "object") p.reject(new NodeApiError(String(msg.error.code), String(msg.error.message ?? ""), p.method));
+    if (msg.error && typeof msg.error === "object") {
+      const data = msg.error.data && typeof msg.error.data === "object" ? (msg.error.data as Record<string, unknown>) : undefined;
+      p.reject(new NodeApiError(String(msg.error.code), String(msg.error.message ?? ""), p.method, data));
+    }
     else if ("result" in msg) p.resolve(msg.result);
     else p.reject(new TangleClientError(C.BAD_RESPONSE, `${p.method}: response without result or error`));
   }

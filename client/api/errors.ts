@@ -38,8 +38,10 @@ export class NodeApiError extends TangleClientError {
     message: string,
     /** The method that failed. */
     readonly method: string,
+    /** Facts the node sent with the error (ERR_PRUNED: `{pruningIndex}`). */
+    readonly data?: Readonly<Record<string, unknown>>,
   ) {
-    super(code, `${method}: ${message} (${code})`);
+    super(code, `${method}: ${message} (${code})`, data);
     this.name = "NodeApiError";
   }
 }

@@ -55,6 +55,10 @@ export interface NodeInfo {
   coordinatorPublicKeys: string[];
   /** The committee in force for the next milestone; `reachable`: the members this node knows to be up now. */
   committee: CommitteeInfo;
+  /** Pruning: transactions confirmed at or below `index` may have been deleted here (0: none); `depth`: milestones kept whole, or "off" (an archive node). */
+  pruning: { index: number; depth: number | "off" };
+  /** The LMDB file: pages holding data (freed pages are reused, the file never shrinks), the page size, the file's size. */
+  database: { pagesInUse: number; pageSize: number; fileBytes: number };
 }
 
 export interface CommitteeInfo {

@@ -275,9 +275,6 @@ export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts:
   }, fromProofs, proofProblems);
 }
 
-/** The code a node answers for a transaction whose body it pruned (issue 12; not in the code table until pruning exists). */
-const PRUNED_CODE = "ERR_PRUNED";
-
 /**
  * The stream from the node where it still has the records, and from the stored proofs where it
  * does not: the node's records up to where its page ends; if a stored proof holds the next
@@ -309,7 +306,7 @@ async function fetchWithProofs(
       onNode = (await client.getTransaction(p.id)).bytes;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code !== Code.ERR_NOT_FOUND && code !== PRUNED_CODE) throw err;
+      if (code !== Code.ERR_NOT_FOUND && code !== Code.ERR_PRUNED) throw err;
     }
     if (onNode) {
       // The node has the body although its page stopped before it: its own copy is checked.

@@ -13,6 +13,8 @@ export const ApiErrorCode = {
   /** A parameter is missing, of the wrong type or out of range; the message names it. */
   BAD_PARAMS: Code.ERR_BAD_PARAMS,
   NOT_FOUND: Code.ERR_NOT_FOUND,
+  /** Not stored on a node that pruned: unknown, or pruned (data: {pruningIndex}). */
+  PRUNED: Code.ERR_PRUNED,
   RATE_LIMITED: Code.ERR_RATE_LIMITED,
   TOO_MANY_IN_FLIGHT: Code.ERR_TOO_MANY_IN_FLIGHT,
   /** Too many submissions of one issuer waiting or being processed (all connections): node/api/fair-queue.ts. */

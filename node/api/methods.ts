@@ -25,6 +25,7 @@ import { parseTopics, TopicRef } from "./topics";
 import type { FairScheduler } from "./fair-queue";
 import type { ChangeQueue } from "../committee/change-queue";
 import { buildInclusionProof, CommitteeChangeIndex } from "./inclusion-proofs";
+import { databasePages } from "../pruning/pages";
 
 export type Params = Record<string, unknown>;
 
@@ -101,6 +102,13 @@ function notFound(what: string): never {
   throw new ApiError(E.NOT_FOUND, `${what} not found`);
 }
 
+/** A transaction the node does not store: ERR_PRUNED once it pruned (it may have been deleted), ERR_NOT_FOUND otherwise. */
+function txNotStored(node: TangleNode, id: string): never {
+  const pruningIndex = node.pruningIndex;
+  if (pruningIndex > 0) throw new ApiError(E.PRUNED, `transaction ${id} not stored: unknown, or confirmed at or below milestone ${pruningIndex} and pruned`, { pruningIndex });
+  notFound(`transaction ${id}`);
+}
+
 export function createMethods(ctx: MethodContext): Methods {
   const { node } = ctx;
   // Address prefix of this network (createMethods({}) lists the method names without a node).
@@ -127,6 +135,8 @@ export function createMethods(ctx: MethodContext): Methods {
       milestoneIntervalMs: node.milestoneIntervalMs,
       coordinatorPublicKeys: node.committeeInfo().members,
       committee: committeeInfo(node, ctx.peering),
+      pruning: { index: node.pruningIndex, depth: node.pruner?.depth ?? "off" },
+      database: databaseInfo(node),
     }) satisfies WireResult<"getNodeInfo">,
 
     getDifficulty: (p) => {
@@ -214,14 +224,14 @@ export function createMethods(ctx: MethodContext): Methods {
     getTransaction: (p) => {
       const id = toHex(hex32(p, "id"));
       const bytes = node.getTransactionBytes(id);
-      if (!bytes) notFound(`transaction ${id}`);
+      if (!bytes) txNotStored(node, id);
       return { id, bytes: bytes! } satisfies WireResult<"getTransaction">;
     },
 
     getTransactionMetadata: (p) => {
       const id = toHex(hex32(p, "id"));
       const meta = node.getMetadata(id);
-      if (!meta) notFound(`transaction ${id}`);
+      if (!meta) txNotStored(node, id);
       const hints = node.attachmentHints(id);
       const { solid, confirmedBy, conflict, milestoneIndex, receivedMs } = meta!;
       // Storage keeps the reason as text; only the reasons of the contract leave the node.
@@ -272,6 +282,7 @@ export function createMethods(ctx: MethodContext): Methods {
 
     getInclusionProof: (p) => {
       const id = toHex(hex32(p, "id"));
+      if (!node.hasTransaction(id) && !node.store.isDamaged(id)) txNotStored(node, id);
       return { id, ...buildInclusionProof(node, committeeChanges!, id) } satisfies WireResult<"getInclusionProof">;
     },
 
@@ -314,6 +325,12 @@ export function createMethods(ctx: MethodContext): Methods {
  * messages and applied milestones: peering/committee-relay.ts), this node's own key counted when it
  * is a member.
  */
+/** LMDB pages holding data, the page size and the file's size (node/pruning/pages.ts). */
+function databaseInfo(node: TangleNode): WireResult<"getNodeInfo">["database"] {
+  const { pagesInUse, pageSize, fileBytes } = databasePages(node.store);
+  return { pagesInUse, pageSize, fileBytes };
+}
+
 function committeeInfo(node: TangleNode, peering: PeerManager | undefined): WireResult<"getNodeInfo">["committee"] {
   const info = node.committeeInfo();
   if (!peering) return { ...info, equivocations: [] };

@@ -383,7 +383,9 @@ export class ApiServer {
     const fail = (err: unknown) => {
       c.inFlight--;
       const e = err as { code?: unknown; message?: string };
-      if (typeof e?.code === "string" && e.code.startsWith("ERR_")) c.send({ id, error: { code: e.code, message: e.message ?? e.code } });
+      // An API error's details travel as `data` (ERR_PRUNED: {pruningIndex}).
+      const data = err instanceof ApiError && err.details ? { data: err.details } : {};
+      if (typeof e?.code === "string" && e.code.startsWith("ERR_")) c.send({ id, error: { code: e.code, message: e.message ?? e.code, ...data } });
       else {
         this.opts.log.error({ err, method: r.method }, "request failed");
         c.send({ id, error: { code: E.INTERNAL, message: "internal error" } });

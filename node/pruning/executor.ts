@@ -7,14 +7,16 @@
  *    a kept transaction (unconfirmed, or confirmed above the index) approves; solidification and
  *    white flag end their walks there, as on a node started from a snapshot.
  * 2. `finishPruning`: the transactions the pruned milestones confirmed are deleted in batches
- *    (body, id, metadata, approvers, issuer and stream index entries), each batch one write; the
+ *    (body, id, metadata, approvers, issuer index entry), each batch one write; the
  *    last batch of a milestone also records it as done (`prunedThrough`). Deletions are
  *    idempotent: after a crash the store says where they stopped and they go on from there.
  *
  * Kept whatever their age: the ledger state (unspent and spent outputs, balances, received),
  * every milestone record and milestone transaction (the committee chain is rebuilt from them at
- * open), the solid entry points, and the newest record of each stream with its index entry (the
- * stream's head).
+ * open), the solid entry points, and the newest record of each stream (the stream's head). The
+ * stream index (stream, sequence → id; 72 bytes a record) is kept too: getStream's page then ends
+ * where the bodies were pruned instead of skipping sequences, and a verifier holding inclusion
+ * proofs learns which id each pruned sequence had (client/gateway/verify.ts).
  */
 import { decodeTransaction } from "../../client/protocol/codec";
 import { compareBytes, toHex } from "../../client/protocol/bytes";
@@ -153,7 +155,6 @@ function deleteTransaction(store: Store, id: Uint8Array, index: number): "delete
   const indexes = tx ? (nodePayload(tx).indexes?.(tx) ?? []) : [];
   // A stream's newest record is its head: kept, with its index entry.
   for (const e of indexes) if (e.db === "streams" && isStreamHead(store, e.key)) return "kept";
-  for (const e of indexes) store.streams.remove(e.key);
   if (tx) store.issuers.remove(keys.issuer(tx.issuer, tx.timestamp, id));
   for (const key of [...store.approvers.getKeys({ start: keys.approver(seq, 0), end: keys.approver(seq + 1, 0) })]) store.approvers.remove(key as Buffer);
   store.tx.remove(seqKey);

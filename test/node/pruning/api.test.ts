@@ -1,0 +1,75 @@
+/**
+ * What the API says on a pruned node (a whole node from the composition root: coordinator every
+ * 50 ms, a window of 8 arrivals, --pruning-depth 2): ERR_PRUNED with the pruning index for a pruned
+ * transaction, getNodeInfo's pruning and database figures; an archive node (--pruning off) keeps
+ * ERR_NOT_FOUND and says "off".
+ */
+import { fromHex, toHex } from "../../../client/protocol/bytes";
+import { NodeApiError } from "../../../client/api/errors";
+import { startTestNode, TestNode } from "../../support/node";
+import { alice, buildTx, dataPayload } from "../_helpers";
+
+let pruned: TestNode;
+let archive: TestNode;
+
+afterAll(async () => {
+  await pruned?.close();
+  await archive?.close();
+});
+
+async function until(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function errorOf(p: Promise<unknown>): Promise<NodeApiError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as NodeApiError;
+  }
+  throw new Error("expected a refusal");
+}
+
+test("a pruned transaction answers ERR_PRUNED with the pruning index; getNodeInfo reports pruning and pages in use", async () => {
+  pruned = await startTestNode({ client: true, pruningDepth: 2, milestoneIntervalMs: 50, node: { window: 8 } });
+  const node = pruned.node;
+  const stream = new Uint8Array(32).fill(9);
+  const id = (await node.submit(buildTx(node, alice, dataPayload(stream, 0)))).id;
+  const later = (await node.submit(buildTx(node, alice, dataPayload(stream, 1, fromHex(id))))).id;
+  await until(() => node.getMetadata(id)?.confirmedBy != null);
+  const confirmedBy = node.getMetadata(id)!.confirmedBy!;
+  await until(() => node.pruningIndex >= confirmedBy && !node.hasTransaction(id));
+
+  const client = pruned.client!;
+  for (const call of [client.getTransaction(id), client.getTransactionMetadata(id), client.getInclusionProof(id)]) {
+    const err = await errorOf(call);
+    expect(err.code).toBe("ERR_PRUNED");
+    expect(err.data?.pruningIndex).toBeGreaterThanOrEqual(confirmedBy);
+  }
+  // The stream's head is kept: still served.
+  expect((await client.getTransaction(later)).id).toBe(later);
+
+  const info = await client.getNodeInfo();
+  expect(info.pruning.depth).toBe(2);
+  expect(info.pruning.index).toBeGreaterThanOrEqual(confirmedBy);
+  expect(info.pruning.index).toBeLessThanOrEqual(info.confirmedMilestoneIndex - 2);
+  expect(info.database.pageSize).toBeGreaterThanOrEqual(4096);
+  expect(info.database.pagesInUse).toBeGreaterThan(2);
+  expect(info.database.pagesInUse * info.database.pageSize).toBeLessThanOrEqual(info.database.fileBytes);
+});
+
+test("an archive node (--pruning off) keeps everything and answers ERR_NOT_FOUND for what it does not know", async () => {
+  archive = await startTestNode({ client: true, pruning: "off", pruningDepth: 2, milestoneIntervalMs: 50, node: { window: 8 } });
+  const node = archive.node;
+  const id = (await node.submit(buildTx(node, alice, dataPayload(new Uint8Array(32).fill(8), 0)))).id;
+  await until(() => node.ledgerIndex >= (node.getMetadata(id)?.confirmedBy ?? Infinity) + 6);
+  expect(node.hasTransaction(id)).toBe(true);
+  const info = await archive.client!.getNodeInfo();
+  expect(info.pruning).toEqual({ index: 0, depth: "off" });
+  const err = await errorOf(archive.client!.getTransaction(toHex(new Uint8Array(32).fill(1))));
+  expect(err.code).toBe("ERR_NOT_FOUND");
+});
