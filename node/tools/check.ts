@@ -25,6 +25,8 @@ import { CommitteeChain } from "../validation/committee";
 import { milestoneSigningHash } from "../../client/protocol/build";
 import { verifyEd25519 } from "../crypto/ed25519";
 import { replayLedger } from "./replay";
+import { checkPrunedLedger } from "../pruning/check";
+import { pruningIndexOf } from "../pruning/executor";
 
 export interface DamagedEntry {
   /** The id the entry is stored under (hex). */
@@ -43,6 +45,8 @@ export interface CheckReport {
   /** The ledger replay's problems (./replay.ts); empty when it agrees with what is stored. */
   replayProblems: string[];
   stateHash?: string;
+  /** Set on a pruned directory: the ledger was checked against the latest milestone instead of replayed (node/pruning/check.ts). */
+  pruningIndex?: number;
   /**
    * "database damaged: …" when the file failed the checks made before opening it, or a record
    * could not be read back at all; the counts and lists above are then empty.
@@ -111,7 +115,14 @@ async function checkRecords(store: Store, genesis: Genesis): Promise<CheckReport
   const chain = await checkMilestoneChain(store, genesis, new Set(damaged.map((d) => d.id)));
   let replayProblems: string[];
   let stateHash: string | undefined;
+  const pruningIndex = pruningIndexOf(store);
   try {
+    if (pruningIndex > 0) {
+      // Pruned: no replay from the genesis; the ledger against the latest milestone's signed roots.
+      replayProblems = checkPrunedLedger(store, genesis);
+      stateHash = toHex(store.stateHash() ?? new Uint8Array(32));
+      return { ok: damaged.length === 0 && chain.length === 0 && replayProblems.length === 0, transactions, damaged, milestones: store.ledgerIndex(), milestoneProblems: chain, replayProblems, stateHash, pruningIndex };
+    }
     const r = replayLedger(store, genesis);
     replayProblems = r.problems;
     stateHash = r.stateHash;

@@ -10,6 +10,9 @@ import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { TangleNode } from "../../../node/tangle-node";
 import { Pruner } from "../../../node/pruning/pruner";
 import { beginPruning, prunedThroughOf, pruningIndexOf } from "../../../node/pruning/executor";
+import { checkDatabase } from "../../../node/tools/check";
+import { Store } from "../../../node/storage/store";
+import { encodeOutputValue, keys } from "../../../node/storage/schema";
 import { alice, bob, buildMilestone, buildTx, cleanupDirs, dataPayload, testGenesis, tmpDir } from "../_helpers";
 
 afterAll(cleanupDirs);
@@ -157,4 +160,24 @@ test("no pruning while unsynced", async () => {
   expect(pruner.index).toBe(0);
   expect(b.node.hasTransaction(b.d0)).toBe(true);
   await b.node.close();
+});
+
+test("tangle check accepts a pruned directory, checking its ledger against the latest milestone's signed roots", async () => {
+  const b = await build();
+  const pruner = new Pruner({ node: b.node, depth: 2, synced: () => true });
+  await pruneAll(pruner);
+  await pruner.close();
+  await b.node.close();
+  const report = await checkDatabase(b.dir, genesis);
+  expect(report).toMatchObject({ ok: true, damaged: [], milestoneProblems: [], replayProblems: [], milestones: 12 });
+  expect(report.pruningIndex).toBeGreaterThanOrEqual(4);
+
+  // One unspent output's amount changed: the ledger root no longer matches what milestone 12 signs.
+  const store = await Store.open(b.dir);
+  const first = [...store.outputs()][0];
+  await store.utxo.put(keys.output(first.txId, first.index), encodeOutputValue(first.address, first.amount + 1n, first.milestone));
+  await store.close();
+  const damaged = await checkDatabase(b.dir, genesis);
+  expect(damaged.ok).toBe(false);
+  expect(damaged.replayProblems.join("\n")).toMatch(/give ledger root [0-9a-f]{64}, milestone 12 signs/);
 });
