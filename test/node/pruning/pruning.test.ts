@@ -3,6 +3,8 @@
  * milestones built with chosen parents so that one old confirmed transaction stays approved by an
  * unconfirmed one (it must become a solid entry point), then the pruner at depth 2.
  */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import type { Payload } from "../../../client/protocol/codec";
 import { addressOf } from "../../../client/protocol/keys";
@@ -180,4 +182,74 @@ test("tangle check accepts a pruned directory, checking its ledger against the l
   const damaged = await checkDatabase(b.dir, genesis);
   expect(damaged.ok).toBe(false);
   expect(damaged.replayProblems.join("\n")).toMatch(/give ledger root [0-9a-f]{64}, milestone 12 signs/);
+});
+
+/**
+ * The pruning of `dir` up to milestone `target` in a child process (the dist build), one
+ * transaction per batch with a pause between batches, killed with SIGKILL once it printed `after`
+ * batch lines (0: once the entry points and pruning index are written, before any deletion).
+ */
+async function pruneAndKill(dir: string, target: number, after: number): Promise<number> {
+  const dist = (m: string) => JSON.stringify(path.join(__dirname, "..", "..", "..", "dist", "node", ...m.split("/")));
+  const script = `
+    const { Store } = require(${dist("storage/store.js")});
+    const { beginPruning, finishPruning } = require(${dist("pruning/executor.js")});
+    (async () => {
+      const store = await Store.open(${JSON.stringify(dir)});
+      await beginPruning(store, ${target});
+      process.stdout.write("BEGUN\\n");
+      let n = 0;
+      await finishPruning(store, { batch: 1, onDeleted: () => process.stdout.write("BATCH " + ++n + "\\n"), between: () => new Promise((r) => setTimeout(r, 5)) });
+      process.stdout.write("DONE\\n");
+      setInterval(() => {}, 1000);
+    })();`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let seen = 0;
+  let text = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const lines = text.split("\n").filter((l) => l.startsWith("BATCH") || l === "BEGUN" || l === "DONE");
+      seen = lines.filter((l) => l.startsWith("BATCH")).length;
+      if ((after === 0 && lines.includes("BEGUN")) || (after > 0 && seen >= after) || lines.includes("DONE")) {
+        child.kill("SIGKILL");
+        resolve();
+      }
+    });
+    child.on("exit", (code, signal) => (signal === "SIGKILL" ? resolve() : reject(new Error(`pruning child exited ${code} before it was killed: ${text}`))));
+  });
+  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once("exit", r)));
+  return seen;
+}
+
+test("kill -9 during a pruning (a real child process): the database opens, the pruning finishes, check is clean", async () => {
+  const b = await build();
+  const stateHash = toHex(b.node.stateHash);
+  await b.node.close();
+  // Killed once right after the entry points were recorded, then again after a few deletions.
+  for (const after of [0, 3]) {
+    const seen = await pruneAndKill(b.dir, 8, after);
+    expect(seen).toBeGreaterThanOrEqual(after);
+    const store = await Store.open(b.dir);
+    const [index, through] = [pruningIndexOf(store), prunedThroughOf(store)];
+    await store.close();
+    expect(index).toBe(8);
+    expect(through).toBeLessThan(8); // killed in the middle
+  }
+  const node = await TangleNode.open({ dataDir: b.dir, genesis, window });
+  try {
+    expect(toHex(node.stateHash)).toBe(stateHash);
+    expect(node.isEntryPoint(b.x)).toBe(true);
+    const pruner = new Pruner({ node, depth: 100, synced: () => true });
+    pruner.onMilestone();
+    await pruner.close();
+    expect(prunedThroughOf(node.store)).toBe(8);
+    expect(node.hasTransaction(b.d0)).toBe(false);
+    expect(node.hasTransaction(b.x)).toBe(true);
+    await node.submit(buildMilestone(node).bytes);
+    expect(node.ledgerIndex).toBe(13);
+  } finally {
+    await node.close();
+  }
+  expect(await checkDatabase(b.dir, genesis)).toMatchObject({ ok: true, pruningIndex: 8 });
 });
