@@ -38,6 +38,8 @@ Usage: tangle <command> [options]     (\`tangle <command> --help\` for each comm
 
   tangle node [--network dev|FILE] [--coordinator-key FILE|dev] [--port 14265] [--data ./data] …
       Run a tangle node (\`tangle node --help\` lists every option, its default and env variable).
+  tangle node compact --data DIR [--json]
+      Rewrite a stopped node's database without its free pages (after pruning); sizes before/after.
   tangle network init --out DIR [--name NAME] [--supply N] [--to ADDRESS] [--interval-ms MS]
                       [--difficulty BITS]
       Make a new network: DIR/genesis.json, the coordinator key, and the commands that start it.

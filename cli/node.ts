@@ -15,6 +15,7 @@ import { ConfigError, HEAP_HINT_MIB, NODE_OPTIONS, NODE_RUNTIME_FLAGS, NodeConfi
 import { loadNetwork, startNode } from "../node/main";
 import { createLogger } from "../node/logger";
 import { collect, Opts, str, TangleCommand, UsageError } from "./args";
+import { compactCommand } from "./compact";
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
@@ -40,6 +41,7 @@ Later sources win: defaults, --config FILE, environment variables, flags. Starte
 ${NODE_RUNTIME_FLAGS.join(" ")} (as \`npx tangle node\` or \`node bin/tangle.js node\` are), the node
 runs in a worker thread with the same heap bounds (docs/operations.md, Memory).`,
   );
+  cmd.addCommand(compactCommand());
   return cmd.action(runNodeCommand);
 }
 
