@@ -22,6 +22,7 @@ export interface NodeConfig {
   snapshotInterval: number;
   pruning: string;
   pruningDepth?: number;
+  bootstrap: string;
   logLevel: string;
 }
 
@@ -58,6 +59,12 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   snapshotInterval: { kind: "number", default: 0, min: 0, max: 4_294_967_295, usage: "write a full ledger snapshot to <data>/snapshots every this many milestones, keeping the newest two (0: never; docs/storage.md)" },
   pruning: { kind: "string", default: "on", choices: ["on", "off"], usage: "'off' keeps every transaction (an archive node); 'on' deletes what milestones older than --pruning-depth confirmed (docs/storage.md, Pruning)" },
   pruningDepth: { kind: "number", min: 2, max: 4_294_967_295, usage: "milestones whose transactions are kept whole below the confirmed one (default: a week at the milestone interval)" },
+  bootstrap: {
+    kind: "string",
+    default: "none",
+    choices: ["none", "snapshot"],
+    usage: "'snapshot': on an empty data directory, first download the newest snapshot a --peer serves, verify it against the genesis and import it (not empty: skipped; docs/storage.md)",
+  },
   logLevel: { kind: "string", default: "info", choices: ["debug", "info", "warn", "error"], usage: "least severe log level printed" },
 };
 

@@ -5,7 +5,9 @@
  * order below is the only one there is.
  *
  * Start order:
- *   1. network: the genesis and the coordinator key (checked against the genesis)
+ *   1. network: the genesis and the coordinator key (checked against the genesis); with
+ *      --bootstrap snapshot and an empty data directory, the newest snapshot a peer serves is
+ *      downloaded, verified against the genesis and imported first (snapshot/bootstrap.ts)
  *   2. storage and the node: the database file checked before LMDB maps it (storage/preflight.ts,
  *      storage/page-walk.ts), open LMDB, replay the ledger, verify threads  → "database opened"
  *   3. the proof-of-work pool for clients (remote PoW; dev network by default)
@@ -57,6 +59,7 @@ import { ProgressWatch } from "./progress";
 import { openFailure, writeCleanMark } from "./storage/preflight";
 import { checkDatabaseFile } from "./storage/page-walk";
 import { PeriodicSnapshots } from "./snapshot/periodic";
+import { bootstrapFromPeers } from "./snapshot/bootstrap";
 
 export interface StartNodeOptions {
   /** Where the node's log lines go (node/logger.ts: createLogger, silentLogger). */
@@ -154,6 +157,11 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
   if (config.storageReserveMib !== undefined) nodeOptions = { ...nodeOptions, storageReserveBytes: config.storageReserveMib * 2 ** 20 };
 
   const dataDir = path.resolve(config.data);
+  // --bootstrap snapshot: an empty data directory gets the newest verified snapshot a peer serves (snapshot/bootstrap.ts).
+  if (config.bootstrap === "snapshot") {
+    if (config.peer.length === 0) throw new ConfigError("--bootstrap snapshot needs at least one --peer to download the snapshot from");
+    await bootstrapFromPeers({ dataDir, genesis, peers: config.peer, log });
+  }
   const verifyThreads = config.verifyThreads ?? Math.min(4, Math.max(0, os.availableParallelism() - 1));
   // Before LMDB maps the file: a damaged one is refused with "database damaged: …", never a signal.
   const fileCheck = await checkDatabaseFile(dataDir, "unless-clean");
@@ -185,7 +193,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
 
   const remotePow = config.remotePow ?? config.network === "dev";
   const powPool = remotePow ? new PowPool() : undefined;
-  const peering = new PeerManager({ node, log, maxPeers: config.maxPeers });
+  const peering = new PeerManager({ node, log, maxPeers: config.maxPeers, snapshotDir: path.join(dataDir, "snapshots") });
   node.requestDamaged(); // those the replay found, asked of peers once they are ready
   // The connection count is read at scrape time, once the server below exists.
   const metrics = createNodeMetrics({ node, window: node.window, store: node.store, peering, connections: () => api.connectionCount });

@@ -175,6 +175,9 @@ const TABLE = {
   ERR_SNAPSHOT_DELTA: { layer: "storage", meaning: "a delta snapshot deletes an entry its base does not hold" },
   ERR_SNAPSHOT_NO_MILESTONE: { layer: "storage", meaning: "the data directory has no applied milestone to take a snapshot at" },
   ERR_SNAPSHOT_IMPORT_TARGET: { layer: "storage", meaning: "a snapshot is imported only into an empty data directory" },
+  ERR_BOOTSTRAP_NO_SNAPSHOT: { layer: "storage", meaning: "--bootstrap snapshot: no peer offered a snapshot (none reachable, none of peer protocol 5, none with a file to serve)" },
+  ERR_BOOTSTRAP_DOWNLOAD: { layer: "storage", meaning: "--bootstrap snapshot: no offered snapshot downloaded whole (connection lost, no answer in time, chunks that do not add up)" },
+  ERR_BOOTSTRAP_VERIFY: { layer: "storage", meaning: "--bootstrap snapshot: the downloaded snapshot failed verification against the genesis (the message names the snapshot code); it was deleted" },
 
   // ---- peering (node/peering/), reported by getPeers and logged --------------------------------
   ERR_PEER_UNREACHABLE: { layer: "peering", meaning: "the name did not resolve, no route to the host, or the connection attempt timed out" },

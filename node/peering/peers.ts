@@ -20,7 +20,8 @@ import { toHex } from "../../client/protocol/bytes";
 import { backoffDelayMs } from "../../client/util/backoff";
 import type { TangleNode } from "../tangle-node";
 import type { Logger } from "../logger";
-import { Hello, INVENTORY_PROTOCOL_VERSION, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode } from "./protocol";
+import { Hello, INVENTORY_PROTOCOL_VERSION, parsePeerMessage, PEER_LIMITS, PEER_REDIAL, PEER_PATH, PEER_PROTOCOL_VERSION, PeerCloseCode, SNAPSHOT_PROTOCOL_VERSION } from "./protocol";
+import { SnapshotServer } from "./snapshot-serve";
 import { Inventory } from "./inventory";
 import { hostOf, normalizeUrl, Peer } from "./peer";
 import { Gossip } from "./gossip";
@@ -52,6 +53,8 @@ export interface PeerManagerOptions {
   node: TangleNode;
   log: Logger;
   maxPeers?: number;
+  /** Where this node's snapshot files are (`<data>/snapshots`): the newest full one is served to peers that ask (snapshot-serve.ts). */
+  snapshotDir?: string;
 }
 
 export class PeerManager {
@@ -67,6 +70,8 @@ export class PeerManager {
   private readonly gossip: Gossip;
   private readonly sync: MilestoneSync;
   private readonly inventory: Inventory;
+  /** Snapshot files to peers that ask (protocol 5). */
+  readonly snapshots: SnapshotServer;
   /** Committee proposals and signatures: checked, passed on once, their signers counted (committee-relay.ts). */
   readonly committee: CommitteeRelay;
   private readonly wss: WebSocket.Server;
@@ -84,6 +89,7 @@ export class PeerManager {
     this.wss = new WebSocket.Server({ noServer: true, maxPayload: PEER_LIMITS.maxFrameBytes });
     this.gossip = new Gossip(this.node, this.log, () => this.peers);
     this.inventory = new Inventory(this.node.window);
+    this.snapshots = new SnapshotServer(opts.snapshotDir ?? "", this.log);
     this.sync = new MilestoneSync(this.node, this.log, () => this.peers, () => this.closed, (peer, why) => this.offence(peer, why));
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip.announce(e.id, e.bytes, e.source);
     const onMissing = (e: { ids: string[]; source?: string }) => this.gossip.requestMissing(e.ids, e.source);
@@ -261,6 +267,7 @@ export class PeerManager {
     ws.on("close", (code: number, reason: Buffer) => {
       this.peers.delete(peer);
       this.sync.forget(peer);
+      void this.snapshots.forget(peer);
       if (peer.helloTimer) clearTimeout(peer.helloTimer);
       this.gossip.requests.forget(peer);
       // Outgoing connections are reported by dial(); incoming ones here, if they failed.
@@ -401,6 +408,19 @@ export class PeerManager {
       case "beatack":
         if (msg.sentMs !== undefined) peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);
         return;
+      case "snapreq":
+        if (hello.protocol < SNAPSHOT_PROTOCOL_VERSION) return this.penalize(peer, host, `snapreq from a peer of protocol ${hello.protocol}`);
+        void this.snapshots.request(peer);
+        return;
+      case "snapget":
+        if (hello.protocol < SNAPSHOT_PROTOCOL_VERSION) return this.penalize(peer, host, `snapget from a peer of protocol ${hello.protocol}`);
+        void this.snapshots.get(peer, msg.index, msg.offset, (why) => this.penalize(peer, host, why));
+        return;
+      case "snapinfo":
+      case "snapnone":
+      case "snapchunk":
+        // Answers to a snapreq or snapget, which a running node never sends (node/snapshot/bootstrap.ts does, before the node runs).
+        return this.penalize(peer, host, `unsolicited ${msg.t}`);
       case "committee":
         void this.committee.receive(msg.wire).then((v) => {
           if (!v.valid) return this.penalize(peer, host, v.why);
@@ -451,6 +471,7 @@ export class PeerManager {
     for (const u of this.unhook) u();
     for (const o of this.outgoing.values()) if (o.timer) clearTimeout(o.timer);
     for (const p of this.peers) p.ws.close(1001, "node shutting down");
+    await this.snapshots.close();
     await new Promise<void>((r) => this.wss.close(() => r()));
     for (const p of this.peers) p.ws.terminate();
   }

@@ -16,6 +16,12 @@
  *   cprop   {t, round, parents, fields, signatures, proposer?}   protocol 4: a committee proposal or announcement
  *   csig    {t, index, essenceHash, publicKey, signature}   protocol 3: a member's signature
  *                                               (both: committee-wire.ts, passed on by committee-relay.ts)
+ *   snapreq   {t}                               protocol 5: which snapshot do you serve?
+ *   snapinfo  {t, index, kind, bytes, ledgerRoot}   its answer: the newest full file (snapshot-serve.ts)
+ *   snapnone  {t}                               its answer when there is none (or no upload slot)
+ *   snapget   {t, index, offset}                please send the file's bytes from `offset`
+ *   snapchunk {t, index, offset, data, last}    at most PEER_LIMITS.snapshotChunkBytes of them
+ *                                               (the bootstrap client: node/snapshot/bootstrap.ts)
  *
  * Versions: a node speaks PEER_PROTOCOL_VERSION and accepts peers of MIN_PEER_PROTOCOL_VERSION up
  * to its own (a newer node speaks down to an older one: it sends `inv` only to peers of protocol
@@ -26,9 +32,11 @@ import type { BackoffPolicy } from "../../client/util/backoff";
 import { Code } from "../../client/protocol/codes";
 /**
  * 3: transactions of version 2 (milestone v2, checkpoints; docs/protocol.md). 4: `cprop` carries
- * the signed fields and the signatures apart, with the proposer's proposal signature.
+ * the signed fields and the signatures apart, with the proposer's proposal signature. 5: snapshot
+ * transfer (`snapreq`, `snapinfo`, `snapnone`, `snapget`, `snapchunk`), asked only of peers of 5 or
+ * later (a peer of 4 would take `snapreq` for invalid data).
  */
-export const PEER_PROTOCOL_VERSION = 4;
+export const PEER_PROTOCOL_VERSION = 5;
 /**
  * The oldest peer protocol this node still accepts. Protocols 1 and 2 carry transactions of version
  * 1, which this node cannot read; a peer of protocol 3 sends proposals in the old form, which would
@@ -37,6 +45,8 @@ export const PEER_PROTOCOL_VERSION = 4;
 export const MIN_PEER_PROTOCOL_VERSION = 4;
 /** The first protocol version with the reconnect inventory (`inv`). */
 export const INVENTORY_PROTOCOL_VERSION = 2;
+/** The first protocol version that serves snapshots (`snapreq` … `snapchunk`). */
+export const SNAPSHOT_PROTOCOL_VERSION = 5;
 export const PEER_PATH = "/peer";
 
 export const PEER_LIMITS = {
@@ -99,6 +109,14 @@ export const PEER_LIMITS = {
   helloTimeoutMs: 5000,
   /** Peers that connected to this node and failed, remembered for getPeers (the oldest forgotten first). */
   maxInboundFailures: 32,
+  /** Snapshot bytes in one `snapchunk` (frames are capped at maxFrameBytes; the envelope is < 100 bytes). */
+  snapshotChunkBytes: 48 * 1024,
+  /** Peers downloading a snapshot from this node at once; a further `snapreq` is answered `snapnone`. */
+  maxSnapshotUploads: 4,
+  /** Chunks served to one peer per second at most (48 KiB each: about 12 MB/s per peer). */
+  maxSnapshotChunksPerSecond: 256,
+  /** A node booting from a snapshot gives up on a peer that does not answer a snapreq or snapget within this long. */
+  snapshotAnswerTimeoutMs: 10_000,
 } as const;
 
 /** Redial of a configured peer: from reconnectMinMs, doubling per failed connection since the last hello, to reconnectMaxMs; no spread. */
@@ -148,7 +166,38 @@ export type PeerMessage =
   /** A beatack without a numeric `sentMs` is taken and ignored. */
   | { t: "beatack"; sentMs: number | undefined }
   /** A committee message (`cprop` or `csig`), its fields checked by committee-relay.ts. */
-  | { t: "committee"; wire: Record<string, unknown> };
+  | { t: "committee"; wire: Record<string, unknown> }
+  /** Protocol 5: snapshot transfer (snapshot-serve.ts serves, node/snapshot/bootstrap.ts asks). */
+  | { t: "snapreq" }
+  | SnapshotInfo
+  | { t: "snapnone" }
+  | { t: "snapget"; index: number; offset: number }
+  | SnapshotChunk;
+
+export interface SnapshotInfo {
+  t: "snapinfo";
+  /** The snapshot milestone's index. */
+  index: number;
+  kind: "full";
+  /** The file's size. */
+  bytes: number;
+  /** Lowercase hex, as the file's header names it (a hint: the importer trusts only the signed milestone). */
+  ledgerRoot: string;
+}
+
+export interface SnapshotChunk {
+  t: "snapchunk";
+  index: number;
+  offset: number;
+  data: Uint8Array;
+  /** The chunk ends the file. */
+  last: boolean;
+}
+
+/** Largest file offset or size taken in a snapshot message (2^48: far above any ledger). */
+const MAX_SNAPSHOT_BYTES = 2 ** 48;
+const isIndex = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 1 && x <= 0xffff_ffff;
+const isOffset = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < MAX_SNAPSHOT_BYTES;
 
 /** A peer frame, parsed: the message, or why the sender is penalized for it. */
 export type ParsedPeerMessage = { ok: true; msg: PeerMessage } | { ok: false; why: string };
@@ -195,6 +244,24 @@ export function parsePeerMessage(data: Uint8Array, isBinary: boolean, expectHell
     case "cprop":
     case "csig":
       return { ok: true, msg: { t: "committee", wire: m } };
+    case "snapreq":
+      return { ok: true, msg: { t: "snapreq" } };
+    case "snapnone":
+      return { ok: true, msg: { t: "snapnone" } };
+    case "snapinfo": {
+      const { index, kind, bytes, ledgerRoot } = m;
+      const good = isIndex(index) && kind === "full" && isOffset(bytes) && bytes > 0 && typeof ledgerRoot === "string" && ID_HEX.test(ledgerRoot);
+      return good ? { ok: true, msg: { t: "snapinfo", index, kind, bytes, ledgerRoot } } : { ok: false, why: "bad snapinfo" };
+    }
+    case "snapget": {
+      const { index, offset } = m;
+      return isIndex(index) && isOffset(offset) ? { ok: true, msg: { t: "snapget", index, offset } } : { ok: false, why: "bad snapget" };
+    }
+    case "snapchunk": {
+      const { index, offset, data, last } = m;
+      const good = isIndex(index) && isOffset(offset) && data instanceof Uint8Array && data.length <= PEER_LIMITS.snapshotChunkBytes && typeof last === "boolean" && (data.length > 0 || last);
+      return good ? { ok: true, msg: { t: "snapchunk", index, offset, data, last } } : { ok: false, why: "bad snapchunk" };
+    }
     default:
       return { ok: false, why: `unknown message type ${String(m.t).slice(0, 20)}` };
   }

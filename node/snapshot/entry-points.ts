@@ -1,7 +1,11 @@
 /**
  * Solid entry points of a snapshot at milestone N (docs/storage.md, "Snapshot files"): the stored
  * transactions confirmed at or below N that a stored transaction not confirmed by N approves
- * directly. A node started from the snapshot has none of the transactions below N; with these
+ * directly, and every transaction the milestones N - ENTRY_POINT_MILESTONES + 1 … N confirmed (and
+ * those milestones below N): tip selection on a node with the whole history still returns those
+ * (a confirmed tip turns lazy only C1 = 8 milestones after it was confirmed, and nothing older than
+ * M = 15; docs/tip-selection.md), so a transaction arriving after the file was written may approve
+ * one that no stored transaction approved when it was written. A node started from the snapshot has none of the transactions below N; with these
  * counted as entry points (TangleNode.isEntryPoint), the transactions that arrived after N and
  * those attached to them solidify there, and white flag ends its paths at them as at any confirmed
  * transaction, exactly where a node with the whole history ends them.
@@ -12,6 +16,8 @@ import { decodeMeta, keys, readSeq } from "../storage/schema";
 import type { Store } from "../storage/store";
 import { compareKeys } from "./format";
 
+/** Milestones whose confirmed transactions are all entry points: TIP-3's below-max-depth M (docs/tip-selection.md). */
+export const ENTRY_POINT_MILESTONES = 15;
 /** Rows read between two yields to the event loop (a running node's writer). */
 const YIELD_EVERY = 4096;
 
@@ -41,6 +47,11 @@ export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTr
       const pc = confirmedBy(readSeq(ps));
       if (pc !== undefined && pc <= index) found.set(Buffer.from(p).toString("hex"), Uint8Array.from(p));
     }
+  }
+  // What the last milestones confirmed (their id lists; a directory imported from a snapshot has none below its own).
+  for (const { value } of store.milestones.getRange({ start: keys.milestone(Math.max(1, index - ENTRY_POINT_MILESTONES + 1)), end: keys.milestone(index + 1), ...opts })) {
+    for (const id of value.included) found.set(Buffer.from(id).toString("hex"), Uint8Array.from(id));
+    if (value.index < index) found.set(Buffer.from(value.id).toString("hex"), Uint8Array.from(value.id));
   }
   return [...found.values()].sort(compareKeys);
 }
