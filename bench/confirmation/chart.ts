@@ -12,6 +12,11 @@ function committeeLabel(r: BenchReport): string {
   return n > 1 ? `committee of ${n}, k = ${Number(p?.threshold)}` : "one coordinator";
 }
 
+/** The milestone interval of the run (250 ms unless the results say otherwise). */
+function intervalLabel(r: BenchReport): number {
+  return Number(r.results.find((x) => x.name === "confirmation-share")?.params.milestoneIntervalMs ?? 250);
+}
+
 export function confirmationCharts(r: BenchReport): [string, Record<string, unknown>][] {
   const shareLabel: Record<string, string> = { "within-2-intervals": "within 2 intervals", never: "never" };
   const shares = r.results
@@ -44,7 +49,7 @@ export function confirmationCharts(r: BenchReport): [string, Record<string, unkn
         $schema: "https://vega.github.io/schema/vega-lite/v5.json",
         background: "white",
         config: { font: "sans-serif", axis: { labelFontSize: 11, titleFontSize: 12 } },
-        title: { text: `Acknowledged transactions confirmed, by traffic pattern (milestone every 250 ms, ${committeeLabel(r)})`, subtitle: `${r.machine.cpuModel}, ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}` },
+        title: { text: `Acknowledged transactions confirmed, by traffic pattern (milestone every ${intervalLabel(r)} ms, ${committeeLabel(r)})`, subtitle: `${r.machine.cpuModel}, ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}` },
         hconcat: [panel(shares, "percent", "% of acknowledged", [0, 100]), panel(latency, "ms", "ack to confirming milestone, ms")],
         resolve: { scale: { color: "independent" } },
       },

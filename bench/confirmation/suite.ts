@@ -16,7 +16,8 @@
  * is made by `tangle network init --committee N` (k = ⌊2N/3⌋ + 1, 250 ms milestones, the dev
  * difficulty), its N members are node processes in a ring, the patterns go to member 1, the
  * non-member burst to a follower peered with member 1, and the milestones are signed in rounds,
- * the round's proposer sweeping the checkpoints (docs/committee.md).
+ * the round's proposer sweeping the checkpoints (docs/committee.md). BENCH_CONFIRMATION_INTERVAL_MS
+ * sets another milestone interval (default 250 ms; "within two intervals" is of that interval).
  *
  * Latency runs from the acknowledgement (read here) to the moment the node that took the record
  * stored the milestone that confirmed it: that milestone's `receivedMs` (getTransactionMetadata),
@@ -58,7 +59,8 @@ export const BURST_MS = 400;
 const STEADY_RATE = 1000;
 /** Issuers for the burst and the steady load: each stays inside the adaptive-PoW allowance (50/s over 10 s). */
 const ISSUERS = 100;
-const PATTERNS = ["burst", "lone", "steady", "steady-shared-parents", "non-member"] as const;
+/** In this order: the follower of the non-member burst syncs the history before it, so it comes before the steady loads. */
+const PATTERNS = ["burst", "non-member", "lone", "steady", "steady-shared-parents"] as const;
 type Pattern = (typeof PATTERNS)[number];
 
 interface Ack {
@@ -162,11 +164,11 @@ async function burst(net: NetParams, client: ApiClient): Promise<Sent> {
  * One record every `everyMs` (plus up to one milestone interval at random, so that the records do
  * not all land at one phase of the milestone timer), `count` times; parents asked right before each.
  */
-async function lone(net: NetParams, client: ApiClient, count: number, everyMs: number): Promise<Sent> {
+async function lone(net: NetParams, client: ApiClient, count: number, everyMs: number, intervalMs: number): Promise<Sent> {
   const out: Sent = { acks: [], rejected: {}, retried: {}, lastAckMs: 0 };
   const signed = signRecords(net, count);
   for (let i = 0; i < count; i++) {
-    if (i > 0) await sleep(everyMs + Math.random() * MILESTONE_MS);
+    if (i > 0) await sleep(everyMs + Math.random() * intervalMs);
     await submitOne(client, stamped(net, signed[i], await client.selectParents(2)), out);
   }
   return out;
@@ -290,7 +292,7 @@ async function evaluate(client: ApiClient, pattern: Pattern, sent: Sent, confirm
   const within = (ms: number) => latency.filter((l) => l <= ms).length / n;
   const p = { pattern, ...params, acknowledged: n, settleSeconds: settleMs / 1000 };
   const out: BenchResult[] = [
-    { name: "confirmation-share", params: p, metric: "within-2-intervals", value: Number(within(2 * MILESTONE_MS).toFixed(4)), unit: "ratio" },
+    { name: "confirmation-share", params: p, metric: "within-2-intervals", value: Number(within(2 * Number(params.milestoneIntervalMs)).toFixed(4)), unit: "ratio" },
     { name: "confirmation-share", params: p, metric: "within-10s", value: Number(within(10_000).toFixed(4)), unit: "ratio" },
     { name: "confirmation-share", params: p, metric: "never", value: Number((never / n).toFixed(4)), unit: "ratio" },
     { name: "confirmation-count", params: p, metric: "never", value: never, unit: "tx" },
@@ -342,7 +344,7 @@ function checkpointPow(): BenchResult[] {
   ];
 }
 
-const COORDINATOR_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(MILESTONE_MS), "--no-remote-pow"];
+const coordinatorArgs = (intervalMs: number) => ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", String(intervalMs), "--no-remote-pow"];
 
 const BIN = [path.join(__dirname, "..", "..", "..", "bin", "tangle.js"), path.join(__dirname, "..", "..", "bin", "tangle.js")].find((p) => fs.existsSync(p))!;
 
@@ -362,22 +364,22 @@ interface Network {
  * made by `tangle network init`, the members in a ring (each peers with the one before it, the
  * last with the first too).
  */
-async function startNetwork(committee: number | undefined, nodes: BenchNode[]): Promise<Network> {
+async function startNetwork(committee: number | undefined, intervalMs: number, nodes: BenchNode[]): Promise<Network> {
   if (committee === undefined) {
-    const coordinator = await startBenchNode(COORDINATOR_ARGS);
+    const coordinator = await startBenchNode(coordinatorArgs(intervalMs));
     nodes.push(coordinator);
-    return { entry: coordinator, nodes, net: devGenesis(), followerArgs: ["--network", "dev", "--peer", coordinator.url, "--no-remote-pow"], params: { committee: 1, threshold: 1 } };
+    return { entry: coordinator, nodes, net: devGenesis(), followerArgs: ["--network", "dev", "--peer", coordinator.url, "--no-remote-pow"], params: { committee: 1, threshold: 1, milestoneIntervalMs: intervalMs } };
   }
   const k = defaultThreshold(committee);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tangle-confirmation-${committee}-`));
-  execFileSync(process.execPath, [BIN, "network", "init", "--out", dir, "--name", `confirm${committee}`, "--committee", String(committee), "--threshold", String(k), "--interval-ms", String(MILESTONE_MS), "--json"], { stdio: "pipe" });
+  execFileSync(process.execPath, [BIN, "network", "init", "--out", dir, "--name", `confirm${committee}`, "--committee", String(committee), "--threshold", String(k), "--interval-ms", String(intervalMs), "--json"], { stdio: "pipe" });
   const genesisFile = path.join(dir, "genesis.json");
   const genesis = parseGenesis(fs.readFileSync(genesisFile, "utf8"));
   for (let i = 1; i <= committee; i++) {
     const peers = i === 1 ? [] : [nodes[i - 2].url, ...(i === committee && committee > 2 ? [nodes[0].url] : [])];
     nodes.push(await startBenchNode(["--network", genesisFile, "--coordinator-key", path.join(dir, `committee-${i}.key`), "--no-remote-pow", ...peers.flatMap((p) => ["--peer", p])], { dir: path.join(dir, `data-${i}`) }));
   }
-  return { entry: nodes[0], nodes, net: genesis, followerArgs: ["--network", genesisFile, "--peer", nodes[0].url, "--no-remote-pow"], params: { committee, threshold: k }, dir };
+  return { entry: nodes[0], nodes, net: genesis, followerArgs: ["--network", genesisFile, "--peer", nodes[0].url, "--no-remote-pow"], params: { committee, threshold: k, milestoneIntervalMs: intervalMs }, dir };
 }
 
 async function waitFor(client: ApiClient, ok: (info: any) => boolean, what: string, withinMs = 20_000): Promise<void> {
@@ -393,6 +395,9 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
   const committeeEnv = process.env.BENCH_CONFIRMATION_COMMITTEE;
   const committee = committeeEnv ? Number(committeeEnv) : undefined;
   if (committee !== undefined && !(Number.isInteger(committee) && committee >= 2 && committee <= 10)) throw new Error(`BENCH_CONFIRMATION_COMMITTEE: ${committeeEnv} is not a committee size of 2..10`);
+  const intervalEnv = process.env.BENCH_CONFIRMATION_INTERVAL_MS;
+  const intervalMs = intervalEnv ? Number(intervalEnv) : MILESTONE_MS;
+  if (!(Number.isInteger(intervalMs) && intervalMs >= 100 && intervalMs <= 10_000)) throw new Error(`BENCH_CONFIRMATION_INTERVAL_MS: ${intervalEnv} is not a milestone interval of 100..10000 ms`);
   const patterns = PATTERNS.filter((x) => only.length === 0 || only.includes(x));
   const settleMs = quick ? 5000 : 10_000;
   const loneEveryMs = quick ? 3000 : 60_000;
@@ -404,7 +409,7 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
   let step = 0;
   try {
     progress(step, patterns.length, committee ? `starting ${committee} committee members` : "starting the coordinating node");
-    const network = await startNetwork(committee, nodes);
+    const network = await startNetwork(committee, intervalMs, nodes);
     dir = network.dir;
     const { entry, net } = network;
     for (const node of network.nodes) await waitFor(node.client, (i) => i.confirmedMilestoneIndex >= 2, "no milestone");
@@ -416,7 +421,7 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
         const sent = await burst(net, entry.client);
         all.push(...(await evaluate(entry.client, pattern, sent, confirmed, settleMs, { ...network.params, records: BURST_RECORDS, burstMs: BURST_MS, parents: "same two" })));
       } else if (pattern === "lone") {
-        const sent = await lone(net, entry.client, loneCount, loneEveryMs);
+        const sent = await lone(net, entry.client, loneCount, loneEveryMs, intervalMs);
         all.push(...(await evaluate(entry.client, pattern, sent, confirmed, settleMs, { ...network.params, records: loneCount, everySeconds: loneEveryMs / 1000 })));
       } else if (pattern === "steady" || pattern === "steady-shared-parents") {
         const extra = await Promise.all([0, 1, 2].map(() => ApiClient.connect(entry.url, { reconnect: false, requestTimeoutMs: 600_000 })));
@@ -435,7 +440,6 @@ export async function runConfirmationSuite(opts: SuiteOptions = {}): Promise<Ben
       } else {
         const follower = await startBenchNode(network.followerArgs);
         nodes.push(follower);
-        // After the steady patterns the follower has some 40,000 records to sync first.
         await waitFor(follower.client, (i) => i.synced && i.peers >= 1 && i.confirmedMilestoneIndex >= 2, "the follower did not sync", 180_000);
         await follower.client.request("subscribe", { topics: ["confirmed"] });
         const seen = watchConfirmations(follower.client);

@@ -49,3 +49,24 @@ test("an unknown pattern is refused by name", async () => {
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/BENCH_CONFIRMATION_PATTERNS: unknown pattern bursts/);
 });
+
+test("with BENCH_CONFIRMATION_COMMITTEE=4 the network is a committee of four (k = 3) and every result says so; a size outside 2..10 is refused", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-confirmation-committee-"));
+  try {
+    const file = path.join(dir, "confirmation.json");
+    const r = await tangle(["bench", "confirmation", "--quick", "--json", file], { BENCH_CONFIRMATION_PATTERNS: "burst", BENCH_CONFIRMATION_COMMITTEE: "4" });
+    expect(r.stderr.replace(/.*\r/g, "")).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(file, "utf8"));
+    const shares = report.results.filter((x: any) => x.name === "confirmation-share");
+    expect(shares.map((x: any) => x.metric).sort()).toEqual(["never", "within-10s", "within-2-intervals"]);
+    for (const s of shares) expect(s.params).toMatchObject({ pattern: "burst", committee: 4, threshold: 3, acknowledged: 520 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  for (const bad of ["1", "11", "four"]) {
+    const refused = await tangle(["bench", "confirmation", "--quick"], { BENCH_CONFIRMATION_COMMITTEE: bad });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`BENCH_CONFIRMATION_COMMITTEE: ${bad} is not a committee size of 2..10`));
+  }
+});
