@@ -210,6 +210,11 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     for (const id of ids) this.entryPoints.add(toHex(id));
   }
 
+  /** No longer counts these as solid entry points (pruning deletes them: no kept transaction approves them). */
+  dropEntryPoints(ids: readonly Uint8Array[]): void {
+    for (const id of ids) this.entryPoints.delete(toHex(id));
+  }
+
   /** Forgets cached decodings of pruned transactions, so white flag never finds them unconfirmed. */
   forgetPruned(idsHex: readonly string[]): void {
     for (const h of idsHex) this.decoded.delete(h);

@@ -63,10 +63,16 @@ export function entryPointsFor(store: Store, target: number): Uint8Array[] {
   return out.sort(compareBytes);
 }
 
+/**
+ * Whether a transaction that stays approves arrival `seq`: one unconfirmed, or confirmed above
+ * `target`. A milestone transaction counts as confirmed by its own index (white flag ends its paths
+ * there; its metadata names no confirming milestone).
+ */
 function hasKeptApprover(store: Store, seq: number, target: number): boolean {
   for (const key of store.approvers.getKeys({ start: keys.approver(seq, 0), end: keys.approver(seq + 1, 0) })) {
     const child = store.getMetaBySeq(readSeq((key as Buffer).subarray(8, 16)));
-    if (child && (child.confirmedBy === undefined || child.confirmedBy > target)) return true;
+    const confirmedAt = child?.confirmedBy ?? child?.milestoneIndex;
+    if (child && (confirmedAt === undefined || confirmedAt > target)) return true;
   }
   return false;
 }
@@ -75,19 +81,31 @@ function hasKeptApprover(store: Store, seq: number, target: number): boolean {
  * Records the solid entry points for `target` and `target` as the pruning index, in one write.
  * Nothing is deleted here. Resolves with the entry points written.
  */
-export async function beginPruning(store: Store, target: number): Promise<Uint8Array[]> {
+export async function beginPruning(store: Store, target: number): Promise<{ entryPoints: Uint8Array[]; dropped: Uint8Array[] }> {
   const current = pruningIndexOf(store);
-  if (target <= current) return store.solidEntryPoints();
+  if (target <= current) return { entryPoints: store.solidEntryPoints(), dropped: [] };
   if (target >= store.ledgerIndex()) throw new RangeError(`pruning index ${target} must be below the ledger index ${store.ledgerIndex()}`);
   if (prunedThroughOf(store) < current) await finishPruning(store);
   let entryPoints: Uint8Array[] = [];
+  let dropped: Uint8Array[] = [];
   // Computed inside the write, so no transaction stored meanwhile can approve one left out.
   await store.root.transaction(() => {
+    const before = store.solidEntryPoints();
     entryPoints = entryPointsFor(store, target);
+    const kept = new Set(entryPoints.map(toHex));
+    // Entry points no kept transaction approves any more: deleted by finishPruning like the rest.
+    dropped = before.filter((e) => !kept.has(toHex(e)));
     store.state.put(STATE.solidEntryPoints, entryPoints.map((e) => Buffer.from(e)));
+    if (dropped.length) store.state.put(STATE.droppedEntryPoints, [...droppedOf(store), ...dropped].map((e) => Buffer.from(e)));
     store.state.put(STATE.pruningIndex, target);
   });
-  return entryPoints;
+  return { entryPoints, dropped };
+}
+
+/** Former entry points recorded for deletion (a crash may leave some). */
+function droppedOf(store: Store): Uint8Array[] {
+  const v = store.state.get(STATE.droppedEntryPoints) as Uint8Array[] | undefined;
+  return v ? v.map((x) => Uint8Array.from(x)) : [];
 }
 
 export interface FinishOptions {
@@ -108,6 +126,31 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
   const batchSize = Math.max(1, o.batch ?? PRUNING_BATCH);
   const index = pruningIndexOf(store);
   let deleted = 0;
+  // Former entry points first (each one write with the list's removal, so nothing is left behind).
+  const former = droppedOf(store);
+  for (let i = 0; i < former.length; i += batchSize) {
+    const batch = former.slice(i, i + batchSize);
+    const gone: string[] = [];
+    const again: Uint8Array[] = [];
+    await store.root.transaction(() => {
+      const entry = store.solidEntryPoints();
+      const isEntry = new Set(entry.map(toHex));
+      for (const id of batch) {
+        if (isEntry.has(toHex(id))) continue;
+        const r = deleteTransaction(store, id, index);
+        if (r === "deleted") gone.push(toHex(id));
+        else if (r === "entry") again.push(id); // approved again meanwhile
+      }
+      if (again.length) store.state.put(STATE.solidEntryPoints, [...entry, ...again].sort(compareBytes).map((e) => Buffer.from(e)));
+      const rest = former.slice(i + batchSize);
+      if (rest.length) store.state.put(STATE.droppedEntryPoints, rest.map((e) => Buffer.from(e)));
+      else store.state.remove(STATE.droppedEntryPoints);
+    });
+    deleted += gone.length;
+    if (gone.length) o.onDeleted?.(gone);
+    if (again.length) o.onEntryPoints?.(again);
+    await o.between?.();
+  }
   for (let m = prunedThroughOf(store) + 1; m <= index; m++) {
     const included = store.getMilestone(m)?.included ?? [];
     for (let i = 0; i < included.length || i === 0; i += batchSize) {
@@ -173,7 +216,7 @@ function isStreamHead(store: Store, key: Buffer): boolean {
 /** Prunes up to `target` (finishing an interrupted pruning first). Resolves with the entry points and how many transactions went. */
 export async function pruneTo(store: Store, target: number, o: FinishOptions = {}): Promise<{ entryPoints: Uint8Array[]; deleted: number }> {
   let deleted = await finishPruning(store, o);
-  const entryPoints = await beginPruning(store, target);
+  const { entryPoints } = await beginPruning(store, target);
   deleted += await finishPruning(store, o);
   return { entryPoints, deleted };
 }

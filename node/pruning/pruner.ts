@@ -94,8 +94,9 @@ export class Pruner {
         stepMilestones: step,
       });
       if (target === undefined || this.closed) return;
-      const entryPoints = await beginPruning(store, target);
+      const { entryPoints, dropped } = await beginPruning(store, target);
       node.addEntryPoints(entryPoints); // before anything is deleted
+      node.dropEntryPoints(dropped);
       const deleted = await finishPruning(store, { onDeleted: forget, onEntryPoints: (e) => node.addEntryPoints(e), between });
       this.o.log?.("pruned", { pruningIndex: target, deleted, entryPoints: entryPoints.length });
       if (!this.closed && nextPruningIndex({ ledgerIndex: node.ledgerIndex, pruningIndex: target, depth: this.o.depth, synced: true, walkFloor: Number.MAX_SAFE_INTEGER }) !== undefined) this.again = true;

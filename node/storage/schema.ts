@@ -59,6 +59,8 @@ export const STATE = {
   pruningIndex: "pruningIndex",
   /** The highest milestone whose pruning finished (deletions go on from the next after a crash). */
   prunedThrough: "prunedThrough",
+  /** Former solid entry points no kept transaction approves any more, to be deleted (node/pruning/executor.ts). */
+  droppedEntryPoints: "droppedEntryPoints",
 } as const;
 
 export interface TxMeta {

@@ -88,6 +88,15 @@ test("pruning at depth 2: old transactions go, entry points, milestones, stream 
   expect(node.hasTransaction(b.x)).toBe(true);
   expect(node.store.solidEntryPoints().map(toHex)).toContain(b.x);
   // Milestone records and transactions are kept.
+  // Nothing left behind: what stays of the pruned milestones' transactions is a milestone, a stream's head or an entry point.
+  const entry = new Set(node.store.solidEntryPoints().map(toHex));
+  for (const { id } of node.store.arrivals()) {
+    const m = node.store.getMeta(id)!;
+    if (m.confirmedBy === undefined || m.confirmedBy > index || m.milestoneIndex !== undefined) continue;
+    expect([toHex(id), entry.has(toHex(id)) || toHex(id) === b.lastRecord]).toEqual([toHex(id), true]);
+  }
+  // Every entry point is approved by a transaction that stays (none is kept for nothing).
+  for (const e of entry) expect(node.store.approversOf(fromHex(e)).some((a) => (node.store.getMeta(a)?.confirmedBy ?? Infinity) > index)).toBe(true);
   expect(node.getMilestone(1)?.id).toBe(b.m1);
   expect(node.hasTransaction(b.m1)).toBe(true);
   // The stream's newest record is its head: kept.
