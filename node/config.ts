@@ -22,6 +22,7 @@ export interface NodeConfig {
   snapshotInterval: number;
   pruning: string;
   pruningDepth?: number;
+  pruningTargetMib?: number;
   bootstrap: string;
   logLevel: string;
 }
@@ -59,6 +60,7 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
   snapshotInterval: { kind: "number", default: 0, min: 0, max: 4_294_967_295, usage: "write a full ledger snapshot to <data>/snapshots every this many milestones, keeping the newest two (0: never; docs/storage.md)" },
   pruning: { kind: "string", default: "on", choices: ["on", "off"], usage: "'off' keeps every transaction (an archive node); 'on' deletes what milestones older than --pruning-depth confirmed (docs/storage.md, Pruning)" },
   pruningDepth: { kind: "number", min: 2, max: 4_294_967_295, usage: "milestones whose transactions are kept whole below the confirmed one (default: a week at the milestone interval)" },
+  pruningTargetMib: { kind: "number", min: 1, max: 1_048_576, usage: "also prune deeper (down to 2 milestones) while the database's pages in use take more than this many MiB (default: no target)" },
   bootstrap: {
     kind: "string",
     default: "none",

@@ -304,6 +304,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       : new Pruner({
           node,
           depth: config.pruningDepth ?? defaultPruningDepth(intervalMs),
+          targetBytes: config.pruningTargetMib === undefined ? undefined : config.pruningTargetMib * 2 ** 20,
           synced: () => peering.synced,
           log: (event, details) => (event === "pruned" ? log.info(details, "pruned") : log.warn(details, "pruning failed")),
         });

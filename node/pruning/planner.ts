@@ -9,6 +9,7 @@
  *   transaction is older than the window's first arrival has its whole cone out of the window.
  *   `walkFloor` is the highest index the node says is safe that way.
  * - In steps of at most `stepMilestones`, so a step's deletions are small and the node goes on.
+ * - Over the target size (pages in use, --pruning-target-mib), deeper: down to MIN_PRUNING_DEPTH.
  */
 
 /** The default depth: about a week of milestones at the network's interval. */
@@ -36,12 +37,14 @@ export interface PruningState {
   walkFloor: number;
   /** Milestones per step (default PRUNING_STEP_MILESTONES). */
   stepMilestones?: number;
+  /** The database holds more pages than --pruning-target-mib allows: prune down to the minimum depth. */
+  overTarget?: boolean;
 }
 
 /** The milestone index the next step prunes up to (inclusive), or undefined when there is nothing to do. */
 export function nextPruningIndex(s: PruningState): number | undefined {
   if (!s.synced) return undefined;
-  const depth = Math.max(MIN_PRUNING_DEPTH, Math.floor(s.depth));
+  const depth = s.overTarget ? MIN_PRUNING_DEPTH : Math.max(MIN_PRUNING_DEPTH, Math.floor(s.depth));
   const step = Math.max(1, Math.floor(s.stepMilestones ?? PRUNING_STEP_MILESTONES));
   const limit = Math.min(s.ledgerIndex - depth, s.walkFloor);
   if (limit <= s.pruningIndex) return undefined;

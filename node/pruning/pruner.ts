@@ -6,7 +6,8 @@
  */
 import type { TangleNode } from "../tangle-node";
 import { beginPruning, finishPruning, pruningIndexOf, prunedThroughOf } from "./executor";
-import { nextPruningIndex, PRUNING_STEP_MILESTONES } from "./planner";
+import { MIN_PRUNING_DEPTH, nextPruningIndex, PRUNING_STEP_MILESTONES } from "./planner";
+import { databasePages } from "./pages";
 
 export interface PrunerOptions {
   node: TangleNode;
@@ -15,6 +16,8 @@ export interface PrunerOptions {
   /** Whether the node is synced with its peers (peering); never pruned otherwise. */
   synced: () => boolean;
   stepMilestones?: number;
+  /** Prune deeper (down to MIN_PRUNING_DEPTH) while the pages in use take more than this (--pruning-target-mib). */
+  targetBytes?: number;
   /** Told of each step done or failed. */
   log?: (event: "pruned" | "failed", details: Record<string, unknown>) => void;
 }
@@ -61,6 +64,14 @@ export class Pruner {
     await this.idle();
   }
 
+  /** Whether the pages in use exceed the target size (never without a target). */
+  private overTarget(): boolean {
+    const t = this.o.targetBytes;
+    if (t === undefined) return false;
+    const p = databasePages(this.o.node.store);
+    return p.pagesInUse * p.pageSize > t;
+  }
+
   /** The highest milestone whose own transaction arrived before the window's first: its cone is out of the window. */
   private walkFloor(from: number, to: number): number {
     const { node } = this.o;
@@ -83,9 +94,11 @@ export class Pruner {
     try {
       if (prunedThroughOf(store) < pruningIndexOf(store)) await finishPruning(store, { onDeleted: forget, onEntryPoints: (e) => node.addEntryPoints(e), between });
       const current = pruningIndexOf(store);
-      if (node.ledgerIndex - this.o.depth <= current) return; // the common case: nothing to read
+      const overTarget = this.overTarget();
+      if (node.ledgerIndex - (overTarget ? MIN_PRUNING_DEPTH : this.o.depth) <= current) return; // the common case: nothing to read
       const step = this.o.stepMilestones ?? PRUNING_STEP_MILESTONES;
       const target = nextPruningIndex({
+        overTarget,
         ledgerIndex: node.ledgerIndex,
         pruningIndex: current,
         depth: this.o.depth,
@@ -98,8 +111,9 @@ export class Pruner {
       node.addEntryPoints(entryPoints); // before anything is deleted
       node.dropEntryPoints(dropped);
       const deleted = await finishPruning(store, { onDeleted: forget, onEntryPoints: (e) => node.addEntryPoints(e), between });
-      this.o.log?.("pruned", { pruningIndex: target, deleted, entryPoints: entryPoints.length });
-      if (!this.closed && nextPruningIndex({ ledgerIndex: node.ledgerIndex, pruningIndex: target, depth: this.o.depth, synced: true, walkFloor: Number.MAX_SAFE_INTEGER }) !== undefined) this.again = true;
+      this.o.log?.("pruned", { pruningIndex: target, deleted, entryPoints: entryPoints.length, ...(overTarget ? { overTarget } : {}) });
+      const more = nextPruningIndex({ ledgerIndex: node.ledgerIndex, pruningIndex: target, depth: this.o.depth, synced: true, walkFloor: Number.MAX_SAFE_INTEGER, overTarget: this.overTarget() });
+      if (!this.closed && more !== undefined) this.again = true;
     } catch (err) {
       this.o.log?.("failed", { err: (err as Error).message });
     }

@@ -9,6 +9,10 @@ test("never within the depth, never above the walk floor, never while unsynced, 
   expect(nextPruningIndex({ ...base, walkFloor: 2 })).toBe(2);
   expect(nextPruningIndex({ ...base, walkFloor: 0 })).toBeUndefined();
   expect(nextPruningIndex({ ...base, synced: false })).toBeUndefined();
+  // Over the target size: down to the minimum depth, still in steps and under the walk floor.
+  expect(nextPruningIndex({ ...base, pruningIndex: 90, overTarget: true })).toBe(94);
+  expect(nextPruningIndex({ ...base, pruningIndex: 97, overTarget: true })).toBe(100 - MIN_PRUNING_DEPTH);
+  expect(nextPruningIndex({ ...base, pruningIndex: 90, overTarget: true, walkFloor: 90 })).toBeUndefined();
   // A depth below the minimum counts as the minimum.
   expect(nextPruningIndex({ ...base, depth: 0, pruningIndex: 97 })).toBe(100 - MIN_PRUNING_DEPTH);
 });

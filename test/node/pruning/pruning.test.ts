@@ -262,3 +262,18 @@ test("kill -9 during a pruning (a real child process): the database opens, the p
   }
   expect(await checkDatabase(b.dir, genesis)).toMatchObject({ ok: true, pruningIndex: 8 });
 });
+
+test("by size: over the target the pruner goes down to the minimum depth; under it, the depth alone decides", async () => {
+  const b = await build();
+  const roomy = new Pruner({ node: b.node, depth: 100, synced: () => true, targetBytes: 2 ** 40 });
+  await pruneAll(roomy);
+  await roomy.close();
+  expect(roomy.index).toBe(0);
+  const tight = new Pruner({ node: b.node, depth: 100, synced: () => true, targetBytes: 1 });
+  await pruneAll(tight);
+  await tight.close();
+  expect(tight.index).toBeGreaterThanOrEqual(4); // as far as the window allows, never within 2 of the ledger index
+  expect(tight.index).toBeLessThanOrEqual(b.node.ledgerIndex - 2);
+  expect(b.node.hasTransaction(b.d0)).toBe(false);
+  await b.node.close();
+});
