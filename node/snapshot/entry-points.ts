@@ -14,7 +14,7 @@ import type { Transaction as LmdbTransaction } from "lmdb";
 import { decodeTransaction } from "../../client/protocol/codec";
 import { decodeMeta, keys, readSeq } from "../storage/schema";
 import type { Store } from "../storage/store";
-import { compareKeys } from "./format";
+import { compareKeys, MAX_SNAPSHOT_ENTRY_POINTS } from "./format";
 
 /** Milestones whose confirmed transactions are all entry points: TIP-3's below-max-depth M (docs/tip-selection.md). */
 export const ENTRY_POINT_MILESTONES = 15;
@@ -48,8 +48,11 @@ export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTr
       if (pc !== undefined && pc <= index) found.set(Buffer.from(p).toString("hex"), Uint8Array.from(p));
     }
   }
-  // What the last milestones confirmed (their id lists; a directory imported from a snapshot has none below its own).
-  for (const { value } of store.milestones.getRange({ start: keys.milestone(Math.max(1, index - ENTRY_POINT_MILESTONES + 1)), end: keys.milestone(index + 1), ...opts })) {
+  // What the last milestones confirmed (their id lists; a directory imported from a snapshot has none below its own),
+  // newest first, within the format's bound on the count.
+  const recent = [...store.milestones.getRange({ start: keys.milestone(Math.max(1, index - ENTRY_POINT_MILESTONES + 1)), end: keys.milestone(index + 1), ...opts })].reverse();
+  for (const { value } of recent) {
+    if (found.size + value.included.length + 1 > MAX_SNAPSHOT_ENTRY_POINTS) break;
     for (const id of value.included) found.set(Buffer.from(id).toString("hex"), Uint8Array.from(id));
     if (value.index < index) found.set(Buffer.from(value.id).toString("hex"), Uint8Array.from(value.id));
   }
