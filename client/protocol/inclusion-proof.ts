@@ -17,7 +17,7 @@ import { decodeTransaction, signingHash, transactionId, type Transaction } from 
 import { Code } from "./codes";
 import { ConflictReason } from "./codes";
 import { ed25519 } from "./ed25519";
-import { equalBytes, fromHex, toHex } from "./bytes";
+import { concatBytes, equalBytes, fromHex, toHex } from "./bytes";
 import { MAX_TRANSACTION_BYTES } from "./limits";
 import { milestoneEssence, type MilestonePayload } from "./payloads/milestone";
 
@@ -235,13 +235,7 @@ export function encodeInclusionProof(p: InclusionProof): Uint8Array {
     u32(c.length);
     bytes(c);
   }
-  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
-  let at = 0;
-  for (const b of parts) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Strict reader of the byte form; never throws. */

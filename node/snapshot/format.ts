@@ -15,6 +15,7 @@
  * · key · u16 valueLength · value, in the ledger root's entry encoding (docs/ledger.md 7.1). Keys
  * strictly ascending (unsigned bytes) within each section.
  */
+import { compareBytes } from "../../client/protocol/bytes";
 import { MAX_TRANSACTION_BYTES } from "../../client/protocol/limits";
 import { LedgerEntryKind } from "../../client/protocol/ledger-proof";
 import { fail, SnapshotErrorCode as E } from "./errors";
@@ -91,11 +92,7 @@ function putU64(b: Uint8Array, at: number, v: number): void {
 }
 
 /** Unsigned byte order; a key that is a prefix of another sorts first. */
-export function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
+export const compareKeys = compareBytes;
 
 // ---- header -------------------------------------------------------------------------------------
 
