@@ -68,7 +68,12 @@ async function timeToSynced(args: string[], c: RawClient, deadlineMs: number): P
         if (a.stateHash !== b.stateHash) throw new Error(`state hash at ${target} differs`);
         return { ms, proc, index: target };
       }
-      if (performance.now() - t0 > deadlineMs) throw new Error(`not synced within ${deadlineMs} ms (at ${i.confirmedMilestoneIndex} of ${target})`);
+      if (performance.now() - t0 > deadlineMs) {
+        // What the node said about it (its warnings), so a stall names its cause.
+        const warnings = proc.logs.filter((l) => /"level":(40|50)/.test(l)).slice(-10);
+        await proc.stop("SIGKILL");
+        throw new Error(`not synced within ${deadlineMs} ms (at ${i.confirmedMilestoneIndex} of ${target}); its last warnings:\n${warnings.join("\n")}`);
+      }
       await sleep(50);
     }
   } finally {
