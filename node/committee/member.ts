@@ -94,12 +94,20 @@ interface Known<F> {
 
 /** Signatures kept for essences whose proposal has not arrived (per index, bounded). */
 const MAX_EARLY_SIGNATURES = 256;
+/** Valid messages for the index after the working one, kept until this member works on it. */
+const MAX_AHEAD_MESSAGES = 64;
 
 export class CommitteeMember<F extends { index: number }> {
   private index = 0;
   private since = 0;
   private readonly known = new Map<string, Known<F>>();
   private early: { hash: string; publicKey: string; signature: Uint8Array }[] = [];
+  /**
+   * Valid messages for the next index, which arrive before this member applied the milestone
+   * before it: the proposer of the next index, which applied it first, proposes at once, and a
+   * proposal dropped here would never come again (it is sent once), costing a round.
+   */
+  private ahead: CommitteeMessage<F>[] = [];
   private proposedRound = -1;
   private announcedRound = 0;
   private busy = false;
@@ -136,6 +144,9 @@ export class CommitteeMember<F extends { index: number }> {
     this.early = [];
     this.proposedRound = -1;
     this.announcedRound = 0;
+    const now = this.ahead.filter((m) => indexOf(m) === index);
+    this.ahead = this.ahead.filter((m) => indexOf(m) > index);
+    for (const m of now) void this.receive(m);
   }
 
   /**
@@ -254,6 +265,7 @@ export class CommitteeMember<F extends { index: number }> {
 
   /** A message from another member (through the peers). Returns whether it was valid (worth relaying). */
   async receive(m: CommitteeMessage<F>): Promise<boolean> {
+    if (this.index > 0 && indexOf(m) === this.index + 1) return this.keepAhead(m);
     if (m.t === "csig") return this.receiveSignature(m.index, m.essenceHash, m.publicKey, m.signature);
     const index = m.fields.index;
     if (index !== this.index) return false;
@@ -281,6 +293,26 @@ export class CommitteeMember<F extends { index: number }> {
     if (fromProposer && Math.abs(m.round - current) <= 1 && (await this.agrees(k))) this.signIfAllowed(k);
     await this.settle(k);
     return true;
+  }
+
+  /** A message for the next index: kept (bounded) if it is valid there, handled once this member works on it. */
+  private keepAhead(m: CommitteeMessage<F>): boolean {
+    const index = indexOf(m);
+    const committee = this.deps.committee(index);
+    let valid: boolean;
+    if (m.t === "csig") valid = committee.members.includes(toHex(m.publicKey)) && this.deps.verify(m.essenceHash, m.signature, m.publicKey);
+    else {
+      const hash = this.deps.essenceHash(m.parents, m.fields);
+      const proposer = committee.members[proposerOf(index, m.round, committee.members.length)];
+      if (m.proposerSignature !== undefined) valid = this.deps.verify(proposalSigningHash(m.round, hash), m.proposerSignature, fromHex(proposer, "public key"));
+      else {
+        const probe = new SignatureCollector(committee, hash, this.deps.verify);
+        for (const s of m.signatures) probe.add(toHex(s.publicKey), s.signature);
+        valid = probe.count > 0;
+      }
+    }
+    if (valid && this.ahead.length < MAX_AHEAD_MESSAGES) this.ahead.push(m);
+    return valid;
   }
 
   private async receiveSignature(index: number, hash: Uint8Array, publicKey: Uint8Array, signature: Uint8Array): Promise<boolean> {
@@ -372,4 +404,9 @@ export class CommitteeMember<F extends { index: number }> {
     k.submitted = true;
     await this.deps.submit(k.parents, k.fields, k.collector.signatures());
   }
+}
+
+/** The index a committee message is for. */
+function indexOf<F extends { index: number }>(m: CommitteeMessage<F>): number {
+  return m.t === "csig" ? m.index : m.fields.index;
 }

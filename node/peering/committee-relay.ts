@@ -88,8 +88,10 @@ export class CommitteeRelay {
     if (this.seen.has(key)) return { valid: true, pass: false };
     const m = parsed.msg;
     const index = m.t === "csig" ? m.index : m.fields.index;
-    // Not the index this node works on: not judged (it may be behind, or the sender), not passed on.
-    if (index !== this.o.workingIndex()) return { valid: true, pass: false };
+    // Not the index this node works on, nor the next (whose proposer may propose before this node
+    // applied the milestone before it): not judged (it may be behind, or the sender), not passed on.
+    const working = this.o.workingIndex();
+    if (index !== working && index !== working + 1) return { valid: true, pass: false };
     // A member's signature over a second essence at this index is evidence: recorded and reported.
     // The message goes on as any other (the other signatures in a proposal may be honest ones).
     this.equivocates(m, index);

@@ -58,6 +58,8 @@ class Net {
   readonly blind = new Set<number>();
   /** Members that send but receive nothing (cut off one way). */
   readonly deaf = new Set<number>();
+  /** Members that apply milestones late: they go on to the next index only when `back` is called. */
+  readonly lagging = new Set<number>();
   /** The essences (hex) each member sent a signature over, by "member:index". */
   readonly signedBy = new Map<string, Set<string>>();
   private queue: [number, CommitteeMessage<Fields>][] = [];
@@ -108,7 +110,7 @@ class Net {
     const latest = this.applied.at(-1)?.index ?? 0;
     if (a.index !== latest + 1) return; // a second copy of the same milestone: an ordinary transaction
     this.applied.push(a);
-    this.members.forEach((m, j) => m && !this.down.has(j) && m.advance(a.index + 1, this.now));
+    this.members.forEach((m, j) => m && !this.down.has(j) && !this.lagging.has(j) && m.advance(a.index + 1, this.now));
   }
 
   /** Delivers every queued message (and what they cause), then lets every member's timer run. */
@@ -377,5 +379,29 @@ test("a proposer signs its own proposal only when the others' signatures reach k
   await net.run(3000);
   const a = net.applied.find((x) => x.index === index)!;
   expect(a.signatures.length).toBeGreaterThanOrEqual(3);
+  expectValid(net);
+});
+
+test("a proposal for the next index that reaches members before they applied the milestone before it is kept, and signed once they do: its round is not lost", async () => {
+  net = new Net();
+  await net.run(600);
+  const last = net.applied.length;
+  const proposer = (last + 2) % 4; // of index last + 2, round 0
+  const laggards = [(last + 3) % 4, last % 4];
+  for (const j of laggards) net.lagging.add(j);
+  while (net.applied.length < last + 1) await net.run(50);
+  // Index last + 2 is proposed 250 ms after last + 1; the two laggards apply last + 1 at 400 ms.
+  await net.run(400);
+  expect(net.applied.length).toBe(last + 1);
+  net.lagging.clear();
+  for (const j of laggards) net.back(j);
+  await net.run(500);
+  const a = net.applied.find((x) => x.index === last + 2)!;
+  expect(a).toBeDefined();
+  // Completed by the proposer of round 0: besides it only one member did not lag, so a laggard's
+  // signature over the proposal it kept made the third.
+  expect(a.submitter).toBe(proposer);
+  const signers = a.signatures.map((s) => toHex(s.publicKey));
+  expect(laggards.some((j) => signers.includes(net.pubs[j]))).toBe(true);
   expectValid(net);
 });
