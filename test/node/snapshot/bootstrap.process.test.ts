@@ -6,7 +6,8 @@
  *        └───────── B (no snapshots)
  *   D --bootstrap snapshot --peer A --peer B: imports A's newest file, then follows by gossip and sync
  *
- * Then peers that make the bootstrap fail: one serving a damaged file (ERR_BOOTSTRAP_VERIFY), one
+ * Then peers that make the bootstrap fail: one serving a damaged file and one a file of another
+ * genesis (ERR_BOOTSTRAP_VERIFY, naming ERR_SNAPSHOT_CHECKSUM and ERR_SNAPSHOT_WRONG_NETWORK), one
  * serving none (ERR_BOOTSTRAP_NO_SNAPSHOT); each leaves the data directory empty.
  */
 import * as fs from "node:fs";
@@ -153,21 +154,29 @@ test("a node started with --bootstrap snapshot imports a peer's verified snapsho
   expect(logged(again.proc, "bootstrap: the data directory is not empty; skipped (the node opens what is there)")).toHaveLength(1);
   expect(await index(again)).toBeGreaterThanOrEqual(target);
 
-  // A peer serving a damaged snapshot: A's file with one entry byte changed, in a node's snapshot directory.
+  // A peer serving a damaged snapshot: A's file with one byte of its trailing checksum changed, in a node's snapshot directory.
   const good = path.join(tmp, "d", "snapshots", `full-${N}.snap`);
   const bad = fs.readFileSync(good);
-  bad[bad.length - 100] ^= 0x01;
+  bad[bad.length - 1] ^= 0x01;
   fs.mkdirSync(path.join(tmp, "e", "snapshots"), { recursive: true });
   fs.writeFileSync(path.join(tmp, "e", "snapshots", `full-${N}.snap`), bad);
   const E = await start("e", ["--peer", C.proc.url]);
-  for (const [peer, code] of [
-    [E.proc.url, "ERR_BOOTSTRAP_VERIFY"],
-    [B.proc.url, "ERR_BOOTSTRAP_NO_SNAPSHOT"],
+  // And one serving a file of another genesis (its header's genesis id changed: the first thing verified).
+  const foreign = fs.readFileSync(good);
+  foreign[8 + 1 + 1 + 4 + 5] ^= 0xff;
+  fs.mkdirSync(path.join(tmp, "e2", "snapshots"), { recursive: true });
+  fs.writeFileSync(path.join(tmp, "e2", "snapshots", `full-${N}.snap`), foreign);
+  const E2 = await start("e2", ["--peer", C.proc.url]);
+  for (const [peer, code, why] of [
+    [E.proc.url, "ERR_BOOTSTRAP_VERIFY", "ERR_SNAPSHOT_CHECKSUM"],
+    [E2.proc.url, "ERR_BOOTSTRAP_VERIFY", "ERR_SNAPSHOT_WRONG_NETWORK"],
+    [B.proc.url, "ERR_BOOTSTRAP_NO_SNAPSHOT", "the peer has no snapshot to serve"],
   ]) {
-    const dir = path.join(tmp, `f-${code}`);
+    const dir = path.join(tmp, `f-${why}`);
     const f = spawnNode(["--network", "dev", "--data", dir, "--log-level", "debug", "--bootstrap", "snapshot", "--peer", peer]);
     expect(await f.exited).toBe(1);
     expect(f.logs.join("\n")).toContain(code);
+    expect(f.logs.join("\n")).toContain(why);
     expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([]);
   }
 });
