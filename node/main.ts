@@ -342,7 +342,10 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
       closed = true;
       node.off("milestone", followCommittee);
       await switching;
-      await stopRole();
+      // Stopped, not cleared: StartedNode.coordinator and .member still say what the node was.
+      if (member) peering.committee.member = undefined;
+      await coordinator?.stop();
+      await member?.stop();
       await peering.close();
       await api.close();
       metrics.close();
