@@ -44,8 +44,8 @@ export interface MilestoneApplierOptions {
 
 type Check = { ok: true } | { ok: false; code: string; message: string };
 
-export function milestoneInfo(m: { index: number; id: Uint8Array; timestamp: number; merkleRoot: Uint8Array; stateHash: Uint8Array; included: Uint8Array[] }): MilestoneInfo {
-  return { index: m.index, id: toHex(m.id), timestamp: m.timestamp, merkleRoot: toHex(m.merkleRoot), stateHash: toHex(m.stateHash), included: m.included.length };
+export function milestoneInfo(m: { index: number; id: Uint8Array; timestamp: number; merkleRoot: Uint8Array; stateHash: Uint8Array; included: Uint8Array[]; includedCount?: number }): MilestoneInfo {
+  return { index: m.index, id: toHex(m.id), timestamp: m.timestamp, merkleRoot: toHex(m.merkleRoot), stateHash: toHex(m.stateHash), included: m.includedCount ?? m.included.length };
 }
 
 export class MilestoneApplier {

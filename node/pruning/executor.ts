@@ -8,7 +8,8 @@
  *    white flag end their walks there, as on a node started from a snapshot.
  * 2. `finishPruning`: the transactions the pruned milestones confirmed are deleted in batches
  *    (body, id, metadata, approvers, issuer index entry), each batch one write; the
- *    last batch of a milestone also records it as done (`prunedThrough`). Deletions are
+ *    last batch of a milestone also empties its record's id list (keeping the count) and records
+ *    it as done (`prunedThrough`). Deletions are
  *    idempotent: after a crash the store says where they stopped and they go on from there.
  *
  * Kept whatever their age: the ledger state (unspent and spent outputs, balances, received),
@@ -169,7 +170,12 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
         }
         // Approved since the entry points were written (a late arrival on an old parent): kept as one more.
         if (added.length) store.state.put(STATE.solidEntryPoints, [...entry, ...added].sort(compareBytes).map((e) => Buffer.from(e)));
-        if (last) store.state.put(STATE.prunedThrough, m);
+        if (last) {
+          // The milestone's id list goes with its transactions; the record keeps the header and the count.
+          const record = store.getMilestone(m);
+          if (record && record.included.length) store.milestones.put(keys.milestone(m), { ...record, included: [], includedCount: record.included.length });
+          store.state.put(STATE.prunedThrough, m);
+        }
       });
       if (added.length) o.onEntryPoints?.(added);
       deleted += gone.length;

@@ -81,8 +81,10 @@ export interface MilestoneRecord {
   timestamp: number;
   merkleRoot: Uint8Array;
   stateHash: Uint8Array;
-  /** Ids confirmed by it, in white-flag order (kept for replay and audits). */
+  /** Ids confirmed by it, in white-flag order (kept for replay and audits; emptied when pruned). */
   included: Uint8Array[];
+  /** How many it confirmed, once pruning emptied `included` (node/pruning/executor.ts). */
+  includedCount?: number;
 }
 
 function u64be(n: number): Buffer {

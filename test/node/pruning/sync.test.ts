@@ -8,14 +8,14 @@ import { fromHex } from "../../../client/protocol/bytes";
 import { startTestNode, TestNode } from "../../support/node";
 import { alice, buildTx, dataPayload } from "../_helpers";
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const nodes: TestNode[] = [];
 afterAll(async () => {
   for (const n of nodes.reverse()) await n.close();
 });
 
-async function until(cond: () => boolean, ms = 30_000): Promise<void> {
+async function until(cond: () => boolean, ms = 45_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error("condition not met in time");
