@@ -10,6 +10,13 @@
  * - Parents already on their way through submit here are not announced as missing; if that attempt
  *   fails, whoever waits for them is woken to look again (and announce them).
  * - Each missing parent is announced once per waiting transaction.
+ * - A peer's transaction that finds every place taken takes the place of the peer transaction that
+ *   waited longest (that one fails, ERR_TX_NOT_SOLID, and may be offered again). Walking a past
+ *   cone from the top, as a node syncing from genesis does for every new milestone its peer
+ *   gossips, puts each level below the last: refusing the newest (the bottom of the walk, the only
+ *   ones that can become solid) stalled such a node for good once its missing history was larger
+ *   than maxWaiting; the oldest are the top, which come again with the next walk or milestone.
+ *   Submissions of clients (no source) are still refused with ERR_SOLIDIFIER_FULL.
  * Pure of I/O: the node says what is stored and listens to the announcements.
  */
 import { toHex } from "../client/protocol/bytes";
@@ -35,6 +42,8 @@ export class Solidifier {
   private readonly arriving = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private waiting = 0;
+  /** Peer transactions that wait, oldest first, each with what makes it give up its place. */
+  private readonly peerWaiters = new Map<object, () => void>();
 
   constructor(private readonly opts: SolidifierOptions) {}
 
@@ -74,14 +83,27 @@ export class Solidifier {
 
   /**
    * Waits until every parent is stored. Rejects with ERR_SOLIDIFIER_FULL when too many wait
-   * already, ERR_TX_NOT_SOLID when `timeoutMs` passed with parents still unknown.
+   * already (a peer's transaction, `source` given, instead takes the place of the peer transaction
+   * that waited longest, if any), ERR_TX_NOT_SOLID when `timeoutMs` passed with parents still
+   * unknown or when it gave up its place so.
    */
   async awaitParents(parents: readonly Uint8Array[], timeoutMs: number, source?: string): Promise<void> {
     const deadline = this.opts.now() + timeoutMs;
     let counted = false;
+    let evicted = false;
+    const token = {};
+    let stopWaiting: (() => void) | undefined;
     const announced = new Set<string>();
+    const evict = () => {
+      evicted = true;
+      counted = false;
+      this.waiting--;
+      stopWaiting?.();
+    };
+    const gaveWay = () => new NodeError(NodeErrorCode.NOT_SOLID, `parents still unknown; gave its place to a newer peer transaction (${this.opts.maxWaiting} wait for parents)`);
     try {
       for (;;) {
+        if (evicted) throw gaveWay();
         const writing: Promise<void>[] = [];
         const missing: string[] = [];
         for (const p of parents) {
@@ -98,9 +120,12 @@ export class Solidifier {
         }
         if (missing.length === 0) return;
         if (!counted) {
-          if (this.waiting >= this.opts.maxWaiting) throw new NodeError(NodeErrorCode.SOLIDIFIER_FULL, `${this.waiting} transactions already wait for parents`);
+          if (this.waiting >= this.opts.maxWaiting && !(source !== undefined && this.evictOldestPeerWaiter())) {
+            throw new NodeError(NodeErrorCode.SOLIDIFIER_FULL, `${this.waiting} transactions already wait for parents`);
+          }
           this.waiting++;
           counted = true;
+          if (source !== undefined) this.peerWaiters.set(token, evict);
         }
         const unknown = missing.filter((h) => !this.arriving.has(h) && !announced.has(h));
         if (unknown.length) {
@@ -109,15 +134,28 @@ export class Solidifier {
         }
         const left = deadline - this.opts.now();
         if (left <= 0) throw new NodeError(NodeErrorCode.NOT_SOLID, `parents still unknown after ${timeoutMs} ms: ${missing.join(", ")}`);
-        await this.waitForAny(missing, left);
+        await this.waitForAny(missing, left, (stop) => (stopWaiting = stop));
+        stopWaiting = undefined;
+        if (evicted) throw gaveWay();
       }
     } finally {
+      this.peerWaiters.delete(token);
       if (counted) this.waiting--;
     }
   }
 
+  /** The peer transaction that waited longest gives up its place; false when none waits. */
+  private evictOldestPeerWaiter(): boolean {
+    for (const [token, evict] of this.peerWaiters) {
+      this.peerWaiters.delete(token);
+      evict();
+      return true;
+    }
+    return false;
+  }
+
   /** Resolves when one of `ids` is stored or `ms` have passed (the caller looks again either way). */
-  private waitForAny(ids: string[], ms: number): Promise<void> {
+  private waitForAny(ids: string[], ms: number, onStop: (stop: () => void) => void): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -130,6 +168,7 @@ export class Solidifier {
         resolve();
       };
       const timer = setTimeout(done, ms);
+      onStop(done);
       for (const h of ids) {
         let set = this.waiters.get(h);
         if (!set) this.waiters.set(h, (set = new Set()));

@@ -6,7 +6,9 @@
  * reads the set.
  */
 import { toHex } from "../../client/protocol/bytes";
+import { decodeTransaction } from "../../client/protocol/codec";
 import { Code } from "../../client/protocol/codes";
+import { isMilestone } from "../../client/protocol/payloads/milestone";
 import { ProtocolErrorCode } from "../../client/protocol/errors";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import { BoundedSet as RecentSet } from "../bounded";
@@ -25,6 +27,16 @@ export class Gossip {
   readonly requests: SolidificationRequests;
   /** Transactions from peers not taken for a benign reason (not solid in time, solidifier full). */
   dropped = 0;
+  /**
+   * Whether this node is behind the milestones its peers proved (peers.ts: milestone sync). While
+   * it is, a transaction nobody here asked for is not taken: its past cone would be walked from the
+   * top, down to the milestones sync has not reached (the whole history for a node new to the
+   * network), filling the solidifier with transactions that cannot become solid before sync gets
+   * there. Sync brings each milestone's cone in order; what was skipped comes with it.
+   */
+  behind: () => boolean = () => false;
+  /** Unasked transactions not taken while behind. */
+  skippedBehind = 0;
 
   constructor(
     private readonly node: TangleNode,
@@ -41,6 +53,10 @@ export class Gossip {
     const id = toHex(idBytes);
     peer.known.add(id);
     if (this.seen.has(id)) return;
+    if (this.behind() && !this.requests.has(id) && !this.nextMilestone(bytes)) {
+      this.skippedBehind++;
+      return;
+    }
     this.seen.add(id);
     try {
       await this.node.submit(bytes, { id: idBytes, source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
@@ -56,6 +72,12 @@ export class Gossip {
         if (this.dropped <= 5 || this.dropped % 1000 === 0) this.log.warn({ peer: peer.key, code, dropped: this.dropped }, "peer transaction not taken");
       }
     }
+  }
+
+  /** Whether `bytes` is a milestone at the index the ledger needs next (what sync asks for). */
+  private nextMilestone(bytes: Uint8Array): boolean {
+    const d = decodeTransaction(bytes);
+    return d.ok && isMilestone(d.value.tx.payload) && d.value.tx.payload.index === this.node.ledgerIndex + 1;
   }
 
   /** A new valid transaction goes to every ready peer except its source and those that know it. */

@@ -91,6 +91,7 @@ export class PeerManager {
     this.inventory = new Inventory(this.node.window);
     this.snapshots = new SnapshotServer(opts.snapshotDir ?? "", this.log);
     this.sync = new MilestoneSync(this.node, this.log, () => this.peers, () => this.closed, (peer, why) => this.offence(peer, why));
+    this.gossip.behind = () => !this.sync.synced;
     const onTx = (e: { id: string; bytes: Uint8Array; source?: string }) => this.gossip.announce(e.id, e.bytes, e.source);
     const onMissing = (e: { ids: string[]; source?: string }) => this.gossip.requestMissing(e.ids, e.source);
     this.committee = new CommitteeRelay({

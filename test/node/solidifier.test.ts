@@ -106,3 +106,28 @@ test("waiting is bounded in time and in count, and a finished wait frees its pla
   store(8);
   await expect(again).resolves.toBeUndefined();
 });
+
+test("a peer's transaction that finds every place taken takes the place of the peer transaction that waited longest; a client's is refused", async () => {
+  const { solid, store } = setup(2);
+  const oldest = solid.awaitParents([idOf(6)], 60_000, "peer-a");
+  const second = solid.awaitParents([idOf(7)], 60_000, "peer-a");
+  await settle();
+  // A client's submission (no source) is refused, nothing given way.
+  await expect(solid.awaitParents([idOf(8)], 60_000)).rejects.toMatchObject({ code: NodeErrorCode.SOLIDIFIER_FULL });
+  // A peer's: the oldest waiter gives way, failing as not solid.
+  const newest = solid.awaitParents([idOf(9)], 60_000, "peer-b");
+  await expect(oldest).rejects.toMatchObject({ code: NodeErrorCode.NOT_SOLID });
+  await settle();
+  // Two wait (second, newest): a third peer transaction takes second's place, not newest's.
+  const third = solid.awaitParents([idOf(10)], 60_000, "peer-b");
+  await expect(second).rejects.toMatchObject({ code: NodeErrorCode.NOT_SOLID });
+  store(9);
+  store(10);
+  await expect(newest).resolves.toBeUndefined();
+  await expect(third).resolves.toBeUndefined();
+  // The places are free again: a client's submission waits.
+  const client = solid.awaitParents([idOf(11)], 60_000);
+  await settle();
+  store(11);
+  await expect(client).resolves.toBeUndefined();
+});
