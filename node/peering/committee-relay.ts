@@ -53,7 +53,7 @@ export interface CommitteeRelayOptions {
   /** The clock of `reachable` (milliseconds). */
   now(): number;
   /** The committee driver of a node that holds a member's key: decides validity (and acts). */
-  member?: { receive(m: CommitteeMessage<MilestoneFields>): Promise<boolean>; peersConnected?(nowMs: number): void };
+  member?: { receive(m: CommitteeMessage<MilestoneFields>): Promise<boolean>; peersConnected?(nowMs: number): void; readonly publicKey?: Uint8Array };
 }
 
 export type RelayVerdict = { valid: true; pass: boolean } | { valid: false; why: string };
@@ -143,9 +143,14 @@ export class CommitteeRelay {
     for (const k of publicKeys) this.heard.set(toHex(k), atMs);
   }
 
-  /** How many of `members` were seen signing within the last `withinMs`. */
+  /**
+   * How many of `members` were seen signing within the last `withinMs`, this node's own member
+   * key counted while its driver runs (a proposal binds nobody, so a member alone, whose
+   * proposals nobody signs, may send nothing for longer than the window).
+   */
   reachable(members: readonly string[], withinMs: number, nowMs = this.o.now()): number {
-    return members.filter((m) => (this.heard.get(m) ?? -Infinity) >= nowMs - withinMs).length;
+    const own = this.o.member?.publicKey ? toHex(this.o.member.publicKey) : undefined;
+    return members.filter((m) => m === own || (this.heard.get(m) ?? -Infinity) >= nowMs - withinMs).length;
   }
 
   /** The wire form of a message this node sends itself (its driver's), remembered so an echo is not passed on again. */
