@@ -51,6 +51,8 @@ export interface NodeInfo {
   /** Whether the node does proof of work for clients (`submitTransaction` with `pow: true`). */
   remotePow: boolean;
   milestoneIntervalMs: number;
+  /** Milliseconds since the timestamp of the latest milestone this node has (null before the first): how long confirmation has waited. */
+  latestMilestoneAgeMs: number | null;
   /** The members of the committee in force for the next milestone (kept for clients of before committees). */
   coordinatorPublicKeys: string[];
   /** The committee in force for the next milestone; `reachable`: the members this node knows to be up now. */

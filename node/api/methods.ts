@@ -133,6 +133,7 @@ export function createMethods(ctx: MethodContext): Methods {
       startupMs: Math.round(node.startupMs),
       remotePow: Boolean(ctx.pow),
       milestoneIntervalMs: node.milestoneIntervalMs,
+      latestMilestoneAgeMs: node.latestMilestone ? Math.max(0, node.now() - node.latestMilestone.timestamp) : null,
       coordinatorPublicKeys: node.committeeInfo().members,
       committee: committeeInfo(node, ctx.peering),
       pruning: { index: node.pruningIndex, depth: node.pruner?.depth ?? "off" },

@@ -47,6 +47,13 @@ test("getNodeInfo and ping", async () => {
   expect(info).toMatchObject({ networkId: devGenesis().networkId, networkName: "dev", version: expect.any(String), difficulty: devGenesis().baseDifficulty, synced: true, remotePow: true });
   expect(info.ledgerStateHash).toMatch(/^[0-9a-f]{64}$/);
   for (const k of ["latestMilestoneIndex", "confirmedMilestoneIndex", "tips", "peers", "storedTransactions"]) expect(typeof info[k]).toBe("number");
+  // How long since the latest milestone's timestamp: null before the first one, else at most the time since that milestone was asked for.
+  if (info.latestMilestoneIndex === 0) expect(info.latestMilestoneAgeMs).toBeNull();
+  else {
+    const { timestamp } = await c.call("getMilestone", { index: info.latestMilestoneIndex });
+    expect(info.latestMilestoneAgeMs).toBeGreaterThanOrEqual(0);
+    expect(info.latestMilestoneAgeMs).toBeLessThanOrEqual(Date.now() - timestamp + 1);
+  }
   expect(await c.call("ping")).toBe("pong");
 });
 

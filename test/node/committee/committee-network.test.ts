@@ -133,6 +133,8 @@ test("four members with k = 3 in a ring: milestones flow; one killed, they go on
   for (const n of ["m1", "m2"]) {
     const i = await info(n);
     expect(i.committee.reachable).toBeLessThan(3);
+    // And how long confirmation has waited: no milestone for the 10 s above.
+    expect(i.latestMilestoneAgeMs).toBeGreaterThanOrEqual(8000);
     const health = await fetch(`http://127.0.0.1:${ports.get(n)}/health`);
     expect(health.status).toBe(503);
     expect(await health.text()).toMatch(/committee/);
