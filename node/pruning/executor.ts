@@ -134,15 +134,7 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
     const gone: string[] = [];
     const again: Uint8Array[] = [];
     await store.root.transaction(() => {
-      const entry = store.solidEntryPoints();
-      const isEntry = new Set(entry.map(toHex));
-      for (const id of batch) {
-        if (isEntry.has(toHex(id))) continue;
-        const r = deleteTransaction(store, id, index);
-        if (r === "deleted") gone.push(toHex(id));
-        else if (r === "entry") again.push(id); // approved again meanwhile
-      }
-      if (again.length) store.state.put(STATE.solidEntryPoints, [...entry, ...again].sort(compareBytes).map((e) => Buffer.from(e)));
+      deleteBatch(store, batch, index, gone, again); // `again`: approved again meanwhile
       const rest = former.slice(i + batchSize);
       if (rest.length) store.state.put(STATE.droppedEntryPoints, rest.map((e) => Buffer.from(e)));
       else store.state.remove(STATE.droppedEntryPoints);
@@ -160,16 +152,8 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
       const gone: string[] = [];
       const added: Uint8Array[] = [];
       await store.root.transaction(() => {
-        const entry = store.solidEntryPoints();
-        const isEntry = new Set(entry.map(toHex));
-        for (const id of batch) {
-          if (isEntry.has(toHex(id))) continue;
-          const r = deleteTransaction(store, id, index);
-          if (r === "deleted") gone.push(toHex(id));
-          else if (r === "entry") added.push(id);
-        }
-        // Approved since the entry points were written (a late arrival on an old parent): kept as one more.
-        if (added.length) store.state.put(STATE.solidEntryPoints, [...entry, ...added].sort(compareBytes).map((e) => Buffer.from(e)));
+        // `added`: approved since the entry points were written (a late arrival on an old parent).
+        deleteBatch(store, batch, index, gone, added);
         if (last) {
           // The milestone's id list goes with its transactions; the record keeps the header and the count.
           const record = store.getMilestone(m);
@@ -184,6 +168,23 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
     }
   }
   return deleted;
+}
+
+/**
+ * Inside a write: deletes the transactions of `batch` that may go (deleteTransaction), skipping the
+ * entry points; their ids (hex) go to `gone`, and those a kept transaction approves are kept as
+ * entry points, added to the stored list and to `entries`.
+ */
+function deleteBatch(store: Store, batch: readonly Uint8Array[], index: number, gone: string[], entries: Uint8Array[]): void {
+  const entry = store.solidEntryPoints();
+  const isEntry = new Set(entry.map(toHex));
+  for (const id of batch) {
+    if (isEntry.has(toHex(id))) continue;
+    const r = deleteTransaction(store, id, index);
+    if (r === "deleted") gone.push(toHex(id));
+    else if (r === "entry") entries.push(id);
+  }
+  if (entries.length) store.state.put(STATE.solidEntryPoints, [...entry, ...entries].sort(compareBytes).map((e) => Buffer.from(e)));
 }
 
 /**

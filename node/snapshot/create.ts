@@ -25,23 +25,11 @@ import { StorageError, Store } from "../storage/store";
 import { fail, SnapshotErrorCode as E } from "./errors";
 import { compareKeys, SnapshotEntry, SnapshotHeader, SnapshotKind } from "./format";
 import { SnapshotReader, SnapshotWriter } from "./file";
-import { verifySnapshot } from "./verify";
+import { SnapshotSummary, verifySnapshot } from "./verify";
 import { solidEntryPoints } from "./entry-points";
 
-export interface CreatedSnapshot {
-  kind: SnapshotKind;
-  index: number;
-  milestoneId: string;
-  ledgerRoot: string;
-  entryRecords: number;
-  deletedRecords: number;
-  committeeChanges: number;
-  /** Solid entry points named (entry-points.ts). */
-  entryPoints: number;
-  bytes: number;
-  checksum: string;
-  base?: { index: number; ledgerRoot: string };
-}
+/** What a written file holds: the verifier's summary of it, less what only reading it tells. */
+export type CreatedSnapshot = Pick<SnapshotSummary, "kind" | "index" | "milestoneId" | "ledgerRoot" | "entryRecords" | "deletedRecords" | "committeeChanges" | "entryPoints" | "bytes" | "checksum" | "base">;
 
 /** The genesis hash a data directory records (node/replay.ts, openLedger: the same formula). */
 export function storedGenesisHash(genesis: Genesis): Uint8Array {
