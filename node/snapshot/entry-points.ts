@@ -9,10 +9,18 @@
  * counted as entry points (TangleNode.isEntryPoint), the transactions that arrived after N and
  * those attached to them solidify there, and white flag ends its paths at them as at any confirmed
  * transaction, exactly where a node with the whole history ends them.
+ *
+ * Both parts read the store's own solid entry points too (a snapshot import's, a pruned node's):
+ * they stand for transactions the store no longer holds, or holds without the milestone id lists
+ * that name them. One a stored transaction not confirmed by N approves is named like any stored
+ * parent; one confirmed within the last 15 milestones (by its metadata; for an import's, which are
+ * not stored, when the import's milestone is within them) is named as the id lists would name it.
+ * Without this a node started from a snapshot wrote files without the entry points its own import
+ * gave it, and a node booting from such a file could not solidify what approved them.
  */
 import type { Transaction as LmdbTransaction } from "lmdb";
 import { decodeTransaction } from "../../client/protocol/codec";
-import { decodeMeta, keys, readSeq } from "../storage/schema";
+import { decodeMeta, keys, readSeq, STATE } from "../storage/schema";
 import type { Store } from "../storage/store";
 import { compareKeys, MAX_SNAPSHOT_ENTRY_POINTS } from "./format";
 
@@ -32,6 +40,9 @@ export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTr
     return m ? decodeMeta(seq, m).confirmedBy : undefined;
   };
   const found = new Map<string, Uint8Array>();
+  // The store's own entry points (an import's, a pruned node's), by id.
+  const inherited = new Map<string, Uint8Array>();
+  for (const e of (store.state.get(STATE.solidEntryPoints, opts) as Uint8Array[] | undefined) ?? []) inherited.set(Buffer.from(e).toString("hex"), Uint8Array.from(e));
   let n = 0;
   for (const { key, value } of store.meta.getRange(opts)) {
     if (yieldTurns && ++n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -43,14 +54,33 @@ export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTr
     if (!d?.ok) continue;
     for (const p of d.value.tx.parents) {
       const ps = store.ids.get(Buffer.from(p), opts);
-      if (!ps) continue; // an entry point already (zero id, genesis id) or not stored
+      if (!ps) {
+        // Not stored: an import's entry point (confirmed at or below the import, so below N), or the zero or genesis id.
+        const hex = Buffer.from(p).toString("hex");
+        if (inherited.has(hex)) found.set(hex, inherited.get(hex)!);
+        continue;
+      }
       const pc = confirmedBy(readSeq(ps));
       if (pc !== undefined && pc <= index) found.set(Buffer.from(p).toString("hex"), Uint8Array.from(p));
     }
   }
-  // What the last milestones confirmed (their id lists; a directory imported from a snapshot has none below its own),
-  // newest first, within the format's bound on the count.
-  const recent = [...store.milestones.getRange({ start: keys.milestone(Math.max(1, index - ENTRY_POINT_MILESTONES + 1)), end: keys.milestone(index + 1), ...opts })].reverse();
+  // What the last milestones confirmed: the inherited entry points among it first (the id lists
+  // that would name them are pruned, or were never here below an import)…
+  const low = Math.max(1, index - ENTRY_POINT_MILESTONES + 1);
+  const importedAt = store.state.get(STATE.snapshotIndex, opts) as number | undefined;
+  for (const [hex, id] of inherited) {
+    const seq = store.ids.get(Buffer.from(id), opts);
+    let confirmedAt: number | undefined;
+    if (seq) {
+      const m = store.meta.get(keys.seq(readSeq(seq)), opts);
+      const meta = m ? decodeMeta(readSeq(seq), m) : undefined;
+      confirmedAt = meta?.confirmedBy ?? meta?.milestoneIndex;
+    } else confirmedAt = importedAt ?? index; // an import's: at or below its milestone (not recorded by older imports: counted in)
+    if (confirmedAt !== undefined && confirmedAt >= low && confirmedAt <= index) found.set(hex, id);
+  }
+  // …then the milestones' id lists (none below an import, emptied where pruned), newest first,
+  // within the format's bound on the count.
+  const recent = [...store.milestones.getRange({ start: keys.milestone(low), end: keys.milestone(index + 1), ...opts })].reverse();
   for (const { value } of recent) {
     if (found.size + value.included.length + 1 > MAX_SNAPSHOT_ENTRY_POINTS) break;
     for (const id of value.included) found.set(Buffer.from(id).toString("hex"), Uint8Array.from(id));

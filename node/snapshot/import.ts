@@ -11,8 +11,9 @@
  *   - the milestone transactions of the file (N, then the committee changes) are stored, confirmed
  *     by their own index, with their milestone records (no confirmed-id lists: the file has none),
  *     so that the node rebuilds the committee chain and knows N's id, the previous id of N + 1;
- *   - `state`: the genesis hash, ledger index N, N's state hash, and the file's solid entry points,
- *     which the node counts as entry points from then on (TangleNode.isEntryPoint).
+ *   - `state`: the genesis hash, ledger index N, N as the snapshot index (where the directory's
+ *     history begins), N's state hash, and the file's solid entry points, which the node counts as
+ *     entry points from then on (TangleNode.isEntryPoint).
  *
  * The database is built in a directory of its own inside the target and moved into place only when
  * complete, so an import that fails or is killed leaves no database a node would open.
@@ -169,6 +170,7 @@ export async function importSnapshot(file: string, dataDir: string, genesisIn: G
       }
       s.state.put(STATE.genesisHash, Buffer.from(storedGenesisHash(genesis)));
       s.state.put(STATE.ledgerIndex, n);
+      s.state.put(STATE.snapshotIndex, n); // where this directory's history begins (entry-points.ts, tangle check)
       s.state.put(STATE.stateHash, Buffer.from(v.milestone.payload.ledgerStateHash));
       if (v.header.entryPoints.length > 0) s.state.put(STATE.solidEntryPoints, v.header.entryPoints.map((e) => Buffer.from(e)));
     });

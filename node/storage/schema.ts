@@ -55,6 +55,8 @@ export const STATE = {
   stateHash: "stateHash",
   /** Ids counted as solid entry points: a snapshot's (node/snapshot/import.ts), a pruned node's (node/pruning/). */
   solidEntryPoints: "solidEntryPoints",
+  /** The snapshot milestone a directory was imported at (node/snapshot/import.ts); absent on a node synced from genesis. */
+  snapshotIndex: "snapshotIndex",
   /** Milestones at or below it had their transactions pruned or are being pruned (node/pruning/executor.ts). */
   pruningIndex: "pruningIndex",
   /** The highest milestone whose pruning finished (deletions go on from the next after a crash). */
