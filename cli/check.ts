@@ -43,9 +43,12 @@ export function formatReport(r: CheckReport): string {
   for (const d of r.damaged) lines.push(`damaged transaction ${d.id} (arrival ${d.seq}): ${d.why}`);
   for (const m of r.milestoneProblems) lines.push(`milestone ${m.index}: ${m.problem}`);
   for (const p of r.replayProblems) lines.push(`ledger replay: ${p}`);
+  const partial = [r.snapshotIndex !== undefined ? `imported from a snapshot at milestone ${r.snapshotIndex}` : "", r.pruningIndex ? `pruned at and below milestone ${r.pruningIndex}` : ""].filter(Boolean).join(", ");
   lines.push(
     r.ok
-      ? `ok: every transaction matches its id, the milestone chain holds, the replayed ledger matches (state hash ${r.stateHash})`
+      ? partial
+        ? `ok: every transaction matches its id, the milestone chain holds, the ledger gives the roots milestone ${r.milestones} signs (state hash ${r.stateHash}; ${partial}: no replay from the genesis)`
+        : `ok: every transaction matches its id, the milestone chain holds, the replayed ledger matches (state hash ${r.stateHash})`
       : "damaged: restore this directory from a backup or a snapshot, or move it away and sync a fresh one from peers (docs/operations.md, Faults)",
   );
   return `${lines.join("\n")}\n`;

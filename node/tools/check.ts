@@ -4,7 +4,14 @@
  * applied index has its record and its milestone transaction, of that index, validly signed by a
  * coordinator of the genesis, timestamps not going back), and a from-scratch replay of the ledger
  * against the stored state hashes (./replay.ts). It reports what is damaged by id and index; it
- * changes nothing. The database must not be open in a running node (the directory lock says so).
+ * changes nothing.
+ *
+ * A directory whose history does not reach back to the genesis is checked for what it holds: one
+ * imported from a snapshot (its snapshot index I recorded by node/snapshot/import.ts) has, below I,
+ * only the milestones that changed the committee, which are checked in order as a snapshot's
+ * verifier checks them, and I and every milestone after it as usual; one imported or pruned has
+ * no replay from the genesis, and its ledger is checked against the latest milestone's signed
+ * roots instead (node/pruning/check.ts). The database must not be open in a running node (the directory lock says so).
  *
  * Before any of that, the file itself: the preflight and the page walk (storage/preflight.ts,
  * storage/page-walk.ts), the walk in a child process so that a page that would crash LMDB ends the
@@ -16,7 +23,7 @@ import { decodeTransaction } from "../../client/protocol/codec";
 import { toHex } from "../../client/protocol/bytes";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import type { Genesis } from "../ledger/genesis";
-import { keys, readSeq } from "../storage/schema";
+import { keys, readSeq, STATE } from "../storage/schema";
 import { Store } from "../storage/store";
 import { damagedMessage, DatabaseDamagedError, openFailure } from "../storage/preflight";
 import { checkDatabaseFile } from "../storage/page-walk";
@@ -47,6 +54,8 @@ export interface CheckReport {
   stateHash?: string;
   /** Set on a pruned directory: the ledger was checked against the latest milestone instead of replayed (node/pruning/check.ts). */
   pruningIndex?: number;
+  /** Set on a directory imported from a snapshot at this milestone: no history below it but the committee changes; the ledger checked as on a pruned one. */
+  snapshotIndex?: number;
   /**
    * "database damaged: …" when the file failed the checks made before opening it, or a record
    * could not be read back at all; the counts and lists above are then empty.
@@ -112,16 +121,18 @@ async function checkRecords(store: Store, genesis: Genesis): Promise<CheckReport
       if (!damaged.some((d) => d.seq === seq)) damaged.push({ id: toHex(key as Buffer), seq, why: "the id index names an arrival that holds another transaction or none" });
     }
   }
-  const chain = await checkMilestoneChain(store, genesis, new Set(damaged.map((d) => d.id)));
+  const snapshotIndex = store.state.get(STATE.snapshotIndex) as number | undefined;
+  const chain = await checkMilestoneChain(store, genesis, new Set(damaged.map((d) => d.id)), snapshotIndex ?? 1);
   let replayProblems: string[];
   let stateHash: string | undefined;
   const pruningIndex = pruningIndexOf(store);
   try {
-    if (pruningIndex > 0) {
-      // Pruned: no replay from the genesis; the ledger against the latest milestone's signed roots.
+    if (pruningIndex > 0 || snapshotIndex !== undefined) {
+      // Pruned or imported: no replay from the genesis; the ledger against the latest milestone's signed roots.
       replayProblems = checkPrunedLedger(store, genesis);
       stateHash = toHex(store.stateHash() ?? new Uint8Array(32));
-      return { ok: damaged.length === 0 && chain.length === 0 && replayProblems.length === 0, transactions, damaged, milestones: store.ledgerIndex(), milestoneProblems: chain, replayProblems, stateHash, pruningIndex };
+      const ok = damaged.length === 0 && chain.length === 0 && replayProblems.length === 0;
+      return { ok, transactions, damaged, milestones: store.ledgerIndex(), milestoneProblems: chain, replayProblems, stateHash, ...(pruningIndex > 0 ? { pruningIndex } : {}), ...(snapshotIndex !== undefined ? { snapshotIndex } : {}) };
     }
     const r = replayLedger(store, genesis);
     replayProblems = r.problems;
@@ -133,7 +144,8 @@ async function checkRecords(store: Store, genesis: Genesis): Promise<CheckReport
   return { ok, transactions, damaged, milestones: store.ledgerIndex(), milestoneProblems: chain, replayProblems, stateHash };
 }
 
-async function checkMilestoneChain(store: Store, genesis: Genesis, damaged: Set<string>): Promise<{ index: number; problem: string }[]> {
+/** `historyFrom`: the first index every milestone is stored from (an import's snapshot index; below it only committee changes are). */
+async function checkMilestoneChain(store: Store, genesis: Genesis, damaged: Set<string>, historyFrom: number): Promise<{ index: number; problem: string }[]> {
   const problems: { index: number; problem: string }[] = [];
   // The committee chain from genesis, extended by each milestone's change as the check goes.
   const committees = new CommitteeChain(genesis.committee);
@@ -148,7 +160,7 @@ async function checkMilestoneChain(store: Store, genesis: Genesis, damaged: Set<
   for (let index = 1; index <= store.ledgerIndex(); index++) {
     const record = store.getMilestone(index);
     if (!record) {
-      problems.push({ index, problem: "no milestone record" });
+      if (index >= historyFrom) problems.push({ index, problem: "no milestone record" });
       continue;
     }
     if (record.index !== index) problems.push({ index, problem: `the record says index ${record.index}` });
