@@ -10,6 +10,7 @@ import { TxFlags } from "../core-wasm/src/tangle";
 import { blake2b256 } from "../core-wasm/src/blake2b";
 import { Genesis, genesisOutputs, genesisStateHash } from "./ledger/genesis";
 import { LedgerState } from "./ledger/ledger";
+import type { SpentOutput, SpentOutputs } from "./ledger/utxo";
 import { decidesEssence, PendingIndex } from "./ledger/pending";
 import type { Store } from "./storage/store";
 import type { DecodedCache } from "./cone-view";
@@ -17,7 +18,29 @@ import type { MilestoneApplier } from "./milestone-applier";
 import type { TangleWindow } from "./window";
 import { milestoneOf } from "./payloads";
 
-/** Initializes (first open) or checks the genesis in `store`, and restores the confirmed ledger. */
+/**
+ * The ledger's spent records, read from `store` on each lookup (issue 17: they stay out of the
+ * heap). Store.applyMilestone writes a milestone's records in the commit that applies it, before
+ * the ledger does, so `record` has nothing left to do.
+ */
+export function storeSpentOutputs(store: Store): SpentOutputs {
+  const spentOutput = (s: ReturnType<Store["getSpentOutput"]> & object): SpentOutput => ({ txId: s.txId, index: s.index, address: s.address, amount: s.amount, spentBy: s.spentBy, milestoneIndex: s.milestone });
+  return {
+    get: (txId, index) => {
+      const s = store.getSpentOutput(txId, index);
+      return s && spentOutput(s);
+    },
+    record: () => undefined,
+    *all() {
+      for (const s of store.spentOutputs()) yield spentOutput(s);
+    },
+  };
+}
+
+/**
+ * Initializes (first open) or checks the genesis in `store`, and restores the confirmed ledger:
+ * its unspent outputs into the heap, its spent ones left in the store (storeSpentOutputs).
+ */
 export async function openLedger(store: Store, g: Genesis, genesisId: Uint8Array): Promise<LedgerState> {
   const genesisHash = blake2b256(new TextEncoder().encode(JSON.stringify(g)));
   const outputs = genesisOutputs(g).map((o, index) => ({ txId: genesisId, index, address: o.address, amount: o.amount, milestone: 0 }));
@@ -29,13 +52,16 @@ export async function openLedger(store: Store, g: Genesis, genesisId: Uint8Array
     [...balances].map(([a, amount]) => ({ address: fromHex(a), amount })),
     genesisStateHash(g),
   );
-  return LedgerState.restore({
-    networkId: g.networkId,
-    ledgerIndex: store.ledgerIndex(),
-    stateHash: store.stateHash()!,
-    unspent: [...store.outputs()].map(({ txId, index, address, amount }) => ({ txId, index, address, amount })),
-    spent: [...store.spentOutputs()].map(({ txId, index, address, amount, spentBy, milestone }) => ({ txId, index, address, amount, spentBy, milestoneIndex: milestone })),
-  });
+  return LedgerState.restore(
+    {
+      networkId: g.networkId,
+      ledgerIndex: store.ledgerIndex(),
+      stateHash: store.stateHash()!,
+      unspent: [...store.outputs()].map(({ txId, index, address, amount }) => ({ txId, index, address, amount })),
+      spent: [],
+    },
+    storeSpentOutputs(store),
+  );
 }
 
 export interface ReplayTarget {

@@ -2,13 +2,15 @@
  * The confirmed ledger: UTXO set, per-address balances, the index of the last applied milestone,
  * the state hash chain and the ledger root (the sparse merkle tree of ledger-tree.ts over the
  * unspent outputs). It changes only through `apply(result)` with a white-flag result computed
- * against exactly this state (whiteflag.ts computes without mutating).
+ * against exactly this state (whiteflag.ts computes without mutating). The spent outputs are
+ * asked of an injected `SpentOutputs` (utxo.ts): the node's reads its LMDB store, so the heap
+ * holds the state, not the history of spends (issue 17).
  */
 import { equalBytes, toHex } from "../../client/protocol/bytes";
 import { MAX_AMOUNT } from "../../client/protocol/limits";
 import { LedgerError, LedgerErrorCode as E } from "./errors";
 import { Genesis, genesisOutputs, genesisStateHash, genesisTransactionId, validateGenesis } from "./genesis";
-import { isOutputRef, outputKey, SpentOutput, UnspentOutput, UtxoSet } from "./utxo";
+import { isOutputRef, MemorySpentOutputs, outputKey, SpentOutput, SpentOutputs, UnspentOutput, UtxoSet } from "./utxo";
 import type { LedgerView, WhiteFlagResult } from "./whiteflag";
 import { balanceChanges } from "./balance-changes";
 import { LedgerTree, LedgerTreeEntry, outputTree, outputTreeEntries, outputTreeKeys } from "./ledger-tree";
@@ -20,6 +22,7 @@ export interface LedgerSnapshot {
   ledgerIndex: number;
   stateHash: Uint8Array;
   unspent: UnspentOutput[];
+  /** Spent records to restore (given to the ledger's SpentOutputs); the node's live in its store: none here. */
   spent: SpentOutput[];
 }
 
@@ -71,15 +74,19 @@ export class LedgerState implements LedgerView {
     readonly networkId: number,
     ledgerIndex: number,
     stateHash: Uint8Array,
+    private readonly spent: SpentOutputs,
   ) {
     this.index = ledgerIndex;
     this.hash = stateHash.slice();
   }
 
-  /** The ledger at index 0: the genesis outputs, owned by the virtual genesis transaction. */
-  static fromGenesis(genesis: Genesis): LedgerState {
+  /**
+   * The ledger at index 0: the genesis outputs, owned by the virtual genesis transaction. Spent
+   * records go to `spent` (default: a map in the heap).
+   */
+  static fromGenesis(genesis: Genesis, spent: SpentOutputs = new MemorySpentOutputs()): LedgerState {
     const g = validateGenesis(genesis);
-    const ledger = new LedgerState(g.networkId, 0, genesisStateHash(g));
+    const ledger = new LedgerState(g.networkId, 0, genesisStateHash(g), spent);
     const txId = genesisTransactionId(g);
     const outputs = genesisOutputs(g).map((o, index) => ({ txId, index, address: o.address, amount: o.amount }));
     for (const o of outputs) ledger.addOutput(o);
@@ -87,16 +94,20 @@ export class LedgerState implements LedgerView {
     return ledger;
   }
 
-  /** Rebuilds a ledger from a snapshot. Throws LedgerError (ERR_LEDGER_INCONSISTENT) on bad data. */
-  static restore(s: LedgerSnapshot): LedgerState {
+  /**
+   * Rebuilds a ledger from a snapshot, asking `spent` (default: a map in the heap) for the spent
+   * records, the snapshot's own added to it. Throws LedgerError (ERR_LEDGER_INCONSISTENT) on bad
+   * data.
+   */
+  static restore(s: LedgerSnapshot, spent: SpentOutputs = new MemorySpentOutputs()): LedgerState {
     if (!Number.isInteger(s.networkId) || s.networkId < 0 || s.networkId > 0xffffffff) inconsistent("snapshot networkId out of range");
     if (!Number.isInteger(s.ledgerIndex) || s.ledgerIndex < 0 || s.ledgerIndex > 0xffffffff) inconsistent("snapshot ledgerIndex out of range");
     if (!(s.stateHash instanceof Uint8Array) || s.stateHash.length !== 32) inconsistent("snapshot stateHash must be 32 bytes");
-    const ledger = new LedgerState(s.networkId, s.ledgerIndex, s.stateHash);
+    const ledger = new LedgerState(s.networkId, s.ledgerIndex, s.stateHash, spent);
     const check = (o: UnspentOutput, what: string) => {
       if (!isOutputRef(o.txId, o.index) || !(o.address instanceof Uint8Array) || o.address.length !== 32) inconsistent(`snapshot ${what} output is malformed`);
       if (typeof o.amount !== "bigint" || o.amount < 1n || o.amount > MAX_AMOUNT) inconsistent(`snapshot ${what} output amount out of range`);
-      if (ledger.utxo.hasKey(outputKey(o.txId, o.index))) inconsistent(`snapshot lists output ${outputKey(o.txId, o.index)} twice`);
+      if (ledger.exists(o.txId, o.index)) inconsistent(`snapshot lists output ${outputKey(o.txId, o.index)} twice`);
     };
     for (const o of s.unspent) {
       check(o, "unspent");
@@ -106,7 +117,8 @@ export class LedgerState implements LedgerView {
     ledger.tree = outputTree(s.unspent);
     for (const o of s.spent) {
       check(o, "spent");
-      ledger.utxo.addSpent(o);
+      if (!Number.isInteger(o.milestoneIndex) || o.milestoneIndex < 1 || o.milestoneIndex > s.ledgerIndex) inconsistent("snapshot spent output milestone out of range");
+      ledger.spent.record(o);
     }
     return ledger;
   }
@@ -126,9 +138,12 @@ export class LedgerState implements LedgerView {
     return isOutputRef(txId, index) ? this.utxo.getUnspent(txId, index) : undefined;
   }
 
-  /** The spent record of (txId, index), if a confirmed transfer spent it. */
+  /** The spent record of (txId, index), if a transfer confirmed by an applied milestone spent it. */
   getSpent(txId: Uint8Array, index: number): SpentOutput | undefined {
-    return isOutputRef(txId, index) ? this.utxo.getSpent(txId, index) : undefined;
+    if (!isOutputRef(txId, index)) return undefined;
+    const s = this.spent.get(txId, index);
+    // The node's store holds the records of a milestone from its commit on, a moment before apply.
+    return s && s.milestoneIndex <= this.index ? s : undefined;
   }
 
   isSpent(txId: Uint8Array, index: number): boolean {
@@ -208,7 +223,7 @@ export class LedgerState implements LedgerView {
       ledgerIndex: this.index,
       stateHash: this.hash.slice(),
       unspent: [...this.utxo.unspentOutputs()],
-      spent: [...this.utxo.spentOutputs()],
+      spent: [...this.spent.all()].filter((s) => s.milestoneIndex <= this.index),
     };
   }
 
@@ -228,7 +243,7 @@ export class LedgerState implements LedgerView {
     const createdKeys = new Set<string>();
     for (const c of result.created) {
       const key = outputKey(c.txId, c.index);
-      if (this.utxo.hasKey(key) || createdKeys.has(key)) inconsistent(`result creates output ${key}, which exists`);
+      if (createdKeys.has(key) || this.exists(c.txId, c.index)) inconsistent(`result creates output ${key}, which exists`);
       createdKeys.add(key);
     }
     const consumedKeys = new Set<string>();
@@ -243,7 +258,7 @@ export class LedgerState implements LedgerView {
     }
     // Outputs created and spent within this milestone are consumed too, so creating first is safe.
     for (const c of result.created) this.utxo.addUnspent({ txId: c.txId, index: c.index, address: c.address, amount: c.amount });
-    for (const c of result.consumed) this.utxo.markSpent(outputKey(c.txId, c.index), c.spentBy, result.milestoneIndex);
+    for (const c of result.consumed) this.spent.record(this.utxo.markSpent(outputKey(c.txId, c.index), c.spentBy, result.milestoneIndex));
     for (const [address, delta] of balanceChanges(result)) this.addBalance(address, delta);
     const changes = this.isPredicted(result) ? undefined : this.treeChanges(result);
     if (!changes || this.predictedChanges(changes)) {
@@ -291,6 +306,11 @@ export class LedgerState implements LedgerView {
       inserted: outputTreeEntries(result.created.filter((c) => !consumed.has(outputKey(c.txId, c.index)))),
       deleted: outputTreeKeys(result.consumed.filter((c) => !created.has(outputKey(c.txId, c.index)))),
     };
+  }
+
+  /** Whether the output (txId, index) is unspent or was spent (a well-formed reference). */
+  private exists(txId: Uint8Array, index: number): boolean {
+    return this.utxo.isUnspentKey(outputKey(txId, index)) || this.getSpent(txId, index) !== undefined;
   }
 
   private addOutput(o: UnspentOutput): void {

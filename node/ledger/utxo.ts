@@ -1,7 +1,8 @@
 /**
  * The UTXO set: unspent outputs keyed by output id (creating transaction id || u8 output index),
- * plus the record of spent outputs so a later spend can be told apart from a spend of an output
- * that never existed. Only the ledger (ledger.ts) mutates it.
+ * indexed by address. Only the ledger (ledger.ts) mutates it. The outputs that confirmed transfers
+ * spent are not kept here but asked of a `SpentOutputs` (the node's: its LMDB store), so the heap
+ * holds the ledger state only, never its history (issue 17).
  */
 import { toHex } from "../../client/protocol/bytes";
 
@@ -51,9 +52,49 @@ export function outputIdBytes(txId: Uint8Array, index: number): Uint8Array {
   return b;
 }
 
+/**
+ * Where the ledger finds the outputs that confirmed transfers spent, so that a later spend of one
+ * can be told apart from a spend of an output that never existed. The node's (node/replay.ts)
+ * reads its LMDB store, where the milestone's commit wrote them; `MemorySpentOutputs` keeps them
+ * in a map (tests of the pure ledger, tools). Lookups must be synchronous and cheap: white flag
+ * asks once per transfer input.
+ */
+export interface SpentOutputs {
+  /**
+   * The spent record of (txId, index), if there is one. It may be newer than the ledger that asks
+   * (the node's store commits a milestone before the ledger applies it): the ledger only counts
+   * records of milestones it applied.
+   */
+  get(txId: Uint8Array, index: number): SpentOutput | undefined;
+  /** The ledger applied this spend (or restored it from a snapshot); the node's store wrote it already. */
+  record(s: SpentOutput): void;
+  /** Every record (LedgerState.snapshot). */
+  all(): Iterable<SpentOutput>;
+}
+
+/** Spent records in a map: for the pure ledger's tests and for tools that replay a history in memory. */
+export class MemorySpentOutputs implements SpentOutputs {
+  private readonly spent = new Map<string, SpentOutput>();
+
+  get size(): number {
+    return this.spent.size;
+  }
+
+  get(txId: Uint8Array, index: number): SpentOutput | undefined {
+    return this.spent.get(outputKey(txId, index));
+  }
+
+  record(s: SpentOutput): void {
+    this.spent.set(outputKey(s.txId, s.index), s);
+  }
+
+  all(): IterableIterator<SpentOutput> {
+    return this.spent.values();
+  }
+}
+
 export class UtxoSet {
   private readonly unspent = new Map<string, UnspentOutput>();
-  private readonly spent = new Map<string, SpentOutput>();
   /** address hex -> keys of its unspent outputs */
   private readonly byAddress = new Map<string, Set<string>>();
 
@@ -61,20 +102,8 @@ export class UtxoSet {
     return this.unspent.size;
   }
 
-  get spentCount(): number {
-    return this.spent.size;
-  }
-
   getUnspent(txId: Uint8Array, index: number): UnspentOutput | undefined {
     return this.unspent.get(outputKey(txId, index));
-  }
-
-  getSpent(txId: Uint8Array, index: number): SpentOutput | undefined {
-    return this.spent.get(outputKey(txId, index));
-  }
-
-  hasKey(key: string): boolean {
-    return this.unspent.has(key) || this.spent.has(key);
   }
 
   isUnspentKey(key: string): boolean {
@@ -91,7 +120,7 @@ export class UtxoSet {
     set.add(key);
   }
 
-  /** Moves an unspent output to the spent record. The caller checked that it is unspent. */
+  /** Removes an unspent output and returns its spent record. The caller checked that it is unspent. */
   markSpent(key: string, spentBy: Uint8Array, milestoneIndex: number): SpentOutput {
     const o = this.unspent.get(key)!;
     this.unspent.delete(key);
@@ -99,14 +128,7 @@ export class UtxoSet {
     const set = this.byAddress.get(addr)!;
     set.delete(key);
     if (set.size === 0) this.byAddress.delete(addr);
-    const s: SpentOutput = { ...o, spentBy, milestoneIndex };
-    this.spent.set(key, s);
-    return s;
-  }
-
-  /** Adds a spent record (restoring a snapshot). */
-  addSpent(s: SpentOutput): void {
-    this.spent.set(outputKey(s.txId, s.index), s);
+    return { ...o, spentBy, milestoneIndex };
   }
 
   /** Unspent outputs of one address. */
@@ -117,9 +139,5 @@ export class UtxoSet {
 
   unspentOutputs(): IterableIterator<UnspentOutput> {
     return this.unspent.values();
-  }
-
-  spentOutputs(): IterableIterator<SpentOutput> {
-    return this.spent.values();
   }
 }
