@@ -45,6 +45,8 @@ export interface NodeInfo {
   /** The network's base difficulty in bits. */
   difficulty: number;
   synced: boolean;
+  /** Why the node cannot sync (every peer ahead pruned the history it needs: "… pruned below N: boot from a snapshot (--bootstrap snapshot) or peer with an archive node"), or null. */
+  syncProblem: string | null;
   diverged: Divergence | null;
   storedTransactions: number;
   startupMs: number;

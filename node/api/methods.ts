@@ -128,6 +128,7 @@ export function createMethods(ctx: MethodContext): Methods {
       peers: ctx.peering?.count ?? 0,
       difficulty: node.params.baseDifficulty,
       synced: !node.diverged && (ctx.peering?.synced ?? true),
+      syncProblem: ctx.peering?.syncProblem ?? null,
       diverged: node.diverged ?? null,
       storedTransactions: node.storedTransactions,
       startupMs: Math.round(node.startupMs),

@@ -280,7 +280,7 @@ export class ApiServer {
             ? `storage damaged: ${node.store.damagedCount} transactions fail their id check; run tangle check`
             : !node.writable
               ? (node.space.state.reason ?? "storage full")
-              : (this.opts.stalled?.() ?? (peering && !peering.synced ? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}` : null));
+              : (this.opts.stalled?.() ?? (peering && !peering.synced ? (peering.syncProblem ?? `syncing: milestone ${node.ledgerIndex} of ${peering.bestKnownMilestone}`) : null));
       const body = JSON.stringify(reason ? { status: "unhealthy", reason } : { status: "ok", milestoneIndex: node.ledgerIndex, storedTransactions: node.storedTransactions });
       res.writeHead(reason ? 503 : 200, { "content-type": "application/json" });
       res.end(body);

@@ -25,7 +25,7 @@ import { SnapshotServer } from "./snapshot-serve";
 import { Inventory } from "./inventory";
 import { hostOf, normalizeUrl, Peer } from "./peer";
 import { Gossip } from "./gossip";
-import { MilestoneSync } from "./sync";
+import { MilestoneSync, prunedMilestoneIndexOf } from "./sync";
 import type { PeerInfo } from "../../client/api/types";
 import { closeFailure, dialFailure, helloFailure, PeerFailure, PeerFailureCode, PeerLastError } from "./failures";
 import { CommitteeRelay } from "./committee-relay";
@@ -140,6 +140,11 @@ export class PeerManager {
   /** Highest milestone index a connected peer claimed and proved (sync.ts). */
   get bestKnownMilestone(): number {
     return this.sync.bestKnownMilestone;
+  }
+
+  /** Why this node cannot sync from its peers (every peer ahead pruned the next cone), or null (sync.ts). */
+  get syncProblem(): string | null {
+    return this.sync.syncProblem;
   }
 
   /** Transactions from peers not taken for a benign reason (not solid in time, solidifier full). */
@@ -311,6 +316,7 @@ export class PeerManager {
       networkId: this.node.params.networkId,
       genesisId: toHex(this.node.genesisId),
       latestMilestoneIndex: this.node.ledgerIndex,
+      prunedMilestoneIndex: prunedMilestoneIndexOf(this.node),
     };
   }
 
@@ -369,7 +375,7 @@ export class PeerManager {
       if (o) o.failures = 0;
       this.log.info({ peer: peer.key, latestMilestoneIndex: h.latestMilestoneIndex }, "peer connected");
       if (![...this.peers].some((p) => p !== peer && p.hello)) this.committee.peersConnected();
-      this.sync.learn(peer, h.latestMilestoneIndex);
+      this.sync.learn(peer, h.latestMilestoneIndex, h.prunedMilestoneIndex);
       // What this node took that the peer may lack (a peer of protocol 1 knows no inv).
       if (h.protocol >= INVENTORY_PROTOCOL_VERSION) {
         const ids = this.inventory.ids(Date.now());
@@ -404,7 +410,7 @@ export class PeerManager {
       case "beat":
         hello.latestMilestoneIndex = msg.latestMilestoneIndex;
         peer.send({ t: "beatack", sentMs: msg.sentMs });
-        this.sync.learn(peer, msg.latestMilestoneIndex);
+        this.sync.learn(peer, msg.latestMilestoneIndex, msg.prunedMilestoneIndex);
         return;
       case "beatack":
         if (msg.sentMs !== undefined) peer.latencyMs = Math.max(0, Date.now() - msg.sentMs);
@@ -447,7 +453,7 @@ export class PeerManager {
 
   private beat(): void {
     const now = Date.now();
-    const msg = { t: "beat", latestMilestoneIndex: this.node.ledgerIndex, sentMs: now };
+    const msg = { t: "beat", latestMilestoneIndex: this.node.ledgerIndex, sentMs: now, prunedMilestoneIndex: prunedMilestoneIndexOf(this.node) };
     for (const p of this.peers) {
       if (p.stalled(now)) this.closeSlowReader(p);
       else if (p.ready) p.send(msg);

@@ -4,11 +4,14 @@
  * integers, times included, are MessagePack integers). Limits, codes and the pure message parser
  * (parsePeerMessage) live here.
  *
- *   hello   {t, protocol, networkId, genesisId, latestMilestoneIndex}   first message, both ways
+ *   hello   {t, protocol, networkId, genesisId, latestMilestoneIndex, prunedMilestoneIndex?}   first message, both ways
  *   tx      {t, bytes}                          a transaction (gossip, or the answer to req/msreq)
  *   req     {t, ids: hex[]}                     please send these transactions (solidification)
  *   msreq   {t, index}                          please send milestone `index` (sync)
- *   beat    {t, latestMilestoneIndex, sentMs}   every PEER_LIMITS.beatIntervalMs
+ *   beat    {t, latestMilestoneIndex, sentMs, prunedMilestoneIndex?}   every PEER_LIMITS.beatIntervalMs
+ *           prunedMilestoneIndex (protocol 6): the highest milestone whose cone the sender does not
+ *           hold (pruned, or below the snapshot it was imported from); 0 or absent: every cone
+ *           from the genesis. A node syncing asks only peers that hold the cone it needs (sync.ts).
  *   beatack {t, sentMs}                         echo of a beat (latency)
  *   inv     {t, ids: hex[]}                     protocol 2: once per connection, after hello: the
  *                                               sender's newest unconfirmed, non-lazy transactions
@@ -34,9 +37,11 @@ import { Code } from "../../client/protocol/codes";
  * 3: transactions of version 2 (milestone v2, checkpoints; docs/protocol.md). 4: `cprop` carries
  * the signed fields and the signatures apart, with the proposer's proposal signature. 5: snapshot
  * transfer (`snapreq`, `snapinfo`, `snapnone`, `snapget`, `snapchunk`), asked only of peers of 5 or
- * later (a peer of 4 would take `snapreq` for invalid data).
+ * later (a peer of 4 would take `snapreq` for invalid data). 6: `hello` and `beat` carry
+ * `prunedMilestoneIndex`; peers of 4 and 5 ignore the field (their parsers read only the fields they
+ * know), and a peer that does not send it is taken to hold every cone, as before.
  */
-export const PEER_PROTOCOL_VERSION = 5;
+export const PEER_PROTOCOL_VERSION = 6;
 /**
  * The oldest peer protocol this node still accepts. Protocols 1 and 2 carry transactions of version
  * 1, which this node cannot read; a peer of protocol 3 sends proposals in the old form, which would
@@ -47,6 +52,8 @@ export const MIN_PEER_PROTOCOL_VERSION = 4;
 export const INVENTORY_PROTOCOL_VERSION = 2;
 /** The first protocol version that serves snapshots (`snapreq` … `snapchunk`). */
 export const SNAPSHOT_PROTOCOL_VERSION = 5;
+/** The first protocol version whose `hello` and `beat` say which cones the sender pruned (`prunedMilestoneIndex`). */
+export const PRUNED_INDEX_PROTOCOL_VERSION = 6;
 export const PEER_PATH = "/peer";
 
 export const PEER_LIMITS = {
@@ -152,6 +159,8 @@ export interface Hello {
   networkId: number;
   genesisId: string;
   latestMilestoneIndex: number;
+  /** Protocol 6: the highest milestone whose cone the sender does not hold (0: it holds them all). */
+  prunedMilestoneIndex?: number;
 }
 
 export type PeerMessage =
@@ -162,7 +171,7 @@ export type PeerMessage =
   /** Protocol 2: ids (lowercase hex) of the sender's newest unconfirmed, non-lazy transactions; at most maxInventoryIds. */
   | { t: "inv"; ids: string[] }
   /** `sentMs` is echoed in the beatack as it came when it is a number, as nil otherwise. */
-  | { t: "beat"; latestMilestoneIndex: number; sentMs: number | undefined }
+  | { t: "beat"; latestMilestoneIndex: number; sentMs: number | undefined; prunedMilestoneIndex?: number }
   /** A beatack without a numeric `sentMs` is taken and ignored. */
   | { t: "beatack"; sentMs: number | undefined }
   /** A committee message (`cprop` or `csig`), its fields checked by committee-relay.ts. */
@@ -198,6 +207,8 @@ export interface SnapshotChunk {
 const MAX_SNAPSHOT_BYTES = 2 ** 48;
 const isIndex = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 1 && x <= 0xffff_ffff;
 const isOffset = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < MAX_SNAPSHOT_BYTES;
+/** `prunedMilestoneIndex`: absent (a peer of protocol 5 or older), or a milestone index, 0 included. */
+const isPrunedIndex = (x: unknown): boolean => x === undefined || (typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= 0xffff_ffff);
 
 /** A peer frame, parsed: the message, or why the sender is penalized for it. */
 export type ParsedPeerMessage = { ok: true; msg: PeerMessage } | { ok: false; why: string };
@@ -218,7 +229,10 @@ export function parsePeerMessage(data: Uint8Array, isBinary: boolean, expectHell
   } catch (err) {
     return { ok: false, why: `undecodable frame (${(err as Error).message})` };
   }
-  if (expectHello) return m.t === "hello" ? { ok: true, msg: m as unknown as Hello } : { ok: false, why: "first message must be hello" };
+  if (expectHello) {
+    if (m.t !== "hello") return { ok: false, why: "first message must be hello" };
+    return isPrunedIndex(m.prunedMilestoneIndex) ? { ok: true, msg: m as unknown as Hello } : { ok: false, why: "bad hello (prunedMilestoneIndex)" };
+  }
   switch (m.t) {
     case "tx":
       return m.bytes instanceof Uint8Array ? { ok: true, msg: { t: "tx", bytes: m.bytes } } : { ok: false, why: "tx without bytes" };
@@ -236,9 +250,11 @@ export function parsePeerMessage(data: Uint8Array, isBinary: boolean, expectHell
       const index = m.index;
       return typeof index === "number" && Number.isInteger(index) && index >= 1 ? { ok: true, msg: { t: "msreq", index } } : { ok: false, why: "bad msreq" };
     }
-    case "beat":
-      if (typeof m.latestMilestoneIndex !== "number") return { ok: false, why: "bad beat" };
-      return { ok: true, msg: { t: "beat", latestMilestoneIndex: m.latestMilestoneIndex, sentMs: typeof m.sentMs === "number" ? m.sentMs : undefined } };
+    case "beat": {
+      if (typeof m.latestMilestoneIndex !== "number" || !isPrunedIndex(m.prunedMilestoneIndex)) return { ok: false, why: "bad beat" };
+      const beat = { t: "beat" as const, latestMilestoneIndex: m.latestMilestoneIndex, sentMs: typeof m.sentMs === "number" ? m.sentMs : undefined };
+      return { ok: true, msg: m.prunedMilestoneIndex === undefined ? beat : { ...beat, prunedMilestoneIndex: m.prunedMilestoneIndex as number } };
+    }
     case "beatack":
       return { ok: true, msg: { t: "beatack", sentMs: typeof m.sentMs === "number" ? m.sentMs : undefined } };
     case "cprop":

@@ -10,12 +10,21 @@
  * whom sync asks); a peer that does not produce it within PEER_LIMITS.claimProofTimeoutMs, or
  * produces an invalid one, is penalised (peers.ts: the connection closed, its address banned on
  * repeat). A peer that leaves takes its claims with it.
+ *
+ * A peer also says which cones it no longer holds (`prunedMilestoneIndex`, protocol 6: pruned, or
+ * below the snapshot it was imported from). Sync asks for milestone m only a peer that holds m's
+ * cone (pruned index below m): a pruned peer still has every milestone transaction, and a node that
+ * took one whose cone nobody sends would wait for the cone forever. When every peer ahead pruned
+ * the cone of the next milestone, the node says so once (a warning) and `syncProblem` says it for
+ * /health and getNodeInfo, until a peer that holds it connects: the node cannot sync from these
+ * peers and needs a snapshot or an archive node.
  */
 import { decodeTransaction } from "../../client/protocol/codec";
 import { isMilestone } from "../../client/protocol/payloads/milestone";
 import { validateTransaction } from "../validation/pipeline";
 import type { Logger } from "../logger";
 import type { TangleNode } from "../tangle-node";
+import { STATE } from "../storage/schema";
 import type { Peer } from "./peer";
 import { PEER_LIMITS } from "./protocol";
 
@@ -24,6 +33,19 @@ interface Claim {
   proven: number;
   /** A claim above `proven` waiting for its milestone: asked at `at`. */
   pending?: { index: number; at: number };
+  /** The highest milestone whose cone the peer does not hold (0: all, or a peer of protocol 5 or older that does not say). */
+  pruned: number;
+}
+
+/** The highest milestone whose cone `node` does not hold: its pruning index, or the snapshot milestone it was imported at. */
+export function prunedMilestoneIndexOf(node: TangleNode): number {
+  return Math.max(node.pruningIndex, (node.store.state.get(STATE.snapshotIndex) as number | undefined) ?? 0);
+}
+
+/** Why sync cannot go on from the peers connected: each peer ahead pruned the cone of `next`; the lowest of them holds cones from `prunedBelow` on. */
+export interface HistoryGap {
+  next: number;
+  prunedBelow: number;
 }
 
 /** What to do with a transaction a peer sent: "proof" when it answered a claim above what sync needs next (checked here, not stored). */
@@ -32,6 +54,8 @@ export type ProofOutcome = "none" | "proof";
 export class MilestoneSync {
   private syncing?: { index: number; at: number };
   private readonly claims = new Map<Peer, Claim>();
+  /** Set while every peer ahead pruned the next milestone's cone. */
+  private gap?: HistoryGap;
 
   constructor(
     private readonly node: TangleNode,
@@ -59,13 +83,29 @@ export class MilestoneSync {
 
   private claimOf(peer: Peer): Claim {
     let c = this.claims.get(peer);
-    if (!c) this.claims.set(peer, (c = { proven: 0 }));
+    if (!c) this.claims.set(peer, (c = { proven: 0, pruned: 0 }));
     return c;
   }
 
-  /** A peer claimed `index` as its latest milestone (hello or beat). */
-  learn(peer: Peer, index: number): void {
+  /** The history gap sync is stuck at, if any. */
+  get historyGap(): HistoryGap | undefined {
+    return this.gap;
+  }
+
+  /** The sentence /health and getNodeInfo give while sync cannot go on (null: it can, or it is done). */
+  get syncProblem(): string | null {
+    const g = this.gap;
+    if (!g) return null;
+    return `cannot sync milestone ${g.next} (at ${this.node.ledgerIndex} of ${this.bestKnownMilestone}): the peers pruned below ${g.prunedBelow}: boot from a snapshot (--bootstrap snapshot) or peer with an archive node`;
+  }
+
+  /**
+   * A peer claimed `index` as its latest milestone (hello or beat), and said it does not hold the
+   * cones up to `pruned` (protocol 6; undefined: it did not say, and is taken to hold them all).
+   */
+  learn(peer: Peer, index: number, pruned?: number): void {
     const c = this.claimOf(peer);
+    if (pruned !== undefined) c.pruned = pruned;
     const ours = this.node.ledgerIndex;
     if (index <= c.proven) {
       // nothing new
@@ -113,18 +153,36 @@ export class MilestoneSync {
     return pending.index > this.node.ledgerIndex + 1 ? "proof" : "none";
   }
 
-  /** Asks a peer that proved it is ahead for the next milestone we lack. */
+  /** Asks a peer that proved it is ahead, and holds the cone, for the next milestone we lack. */
   continueSync(): void {
     const next = this.node.ledgerIndex + 1;
     const best = this.bestKnownMilestone;
-    if (this.closed() || next > best || this.node.diverged) return;
-    if (this.syncing && this.syncing.index === next) return;
+    if (this.closed() || next > best || this.node.diverged) return this.noGap();
     const ahead = [...this.peers()].filter((p) => p.ready && (this.claims.get(p)?.proven ?? 0) >= next);
     if (ahead.length === 0) return;
-    const p = ahead[Math.floor(Math.random() * ahead.length)];
+    const holding = ahead.filter((p) => this.claims.get(p)!.pruned < next);
+    if (holding.length === 0) return this.stuck(next, 1 + Math.min(...ahead.map((p) => this.claims.get(p)!.pruned)));
+    this.noGap();
+    if (this.syncing && this.syncing.index === next) return;
+    const p = holding[Math.floor(Math.random() * holding.length)];
     this.syncing = { index: next, at: Date.now() };
     p.send({ t: "msreq", index: next });
     if (next % 50 === 0 || next === best) this.log.info({ milestone: next, of: best }, "syncing");
+  }
+
+  /** Said once per milestone it stops at; the peers' pruned index moves on silently (getNodeInfo and /health show it). */
+  private stuck(next: number, prunedBelow: number): void {
+    const again = this.gap?.next === next;
+    this.gap = { next, prunedBelow };
+    if (again) return;
+    this.syncing = undefined;
+    this.log.warn({ milestone: next, ledgerIndex: this.node.ledgerIndex, best: this.bestKnownMilestone, prunedBelow }, this.syncProblem!);
+  }
+
+  private noGap(): void {
+    if (!this.gap) return;
+    this.log.info({ milestone: this.gap.next }, "sync: no longer stopped at pruned history");
+    this.gap = undefined;
   }
 
   /** A milestone asked for long ago (3 request retry periods) and not arrived: ask again; claims not proven in time: penalised. */

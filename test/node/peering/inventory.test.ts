@@ -69,13 +69,14 @@ describe("the inv message", () => {
     expect(packFrame({ t: "inv", ids }).length).toBeLessThan(PEER_LIMITS.maxFrameBytes);
   });
 
-  test("hello: this node's protocol (5, snapshot transfer) and 4 are taken; protocols 1 and 2 (transactions of version 1), 3 (proposals in the old form), newer, or not an integer refused", () => {
+  test("hello: this node's protocol (6, the pruned index), 5 (snapshot transfer) and 4 are taken; protocols 1 and 2 (transactions of version 1), 3 (proposals in the old form), newer, or not an integer refused", () => {
     const ours = { networkId: 7, genesisId: "ab".repeat(32) };
     const h = { t: "hello" as const, networkId: 7, genesisId: "ab".repeat(32), latestMilestoneIndex: 0 };
-    expect(PEER_PROTOCOL_VERSION).toBe(5);
+    expect(PEER_PROTOCOL_VERSION).toBe(6);
     expect(helloFailure({ ...h, protocol: 4 }, ours)).toBeUndefined();
     expect(helloFailure({ ...h, protocol: 5 }, ours)).toBeUndefined();
-    for (const p of [0, 1, 2, 3, 6, 1.5, "4" as unknown as number]) expect(helloFailure({ ...h, protocol: p }, ours)?.code).toBe("ERR_PEER_BAD_PROTOCOL");
+    expect(helloFailure({ ...h, protocol: 6, prunedMilestoneIndex: 9 }, ours)).toBeUndefined();
+    for (const p of [0, 1, 2, 3, 7, 1.5, "4" as unknown as number]) expect(helloFailure({ ...h, protocol: p }, ours)?.code).toBe("ERR_PEER_BAD_PROTOCOL");
   });
 });
 

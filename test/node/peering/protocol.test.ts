@@ -35,6 +35,9 @@ describe("parsePeerMessage", () => {
     expect(parse({ t: "msreq", index: 1 })).toEqual({ ok: true, msg: { t: "msreq", index: 1 } });
     expect(parse({ t: "beat", latestMilestoneIndex: 9, sentMs: 1_796_427_683_678 })).toEqual({ ok: true, msg: { t: "beat", latestMilestoneIndex: 9, sentMs: 1_796_427_683_678 } });
     expect(parse({ t: "beat", latestMilestoneIndex: 9, sentMs: "soon" })).toEqual({ ok: true, msg: { t: "beat", latestMilestoneIndex: 9, sentMs: undefined } });
+    // Protocol 6: the pruned index, in hello and beat (0 included); absent from a peer of 5 or older.
+    expect(parse({ ...hello, prunedMilestoneIndex: 0 }, true)).toEqual({ ok: true, msg: { ...hello, prunedMilestoneIndex: 0 } });
+    expect(parse({ t: "beat", latestMilestoneIndex: 9, sentMs: 1, prunedMilestoneIndex: 4 })).toEqual({ ok: true, msg: { t: "beat", latestMilestoneIndex: 9, sentMs: 1, prunedMilestoneIndex: 4 } });
     expect(parse({ t: "beatack", sentMs: 5 })).toEqual({ ok: true, msg: { t: "beatack", sentMs: 5 } });
     expect(parse({ t: "beatack" })).toEqual({ ok: true, msg: { t: "beatack", sentMs: undefined } });
     // Extra fields are ignored.
@@ -55,6 +58,7 @@ describe("parsePeerMessage", () => {
     expect(parse({ t: "tx", bytes: new Uint8Array(1) }, true)).toEqual({ ok: false, why: "first message must be hello" });
     expect(parse({ t: "tx" }, true)).toEqual({ ok: false, why: "first message must be hello" });
     expect(parse(hello, false)).toEqual({ ok: false, why: "unknown message type hello" });
+    expect(parse({ ...hello, prunedMilestoneIndex: "7" }, true)).toEqual({ ok: false, why: "bad hello (prunedMilestoneIndex)" });
   });
 
   test("malformed messages, each with its reason", () => {
@@ -73,6 +77,10 @@ describe("parsePeerMessage", () => {
       [{ t: "msreq", index: "1" }, "bad msreq"],
       [{ t: "beat", sentMs: 1 }, "bad beat"],
       [{ t: "beat", latestMilestoneIndex: "3" }, "bad beat"],
+      [{ t: "beat", latestMilestoneIndex: 3, prunedMilestoneIndex: -1 }, "bad beat"],
+      [{ t: "beat", latestMilestoneIndex: 3, prunedMilestoneIndex: 1.5 }, "bad beat"],
+      [{ t: "beat", latestMilestoneIndex: 3, prunedMilestoneIndex: "2" }, "bad beat"],
+      [{ t: "beat", latestMilestoneIndex: 3, prunedMilestoneIndex: 2 ** 32 }, "bad beat"],
       [{ t: "gossip" }, "unknown message type gossip"],
       [{ t: "x".repeat(50) }, `unknown message type ${"x".repeat(20)}`],
     ];
@@ -119,6 +127,7 @@ describe("a real node's peer frames", () => {
         ["t", "str"],
         ["latestMilestoneIndex", "uint"],
         ["sentMs", "uint"],
+        ["prunedMilestoneIndex", "uint"],
       ]);
       // A time in ms since the epoch is above 2^32: uint 64.
       expect(fields[2].format).toBe(0xcf);
@@ -131,6 +140,7 @@ describe("a real node's peer frames", () => {
         ["networkId", "uint"],
         ["genesisId", "str"],
         ["latestMilestoneIndex", "uint"],
+        ["prunedMilestoneIndex", "uint"],
       ]);
       expect(first[0].value).toBe("hello");
       for (const f of frames) expect(walkWire(f).filter((s) => s.kind === "float64" || s.kind === "float32")).toEqual([]);

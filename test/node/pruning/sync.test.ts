@@ -2,7 +2,10 @@
  * Pruning in a network of real nodes on 127.0.0.1 (composition root, peering over WebSockets): the
  * coordinator prunes (depth 10, a window of 8 arrivals), an archive node (--pruning off) follows it,
  * and a fresh node that syncs from genesis from the archive node reaches the same ledger. A node
- * that can only sync from the pruned one stays behind (the cones are gone) without diverging.
+ * that can only sync from the pruned one stays behind (the cones are gone) without diverging, and
+ * says why: its peer pruned below N (the peer's `hello` and `beat` say so, protocol 6), in a
+ * warning, in getNodeInfo.syncProblem and on /health; once an archive node is added as a peer it
+ * syncs from that one.
  */
 import { fromHex } from "../../../client/protocol/bytes";
 import { startTestNode, TestNode } from "../../support/node";
@@ -51,13 +54,30 @@ test("a node syncing from genesis from an archive node reaches the pruned coordi
   for (const id of ids) expect(follower.node.getMetadata(id)?.confirmedBy).toBe(archive.node.getMetadata(id)?.confirmedBy);
   expect(follower.node.diverged).toBeUndefined();
 
-  // A fresh node whose only peer is the pruned coordinator: it is served the milestones (kept) but
-  // not the pruned cones, so it stays below the pruning index, without diverging; the coordinator
-  // answers what it has and goes on confirming.
-  const stuck = await startTestNode({ coordinator: false, pruning: "off", peer: [coordinator.url] });
+  // A fresh node whose only peer is the pruned coordinator: the pruned cones are gone, so it stays
+  // below the pruning index, without diverging, and says why; the coordinator goes on confirming.
+  const stuck = await startTestNode({ coordinator: false, pruning: "off", peer: [coordinator.url], client: true });
   nodes.push(stuck);
   const at = c.ledgerIndex;
   await until(() => c.ledgerIndex > at + 5);
   expect(stuck.node.ledgerIndex).toBeLessThan(c.pruningIndex);
   expect(stuck.node.diverged).toBeUndefined();
+  const why = /^cannot sync milestone 1 \(at 0 of \d+\): the peers pruned below (\d+): boot from a snapshot \(--bootstrap snapshot\) or peer with an archive node$/;
+  const info = await stuck.client!.getNodeInfo();
+  expect(info.synced).toBe(false);
+  expect(info.syncProblem).toMatch(why);
+  expect(Number(why.exec(info.syncProblem!)![1])).toBeGreaterThan(1);
+  const health = await fetch(`http://127.0.0.1:${stuck.port}/health`);
+  expect(health.status).toBe(503);
+  expect(((await health.json()) as { reason: string }).reason).toMatch(why);
+  const warned = stuck.logs.filter((l) => l.level === 40 && typeof l.msg === "string" && why.test(l.msg));
+  expect(warned).toHaveLength(1); // once, not at every beat
+  expect(follower.started.peering.syncProblem).toBeNull();
+
+  // An archive node as a second peer: it holds the cones, and the node syncs from it.
+  stuck.started.peering.addPeer(archive.url);
+  const reach = archive.node.ledgerIndex;
+  await until(() => stuck.node.ledgerIndex >= reach);
+  expect(stuck.node.getMilestone(reach)?.stateHash).toBe(archive.node.getMilestone(reach)?.stateHash);
+  expect((await stuck.client!.getNodeInfo()).syncProblem).toBeNull();
 });
