@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BenchReport, BenchResult } from "./report";
+import { storagePruning, storageRunChart } from "../storage/chart";
 
 type Spec = Record<string, unknown>;
 
@@ -170,10 +171,16 @@ function nodeCharts(r: BenchReport): [string, Spec][] {
 }
 
 function storageCharts(r: BenchReport): [string, Spec][] {
+  // Pages in use, memory, throughput and restart against stored transactions (storage-pruned or
+  // storage-archive); the memory detail below for archive runs, as before pruning existed.
+  const run = storageRunChart(r, BASE, subtitle(r));
+  const charts: [string, Spec][] = run ? [run] : [];
+  if (storagePruning(r) !== "off") return charts;
   const memory = r.results
     .filter((x) => x.name === "node-memory" && ["rss", "rss-peak-so-far", "rss-high-water-so-far", "anonymous", "file-backed"].includes(x.metric))
     .map((x) => ({ stored: Number(x.params.storedTransactions), value: x.value, series: x.metric }));
   return [
+    ...charts,
     [
       "storage-memory",
       {
@@ -193,11 +200,35 @@ function storageCharts(r: BenchReport): [string, Spec][] {
   ];
 }
 
+/** bench/snapshot/bootstrap.ts: a new node's time to synced, from genesis against from a snapshot. */
+function bootstrapCharts(r: BenchReport): [string, Spec][] {
+  const rows = r.results.filter((x) => x.name === "time-to-synced").map((x) => ({ from: `from ${x.params.from}`, seconds: x.value / 1000, label: `${(x.value / 1000).toFixed(1)} s` }));
+  const records = r.results.find((x) => x.name === "time-to-synced")?.params.records;
+  return [
+    [
+      "bootstrap-synced",
+      {
+        ...BASE,
+        title: { text: `A new node's time to synced, ${Number(records).toLocaleString("en")} records of history`, subtitle: subtitle(r) },
+        width: 420,
+        height: 24 * Math.max(1, rows.length),
+        data: { values: rows },
+        encoding: { y: { field: "from", type: "nominal", title: null } },
+        layer: [
+          { mark: { type: "bar", tooltip: true }, encoding: { x: { field: "seconds", type: "quantitative", title: "spawn to synced (s)" } } },
+          { mark: { type: "text", align: "left", dx: 4 }, encoding: { x: { field: "seconds", type: "quantitative" }, text: { field: "label" } } },
+        ],
+      },
+    ],
+  ];
+}
+
 export function chartsFor(report: BenchReport): [string, Spec][] {
   if (report.suite === "pow") return powCharts(report);
   if (report.suite === "tips") return tipsCharts(report);
   if (report.suite === "node") return nodeCharts(report);
   if (report.suite === "storage") return storageCharts(report);
+  if (report.suite === "bootstrap") return bootstrapCharts(report);
   if (report.suite === "stream") return require("../stream/chart").streamCharts(report);
   if (report.suite === "fairness") return require("../fairness/chart").fairnessCharts(report);
   if (report.suite === "confirmation") return require("../confirmation/chart").confirmationCharts(report);
@@ -205,12 +236,15 @@ export function chartsFor(report: BenchReport): [string, Spec][] {
   return [];
 }
 
-/** Renders the suite's charts next to `jsonFile` as `<base>-<chart>.svg`; returns the files written. */
+/**
+ * Renders the suite's charts next to `jsonFile` as `<chart>.svg`, and a chart named "" (the report's
+ * own figure) as `<base of jsonFile>.svg`; returns the files written.
+ */
 export async function writeCharts(report: BenchReport, jsonFile: string): Promise<string[]> {
   const base = jsonFile.replace(/\.json$/, "");
   const written: string[] = [];
   for (const [name, spec] of chartsFor(report)) {
-    const file = `${path.dirname(base)}/${name}.svg`;
+    const file = name ? `${path.dirname(base)}/${name}.svg` : `${base}.svg`;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, await renderSvg(spec));
     written.push(file);

@@ -32,6 +32,26 @@ export interface SuiteOptions {
   threads?: number;
   /** Memory limit for node processes (MiB; 0 = none), where a suite supports one. */
   memoryLimitMiB?: number;
+  /** Lines for people watching a long run (one line each, no terminal tricks). */
+  log?: (line: string) => void;
+  /** Called with every result so far after each checkpoint, so a run that stops keeps its figures. */
+  partial?: (results: BenchResult[]) => Promise<void>;
+  /** Storage suite (bench/storage/suite.ts): the size and shape of the run. */
+  storage?: StorageRunOptions;
+}
+
+/** `tangle bench storage --transactions N --checkpoints K --rate R --pruning on|off --pruning-depth D`. */
+export interface StorageRunOptions {
+  /** Transactions stored by the end (default 1,000,000; quick 20,000). */
+  transactions?: number;
+  /** Evenly spaced checkpoints, the last at `transactions` (default 10; quick 2). */
+  checkpoints?: number;
+  /** Offered transactions per second over the four gateways (default 3,000; quick 2,000). */
+  rate?: number;
+  /** "on" (default) prunes at `pruningDepth`; "off" is an archive node. */
+  pruning?: "on" | "off";
+  /** Milestones kept whole below the confirmed one (default 50: 12.5 s at 250 ms milestones). */
+  pruningDepth?: number;
 }
 
 export function makeReport(suite: string, results: BenchResult[]): BenchReport {

@@ -7,7 +7,8 @@
  * every record gets approved, the tip set stays narrow, and nothing waits on an unstored parent),
  * stamps it (~0.1 ms at the dev difficulty), and submits at its share of the offered
  * rate (or as fast as acks allow, with a bounded number in flight). Every tenth transaction is a
- * transfer chained from the gateway's previous transfer (its change output).
+ * transfer chained from the gateway's previous transfer (its change output), once that one was
+ * answered.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createPrivateKey, createPublicKey, randomBytes, sign as edSign } from "node:crypto";
@@ -30,6 +31,9 @@ interface Job {
   durationMs: number;
   /** Funding output for the transfer chain (hex txId, index, amount), or null. */
   funding: { txId: string; index: number; amount: string } | null;
+  /** "split": each transfer halves the chain's amount into two outputs (it ends after ~20);
+   * "move": one output of the whole amount, so the chain lasts and the unspent set does not grow. */
+  transfers?: "split" | "move";
   seed: string;
   /** Attach and stamp everything before the timed part (throughput runs: the generator must not be
    * the bottleneck; these records attach to tips of preparation time, so few get confirmed). */
@@ -73,9 +77,22 @@ async function main(): Promise<void> {
     signatures.push(new Uint8Array(edSign(null, signingHash(bytes), who.key)));
   }
   let parents: string[] = (await call("selectParents", { count: 8 })).result.parents;
-  const refresh = setInterval(() => void call("selectParents", { count: 8 }).then((m) => m.result && (parents = m.result.parents)), 25);
+  // One refresh at a time: on a slow node, one every 25 ms regardless piled up past the
+  // connection's in-flight limit (ERR_TOO_MANY_IN_FLIGHT for the submissions beside them).
+  let refreshing = false;
+  const refresh = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
+    void call("selectParents", { count: 8 }).then((m) => {
+      refreshing = false;
+      if (m.result) parents = m.result.parents;
+    });
+  }, 25);
   let change = job.funding ? { txId: fromHex(job.funding.txId), index: job.funding.index, amount: BigInt(job.funding.amount) } : null;
   let lastTransfer: Uint8Array | null = null;
+  // The chain's next transfer waits for the previous one's answer: sent before it was stored, it
+  // was refused as not solid (its parent and input unknown), and every later link with it.
+  let transferPending: { change: typeof change; lastTransfer: Uint8Array | null } | null = null;
   // Own acknowledged transactions not yet used as a parent (oldest first).
   const ownTips: Uint8Array[] = [];
   const pick = () => fromHex(parents[Math.floor(Math.random() * parents.length)]);
@@ -110,21 +127,24 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => {
     const sendOne = () => {
       let bytes: Uint8Array;
+      let undo: typeof transferPending = null;
       if (job.prestamp) {
         bytes = prepared[i];
-      } else if (change && i % 10 === 9 && change.amount > 1n) {
-        const half = change.amount / 2n;
+      } else if (change && i % 10 === 9 && change.amount > 1n && !transferPending) {
+        const half = job.transfers === "move" ? 0n : change.amount / 2n;
+        const outputs = half ? [{ address: me, amount: half }, { address: me, amount: change.amount - half }] : [{ address: me, amount: change.amount }];
         const e: Essence = {
           version: PROTOCOL_VERSION,
           networkId: job.networkId,
           issuer: pub,
-          payload: { type: "transfer", inputs: [{ txId: change.txId, index: change.index }], outputs: [{ address: me, amount: half }, { address: me, amount: change.amount - half }] },
+          payload: { type: "transfer", inputs: [{ txId: change.txId, index: change.index }], outputs },
         };
         const eb = encodeEssence(e);
         bytes = stampAndAttach(eb, new Uint8Array(edSign(null, signingHash(eb), privateKey)), lastTransfer ?? change.txId);
         const id = transactionId(bytes);
+        undo = transferPending = { change, lastTransfer };
         lastTransfer = id;
-        change = { txId: id, index: 1, amount: change.amount - half };
+        change = { txId: id, index: outputs.length - 1, amount: change.amount - half };
       } else {
         bytes = stampAndAttach(essences[i % essences.length], signatures[i % signatures.length]);
       }
@@ -133,6 +153,11 @@ async function main(): Promise<void> {
       inFlight++;
       void call("submitTransaction", { bytes }).then((m) => {
         inFlight--;
+        if (undo) {
+          transferPending = null;
+          // Refused: nothing spent its input, so the chain goes on from where it was.
+          if (m.error) ({ change, lastTransfer } = undo);
+        }
         const ackMs = performance.timeOrigin + performance.now();
         if (m.error) rejected[m.error.code] = (rejected[m.error.code] ?? 0) + 1;
         else {

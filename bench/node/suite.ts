@@ -38,7 +38,7 @@ function procStats(pid: number): { rssBytes: number; cpuSeconds: number } {
   return { rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: ticks / 100 };
 }
 
-async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; index: number; amount: string }[]> {
+export async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; index: number; amount: string }[]> {
   const dev = keyPairFromSeed(devWalletSeed());
   const outs = (await node.client.request<any>("getOutputs", { address: toHex(addressOf(dev.publicKey)) })).outputs;
   const input = outs[0];
@@ -62,7 +62,7 @@ async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: string; i
  * One timed run. Gateway g talks to nodes[g % nodes.length]; confirmations are observed on
  * nodes[0] (the coordinator); CPU is summed and RSS maxed over the nodes.
  */
-export async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000) {
+export async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000, transfers: "split" | "move" = "split") {
   const node = nodes[0];
   const confirmedAt = new Map<string, number>();
   node.client.on("push", ({ topic, data }: { topic: string; data: any }) => {
@@ -85,6 +85,7 @@ export async function runLoad(nodes: BenchNode[], label: string, offered: number
         maxInFlight: 56,
         durationMs,
         funding: funding[g] ?? null,
+        transfers,
         seed,
       },
     }),
