@@ -10,7 +10,7 @@ import { TxFlags } from "../core-wasm/src/tangle";
 import { blake2b256 } from "../core-wasm/src/blake2b";
 import { Genesis, genesisOutputs, genesisStateHash } from "./ledger/genesis";
 import { LedgerState } from "./ledger/ledger";
-import type { SpentOutput, SpentOutputs } from "./ledger/utxo";
+import type { SpentOutput, SpentOutputs, UnspentOutput } from "./ledger/utxo";
 import { decidesEssence, PendingIndex } from "./ledger/pending";
 import type { Store } from "./storage/store";
 import type { DecodedCache } from "./cone-view";
@@ -37,6 +37,10 @@ export function storeSpentOutputs(store: Store): SpentOutputs {
   };
 }
 
+function* unspentOf(store: Store): Generator<UnspentOutput> {
+  for (const { txId, index, address, amount } of store.outputs()) yield { txId, index, address, amount };
+}
+
 /**
  * Initializes (first open) or checks the genesis in `store`, and restores the confirmed ledger:
  * its unspent outputs into the heap, its spent ones left in the store (storeSpentOutputs).
@@ -57,7 +61,7 @@ export async function openLedger(store: Store, g: Genesis, genesisId: Uint8Array
       networkId: g.networkId,
       ledgerIndex: store.ledgerIndex(),
       stateHash: store.stateHash()!,
-      unspent: [...store.outputs()].map(({ txId, index, address, amount }) => ({ txId, index, address, amount })),
+      unspent: unspentOf(store),
       spent: [],
     },
     storeSpentOutputs(store),

@@ -14,7 +14,8 @@ import { isOutputRef, MemorySpentOutputs, outputKey, SpentOutput, SpentOutputs, 
 import type { LedgerView, WhiteFlagResult } from "./whiteflag";
 import { balanceChanges } from "./balance-changes";
 import { LedgerTree, LedgerTreeEntry, outputTree, outputTreeEntries, outputTreeKeys } from "./ledger-tree";
-import { LedgerProof, outputEntryKey, ledgerLeafKey } from "../../client/protocol/ledger-proof";
+import { LedgerProof, outputEntryKey, outputEntryValue, ledgerLeafKey } from "../../client/protocol/ledger-proof";
+import { blake2b256 } from "../../core-wasm/src/blake2b";
 
 /** Everything needed to rebuild a LedgerState (the node persists it; balances are derived). */
 export interface LedgerSnapshot {
@@ -25,6 +26,12 @@ export interface LedgerSnapshot {
   /** Spent records to restore (given to the ledger's SpentOutputs); the node's live in its store: none here. */
   spent: SpentOutput[];
 }
+
+/**
+ * What `restore` reads: a snapshot whose unspent outputs may be any iterable, read once in order
+ * (at open, a generator over the store, so that no array of them is held beside the UTXO set).
+ */
+export type LedgerSource = Omit<LedgerSnapshot, "unspent"> & { unspent: Iterable<UnspentOutput> };
 
 interface TreeChanges {
   inserted: LedgerTreeEntry[];
@@ -99,7 +106,7 @@ export class LedgerState implements LedgerView {
    * records, the snapshot's own added to it. Throws LedgerError (ERR_LEDGER_INCONSISTENT) on bad
    * data.
    */
-  static restore(s: LedgerSnapshot, spent: SpentOutputs = new MemorySpentOutputs()): LedgerState {
+  static restore(s: LedgerSource, spent: SpentOutputs = new MemorySpentOutputs()): LedgerState {
     if (!Number.isInteger(s.networkId) || s.networkId < 0 || s.networkId > 0xffffffff) inconsistent("snapshot networkId out of range");
     if (!Number.isInteger(s.ledgerIndex) || s.ledgerIndex < 0 || s.ledgerIndex > 0xffffffff) inconsistent("snapshot ledgerIndex out of range");
     if (!(s.stateHash instanceof Uint8Array) || s.stateHash.length !== 32) inconsistent("snapshot stateHash must be 32 bytes");
@@ -114,7 +121,7 @@ export class LedgerState implements LedgerView {
       ledger.addOutput(o);
     }
     if (ledger.supply() > MAX_AMOUNT) inconsistent("snapshot supply past 2^64 - 1");
-    ledger.tree = outputTree(s.unspent);
+    ledger.tree = ledger.utxoTree();
     for (const o of s.spent) {
       check(o, "spent");
       if (!Number.isInteger(o.milestoneIndex) || o.milestoneIndex < 1 || o.milestoneIndex > s.ledgerIndex) inconsistent("snapshot spent output milestone out of range");
@@ -306,6 +313,18 @@ export class LedgerState implements LedgerView {
       inserted: outputTreeEntries(result.created.filter((c) => !consumed.has(outputKey(c.txId, c.index)))),
       deleted: outputTreeKeys(result.consumed.filter((c) => !created.has(outputKey(c.txId, c.index)))),
     };
+  }
+
+  /** The ledger root's tree of the unspent outputs, built in one pass from the UTXO set (ledger-tree.ts, outputTree). */
+  private utxoTree(): LedgerTree {
+    const k = new Uint8Array(34);
+    const v = new Uint8Array(40);
+    const outputs = this.utxo.unspentOutputs();
+    return LedgerTree.buildWith(this.utxo.unspentCount, (_i, keys, values, at) => {
+      const o = outputs.next().value as UnspentOutput;
+      keys.set(blake2b256(outputEntryKey(o.txId, o.index, k)), at);
+      values.set(blake2b256(outputEntryValue(o.address, o.amount, v)), at);
+    });
   }
 
   /** Whether the output (txId, index) is unspent or was spent (a well-formed reference). */

@@ -93,51 +93,100 @@ export class MemorySpentOutputs implements SpentOutputs {
   }
 }
 
+/** Bytes of one unspent output in the set's slab: txId (32) | index u8 | address (32) | amount u64 LE. */
+const RECORD_BYTES = 73;
+
+/**
+ * The unspent outputs in one slab of fixed-size records (freed records reused), found by output
+ * key, and indexed by address. Each output used to be an object with two byte arrays of its own,
+ * about 530 bytes of heap; a record is 73 bytes outside the heap's objects, and the maps hold a
+ * key string and a number per output (docs/ledger.md, Memory). Outputs are returned as new objects.
+ */
 export class UtxoSet {
-  private readonly unspent = new Map<string, UnspentOutput>();
-  /** address hex -> keys of its unspent outputs */
-  private readonly byAddress = new Map<string, Set<string>>();
+  /** output key -> record number */
+  private readonly slots = new Map<string, number>();
+  /** address hex -> record number of its one unspent output, or the set of them (insertion order) */
+  private readonly byAddress = new Map<string, number | Set<number>>();
+  private records = new Uint8Array(RECORD_BYTES * 1024);
+  private view = new DataView(this.records.buffer);
+  /** Records below `used` not in use, reused first. */
+  private readonly free: number[] = [];
+  private used = 0;
 
   get unspentCount(): number {
-    return this.unspent.size;
+    return this.slots.size;
   }
 
   getUnspent(txId: Uint8Array, index: number): UnspentOutput | undefined {
-    return this.unspent.get(outputKey(txId, index));
+    const slot = this.slots.get(outputKey(txId, index));
+    return slot === undefined ? undefined : this.read(slot);
   }
 
   isUnspentKey(key: string): boolean {
-    return this.unspent.has(key);
+    return this.slots.has(key);
   }
 
   /** Adds an unspent output. The caller checked that its id is new. */
   addUnspent(o: UnspentOutput): void {
-    const key = outputKey(o.txId, o.index);
-    this.unspent.set(key, o);
+    const slot = this.free.pop() ?? this.grow();
+    const at = slot * RECORD_BYTES;
+    this.records.set(o.txId, at);
+    this.records[at + 32] = o.index;
+    this.records.set(o.address, at + 33);
+    this.view.setBigUint64(at + 65, o.amount, true);
+    this.slots.set(outputKey(o.txId, o.index), slot);
     const addr = toHex(o.address);
-    let set = this.byAddress.get(addr);
-    if (!set) this.byAddress.set(addr, (set = new Set()));
-    set.add(key);
+    const had = this.byAddress.get(addr);
+    if (had === undefined) this.byAddress.set(addr, slot);
+    else if (typeof had === "number") this.byAddress.set(addr, new Set([had, slot]));
+    else had.add(slot);
   }
 
   /** Removes an unspent output and returns its spent record. The caller checked that it is unspent. */
   markSpent(key: string, spentBy: Uint8Array, milestoneIndex: number): SpentOutput {
-    const o = this.unspent.get(key)!;
-    this.unspent.delete(key);
+    const slot = this.slots.get(key)!;
+    const o = this.read(slot);
+    this.slots.delete(key);
     const addr = toHex(o.address);
-    const set = this.byAddress.get(addr)!;
-    set.delete(key);
-    if (set.size === 0) this.byAddress.delete(addr);
+    const had = this.byAddress.get(addr)!;
+    if (typeof had === "number") this.byAddress.delete(addr);
+    else {
+      had.delete(slot);
+      if (had.size === 1) this.byAddress.set(addr, had.values().next().value as number);
+    }
+    this.free.push(slot);
     return { ...o, spentBy, milestoneIndex };
   }
 
-  /** Unspent outputs of one address. */
+  /** Unspent outputs of one address, oldest first. */
   unspentOf(address: Uint8Array): UnspentOutput[] {
-    const set = this.byAddress.get(toHex(address));
-    return set ? [...set].map((k) => this.unspent.get(k)!) : [];
+    const had = this.byAddress.get(toHex(address));
+    if (had === undefined) return [];
+    return typeof had === "number" ? [this.read(had)] : [...had].map((slot) => this.read(slot));
   }
 
-  unspentOutputs(): IterableIterator<UnspentOutput> {
-    return this.unspent.values();
+  *unspentOutputs(): IterableIterator<UnspentOutput> {
+    for (const slot of this.slots.values()) yield this.read(slot);
+  }
+
+  private read(slot: number): UnspentOutput {
+    const at = slot * RECORD_BYTES;
+    return {
+      txId: this.records.slice(at, at + 32),
+      index: this.records[at + 32],
+      address: this.records.slice(at + 33, at + 65),
+      amount: this.view.getBigUint64(at + 65, true),
+    };
+  }
+
+  /** A new record number at the end, the slab doubled when full. */
+  private grow(): number {
+    if ((this.used + 1) * RECORD_BYTES > this.records.length) {
+      const bigger = new Uint8Array(this.records.length * 2);
+      bigger.set(this.records);
+      this.records = bigger;
+      this.view = new DataView(bigger.buffer);
+    }
+    return this.used++;
   }
 }
