@@ -7,7 +7,7 @@ import { BenchReport, BenchResult, makeReport, StorageRunOptions, SuiteOptions, 
 import { writeCharts } from "../bench/lib/chart";
 import { benchRequirementsMessage } from "../bench/lib/requirements";
 import { Argument, Option } from "commander";
-import { intOption, Opts, str, TangleCommand, UsageError } from "./args";
+import { EXIT_INTERRUPTED, intOption, Opts, str, TangleCommand, UsageError } from "./args";
 import { formatTable, ProgressBar, si } from "./progress";
 
 type Suite = (opts: SuiteOptions) => Promise<BenchResult[]>;
@@ -84,6 +84,26 @@ async function bench(which: string, opts: Opts): Promise<number> {
     process.stderr.write(`tangle bench: ${missing}\n`);
     return 1;
   }
+  // Stopped by Ctrl-C or SIGTERM (a long run given up): the node processes the suites started are
+  // killed and the suites' exit hooks remove their data; the JSON keeps what the checkpoints wrote.
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\ntangle bench: stopped by ${signal}\n`);
+    // Loaded only by the suites that start nodes: nothing to kill when it was not.
+    if (require.cache[require.resolve("../bench/lib/processes")]) require("../bench/lib/processes").killRunningNodes();
+    process.exit(signal === "SIGINT" ? EXIT_INTERRUPTED : 128 + 15);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return await runSuites(names, opts, { threads, memoryLimitMiB, storage, json });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function runSuites(names: string[], opts: Opts, o: { threads?: number; memoryLimitMiB?: number; storage?: StorageRunOptions; json?: string }): Promise<number> {
+  const { threads, memoryLimitMiB, storage, json } = o;
   const reports: BenchReport[] = [];
   for (const name of names) {
     const bar = new ProgressBar(`bench ${name}`.padEnd(12));

@@ -48,7 +48,11 @@ export interface LaunchOptions {
 // Node processes still running when this process exits (it failed, or was interrupted) are killed
 // with it, never left holding their data directories.
 const running = new Set<ChildProcess>();
-process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
+/** Kills (SIGKILL) every node process started here that is still running. */
+export function killRunningNodes(): void {
+  running.forEach((c) => c.kill("SIGKILL"));
+}
+process.once("exit", killRunningNodes);
 
 /** A `tangle node` process just spawned: `listening` resolves once it logs "listening". */
 export interface SpawnedNode {

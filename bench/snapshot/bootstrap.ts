@@ -55,6 +55,8 @@ async function call(c: RawClient, method: string, params: unknown = {}): Promise
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** This run's temporary directories, removed at exit whatever ends it. */
+const temporary: string[] = [];
 const logged = (p: NodeProcess, msg: string) => p.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((j) => j.msg === msg);
 
 /** Spawn → confirmed index ≥ target with the coordinator's state hash there; ms. */
@@ -98,6 +100,7 @@ async function largeLedger(n: number): Promise<void> {
     baseDifficulty: 4,
   };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bootstrap-bench-"));
+  temporary.push(tmp);
   const procs: NodeProcess[] = [];
   try {
     const genesisFile = path.join(tmp, "genesis.json");
@@ -144,6 +147,7 @@ async function main(): Promise<void> {
   const syncDeadlineMs = Math.max(100_000, records * 2);
   const waitMs = Math.max(30_000, records / 10);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bootstrap-bench-"));
+  temporary.push(tmp);
   const procs: NodeProcess[] = [];
   try {
     // An archive: a node syncing from genesis needs every transaction of the history.
@@ -239,6 +243,19 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+// Stopped by a signal (a long run given up): exit, so that ../lib/processes.ts kills the node
+// processes, and remove the temporary directories of this run (a million records are gigabytes).
+process.once("exit", () => {
+  for (const d of temporary) {
+    try {
+      fs.rmSync(d, { recursive: true, force: true });
+    } catch {
+      // a node was still writing into it
+    }
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(signal === "SIGINT" ? 130 : 143));
 
 main().catch((err) => {
   console.error(err);

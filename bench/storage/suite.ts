@@ -174,10 +174,20 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
   const log = opts.log ?? (() => {});
   const nodeArgs = [...NODE_ARGS, "--pruning", prunes ? "on" : "off", ...(prunes ? ["--pruning-depth", String(depth)] : [])];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-storage-"));
+  // A run stopped by a signal (`tangle bench` exits on SIGINT and SIGTERM; the node processes are
+  // killed at exit by ../lib/processes.ts) leaves no data behind: at 10 M that is gigabytes.
+  const removeDir = () => {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // the node was still writing: a later run's temporary directory is its own
+    }
+  };
+  process.once("exit", removeDir);
   const nodeOpts = { dir, keep: true, memoryLimitBytes: limitMiB ? limitMiB * 2 ** 20 : undefined };
   const results: BenchResult[] = [];
   const started = Date.now();
-  log(`storage: ${thousands(total)} transactions at ${thousands(rate)} offered/s, ${prunes ? `pruning at depth ${depth}` : "archive (pruning off)"}, checkpoints at ${checkpoints.map(thousands).join(", ")}`);
+  log(`storage: ${thousands(total)} transactions at ${thousands(rate)} offered/s, ${prunes ? `pruning at depth ${depth}` : "archive (pruning off)"}, checkpoints at ${checkpoints.map(thousands).join(", ")}; data in ${dir}`);
   let node = await startBenchNode(nodeArgs, nodeOpts);
   const limit = node.cgroup ? `${limitMiB} MiB` : "none";
   // Sampled every 50 ms from /proc/<pid>/status where there is one (the node's own /metrics each
@@ -369,7 +379,8 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
   } finally {
     clearInterval(sampler);
     await node.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    process.off("exit", removeDir);
+    removeDir();
   }
 }
 

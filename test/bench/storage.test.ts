@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Figures, flatness } from "../../bench/storage/suite";
-import { tangle } from "../cli/_run";
+import { start, tangle } from "../cli/_run";
 
 jest.setTimeout(90_000);
 
@@ -80,6 +80,40 @@ test("tangle bench storage --pruning off, a short run: per-checkpoint figures, s
     // The run's chart beside the JSON, under its name; the memory detail of archive runs as before.
     expect(fs.readFileSync(path.join(dir, "storage-archive.svg"), "utf8")).toMatch(/Storage against transactions stored: archive node \(pruning off\)/);
     expect(fs.existsSync(path.join(dir, "storage-memory.svg"))).toBe(true);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Processes whose command line names `text` (the node of a data directory). */
+function processesNaming(text: string): number[] {
+  const pids: number[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) pids.push(Number(pid));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+test("a run stopped by SIGTERM stops its node and deletes its data directory, and keeps the figures written at the checkpoints before", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-storage-stop-"));
+  try {
+    const file = path.join(dir, "storage.json");
+    const run = start(["bench", "storage", "--pruning", "off", "--transactions", "40000", "--checkpoints", "8", "--rate", "1000", "--json", file]);
+    const data = (await run.waitStderr(/data in (\S+)\n/))[1];
+    await run.waitStderr(/storage: checkpoint 1 of 8 at/, 60_000);
+    expect(processesNaming(data).length).toBeGreaterThan(0);
+    run.child.kill("SIGTERM");
+    const r = await run.done;
+    expect(r.code).toBe(143);
+    for (let k = 0; k < 50 && processesNaming(data).length; k++) await new Promise((res) => setTimeout(res, 100));
+    expect(processesNaming(data)).toEqual([]);
+    expect(fs.existsSync(data)).toBe(false);
+    const report = JSON.parse(fs.readFileSync(file, "utf8"));
+    expect(report.results.filter((x: any) => x.name === "storage-throughput").length).toBeGreaterThanOrEqual(1);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
