@@ -249,8 +249,11 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
         // Every gateway's transfer chain moved on from its funding, and a later link was confirmed.
         for (const [g, seed] of seeds.entries()) {
           const address = toHex(addressOf(keyPairFromSeed(fromHex(seed)).publicKey));
-          const outs = (await node.client.request<any>("getOutputs", { address })).outputs as { txId: string }[];
-          if (outs.length !== 1 || outs[0].txId === funding[g].txId) throw new Error(`storage bench: gateway ${g}'s transfers were not confirmed (its outputs: ${JSON.stringify(outs)})`);
+          for (const t = Date.now(); ; await sleep(250)) {
+            const outs = (await node.client.request<any>("getOutputs", { address })).outputs as { txId: string }[];
+            if (outs.length === 1 && outs[0].txId !== funding[g].txId) break;
+            if (Date.now() - t > 10_000) throw new Error(`storage bench: gateway ${g}'s transfers were not confirmed within 10 s of its load (its outputs: ${JSON.stringify(outs)})`);
+          }
         }
         const chunkSeconds = Number(r.results.find((x) => x.name === "node-accepted")?.params.seconds ?? 0);
         if (r.acks.length > 0 && chunkSeconds > 0) managed = Math.max(100, r.acks.length / chunkSeconds);
