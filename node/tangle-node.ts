@@ -332,14 +332,19 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     return new NodeError(s.noSpace ? NodeErrorCode.STORAGE_FULL : NodeErrorCode.STORAGE, `${s.reason ?? "storage full"}; nothing was stored, reads still work, writes resume by themselves`);
   }
 
-  /** Whether the transaction is stored (waiting for an in-flight write of it first). */
+  /**
+   * Whether the transaction is stored (waiting for an in-flight write of it first), or is a solid
+   * entry point: confirmed below this node's snapshot, so a copy arriving again (gossip from a peer
+   * syncing from the genesis) is not stored as new and unconfirmed, where white flag would take it
+   * into the next milestone's cone.
+   */
   private async known(idHex: string, id: Uint8Array): Promise<boolean> {
     const w = this.solid.writes.get(idHex);
     if (w) {
       await w;
       return true;
     }
-    return this.window.recent.has(idHex) || this.store.hasTransaction(id); // recent, not in flight: stored
+    return this.window.recent.has(idHex) || this.entryPoints.has(idHex) || this.store.hasTransaction(id); // recent, not in flight: stored
   }
 
   /** Whether a transaction is wanted as a parent by something waiting here. */

@@ -25,6 +25,8 @@ const stream = new Uint8Array(32).fill(0x5c);
 let fileA: string;
 let r0: string;
 let t: string;
+let r0Bytes: Uint8Array;
+let aDir: string;
 
 function transfer(inputs: { txId: Uint8Array; index: number }[], outputs: { address: Uint8Array; amount: bigint }[]): Payload {
   return { type: "transfer", inputs, outputs };
@@ -50,9 +52,10 @@ async function imported(file: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const a = tmpDir();
+  const a = (aDir = tmpDir());
   const na = await TangleNode.open({ dataDir: a, genesis });
-  r0 = (await na.submit(buildTx(na, alice, dataPayload(stream, 0)))).id;
+  r0Bytes = buildTx(na, alice, dataPayload(stream, 0));
+  r0 = (await na.submit(r0Bytes)).id;
   t = (await na.submit(buildTx(na, alice, transfer([{ txId: g, index: 0 }], [{ address: bobAddr, amount: 1000n }])))).id;
   await issue(na, 1);
   expect([na.getMetadata(r0)?.confirmedBy, na.getMetadata(t)?.confirmedBy]).toEqual([1, 1]);
@@ -127,5 +130,34 @@ test("past 15 milestones after its import, B's file keeps the imported entry poi
     expect(nc.hasTransaction(u)).toBe(true);
   } finally {
     await nc.close();
+  }
+});
+
+test("an imported entry point that arrives again (gossip from a peer syncing from the genesis) is a duplicate, not stored as unconfirmed: a milestone over a record approving it confirms the same cone on A", async () => {
+  const b = await imported(fileA);
+  const nb = await TangleNode.open({ dataDir: b, genesis, solidifyTimeoutMs: 1000 });
+  let ms2: Uint8Array;
+  let r1Bytes: Uint8Array;
+  try {
+    expect(nb.isEntryPoint(r0)).toBe(true);
+    expect(await nb.submit(r0Bytes)).toEqual({ id: r0, duplicate: true });
+    expect(nb.hasTransaction(r0)).toBe(false);
+    r1Bytes = buildTx(nb, alice, dataPayload(stream, 1, fromHex(r0)), [r0, nb.latestMilestone!.id]);
+    const r1 = (await nb.submit(r1Bytes)).id;
+    ms2 = buildMilestone(nb, { parents: [nb.latestMilestone!.id, r1] }).bytes;
+    await nb.submit(ms2);
+    expect(nb.ledgerIndex).toBe(2);
+  } finally {
+    await nb.close();
+  }
+  // A, with the whole history, takes the same milestone: the cone B computed is A's.
+  const na = await TangleNode.open({ dataDir: aDir, genesis });
+  try {
+    await na.submit(r1Bytes);
+    await na.submit(ms2);
+    expect(na.ledgerIndex).toBe(2);
+    expect(na.diverged).toBeUndefined();
+  } finally {
+    await na.close();
   }
 });
