@@ -20,6 +20,7 @@ export interface NodeConfig {
   mappedBudgetMib: number;
   storageReserveMib?: number;
   snapshotInterval: number;
+  snapshotDeltaInterval: number;
   pruning: string;
   pruningDepth?: number;
   pruningTargetMib?: number;
@@ -58,6 +59,13 @@ export const NODE_OPTIONS: Readonly<Record<keyof NodeConfig, OptionSpec>> = {
     usage: "free space (MiB) kept on the data directory's disk: below it the node takes no writes (ERR_STORAGE_FULL) until space returns (default: 2 % of the disk, at least 64, at most 1024; at least 8)",
   },
   snapshotInterval: { kind: "number", default: 0, min: 0, max: 4_294_967_295, usage: "write a full ledger snapshot to <data>/snapshots every this many milestones, keeping the newest two (0: never; docs/storage.md)" },
+  snapshotDeltaInterval: {
+    kind: "number",
+    default: 0,
+    min: 0,
+    max: 4_294_967_295,
+    usage: "also write a delta snapshot (the changes since the newest full file) to <data>/snapshots every this many milestones, keeping the newest two per full file; served with the full file (0: never; docs/storage.md)",
+  },
   pruning: { kind: "string", default: "on", choices: ["on", "off"], usage: "'off' keeps every transaction (an archive node); 'on' deletes what milestones older than --pruning-depth confirmed (docs/storage.md, Pruning)" },
   pruningDepth: { kind: "number", min: 2, max: 4_294_967_295, usage: "milestones whose transactions are kept whole below the confirmed one (default: a week at the milestone interval)" },
   pruningTargetMib: { kind: "number", min: 1, max: 1_048_576, usage: "also prune deeper (down to 2 milestones) while the database's pages in use take more than this many MiB (default: no target)" },

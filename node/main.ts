@@ -293,6 +293,7 @@ export async function startNode(config: NodeConfig, { log, node: nodeOptions }: 
           genesis: node.genesis,
           dir: path.join(dataDir, "snapshots"),
           interval: config.snapshotInterval,
+          deltaInterval: config.snapshotDeltaInterval,
           log: (event, details) => (event === "written" ? log.info(details, "snapshot written") : log.warn(details, `snapshot ${event}`)),
         })
       : undefined;

@@ -20,7 +20,9 @@
  *   csig    {t, index, essenceHash, publicKey, signature}   protocol 3: a member's signature
  *                                               (both: committee-wire.ts, passed on by committee-relay.ts)
  *   snapreq   {t}                               protocol 5: which snapshot do you serve?
- *   snapinfo  {t, index, kind, bytes, ledgerRoot}   its answer: the newest full file (snapshot-serve.ts)
+ *   snapinfo  {t, index, kind, bytes, ledgerRoot, delta?}   its answer: the newest full file
+ *                                               (snapshot-serve.ts); protocol 6: `delta`
+ *                                               {index, bytes, ledgerRoot}, the newest delta on it
  *   snapnone  {t}                               its answer when there is none (or no upload slot)
  *   snapget   {t, index, offset}                please send the file's bytes from `offset`
  *   snapchunk {t, index, offset, data, last}    at most PEER_LIMITS.snapshotChunkBytes of them
@@ -39,7 +41,9 @@ import { Code } from "../../client/protocol/codes";
  * transfer (`snapreq`, `snapinfo`, `snapnone`, `snapget`, `snapchunk`), asked only of peers of 5 or
  * later (a peer of 4 would take `snapreq` for invalid data). 6: `hello` and `beat` carry
  * `prunedMilestoneIndex`; peers of 4 and 5 ignore the field (their parsers read only the fields they
- * know), and a peer that does not send it is taken to hold every cone, as before.
+ * know), and a peer that does not send it is taken to hold every cone, as before. Also 6: a
+ * `snapinfo` may offer a delta file on the full one (`delta`), fetched with `snapget` by its index;
+ * a downloader of 5 reads only the full file's fields.
  */
 export const PEER_PROTOCOL_VERSION = 6;
 /**
@@ -192,6 +196,8 @@ export interface SnapshotInfo {
   bytes: number;
   /** Lowercase hex, as the file's header names it (a hint: the importer trusts only the signed milestone). */
   ledgerRoot: string;
+  /** Protocol 6: the newest delta file on this full one (its index above the full's), fetched by its index. */
+  delta?: { index: number; bytes: number; ledgerRoot: string };
 }
 
 export interface SnapshotChunk {
@@ -265,9 +271,13 @@ export function parsePeerMessage(data: Uint8Array, isBinary: boolean, expectHell
     case "snapnone":
       return { ok: true, msg: { t: "snapnone" } };
     case "snapinfo": {
-      const { index, kind, bytes, ledgerRoot } = m;
+      const { index, kind, bytes, ledgerRoot, delta } = m;
       const good = isIndex(index) && kind === "full" && isOffset(bytes) && bytes > 0 && typeof ledgerRoot === "string" && ID_HEX.test(ledgerRoot);
-      return good ? { ok: true, msg: { t: "snapinfo", index, kind, bytes, ledgerRoot } } : { ok: false, why: "bad snapinfo" };
+      if (!good) return { ok: false, why: "bad snapinfo" };
+      if (delta === undefined) return { ok: true, msg: { t: "snapinfo", index, kind, bytes, ledgerRoot } };
+      const d = delta as { index?: unknown; bytes?: unknown; ledgerRoot?: unknown } | null;
+      const goodDelta = typeof d === "object" && d !== null && isIndex(d.index) && d.index > index && isOffset(d.bytes) && d.bytes > 0 && typeof d.ledgerRoot === "string" && ID_HEX.test(d.ledgerRoot);
+      return goodDelta ? { ok: true, msg: { t: "snapinfo", index, kind, bytes, ledgerRoot, delta: { index: d.index as number, bytes: d.bytes as number, ledgerRoot: d.ledgerRoot as string } } } : { ok: false, why: "bad snapinfo (delta)" };
     }
     case "snapget": {
       const { index, offset } = m;

@@ -12,7 +12,8 @@
  *    it as done (`prunedThrough`). Deletions are
  *    idempotent: after a crash the store says where they stopped and they go on from there.
  *
- * Kept whatever their age: the ledger state (unspent and spent outputs, balances, received),
+ * Kept whatever their age: the ledger state (unspent outputs, balances, received; a pruned
+ * transfer's spent records go with it),
  * every milestone record and milestone transaction (the committee chain is rebuilt from them at
  * open), the solid entry points, and the newest record of each stream (the stream's head). The
  * stream index (stream, sequence → id; 72 bytes a record) is kept too: getStream's page then ends
@@ -206,6 +207,8 @@ function deleteTransaction(store: Store, id: Uint8Array, index: number): "delete
   // A stream's newest record is its head: kept, with its index entry.
   for (const e of indexes) if (e.db === "streams" && isStreamHead(store, e.key)) return "kept";
   if (tx) store.issuers.remove(keys.issuer(tx.issuer, tx.timestamp, id));
+  // The spent records of its inputs, when it is the spender they name (issue 17; docs/ledger.md 3.2).
+  if (tx?.payload.type === "transfer") for (const i of tx.payload.inputs) store.removeSpentBy(i.txId, i.index, id);
   for (const key of [...store.approvers.getKeys({ start: keys.approver(seq, 0), end: keys.approver(seq + 1, 0) })]) store.approvers.remove(key as Buffer);
   store.tx.remove(seqKey);
   store.meta.remove(seqKey);

@@ -61,8 +61,9 @@ export interface BootstrapResult {
   importMs?: number;
 }
 
-/** The name the download takes inside the data directory (import.ts takes a target holding only its own file). */
+/** The names the downloads take inside the data directory (import.ts takes a target holding only the files it imports). */
 const DOWNLOAD_NAME = ".bootstrap-snapshot";
+const DELTA_DOWNLOAD_NAME = ".bootstrap-delta";
 
 const isEmptyDir = (dir: string) => !fs.existsSync(dir) || fs.readdirSync(dir).length === 0;
 
@@ -218,13 +219,25 @@ export async function bootstrapFromPeers(o: BootstrapOptions): Promise<Bootstrap
   offers.sort((a, b) => b.info.index - a.info.index);
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, DOWNLOAD_NAME);
+  const deltaFile = path.join(dataDir, DELTA_DOWNLOAD_NAME);
   let lastFailure: BootstrapError | undefined;
   try {
     for (const { peer, info } of offers) {
       const td = performance.now();
       let bytes: number;
+      // The delta on the full file, when offered: a failure costs only the delta (the full one is imported alone).
+      let delta: { index: number; bytes: number } | undefined;
       try {
         bytes = await download(peer, info, file);
+        if (info.delta) {
+          const dInfo: SnapshotInfo = { t: "snapinfo", kind: "full", ...info.delta };
+          try {
+            delta = { index: info.delta.index, bytes: await download(peer, dInfo, deltaFile) };
+          } catch (err) {
+            fs.rmSync(deltaFile, { force: true });
+            log.warn({ peer: peer.url, index: info.delta.index, reason: (err as Error).message }, "bootstrap: delta download failed; the full snapshot alone is imported");
+          }
+        }
       } catch (err) {
         fs.rmSync(file, { force: true });
         lastFailure = lastFailure?.code === BootstrapErrorCode.VERIFY ? lastFailure : new BootstrapError(BootstrapErrorCode.DOWNLOAD, `snapshot ${info.index} from ${peer.url} did not download: ${(err as Error).message}`);
@@ -234,18 +247,32 @@ export async function bootstrapFromPeers(o: BootstrapOptions): Promise<Bootstrap
         peer.close();
       }
       const downloadMs = Math.round(performance.now() - td);
-      log.info({ peer: peer.url, index: info.index, bytes, ms: downloadMs, mbPerSecond: Number((bytes / 1e6 / Math.max(downloadMs, 1)) * 1000).toFixed(1) }, "bootstrap: snapshot downloaded");
+      log.info({ peer: peer.url, index: info.index, bytes, ...(delta ? { delta: delta.index, deltaBytes: delta.bytes } : {}), ms: downloadMs, mbPerSecond: Number(((bytes + (delta?.bytes ?? 0)) / 1e6 / Math.max(downloadMs, 1)) * 1000).toFixed(1) }, "bootstrap: snapshot downloaded");
       const ti = performance.now();
       try {
-        const summary = await importSnapshot(file, dataDir, genesis);
+        let summary: SnapshotSummary | undefined;
+        if (delta) {
+          try {
+            summary = await importSnapshot(deltaFile, dataDir, genesis, { base: file });
+          } catch (err) {
+            if (!(err instanceof SnapshotError)) throw err;
+            log.warn({ peer: peer.url, index: delta.index, code: err.code, reason: err.message }, "bootstrap: delta snapshot refused; the full snapshot alone is imported");
+            fs.rmSync(deltaFile, { force: true });
+            delta = undefined;
+          }
+        }
+        summary ??= await importSnapshot(file, dataDir, genesis);
         const importMs = Math.round(performance.now() - ti);
-        // Kept as this node's own snapshot, so it can serve it on in turn.
+        // Kept as this node's own snapshots, so it can serve them on in turn.
         const dir = path.join(dataDir, "snapshots");
         fs.mkdirSync(dir, { recursive: true });
-        fs.renameSync(file, path.join(dir, `full-${summary.index}.snap`));
-        log.info({ index: summary.index, milestoneId: summary.milestoneId, ledgerRoot: summary.ledgerRoot, entries: summary.entries, entryPoints: summary.entryPoints, ms: importMs, totalMs: Math.round(performance.now() - t0) }, "bootstrap: snapshot verified against the genesis and imported");
+        // Named by what was verified (the full file's index: the delta's base), not by what the peer said.
+        const fullIndex = summary.base?.index ?? summary.index;
+        fs.renameSync(file, path.join(dir, `full-${fullIndex}.snap`));
+        if (delta) fs.renameSync(deltaFile, path.join(dir, `delta-${fullIndex}-${summary.index}.snap`));
+        log.info({ index: summary.index, ...(delta ? { kind: "delta", base: fullIndex } : { kind: "full" }), milestoneId: summary.milestoneId, ledgerRoot: summary.ledgerRoot, entries: summary.entries, entryPoints: summary.entryPoints, ms: importMs, totalMs: Math.round(performance.now() - t0) }, "bootstrap: snapshot verified against the genesis and imported");
         for (const other of offers) other.peer.close();
-        return { imported: true, peer: peer.url, summary, bytes, downloadMs, importMs };
+        return { imported: true, peer: peer.url, summary, bytes: bytes + (delta?.bytes ?? 0), downloadMs, importMs };
       } catch (err) {
         fs.rmSync(file, { force: true });
         if (!(err instanceof SnapshotError)) throw err;
@@ -256,6 +283,7 @@ export async function bootstrapFromPeers(o: BootstrapOptions): Promise<Bootstrap
   } finally {
     for (const other of offers) other.peer.close();
     fs.rmSync(file, { force: true });
+    fs.rmSync(deltaFile, { force: true });
   }
   throw lastFailure!;
 }

@@ -36,9 +36,10 @@ const WORK_DIR = ".snapshot-import";
 /** Entries written per LMDB transaction. */
 const BATCH = 20_000;
 
-/** Absent or empty; the snapshot being imported may lie in it (a node's bootstrap downloads it there: bootstrap.ts). */
-function isEmptyDir(dir: string, file: string): boolean {
-  return !fs.existsSync(dir) || fs.readdirSync(dir).every((n) => path.resolve(dir, n) === path.resolve(file));
+/** Absent or empty; the snapshot being imported, and its base, may lie in it (a node's bootstrap downloads them there: bootstrap.ts). */
+function isEmptyDir(dir: string, files: string[]): boolean {
+  const ours = new Set(files.map((f) => path.resolve(f)));
+  return !fs.existsSync(dir) || fs.readdirSync(dir).every((n) => ours.has(path.resolve(dir, n)));
 }
 
 /** The state's entries, in key order, and the check that the files read are the ones verified. */
@@ -113,7 +114,7 @@ function deltaSource(file: string, baseFile: string, v: VerifiedSnapshot): State
  */
 export async function importSnapshot(file: string, dataDir: string, genesisIn: Genesis, opts: { base?: string } = {}): Promise<SnapshotSummary> {
   const genesis = validateGenesis(genesisIn);
-  if (!isEmptyDir(dataDir, file)) fail(E.IMPORT_TARGET, `${dataDir} is not empty: a snapshot is imported into an empty data directory only`);
+  if (!isEmptyDir(dataDir, [file, ...(opts.base ? [opts.base] : [])])) fail(E.IMPORT_TARGET, `${dataDir} is not empty: a snapshot is imported into an empty data directory only`);
   const v = await verifySnapshotFile(file, genesis, opts);
   const n = v.header.index;
   const work = path.join(dataDir, WORK_DIR);

@@ -1,7 +1,11 @@
 /**
  * A running node's full snapshots (`tangle node --snapshot-interval S`): after every S-th applied
  * milestone, `<data>/snapshots/full-<N>.snap`, keeping the newest two (docs/storage.md, "Snapshot
- * files", Writing from a running node).
+ * files", Writing from a running node). With `--snapshot-delta-interval D` also, after every D-th
+ * milestone that is not a full one, `<data>/snapshots/delta-<B>-<N>.snap`: the changes from the
+ * newest full file B to N, keeping the newest two deltas of that base (a delta whose base is gone
+ * goes with it). A delta costs 35 bytes per output spent and 77 per output created since B, where
+ * a full file costs 77 per unspent output.
  *
  * The node goes on while a file is written: everything is read in one LMDB read transaction (the
  * ledger index, the milestone records, the `utxo` table), so the file is the state at N even while
@@ -19,8 +23,10 @@ import { outputEntryKey, outputEntryValue } from "../../client/protocol/ledger-p
 import { Genesis, genesisTransactionId } from "../ledger/genesis";
 import { decodeOutputValue, keys, STATE } from "../storage/schema";
 import type { Store } from "../storage/store";
+import type { Transaction as LmdbTransaction } from "lmdb";
 import { fail, SnapshotErrorCode as E } from "./errors";
-import { SnapshotWriter } from "./file";
+import { SnapshotReader, SnapshotWriter } from "./file";
+import { compareKeys, SnapshotEntry, SnapshotHeader } from "./format";
 import { solidEntryPoints } from "./entry-points";
 
 /** Entries written between two yields to the event loop. */
@@ -35,26 +41,42 @@ export interface PeriodicSnapshotOptions {
   dir: string;
   /** Every this many milestones (index divisible by it). */
   interval: number;
+  /** Also a delta against the newest full file every this many milestones (0 or absent: none). */
+  deltaInterval?: number;
   /** Told of each file written or failed. */
   log(event: "written" | "failed" | "skipped", details: Record<string, unknown>): void;
 }
 
 export interface WrittenSnapshot {
   file: string;
+  kind: "full" | "delta";
+  /** A delta's base index. */
+  base?: number;
   index: number;
   ledgerRoot: string;
   entries: number;
+  /** A delta's deleted keys. */
+  deleted?: number;
   bytes: number;
   ms: number;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A file name's kind and indexes: full-<N>.snap, delta-<B>-<N>.snap. */
+export function snapshotFileName(name: string): { kind: "full"; index: number } | { kind: "delta"; base: number; index: number } | undefined {
+  const f = /^full-(\d+)\.snap$/.exec(name);
+  if (f) return { kind: "full", index: Number(f[1]) };
+  const d = /^delta-(\d+)-(\d+)\.snap$/.exec(name);
+  return d ? { kind: "delta", base: Number(d[1]), index: Number(d[2]) } : undefined;
+}
+
 /**
  * Writes a full snapshot of `store` at its ledger index as of now, reading in one read transaction
- * while the node goes on. Resolves once the file is synced and in place.
+ * while the node goes on. Resolves once the file is synced and in place. With `deltaFrom` (a full
+ * snapshot file of this network below the ledger index) it writes the delta from that file instead.
  */
-export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: string): Promise<WrittenSnapshot> {
+export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: string, deltaFrom?: string): Promise<WrittenSnapshot> {
   const t0 = performance.now();
   const txn = store.root.useReadTransaction();
   try {
@@ -78,9 +100,11 @@ export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: str
       if (c.ok && c.value.tx.payload.type === "milestone" && c.value.tx.payload.committeeChange) changes.push(bytes);
     }
     const entryPoints = await solidEntryPoints(store, index, txn, true);
-    const count = store.utxo.getCount({ transaction: txn });
     const ledgerRoot = d.value.tx.payload.ledgerRoot;
-    const w = SnapshotWriter.create(out, { kind: "full", networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone, changes, entryPoints, deletedCount: 0, entryCount: count });
+    const header = { networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone, changes, entryPoints };
+    if (deltaFrom) return await writeLiveDelta(store, txn, header, deltaFrom, out, t0);
+    const count = store.utxo.getCount({ transaction: txn });
+    const w = SnapshotWriter.create(out, { ...header, kind: "full", deletedCount: 0, entryCount: count });
     try {
       let n = 0;
       for (const { key, value } of store.utxo.getRange({ transaction: txn })) {
@@ -90,7 +114,7 @@ export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: str
         if (++n % YIELD_EVERY === 0) await nextTurn();
       }
       const { bytes } = w.finish();
-      return { file: out, index, ledgerRoot: toHex(ledgerRoot), entries: count, bytes, ms: Math.round(performance.now() - t0) };
+      return { file: out, kind: "full", index, ledgerRoot: toHex(ledgerRoot), entries: count, bytes, ms: Math.round(performance.now() - t0) };
     } catch (err) {
       w.abort();
       throw err;
@@ -100,23 +124,121 @@ export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: str
   }
 }
 
+/** The `utxo` table in the read transaction, as snapshot entries in key order, yielding to the event loop now and then. */
+async function* liveEntries(store: Store, txn: LmdbTransaction): AsyncGenerator<SnapshotEntry> {
+  let n = 0;
+  for (const { key, value } of store.utxo.getRange({ transaction: txn })) {
+    const k = key as Buffer;
+    const o = decodeOutputValue(value);
+    yield { key: outputEntryKey(k.subarray(0, 32), k[32]), value: outputEntryValue(o.address, o.amount) };
+    if (++n % YIELD_EVERY === 0) await nextTurn();
+  }
+}
+
+type Change = { op: "delete"; key: Uint8Array } | { op: "set"; key: Uint8Array; value: Uint8Array };
+
+/** One sorted merge of the base file's entries with the live table: what a delta from the base holds. */
+async function* liveDiff(base: SnapshotReader, store: Store, txn: LmdbTransaction): AsyncGenerator<Change> {
+  for (const _ of base.deletedKeys()); // a full file has none
+  const B = base.entries();
+  const C = liveEntries(store, txn);
+  let b = B.next();
+  let c = await C.next();
+  while (!b.done || !c.done) {
+    const order = b.done ? 1 : c.done ? -1 : compareKeys(b.value.key, c.value.key);
+    if (order < 0) {
+      yield { op: "delete", key: b.value.key };
+      b = B.next();
+    } else if (order > 0) {
+      yield { op: "set", key: c.value.key, value: c.value.value };
+      c = await C.next();
+    } else {
+      const same = b.value.value.length === c.value.value.length && compareKeys(b.value.value, c.value.value) === 0;
+      if (!same) yield { op: "set", key: c.value.key, value: c.value.value };
+      b = B.next();
+      c = await C.next();
+    }
+  }
+}
+
+/**
+ * The delta from the full file `baseFile` to the state in `txn` (header: milestone N's): three
+ * merges of the file with the table (the counts, the deleted keys, the entries), so that the counts
+ * go up front and neither is held in memory; each read of the base ends on its checksum.
+ */
+async function writeLiveDelta(store: Store, txn: LmdbTransaction, h: Omit<SnapshotHeader, "kind" | "base" | "deletedCount" | "entryCount">, baseFile: string, out: string, t0: number): Promise<WrittenSnapshot> {
+  const open = () => {
+    const r = SnapshotReader.open(baseFile);
+    const bh = r.header;
+    if (bh.kind !== "full" || bh.index >= h.index || bh.networkId !== h.networkId || compareKeys(bh.genesisId, h.genesisId) !== 0) {
+      r.close();
+      fail(E.BASE, `a delta at ${h.index} is made from a full snapshot of this network below it; ${baseFile} is a ${bh.kind} snapshot at ${bh.index}`);
+    }
+    return r;
+  };
+  let deleted = 0;
+  let set = 0;
+  const first = open();
+  try {
+    for await (const c of liveDiff(first, store, txn)) c.op === "delete" ? deleted++ : set++;
+    first.finish();
+  } finally {
+    first.close();
+  }
+  const base = { index: first.header.index, ledgerRoot: first.header.ledgerRoot };
+  const w = SnapshotWriter.create(out, { ...h, kind: "delta", base, deletedCount: deleted, entryCount: set });
+  try {
+    for (const op of ["delete", "set"] as const) {
+      const r = open();
+      try {
+        for await (const c of liveDiff(r, store, txn)) {
+          if (c.op !== op) continue;
+          if (c.op === "delete") w.addDeleted(c.key);
+          else w.addEntry(c.key, c.value);
+        }
+        r.finish();
+      } finally {
+        r.close();
+      }
+    }
+    const { bytes } = w.finish();
+    return { file: out, kind: "delta", base: base.index, index: h.index, ledgerRoot: toHex(h.ledgerRoot), entries: set, deleted, bytes, ms: Math.round(performance.now() - t0) };
+  } catch (err) {
+    w.abort();
+    throw err;
+  }
+}
+
 export class PeriodicSnapshots {
   private writing?: Promise<void>;
   private closed = false;
 
   constructor(private readonly o: PeriodicSnapshotOptions) {
     if (!Number.isInteger(o.interval) || o.interval < 1) throw new RangeError(`snapshot interval ${o.interval}`);
+    const d = o.deltaInterval ?? 0;
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`snapshot delta interval ${d}`);
   }
 
   /** Call with each applied milestone's index. */
   readonly onMilestone = (e: { index: number }): void => {
-    if (this.closed || e.index % this.o.interval !== 0) return;
+    if (this.closed) return;
+    const full = e.index % this.o.interval === 0;
+    const delta = !full && (this.o.deltaInterval ?? 0) > 0 && e.index % this.o.deltaInterval! === 0;
+    if (!full && !delta) return;
     if (this.writing) {
-      this.o.log("skipped", { index: e.index, reason: "the previous snapshot is still being written" });
+      this.o.log("skipped", { index: e.index, kind: full ? "full" : "delta", reason: "the previous snapshot is still being written" });
       return;
     }
-    this.writing = this.write(e.index).finally(() => (this.writing = undefined));
+    this.writing = (full ? this.write(e.index) : this.writeDelta(e.index)).finally(() => (this.writing = undefined));
   };
+
+  /** The files in the directory, parsed from their names. */
+  private files(): ({ f: string } & NonNullable<ReturnType<typeof snapshotFileName>>)[] {
+    return fs.readdirSync(this.o.dir).flatMap((f) => {
+      const m = snapshotFileName(f);
+      return m ? [{ f, ...m }] : [];
+    });
+  }
 
   private async write(due: number): Promise<void> {
     const file = path.join(this.o.dir, `full-${due}.snap`);
@@ -133,14 +255,36 @@ export class PeriodicSnapshots {
     }
   }
 
-  /** Keeps the newest SNAPSHOTS_KEPT files (by index). */
+  /** A delta from the newest full file (none yet: nothing to do). */
+  private async writeDelta(due: number): Promise<void> {
+    let file: string | undefined;
+    try {
+      const base = fs.existsSync(this.o.dir) ? this.files().filter((x) => x.kind === "full" && x.index < due).sort((a, b) => b.index - a.index)[0] : undefined;
+      if (!base) return;
+      file = path.join(this.o.dir, `delta-${base.index}-${due}.snap`);
+      const w = await writeLiveSnapshot(this.o.store, this.o.genesis, file, path.join(this.o.dir, base.f));
+      const named = path.join(this.o.dir, `delta-${base.index}-${w.index}.snap`);
+      if (named !== file) fs.renameSync(file, named);
+      this.o.log("written", { ...w, file: named });
+      this.prune();
+    } catch (err) {
+      this.o.log("failed", { index: due, kind: "delta", err: (err as Error).message, code: (err as { code?: unknown }).code });
+    }
+  }
+
+  /** Keeps the newest SNAPSHOTS_KEPT full files and the newest SNAPSHOTS_KEPT deltas on each of them (by index). */
   private prune(): void {
-    const files = fs
-      .readdirSync(this.o.dir)
-      .map((f) => ({ f, m: /^full-(\d+)\.snap$/.exec(f) }))
-      .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
-      .sort((a, b) => Number(b.m[1]) - Number(a.m[1]));
-    for (const { f } of files.slice(SNAPSHOTS_KEPT)) fs.rmSync(path.join(this.o.dir, f), { force: true });
+    const files = this.files().sort((a, b) => b.index - a.index);
+    const fulls = files.filter((x) => x.kind === "full");
+    const kept = new Set(fulls.slice(0, SNAPSHOTS_KEPT).map((x) => x.index));
+    for (const { f } of fulls.slice(SNAPSHOTS_KEPT)) fs.rmSync(path.join(this.o.dir, f), { force: true });
+    const deltasOf = new Map<number, number>();
+    for (const x of files) {
+      if (x.kind !== "delta") continue;
+      const n = deltasOf.get(x.base) ?? 0;
+      deltasOf.set(x.base, n + 1);
+      if (!kept.has(x.base) || n >= SNAPSHOTS_KEPT) fs.rmSync(path.join(this.o.dir, x.f), { force: true });
+    }
   }
 
   /** Stops taking new work and waits for the file under way (before the store closes). */

@@ -449,6 +449,17 @@ export class Store {
     return v ? { txId: Uint8Array.from(txId), index, ...decodeSpentValue(v) } : undefined;
   }
 
+  /**
+   * Inside a write (pruning, node/pruning/executor.ts): deletes the spent record of (txId, index)
+   * if `spentBy` is the transfer it names (a conflicting transfer's inputs name records of other
+   * spenders, which stay).
+   */
+  removeSpentBy(txId: Uint8Array, index: number, spentBy: Uint8Array): void {
+    const key = keys.output(txId, index);
+    const v = this.spent.getBinaryFast(key);
+    if (v && v.length === 76 && Buffer.compare(v.subarray(44, 76), spentBy) === 0) this.spent.remove(key);
+  }
+
   *spentOutputs(): Generator<StoredOutput & { spentBy: Uint8Array }> {
     for (const { key, value } of this.spent.getRange({})) {
       const k = key as Buffer;

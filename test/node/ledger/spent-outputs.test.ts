@@ -18,7 +18,10 @@ import { TangleNode } from "../../../node/tangle-node";
 import { Coordinator } from "../../../node/coordinator";
 import { gcFunction, SpendDriver } from "../../../bench/ledger/spends";
 import { ADDR, ENTRY_A, ENTRY_B, ledgerCodeOf as codeOf, makeGenesis, runWhiteFlag as run, TestTangle, transfer } from "./_fixtures";
-import { alice, bob, buildTx, cleanupDirs, coordinatorSeed, testGenesis, tmpDir } from "../_helpers";
+import { alice, bob, buildMilestone, buildTx, cleanupDirs, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "../_helpers";
+import { Pruner } from "../../../node/pruning/pruner";
+import { Store } from "../../../node/storage/store";
+import { encodeSpentValue } from "../../../node/storage/schema";
 import { addressOf } from "../../../client/protocol/keys";
 
 jest.setTimeout(120_000);
@@ -197,5 +200,61 @@ describe("the node's ledger on its LMDB store", () => {
     expect(node.getMetadata(t4.id)).toMatchObject({ confirmedBy: 2, conflict: "INPUT_UNKNOWN" });
     expect(node.balance(bobAddr).confirmed).toBe(0n);
     await node.close();
+  });
+});
+
+describe("pruning deletes spent records below the pruning index", () => {
+  test("Store.removeSpentBy deletes a record only for the transfer it names", async () => {
+    const store = await Store.open(tmpDir());
+    try {
+      const txId = new Uint8Array(32).fill(1);
+      const spender = new Uint8Array(32).fill(2);
+      await store.root.transaction(() => store.spent.put(keys.output(txId, 3), encodeSpentValue(ADDR[0], 5n, 1, spender)));
+      await store.root.transaction(() => store.removeSpentBy(txId, 3, new Uint8Array(32).fill(9))); // a conflicting transfer's input
+      expect(store.getSpentOutput(txId, 3)?.spentBy).toEqual(spender);
+      await store.root.transaction(() => store.removeSpentBy(txId, 3, spender));
+      expect(store.getSpentOutput(txId, 3)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a pruned transfer's spent records go with it; a later spend of its input is INPUT_UNKNOWN, as on a node booted from a snapshot", async () => {
+    const genesis = testGenesis();
+    const g = genesisTransactionId(genesis);
+    const bobAddr = addressOf(bob.publicKey);
+    const node = await TangleNode.open({ dataDir: tmpDir(), genesis, window: 8 });
+    try {
+      const zero = "00".repeat(32);
+      const stream = new Uint8Array(32).fill(5);
+      const x = (await node.submit(buildTx(node, alice, { type: "transfer", inputs: [{ txId: g, index: 0 }], outputs: [{ address: bobAddr, amount: 1000n }] }, [toHex(g), zero]))).id;
+      let prev = (await node.submit(buildTx(node, alice, dataPayload(stream, 0), [toHex(g), zero]))).id;
+      await node.submit(buildMilestone(node, { parents: [x, prev] }).bytes);
+      expect(node.getMetadata(x)).toMatchObject({ confirmedBy: 1, conflict: null });
+      expect(node.store.getSpentOutput(g, 0)?.spentBy).toEqual(Buffer.from(x, "hex"));
+      for (let i = 1; i <= 11; i++) {
+        const latest = node.latestMilestone!.id;
+        prev = (await node.submit(buildTx(node, alice, dataPayload(stream, i, Buffer.from(prev, "hex")), [latest, prev]))).id;
+        await node.submit(buildMilestone(node, { parents: [latest, prev] }).bytes);
+      }
+      const pruner = new Pruner({ node, depth: 2, synced: () => true });
+      for (let last = -1; pruner.index !== last; ) {
+        last = pruner.index;
+        pruner.onMilestone();
+        await pruner.idle();
+      }
+      expect(pruner.index).toBeGreaterThanOrEqual(1);
+      expect(node.hasTransaction(x)).toBe(false);
+      expect(node.store.getSpentOutput(g, 0)).toBeUndefined();
+      expect([...node.store.spentOutputs()]).toEqual([]);
+      // The ledger's state is untouched: bob's output is unspent, balances as they were.
+      expect(node.balance(bobAddr).confirmed).toBe(1000n);
+      const again = (await node.submit(buildTx(node, alice, { type: "transfer", inputs: [{ txId: g, index: 0 }], outputs: [{ address: bobAddr, amount: 1000n }] }, [node.latestMilestone!.id, prev]))).id;
+      await node.submit(buildMilestone(node, { parents: [node.latestMilestone!.id, again] }).bytes);
+      expect(node.getMetadata(again)).toMatchObject({ confirmedBy: 13, conflict: "INPUT_UNKNOWN" });
+      expect(node.balance(bobAddr).confirmed).toBe(1000n);
+    } finally {
+      await node.close();
+    }
   });
 });
