@@ -64,6 +64,10 @@ async function verify(input: string | undefined, opts: Opts): Promise<number> {
       const rows = report.records.map((r) => [String(r.sequence), shortId(r.id, 16), r.readings === null ? "-" : String(r.readings), r.confirmedBy === null ? "pending" : `milestone ${r.confirmedBy}`, r.source, bad.has(r.sequence) ? "PROBLEM" : "ok"]);
       process.stdout.write(formatTable(["seq", "record", "readings", "confirmed", "from", "check"], rows, terminalColumns()) + "\n\n");
       process.stdout.write(`stream  ${streamId}\nissuer  ${report.issuer}\n`);
+      const held = report.node;
+      if (held && held.firstSequence !== null && held.firstSequence > fromSeq) {
+        process.stdout.write(`the node pruned sequences ${fromSeq}..${held.firstSequence - 1} (it lists the stream from sequence ${held.firstSequence}; pruning index ${held.pruningIndex})\n`);
+      }
       if (report.fromProofs.length) process.stdout.write(`from stored proofs (the node no longer has them): ${ranges(report.fromProofs)}; every other record from the node\n`);
       else if (storedProofs) process.stdout.write(`every record from the node (${storedProofs.proofs.length} stored proof${storedProofs.proofs.length === 1 ? "" : "s"} not needed)\n`);
       if (report.ok) {

@@ -123,7 +123,7 @@ export class ApiClient extends ApiConnection {
     if (fromSeq !== undefined) params.fromSeq = fromSeq;
     if (limit !== undefined) params.limit = limit;
     const r = await this.request<WireResult<"getStream">>("getStream", params, o);
-    return { streamId: r.streamId, records: r.records.map((x) => ({ ...x, bytes: new Uint8Array(x.bytes) })) };
+    return { ...r, records: r.records.map((x) => ({ ...x, bytes: new Uint8Array(x.bytes) })) };
   }
 
   // ---- subscriptions --------------------------------------------------------------------------

@@ -232,6 +232,16 @@ export interface StreamRecord {
 export interface StreamPage {
   streamId: string;
   records: StreamRecord[];
+  /**
+   * The lowest sequence the node lists for the stream (null: none). It lists every record it holds
+   * from there on; a page asked from below it starts at it: those sequences were pruned here (or
+   * never reached this node). docs/api.md, getStream.
+   */
+  firstSequence: number | null;
+  /** The highest sequence the node lists for the stream (null: none). */
+  lastSequence: number | null;
+  /** The node's pruning index (0: it pruned nothing). */
+  pruningIndex: number;
 }
 
 // ---- pushes ------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@
  * same write as its acknowledgement); every `proofIntervalMs` the gateway asks the node for the
  * proofs of up to PROOFS_PER_SWEEP of them, oldest id first from where the last sweep stopped, and
  * stores each one a milestone confirmed. A record the node does not know (ERR_NOT_FOUND: another
- * tangle, a node started afresh) stops waiting; an unconfirmed one is asked again next time.
+ * tangle, a node started afresh; ERR_PRUNED: that, or pruned before its proof was asked for) stops
+ * waiting; an unconfirmed one is asked again next time.
  *
  * This file schedules the streams and submits; sealing is in seal.ts, the head check in
  * head-check.ts, what the node said on this connection in node-session.ts.
@@ -384,7 +385,7 @@ export class Gateway extends Emitter<GatewayEvents> {
         this.emit("proof", { streamId: a.streamId, sequence: a.sequence, id: a.id, milestoneIndex: r.milestoneIndex });
       } catch (err) {
         if (hasCode(err, Code.ERR_NOT_CONFIRMED)) continue;
-        if (hasCode(err, Code.ERR_NOT_FOUND)) {
+        if (hasCode(err, Code.ERR_NOT_FOUND) || hasCode(err, Code.ERR_PRUNED)) {
           await this.outbox.dropAwaiting(a.id);
           continue;
         }

@@ -14,12 +14,16 @@
  *   6. sequences have no holes (`gap`, naming the missing range).
  * Confirmation is reported, not judged: `unconfirmed` lists the sequences no milestone confirmed yet.
  *
- * Records the node no longer has (pruned: `getStream` ends its page before a record whose body it
- * does not hold, and `getTransaction` answers ERR_NOT_FOUND, or the pruning code once pruning
- * exists) are taken from the inclusion proofs the stream's gateway kept (`storedProofs`, from its
- * outbox), each checked first against the genesis (`bad-proof` when it fails); such a record is
- * then judged like any other, and marked `source: "proof"` (`fromProofs` lists them), with the
- * proof's milestone as its confirmation.
+ * Records the node no longer has are taken from the inclusion proofs the stream's gateway kept
+ * (`storedProofs`, from its outbox), each checked first against the genesis (`bad-proof` when it
+ * fails); such a record is then judged like any other, and marked `source: "proof"` (`fromProofs`
+ * lists them), with the proof's milestone as its confirmation. The node says what it no longer
+ * has: every getStream answer carries the lowest sequence it still lists for the stream
+ * (`firstSequence`; below it the records were pruned there) and its pruning index (docs/api.md);
+ * a record it lists but cannot give (its page ends before it) is asked for by id, and taken from a
+ * proof when the node answers ERR_PRUNED or ERR_NOT_FOUND. A sequence that neither the node nor a
+ * stored proof has is a `gap`, and the gap says when the node pruned it (`pruned`), so that a
+ * report over a pruned stream is still a whole, verified chain, or names what is missing and why.
  *
  * Speed: signatures are checked in batches on the platform's fastest strict verifier
  * (client/protocol/ed25519.ts: libsodium in Node, WebCrypto in browsers that have Ed25519), and
@@ -58,6 +62,17 @@ export interface StreamProblem {
   id?: string;
   /** For gaps: the last missing sequence. */
   toSequence?: number;
+  /** For gaps: the node pruned these sequences (they lie below the lowest sequence it lists). */
+  pruned?: boolean;
+}
+
+/** What the node said it holds of the stream (getStream's bounds; docs/api.md). */
+export interface NodeHolding {
+  /** The lowest sequence the node lists (null: none); below it, the node pruned the records. */
+  firstSequence: number | null;
+  lastSequence: number | null;
+  /** The node's pruning index (0: it pruned nothing). */
+  pruningIndex: number;
 }
 
 export interface VerifiedRecord {
@@ -92,6 +107,8 @@ export interface StreamReport {
   lastSequence: number | null;
   /** Sequences checked from stored inclusion proofs because the node no longer has them. */
   fromProofs: number[];
+  /** What the node said it holds (null: records checked without a node, verifyRecords). */
+  node: NodeHolding | null;
 }
 
 export interface VerifyOptions {
@@ -119,6 +136,8 @@ export interface FetchOptions {
   pageSize?: number;
   /** getStream requests in flight at once (default 4). */
   pagesInFlight?: number;
+  /** Called with what each getStream answer says the node holds (in the order the answers arrive). */
+  onHolding?: (h: NodeHolding) => void;
 }
 
 /** The node's getStream limit. */
@@ -164,7 +183,14 @@ export async function verifyRecords(streamIdIn: Bytes32, records: StreamRecord[]
 }
 
 /** The checks that depend on order, over prepared records sorted by sequence. */
-async function judge(streamId: string, prepared: readonly Prepared[], opts: VerifyOptions, fromProofs: ReadonlySet<number> = new Set(), earlier: StreamProblem[] = []): Promise<StreamReport> {
+async function judge(
+  streamId: string,
+  prepared: readonly Prepared[],
+  opts: VerifyOptions,
+  fromProofs: ReadonlySet<number> = new Set(),
+  earlier: StreamProblem[] = [],
+  holding: NodeHolding | null = null,
+): Promise<StreamReport> {
   const fromSeq = opts.fromSeq ?? 0;
   const problems: StreamProblem[] = [...earlier];
   const out: VerifiedRecord[] = [];
@@ -175,9 +201,7 @@ async function judge(streamId: string, prepared: readonly Prepared[], opts: Veri
   for (const { record: r, decoded: d, actualId, signatureOk } of prepared) {
     const bad = (kind: ProblemKind, message: string) => problems.push({ sequence: r.sequence, kind, id: r.id, message: `sequence ${r.sequence}: ${message}` });
     const before = problems.length;
-    if (r.sequence > expected) {
-      problems.push({ sequence: expected, toSequence: r.sequence - 1, kind: "gap", message: r.sequence - 1 === expected ? `sequence ${expected} is missing` : `sequences ${expected}..${r.sequence - 1} are missing` });
-    }
+    if (r.sequence > expected) problems.push(gap(expected, r.sequence - 1, holding, opts.storedProofs !== undefined));
     expected = r.sequence + 1;
     const vr: VerifiedRecord = { sequence: r.sequence, id: r.id, issuer: null, timestamp: null, confirmedBy: r.confirmedBy, contentType: null, dataBytes: 0, readings: null, ok: true, source: fromProofs.has(r.sequence) ? "proof" : "node" };
     out.push(vr);
@@ -227,6 +251,9 @@ async function judge(streamId: string, prepared: readonly Prepared[], opts: Veri
     prev = { sequence: r.sequence, id: r.id, decoded: d.value };
   }
 
+  // A stream whose every listed record is pruned away below fromSeq.. nothing to read: the node's
+  // bounds still say what it pruned.
+  if (!out.length && holding?.firstSequence != null && holding.firstSequence > fromSeq) problems.push(gap(fromSeq, holding.firstSequence - 1, holding, opts.storedProofs !== undefined));
   const unconfirmed = out.filter((r) => r.confirmedBy === null).map((r) => r.sequence);
   return {
     streamId,
@@ -239,7 +266,22 @@ async function judge(streamId: string, prepared: readonly Prepared[], opts: Veri
     firstSequence: out[0]?.sequence ?? null,
     lastSequence: out[out.length - 1]?.sequence ?? null,
     fromProofs: out.filter((r) => r.source === "proof").map((r) => r.sequence),
+    node: holding,
   };
+}
+
+/** A gap from..to, saying when the node pruned it (it lies below the lowest sequence the node lists). */
+function gap(from: number, to: number, holding: NodeHolding | null, withProofs: boolean): StreamProblem {
+  const what = from === to ? `sequence ${from} is missing` : `sequences ${from}..${to} are missing`;
+  if (holding?.firstSequence == null || to >= holding.firstSequence) return { sequence: from, toSequence: to, kind: "gap", message: what };
+  const why = `the node pruned ${from === to ? "it" : "them"} (it lists the stream from sequence ${holding.firstSequence}, pruning index ${holding.pruningIndex})`;
+  const proofs = withProofs ? ` and no stored proof has ${from === to ? "it" : "them"}` : "; the gateway's stored inclusion proofs (its outbox) can stand in";
+  return { sequence: from, toSequence: to, kind: "gap", pruned: true, message: `${what}: ${why}${proofs}` };
+}
+
+/** The holding with the highest first sequence (pruning only raises it while pages are read). */
+function latestHolding(a: NodeHolding | null, b: NodeHolding): NodeHolding {
+  return a === null || (b.firstSequence ?? -1) > (a.firstSequence ?? -1) || b.pruningIndex > a.pruningIndex ? b : a;
 }
 
 /**
@@ -254,9 +296,11 @@ export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts:
   const pages: Promise<Prepared[]>[] = [];
   const fromProofs = new Set<number>();
   const proofProblems: StreamProblem[] = [];
-  if (!opts.storedProofs) await fetchStream(client, streamId, { ...opts, onRecords: (records) => pages.push(prepare(records, verifier)) });
+  let holding: NodeHolding | null = null;
+  const onHolding = (h: NodeHolding) => (holding = latestHolding(holding, h));
+  if (!opts.storedProofs) await fetchStream(client, streamId, { ...opts, onHolding, onRecords: (records) => pages.push(prepare(records, verifier)) });
   else {
-    const records = await fetchWithProofs(client, streamId, opts, opts.storedProofs, fromProofs, proofProblems);
+    const records = await fetchWithProofs(client, streamId, { ...opts, onHolding }, opts.storedProofs, fromProofs, proofProblems);
     pages.push(prepare(records, verifier));
   }
   const prepared = (await Promise.all(pages)).flat();
@@ -272,15 +316,17 @@ export async function verifyStream(client: ApiClient, streamIdIn: Bytes32, opts:
           throw err;
         }
       }),
-  }, fromProofs, proofProblems);
+  }, fromProofs, proofProblems, holding);
 }
 
 /**
  * The stream from the node where it still has the records, and from the stored proofs where it
- * does not: the node's records up to where its page ends; if a stored proof holds the next
- * sequence and the node answers ERR_NOT_FOUND (or the pruning code) for its id, that record comes
- * from the proof (once the proof checks out against the genesis); then the node again after it.
- * One getStream and one getTransaction per record taken from a proof.
+ * does not. First every record the node gives from `fromSeq` on (a page that ends before a record
+ * the node lists, one whose body it cannot give, is followed by a read from the sequence after
+ * it). Then, in sequence order, each sequence the node did not give is taken from a stored proof
+ * when one has it: directly below the node's first listed sequence (the node pruned it), and after
+ * asking the node by id above it (the node's own copy is used when it has one). Every proof is
+ * checked against the genesis first.
  */
 async function fetchWithProofs(
   client: ApiClient,
@@ -290,39 +336,60 @@ async function fetchWithProofs(
   fromProofs: Set<number>,
   problems: StreamProblem[],
 ): Promise<StreamRecord[]> {
-  const bySequence = new Map(stored.proofs.map((p) => [p.sequence, p]));
-  const out: StreamRecord[] = [];
+  const fromSeq = opts.fromSeq ?? 0;
   const max = opts.maxRecords ?? Infinity;
-  let seq = opts.fromSeq ?? 0;
-  while (out.length < max) {
-    const page = await fetchStream(client, streamId, { ...opts, fromSeq: seq, maxRecords: max - out.length });
-    out.push(...page);
-    const next = page.length ? page[page.length - 1].sequence + 1 : seq;
-    const p = bySequence.get(next);
-    if (!p || out.length >= max) break;
-    seq = next + 1;
-    let onNode: Uint8Array | undefined;
-    try {
-      onNode = (await client.getTransaction(p.id)).bytes;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code !== Code.ERR_NOT_FOUND && code !== Code.ERR_PRUNED) throw err;
-    }
-    if (onNode) {
-      // The node has the body although its page stopped before it: its own copy is checked.
-      const meta = await client.getTransactionMetadata(p.id);
-      out.push({ sequence: next, id: p.id, bytes: onNode, confirmedBy: meta.confirmedBy });
+  let holding: NodeHolding | null = null;
+  const onHolding = (h: NodeHolding) => {
+    holding = latestHolding(holding, h);
+    opts.onHolding?.(h);
+  };
+  const onNode: StreamRecord[] = [];
+  for (let from = fromSeq; onNode.length < max; ) {
+    const page = await fetchStream(client, streamId, { ...opts, onHolding, fromSeq: from, maxRecords: max - onNode.length });
+    onNode.push(...page);
+    const h = holding as NodeHolding | null;
+    const next = page.length ? page[page.length - 1].sequence + 1 : Math.max(from, h?.firstSequence ?? from);
+    if (h?.lastSequence == null || next > h.lastSequence) break;
+    from = next + 1; // the node lists `next` but gave no body for it: a proof may stand in below
+  }
+  const bySequence = new Map(stored.proofs.filter((p) => p.sequence >= fromSeq).map((p) => [p.sequence, p]));
+  const nodeBySequence = new Map(onNode.map((r) => [r.sequence, r]));
+  let last = onNode.length ? onNode[onNode.length - 1].sequence : -1;
+  for (const seq of bySequence.keys()) last = Math.max(last, seq);
+  const first = (holding as NodeHolding | null)?.firstSequence ?? null;
+  const out: StreamRecord[] = [];
+  for (let seq = fromSeq; seq <= last && out.length < max; seq++) {
+    const r = nodeBySequence.get(seq);
+    if (r) {
+      out.push(r);
       continue;
+    }
+    const p = bySequence.get(seq);
+    if (!p) continue; // a gap, judged later
+    if (first === null || seq >= first) {
+      // Not below what the node lists: it may have this record although its page stopped before it.
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = (await client.getTransaction(p.id)).bytes;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== Code.ERR_NOT_FOUND && code !== Code.ERR_PRUNED) throw err;
+      }
+      if (bytes) {
+        const meta = await client.getTransactionMetadata(p.id);
+        out.push({ sequence: seq, id: p.id, bytes, confirmedBy: meta.confirmedBy });
+        continue;
+      }
     }
     const d = decodeInclusionProof(p.proof);
     const verdict = d.ok ? verifyInclusionProof(d.value, stored.trust) : d;
     if (!verdict.ok || !d.ok || verdict.transactionId !== p.id) {
       const why = !verdict.ok ? `${verdict.code}: ${verdict.message}` : `it proves ${verdict.transactionId}, not ${p.id}`;
-      problems.push({ sequence: next, kind: "bad-proof", id: p.id, message: `sequence ${next}: the node no longer has record ${p.id} and its stored inclusion proof fails (${why})` });
+      problems.push({ sequence: seq, kind: "bad-proof", id: p.id, message: `sequence ${seq}: the node no longer has record ${p.id} and its stored inclusion proof fails (${why})` });
       continue;
     }
-    fromProofs.add(next);
-    out.push({ sequence: next, id: p.id, bytes: d.value.transaction, confirmedBy: verdict.milestoneIndex });
+    fromProofs.add(seq);
+    out.push({ sequence: seq, id: p.id, bytes: d.value.transaction, confirmedBy: verdict.milestoneIndex });
   }
   return out;
 }
@@ -361,7 +428,10 @@ export async function fetchStream(client: ApiClient, streamId: Bytes32, opts: Fe
   const request = (start: number, limit: number) => {
     outstanding++;
     client.getStream(streamId, { fromSeq: start, limit }).then(
-      (page) => arrived.set(start, { start, records: page.records, full: page.records.length >= limit }),
+      (page) => {
+        opts.onHolding?.({ firstSequence: page.firstSequence, lastSequence: page.lastSequence, pruningIndex: page.pruningIndex });
+        arrived.set(start, { start, records: page.records, full: page.records.length >= limit });
+      },
       (error) => (failure ??= { error }),
     ).finally(() => {
       outstanding--;

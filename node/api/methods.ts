@@ -105,7 +105,7 @@ function notFound(what: string): never {
 /** A transaction the node does not store: ERR_PRUNED once it pruned (it may have been deleted), ERR_NOT_FOUND otherwise. */
 function txNotStored(node: TangleNode, id: string): never {
   const pruningIndex = node.pruningIndex;
-  if (pruningIndex > 0) throw new ApiError(E.PRUNED, `transaction ${id} not stored: unknown, or confirmed at or below milestone ${pruningIndex} and pruned`, { pruningIndex });
+  if (pruningIndex > 0) throw new ApiError(E.PRUNED, `transaction ${id} not stored: unknown, or pruned (confirmed at or below milestone ${pruningIndex}, or never confirmed and older)`, { pruningIndex });
   notFound(`transaction ${id}`);
 }
 
@@ -304,16 +304,28 @@ export function createMethods(ctx: MethodContext): Methods {
       const streamId = hex32(p, "streamId");
       const fromSeq = optInt(p, "fromSeq", 0, Number.MAX_SAFE_INTEGER, 0);
       const limit = optInt(p, "limit", 1, API_LIMITS.maxStreamLimit, 100);
-      // A page holds whole records only: it ends before the first record whose body is not
-      // stored (none today; pruning will make it possible), so it never carries a record
-      // without bytes and never skips a sequence.
+      // Pruning deletes a stream's index entries from its lowest sequence up, so the page lists
+      // every record this node holds from max(fromSeq, firstSequence) on; firstSequence > fromSeq
+      // says that the sequences between are not held here (docs/api.md). A page holds whole
+      // records only: it ends before a listed record whose body is not readable (damaged storage),
+      // so it never carries a record without bytes and never skips a sequence silently.
       const records: WireResult<"getStream">["records"] = [];
       for (const r of node.streamRecords(streamId, fromSeq, limit)) {
         const bytes = node.getTransactionBytes(r.id);
         if (!bytes) break;
         records.push({ sequence: r.sequence, id: r.id, bytes, confirmedBy: node.getMetadata(r.id)?.confirmedBy ?? null });
       }
-      return { streamId: toHex(streamId), records } satisfies WireResult<"getStream">;
+      // The bounds are read after the records: a pruning step in between can only raise the first
+      // sequence, so what the page lacks below its first record is always below firstSequence.
+      const bounds = node.store.streamBounds(streamId);
+      const pruningIndex = node.pruningIndex;
+      return {
+        streamId: toHex(streamId),
+        records,
+        firstSequence: bounds?.firstSequence ?? null,
+        lastSequence: bounds?.lastSequence ?? null,
+        pruningIndex,
+      } satisfies WireResult<"getStream">;
     },
 
     subscribe: (p, caller) => ({ subscribed: caller.subscribe(parseTopics(topicsParam(p), hrp)) }),

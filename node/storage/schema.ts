@@ -63,6 +63,8 @@ export const STATE = {
   prunedThrough: "prunedThrough",
   /** Former solid entry points no kept transaction approves any more, to be deleted (node/pruning/executor.ts). */
   droppedEntryPoints: "droppedEntryPoints",
+  /** Arrival seq below which unconfirmed transactions were pruned, save those a kept one approves (node/pruning/executor.ts). */
+  prunedArrivalsBelow: "prunedArrivalsBelow",
 } as const;
 
 export interface TxMeta {

@@ -409,6 +409,22 @@ export class Store {
     return out;
   }
 
+  /**
+   * The lowest and highest sequence the stream index lists for a stream (undefined: none). Pruning
+   * deletes a stream's entries from its lowest sequence up (node/pruning/executor.ts), so every
+   * sequence from `firstSequence` on that this node ever stored is still listed.
+   */
+  streamBounds(streamId: Uint8Array): { firstSequence: number; lastSequence: number } | undefined {
+    const start = keys.stream(streamId, 0);
+    const end = Buffer.concat([Buffer.from(streamId), Buffer.alloc(8, 0xff), Buffer.of(0)]);
+    let first: number | undefined;
+    for (const key of this.streams.getKeys({ start, end, limit: 1 })) first = Number((key as Buffer).readBigUInt64BE(32));
+    if (first === undefined) return undefined;
+    let last = first;
+    for (const key of this.streams.getKeys({ start: end, end: start, reverse: true, limit: 1 })) last = Number((key as Buffer).readBigUInt64BE(32));
+    return { firstSequence: first, lastSequence: last };
+  }
+
   // ---- ledger ---------------------------------------------------------------------------
 
   ledgerIndex(): number {

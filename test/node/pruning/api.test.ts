@@ -1,8 +1,8 @@
 /**
  * What the API says on a pruned node (a whole node from the composition root: coordinator every
  * 50 ms, a window of 8 arrivals, --pruning-depth 2): ERR_PRUNED with the pruning index for a pruned
- * transaction, getNodeInfo's pruning and database figures; an archive node (--pruning off) keeps
- * ERR_NOT_FOUND and says "off".
+ * transaction, getStream's first listed sequence and pruning index, getNodeInfo's pruning and
+ * database figures; an archive node (--pruning off) keeps ERR_NOT_FOUND and says "off".
  */
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { NodeApiError } from "../../../client/api/errors";
@@ -52,6 +52,12 @@ test("a pruned transaction answers ERR_PRUNED with the pruning index; getNodeInf
   }
   // The stream's head is kept: still served.
   expect((await client.getTransaction(later)).id).toBe(later);
+  // getStream says what it no longer lists: from sequence 0, the page starts at the first sequence
+  // the node still holds, and the answer names it with the pruning index.
+  const page = await client.getStream(stream);
+  expect(page.records.map((r) => [r.sequence, r.id])).toEqual([[1, later]]);
+  expect([page.firstSequence, page.lastSequence]).toEqual([1, 1]);
+  expect(page.pruningIndex).toBeGreaterThanOrEqual(confirmedBy);
 
   const info = await client.getNodeInfo();
   expect(info.pruning.depth).toBe(2);
@@ -68,6 +74,8 @@ test("an archive node (--pruning off) keeps everything and answers ERR_NOT_FOUND
   const id = (await node.submit(buildTx(node, alice, dataPayload(new Uint8Array(32).fill(8), 0)))).id;
   await until(() => node.ledgerIndex >= (node.getMetadata(id)?.confirmedBy ?? Infinity) + 6);
   expect(node.hasTransaction(id)).toBe(true);
+  const page = await archive.client!.getStream(new Uint8Array(32).fill(8));
+  expect([page.records.map((r) => r.id), page.firstSequence, page.lastSequence, page.pruningIndex]).toEqual([[id], 0, 0, 0]);
   const info = await archive.client!.getNodeInfo();
   expect(info.pruning).toEqual({ index: 0, depth: "off" });
   const err = await errorOf(archive.client!.getTransaction(toHex(new Uint8Array(32).fill(1))));
