@@ -319,6 +319,8 @@ export interface PeerInfo {
   direction: "out" | "in";
   connected: boolean;
   latestMilestoneIndex: number;
+  /** A connected peer's pruned index (peer protocol 6): the highest milestone whose cone it does not hold; 0: all, or not said. */
+  prunedMilestoneIndex?: number;
   sent: number;
   received: number;
   invalid: number;

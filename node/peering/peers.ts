@@ -171,6 +171,7 @@ export class PeerManager {
         direction: p.direction,
         connected: p.ready,
         latestMilestoneIndex: p.hello?.latestMilestoneIndex ?? 0,
+        prunedMilestoneIndex: this.sync.prunedOf(p),
         sent: p.sent,
         received: p.received,
         invalid: p.invalid,

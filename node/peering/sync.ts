@@ -87,6 +87,11 @@ export class MilestoneSync {
     return c;
   }
 
+  /** The highest milestone whose cone `peer` said it does not hold (0: all, or it did not say). */
+  prunedOf(peer: Peer): number {
+    return this.claims.get(peer)?.pruned ?? 0;
+  }
+
   /** The history gap sync is stuck at, if any. */
   get historyGap(): HistoryGap | undefined {
     return this.gap;

@@ -72,6 +72,10 @@ test("a node syncing from genesis from an archive node reaches the pruned coordi
   expect(((await health.json()) as { reason: string }).reason).toMatch(why);
   const warned = stuck.logs.filter((l) => l.level === 40 && typeof l.msg === "string" && why.test(l.msg));
   expect(warned).toHaveLength(1); // once, not at every beat
+  // getPeers shows how far the peer pruned.
+  const [peerInfo] = stuck.started.peering.stats();
+  expect(peerInfo.prunedMilestoneIndex).toBeGreaterThan(0);
+  expect(peerInfo.prunedMilestoneIndex).toBeLessThanOrEqual(c.pruningIndex);
   expect(follower.started.peering.syncProblem).toBeNull();
 
   // An archive node as a second peer: it holds the cones, and the node syncs from it.
