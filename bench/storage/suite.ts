@@ -240,6 +240,12 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
         const n = Math.min(CHUNK, Math.max(target - stored, Math.round(5 * Math.min(rate, managed))));
         const seeds = Array.from({ length: GATEWAYS }, () => randomBytes(32).toString("hex"));
         const funding = await fund(node, seeds);
+        // Confirmed before the load (fund waits 10 s at most): the next chunk's funding spends the
+        // dev wallet's change of this one, which an unconfirmed funding would leave unknown.
+        const funded = toHex(addressOf(keyPairFromSeed(fromHex(seeds[0])).publicKey));
+        for (const t = Date.now(); !(await node.client.request<any>("getOutputs", { address: funded })).outputs.length; await sleep(250)) {
+          if (Date.now() - t > 60_000) throw new Error("storage bench: the gateways' funding was not confirmed within 60 s");
+        }
         const r = await runLoad([node], "storage", rate, (n / Math.min(rate, managed)) * 1000, funding, seeds, undefined, "move");
         const rejected = r.results.filter((x) => x.name === "node-rejected").reduce((a, x) => a + x.value, 0);
         if (rejected > n / 100) {
