@@ -84,6 +84,23 @@ function transfer(key: KeyPair, input: { txId: string; index: number; amount: st
   return { type: "transfer", inputs: [{ txId: fromHex(input.txId), index: input.index }], outputs: [...to, { address: addressOf(key.publicKey), amount: rest }] };
 }
 
+/**
+ * `n.call`, asked again for a moment while the node says it is catching up (ERR_NOT_SYNCED: a
+ * follower a milestone or two behind under load refuses selectParents, as it should; a client waits).
+ */
+function withRetry(n: N): N["call"] {
+  return async (m, p) => {
+    for (let i = 0; ; i++) {
+      try {
+        return await n.call(m, p);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "ERR_NOT_SYNCED" || i >= 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+}
+
 async function confirmedOn(n: N, id: string, timeoutMs: number): Promise<number> {
   let by = 0;
   await until(`${id} confirmed on ${n.name}`, async () => {
@@ -110,6 +127,8 @@ test("a node booted from a pruned peer's snapshot has the network's ledger root 
   inProcess = await startTestNode({ coordinator: false, peer: [C.url, R.url], pruningDepth: DEPTH, snapshotInterval: 4, node: { window: 64 } });
   const P = await connect("p", inProcess.url, () => inProcess!.logs);
   const nodes = [C, P, R];
+  // The followers caught up before the load (selectParents refuses while a node is catching up).
+  await until("P and R synced", async () => (await Promise.all([P, R].map((n) => n.call("getNodeInfo")))).every((i) => i.synced), 20_000);
 
   // Value: the genesis output to six owners; records on two streams, submitted to each node in turn.
   const owners = Array.from({ length: 6 }, () => keyPairFromSeed(randomBytes(32)));
@@ -122,7 +141,7 @@ test("a node booted from a pruned peer's snapshot has the network's ledger root 
   const records: string[] = [];
   let seq = 0;
   const oneRecord = async (n: N, s: number) => {
-    heads[s] = (await n.call("submitTransaction", { bytes: await buildVia(n.call, dev, record(streams[s], seq, heads[s])) })).id as string;
+    heads[s] = (await n.call("submitTransaction", { bytes: await buildVia(withRetry(n), dev, record(streams[s], seq, heads[s])) })).id as string;
     records.push(heads[s]!);
   };
   for (let i = 0; i < 6; i++, seq++) for (const s of [0, 1]) await oneRecord(nodes[(i + s) % 3], s);
@@ -133,7 +152,7 @@ test("a node booted from a pruned peer's snapshot has the network's ledger root 
     const out = (await n.call("getOutputs", { address: toHex(addressOf(o.publicKey)) })).outputs[0];
     const to = addressOf(keyPairFromSeed(randomBytes(32)).publicKey);
     addresses.push(to);
-    spends.push((await n.call("submitTransaction", { bytes: await buildVia(n.call, o, transfer(o, out, [{ address: to, amount: 400n }])) })).id as string);
+    spends.push((await n.call("submitTransaction", { bytes: await buildVia(withRetry(n), o, transfer(o, out, [{ address: to, amount: 400n }])) })).id as string);
   }
   let loadedAt = 0;
   for (const id of [...records, ...spends]) loadedAt = Math.max(loadedAt, await confirmedOn(C, id, 20_000));
@@ -189,8 +208,8 @@ test("a node booted from a pruned peer's snapshot has the network's ledger root 
   const out = (await D.call("getOutputs", { address: toHex(addressOf(owner.publicKey)) })).outputs[0];
   expect(out).toMatchObject({ txId: pay, index: 0, amount: "1000" });
   const fresh = addressOf(keyPairFromSeed(randomBytes(32)).publicKey);
-  const spend = (await D.call("submitTransaction", { bytes: await buildVia(D.call, owner, transfer(owner, out, [{ address: fresh, amount: 600n }])) })).id as string;
-  const rec = (await D.call("submitTransaction", { bytes: await buildVia(D.call, dev, record(randomBytes(32), 0)) })).id as string;
+  const spend = (await D.call("submitTransaction", { bytes: await buildVia(withRetry(D), owner, transfer(owner, out, [{ address: fresh, amount: 600n }])) })).id as string;
+  const rec = (await D.call("submitTransaction", { bytes: await buildVia(withRetry(D), dev, record(randomBytes(32), 0)) })).id as string;
   for (const n of all) {
     await confirmedOn(n, spend, 20_000);
     await confirmedOn(n, rec, 20_000);
