@@ -5,6 +5,7 @@
  * then solidifies a transaction approving a transaction A confirmed just below B's import, and B
  * applies C's next milestone alike), and past them when a transaction B holds unconfirmed approves
  * one; an entry point nothing approves any more, older than the last 15 milestones, is left out.
+ * Likewise a pruned node's own entry points, where pruning emptied the id lists that name them.
  * Real nodes, LMDB in temporary folders.
  */
 import * as path from "node:path";
@@ -15,6 +16,7 @@ import { Coordinator } from "../../../node/coordinator";
 import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { TangleNode } from "../../../node/tangle-node";
 import { createSnapshot, importSnapshot, SnapshotReader } from "../../../node/snapshot";
+import { pruneTo } from "../../../node/pruning/executor";
 import { alice, bob, buildMilestone, buildTx, cleanupDirs, coordinatorSeed, dataPayload, testGenesis, tmpDir } from "../_helpers";
 
 const genesis = testGenesis();
@@ -159,5 +161,52 @@ test("an imported entry point that arrives again (gossip from a peer syncing fro
     expect(na.diverged).toBeUndefined();
   } finally {
     await na.close();
+  }
+});
+
+test("a pruned node's file names its own entry points confirmed within the last 15 milestones, whose id lists pruning emptied; a node booted from it takes what approves them", async () => {
+  const a = tmpDir();
+  const na = await TangleNode.open({ dataDir: a, genesis, solidifyTimeoutMs: 1000 });
+  const coord = new Coordinator(na, coordinatorSeed, { intervalMs: 1e9 });
+  const s2 = new Uint8Array(32).fill(0x6d);
+  const x = (await na.submit(buildTx(na, alice, dataPayload(s2, 0)))).id;
+  await coord.issue();
+  expect(na.getMetadata(x)?.confirmedBy).toBe(1);
+  for (let i = 0; i < 4; i++) await coord.issue();
+  // Unconfirmed when pruned: a record on x, so x stays, as an entry point; milestone 1's id list goes.
+  await na.submit(buildTx(na, alice, dataPayload(s2, 1, fromHex(x)), [x, na.latestMilestone!.id]));
+  await pruneTo(na.store, 3);
+  expect(na.store.solidEntryPoints().map(toHex)).toContain(x);
+  expect(na.store.getMilestone(1)?.included).toEqual([]);
+  // The record is confirmed by milestone 6; the file at 10 has nothing unconfirmed approving x.
+  for (let i = 0; i < 5; i++) await coord.issue();
+  expect(na.ledgerIndex).toBe(10);
+  await na.close();
+  const file = path.join(tmpDir(), "pruned-10.snap");
+  await createSnapshot(a, file, genesis);
+  expect(entryPointsOf(file)).toContain(x);
+
+  const c = await imported(file);
+  const nc = await TangleNode.open({ dataDir: c, genesis, solidifyTimeoutMs: 1000 });
+  let vBytes: Uint8Array;
+  let ms11: Uint8Array;
+  try {
+    expect(nc.isEntryPoint(x)).toBe(true);
+    vBytes = buildTx(nc, bob, dataPayload(new Uint8Array(32).fill(0x6e), 0), [x, nc.latestMilestone!.id]);
+    const v = (await nc.submit(vBytes)).id;
+    ms11 = buildMilestone(nc, { parents: [nc.latestMilestone!.id, v] }).bytes;
+    await nc.submit(ms11);
+    expect(nc.getMetadata(v)).toMatchObject({ confirmedBy: 11, conflict: null });
+  } finally {
+    await nc.close();
+  }
+  const again = await TangleNode.open({ dataDir: a, genesis, solidifyTimeoutMs: 1000 });
+  try {
+    await again.submit(vBytes);
+    await again.submit(ms11);
+    expect(again.ledgerIndex).toBe(11);
+    expect(again.diverged).toBeUndefined();
+  } finally {
+    await again.close();
   }
 });
