@@ -24,9 +24,16 @@
  *
  *   node --max-old-space-size=256 --max-semi-space-size=8 dist/bench/ledger/spends.js \
  *     [--spends 1000000] [--lanes 16] [--every 100000] [--mapped-budget-mib 8]
- *     [--json bench/results/ledger-spends.json]
+ *     [--json bench/results/ledger-spends.json] [--node [--outputs 128]] (then ledger-spends-node.json)
  *
  * (the node's own heap bounds, NODE_RUNTIME_FLAGS; the heap limit in force is in the output).
+ *
+ * `--node [--outputs K]`: the whole node instead, in this process (TangleNode with its own
+ * coordinator, every transfer signed, stamped and submitted, each milestone issued and applied by
+ * MilestoneApplier), the lanes' transfers spending K outputs into K (default 128); sampled the
+ * same way, checked at the end (every transfer confirmed, none conflicting, the balance, the first
+ * spent output's record in the store). It runs until `--spends` or until the process runs out of
+ * heap, which is a result too (bench/README.md, ledger memory).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -46,6 +53,10 @@ import type { LedgerState } from "../../node/ledger/ledger";
 import { computeWhiteFlag, ConeEntry, ConeView, WhiteFlagResult } from "../../node/ledger/whiteflag";
 import { openLedger } from "../../node/replay";
 import { Store } from "../../node/storage/store";
+import { TangleNode } from "../../node/tangle-node";
+import { Coordinator } from "../../node/coordinator";
+import { requiredDifficulty } from "../../node/validation/pipeline";
+import { stampSync } from "../../client/protocol/build";
 import { makeReport, writeReport, BenchResult } from "../lib/report";
 
 const owner = keyPairFromSeed(new Uint8Array(32).fill(0x17));
@@ -219,9 +230,56 @@ export function sampleMemory(gc: () => void, spends: number, ledgerIndex: number
   return { spends, ledgerIndex, heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), rssMiB: mib(m.rss), s: +((performance.now() - t0) / 1000).toFixed(1) };
 }
 
+/** The whole node through confirmed spends (`--node`): samples as `main`, checks at the end. */
+async function runNode(target: number, lanes: number, perTransfer: number, every: number, mappedBudgetBytes: number, gc: () => void): Promise<MemorySample[]> {
+  const coordinatorSeed = new Uint8Array(32).fill(0xc0);
+  const genesis = { ...spendsGenesis(lanes), outputs: Array.from({ length: lanes }, () => ({ address: toHex(ownerAddress), amount: String(AMOUNT * BigInt(perTransfer)) })) };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-spends-node-"));
+  const node = await TangleNode.open({ dataDir: dir, genesis, mappedBudgetBytes, verifyThreads: 0 });
+  try {
+    const coord = new Coordinator(node, coordinatorSeed, { intervalMs: 1e9 });
+    const g = genesisTransactionId(genesis);
+    let inputs: OutputRef[][] = genesis.outputs.map((_, index) => [{ txId: g, index }]);
+    const t0 = performance.now();
+    const samples: MemorySample[] = [sampleMemory(gc, 0, 0, t0)];
+    let spends = 0;
+    let nextSample = every;
+    let firstTransfer: string | undefined;
+    let last: string[] = [];
+    while (spends < target) {
+      last = await Promise.all(
+        inputs.map(async (ins) => {
+          const payload = { type: "transfer" as const, inputs: ins, outputs: Array.from({ length: perTransfer }, () => ({ address: ownerAddress, amount: AMOUNT })) };
+          const signed = signTransaction({ version: PROTOCOL_VERSION, networkId: genesis.networkId, issuer: owner.publicKey, payload }, owner.secretKey);
+          const bytes = attach(signed, node.selectParents(2).map((p) => Uint8Array.from(Buffer.from(p, "hex"))), node.now());
+          return (await node.submit(stampSync(bytes, requiredDifficulty(bytes.length, genesis.baseDifficulty)))).id;
+        }),
+      );
+      firstTransfer ??= last[0];
+      await coord.issue();
+      spends += inputs.reduce((n, ins) => n + ins.length, 0);
+      inputs = last.map((id) => Array.from({ length: perTransfer }, (_, index) => ({ txId: Uint8Array.from(Buffer.from(id, "hex")), index })));
+      if (spends >= nextSample || spends >= target) {
+        samples.push(sampleMemory(gc, spends, node.ledgerIndex, t0));
+        console.log(JSON.stringify(samples[samples.length - 1]));
+        while (nextSample <= spends) nextSample += every;
+      }
+    }
+    const problems: string[] = [];
+    for (const id of last) if (node.getMetadata(id)?.confirmedBy !== node.ledgerIndex || node.getMetadata(id)?.conflict !== null) problems.push(`transfer ${id} not confirmed cleanly`);
+    if (node.balance(ownerAddress).confirmed !== AMOUNT * BigInt(lanes * perTransfer)) problems.push(`owner balance ${node.balance(ownerAddress).confirmed}`);
+    if (toHex(node.store.getSpentOutput(g, 0)?.spentBy ?? new Uint8Array(0)) !== firstTransfer) problems.push("the first spent output's record is missing or wrong");
+    if (problems.length > 0) throw new Error(`wrong answers:\n${problems.join("\n")}`);
+    return samples;
+  } finally {
+    await node.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { spends: { type: "string", default: "1000000" }, lanes: { type: "string", default: "16" }, every: { type: "string", default: "100000" }, "mapped-budget-mib": { type: "string", default: "8" }, json: { type: "string", default: "bench/results/ledger-spends.json" } },
+    options: { spends: { type: "string", default: "1000000" }, lanes: { type: "string", default: "16" }, every: { type: "string", default: "100000" }, "mapped-budget-mib": { type: "string", default: "8" }, node: { type: "boolean", default: false }, outputs: { type: "string", default: String(MAX_OUTPUTS) }, json: { type: "string" } },
   });
   const target = Number(values.spends);
   const lanes = Number(values.lanes);
@@ -232,6 +290,20 @@ async function main(): Promise<void> {
   const mappedBudgetMiB = Number(values["mapped-budget-mib"]);
   if (!Number.isInteger(mappedBudgetMiB) || mappedBudgetMiB < 0) throw new Error("--mapped-budget-mib must be an integer ≥ 0");
   const gc = gcFunction();
+  const heapLimit = Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  if (values.node) {
+    const perTransfer = Number(values.outputs);
+    if (!Number.isInteger(perTransfer) || perTransfer < 1 || perTransfer > MAX_OUTPUTS) throw new Error(`--outputs must be an integer 1..${MAX_OUTPUTS}`);
+    const samples = await runNode(target, lanes, perTransfer, every, mappedBudgetMiB * 2 ** 20, gc);
+    console.table(samples);
+    const params = { mode: "node", lanes, perTransfer, heapLimitMiB: heapLimit, mappedBudgetMiB };
+    const results: BenchResult[] = samples.flatMap((x) => [
+      { name: "node heap used after gc", params: { ...params, spends: x.spends }, metric: "heapUsed", value: x.heapUsedMiB, unit: "MiB" },
+      { name: "node rss", params: { ...params, spends: x.spends }, metric: "rss", value: x.rssMiB, unit: "MiB" },
+    ]);
+    writeReport(values.json ?? "bench/results/ledger-spends-node.json", makeReport("ledger-spends-node", results));
+    return;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-spends-"));
   const heapLimitMiB = Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
   const d = await SpendDriver.open(dir, lanes, mappedBudgetMiB * 2 ** 20);
@@ -272,7 +344,7 @@ async function main(): Promise<void> {
       { name: "rss, reopened", params: { ...params, spends: d.spends }, metric: "rss", value: reopened.rssMiB, unit: "MiB" },
       { name: "database file", params: { ...params, spends: d.spends }, metric: "fileSize", value: databaseMiB, unit: "MiB" },
     ];
-    if (values.json) writeReport(values.json, makeReport("ledger-spends", results));
+    writeReport(values.json ?? "bench/results/ledger-spends.json", makeReport("ledger-spends", results));
   } finally {
     await d.close();
     fs.rmSync(dir, { recursive: true, force: true });
