@@ -6,7 +6,8 @@
  * over a cone of transfers (computeWhiteFlag), the milestone's ledger changes committed to LMDB
  * (Store.applyMilestone, durable) and applied to the ledger (LedgerState.apply), as
  * node/milestone-applier.ts does. What the applier does besides (transaction metadata, the window,
- * pending) is left out: its memory is bounded by the window, not by the ledger's history.
+ * pending) is left out here: its memory is bounded by the window and the node's caches, not by the
+ * ledger's history (`--node` below measures them too).
  *
  * The load: `--lanes` chains (default 16), each one output of the genesis split into 128, then
  * every milestone each lane's transfer spends its 128 outputs and creates 128 new ones (the
