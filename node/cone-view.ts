@@ -8,12 +8,36 @@
  */
 import { decodeTransaction, Transaction } from "../client/protocol/codec";
 import { toHex } from "../client/protocol/bytes";
-import type { BoundedMap } from "./bounded";
+import { BoundedMap } from "./bounded";
 import type { ConeEntry, ConeView } from "./ledger/whiteflag";
 import type { RecentIndex } from "./recent";
 import type { Store } from "./storage/store";
 
 export type DecodedCache = BoundedMap<string, { id: Uint8Array; tx: Transaction }>;
+
+/** Entries the decoded cache holds at most, and the heap it may take by `decodedWeight`. */
+export const DECODED_CACHE_ENTRIES = 8192;
+export const DECODED_CACHE_BYTES = 32 * 2 ** 20;
+
+/**
+ * About the heap a decoded transaction holds: a fixed part, about 256 bytes for each parent, input,
+ * output or other listed item (each a small object or a typed array of its own: a 128-input,
+ * 128-output transfer measured about 61 KB), and its data bytes. Counting entries alone let 8,192
+ * maximum-size transfers take 500 MB, past the node's heap.
+ */
+export function decodedWeight(e: { tx: Transaction }): number {
+  let items = e.tx.parents.length;
+  let bytes = 0;
+  for (const v of Object.values(e.tx.payload as unknown as Record<string, unknown>)) {
+    if (Array.isArray(v)) items += v.length;
+    else if (v instanceof Uint8Array) bytes += v.length;
+  }
+  return 1024 + 256 * items + bytes;
+}
+
+export function newDecodedCache(): DecodedCache {
+  return new BoundedMap<string, { id: Uint8Array; tx: Transaction }>(DECODED_CACHE_ENTRIES, { maxWeight: DECODED_CACHE_BYTES, weight: decodedWeight });
+}
 
 export function storedConeView(store: Store, recent: RecentIndex, decoded: DecodedCache, isEntryPoint: (idHex: string) => boolean): ConeView {
   return {

@@ -32,8 +32,7 @@ import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
 import { NodeError, NodeErrorCode } from "./errors";
 import { Code } from "../client/protocol/codes";
-import { BoundedMap } from "./bounded";
-import { DecodedCache, storedConeView } from "./cone-view";
+import { DecodedCache, newDecodedCache, storedConeView } from "./cone-view";
 import { milestoneOf } from "./payloads";
 import { CommitteeChain } from "./validation/committee";
 import { Divergence, MilestoneEvent, MilestoneInfo, NodeEvents, TypedEmitter } from "./events";
@@ -80,7 +79,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
   private submissions = 0;
   private _closed = false;
   // Decoded transactions for white flag and gossip: the recent ones only (each costs a few KB).
-  private readonly decoded: DecodedCache = new BoundedMap(8192);
+  private readonly decoded: DecodedCache = newDecodedCache();
   private readonly entryPoints: Set<string>;
   private readonly solidifyTimeoutMs: number;
   private readonly verifier?: VerifyPool;

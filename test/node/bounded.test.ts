@@ -47,3 +47,24 @@ test("the limit must be a positive integer", () => {
   expect(() => new BoundedMap(0)).toThrow(RangeError);
   expect(() => new BoundedSet(1.5)).toThrow(RangeError);
 });
+
+test("with a weight bound, a new entry drops the oldest until the summed weight fits; replacing and deleting keep the sum exact", () => {
+  const m = new BoundedMap<string, number>(100, { maxWeight: 10, weight: (v) => v });
+  m.set("a", 4);
+  m.set("b", 4);
+  expect(m.weight).toBe(8);
+  m.set("c", 5); // 13 > 10: "a" goes, 9 fits
+  expect([m.has("a"), m.has("b"), m.has("c"), m.weight]).toEqual([false, true, true, 9]);
+  m.set("b", 1); // replaced in place: weight 6, nothing evicted
+  expect([m.size, m.weight]).toEqual([2, 6]);
+  m.set("d", 9); // 15 > 10: "b" goes (11 still > 10), then "c" (9)
+  expect([m.has("b"), m.has("c"), m.has("d"), m.weight]).toEqual([false, false, true, 9]);
+  m.delete("d");
+  m.delete("d"); // deleting twice takes nothing twice
+  expect([m.size, m.weight]).toEqual([0, 0]);
+  m.set("huge", 50); // heavier than the bound: kept, alone
+  expect([m.size, m.weight]).toEqual([1, 50]);
+  m.set("e", 1);
+  expect([m.has("huge"), m.has("e"), m.weight]).toEqual([false, true, 1]);
+  expect(() => new BoundedMap(1, { maxWeight: 0, weight: () => 1 })).toThrow(RangeError);
+});
