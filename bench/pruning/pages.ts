@@ -5,7 +5,10 @@
  * rate for `--seconds`;
  * every few seconds the pages in use, the file's size and the pruning index are sampled. Run once
  * with pruning at `--depth` milestones and once as an archive; each run checks at its end that the
- * ledger index went on and that (pruned) the oldest records are gone or (archive) all are there.
+ * ledger index went on and that (pruned) the oldest records are gone and so are their stream index
+ * entries, or (archive) all are there. The pruned run also prints which sub-databases grew between
+ * the first prune and the end (pages each), and the bytes a kept milestone takes (its transaction,
+ * record, id, metadata and issuer entries: keys and values, without B-tree overhead).
  *
  *   node dist/bench/pruning/pages.js [--seconds 25] [--rate 200] [--depth 20]
  */
@@ -22,6 +25,8 @@ import type { Genesis } from "../../node/ledger/genesis";
 import { TangleNode } from "../../node/tangle-node";
 import { Pruner } from "../../node/pruning/pruner";
 import { databasePages } from "../../node/pruning/pages";
+import { keys } from "../../node/storage/schema";
+import type { Store } from "../../node/storage/store";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 
 const coordinatorSeed = new Uint8Array(32).fill(0xc0);
@@ -43,6 +48,42 @@ interface Sample {
   fileMB: number;
 }
 
+interface PageStat {
+  treeBranchPageCount?: number;
+  treeLeafPageCount?: number;
+  overflowPages?: number;
+}
+
+/** Pages of each sub-database. */
+function pagesByDb(store: Store): Record<string, number> {
+  const dbs = { tx: store.tx, ids: store.ids, meta: store.meta, approvers: store.approvers, utxo: store.utxo, spent: store.spent, balances: store.balances, received: store.received, milestones: store.milestones, streams: store.streams, issuers: store.issuers, state: store.state };
+  const out: Record<string, number> = {};
+  for (const [name, db] of Object.entries(dbs)) {
+    const st = db.getStats() as PageStat;
+    out[name] = (st.treeBranchPageCount ?? 0) + (st.treeLeafPageCount ?? 0) + (st.overflowPages ?? 0);
+  }
+  return out;
+}
+
+/** Bytes (keys and values) a kept milestone takes, averaged over milestones from..to. */
+function milestoneBytes(store: Store, from: number, to: number): number {
+  let total = 0;
+  let n = 0;
+  for (let m = from; m <= to; m++) {
+    const record = store.getMilestone(m);
+    const seq = record && store.seqOf(record.id);
+    if (!record || seq === undefined) continue;
+    const value = store.tx.getBinaryFast(keys.seq(seq))!;
+    total += 8 + value.length; // tx: seq -> id || bytes
+    total += 32 + 8; // ids
+    total += 8 + 16; // meta
+    total += 32 + 8 + 32; // issuers (key only)
+    total += 4 + store.milestones.getBinary(keys.milestone(m))!.length; // the record (msgpack)
+    n++;
+  }
+  return n ? Math.round(total / n) : 0;
+}
+
 async function runOnce(seconds: number, rate: number, depth: number | undefined): Promise<Sample[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tangle-bench-pruning-"));
   const node = await TangleNode.open({ dataDir: dir, genesis, window: 512 });
@@ -53,6 +94,7 @@ async function runOnce(seconds: number, rate: number, depth: number | undefined)
   const body = new TextEncoder().encode("x".repeat(1000));
   const samples: Sample[] = [];
   const first: string[] = [];
+  let atFirstPrune: Record<string, number> | undefined;
   const heads: Uint8Array[] = [];
   const t0 = Date.now();
   let n = 0;
@@ -74,6 +116,7 @@ async function runOnce(seconds: number, rate: number, depth: number | undefined)
       const due = t0 + (n * 1000) / rate;
       if (due > Date.now()) await new Promise((res) => setTimeout(res, due - Date.now()));
       const s = (Date.now() - t0) / 1000;
+      if (!atFirstPrune && node.pruningIndex > 0) atFirstPrune = pagesByDb(node.store);
       if (s >= nextSample) {
         const p = databasePages(node.store);
         samples.push({ s: Math.round(s), ledgerIndex: node.ledgerIndex, pruningIndex: node.pruningIndex, pagesInUse: p.pagesInUse, fileMB: +(p.fileBytes / 1e6).toFixed(2) });
@@ -89,7 +132,20 @@ async function runOnce(seconds: number, rate: number, depth: number | undefined)
     const stored = first.filter((id) => node.hasTransaction(id)).length;
     if (depth !== undefined && stored !== 0) throw new Error(`pruned run: ${stored} of the first records still stored`);
     if (depth === undefined && stored !== first.length) throw new Error("archive run: a record is missing");
+    // Pruned, every stream lists only records still stored (the index went with them).
+    for (let sensor = 0; sensor < 16; sensor++) {
+      for (const r of node.store.streamRecords(new Uint8Array(32).fill(sensor + 1), 0, 1000)) {
+        if (!node.store.hasTransaction(r.id)) throw new Error(`stream ${sensor + 1} lists sequence ${r.sequence}, not stored`);
+      }
+    }
     console.log(`${depth === undefined ? "archive" : `pruning depth ${depth}`}: ${n} records in ${seconds} s`);
+    if (atFirstPrune) {
+      const end = pagesByDb(node.store);
+      const grew = Object.fromEntries(Object.keys(end).map((k) => [k, end[k] - atFirstPrune![k]]));
+      console.log("pages grown per sub-database from the first prune to the end:", JSON.stringify(grew));
+    }
+    const to = node.ledgerIndex;
+    console.log(`bytes per kept milestone (milestones ${Math.max(1, to - 99)}..${to}): ${milestoneBytes(node.store, Math.max(1, to - 99), to)}`);
     return samples;
   } finally {
     await node.close();
