@@ -8,4 +8,4 @@ export type { AwaitingProof, Outbox, OutboxReading, SealedRecord, StoredProof, S
 export { encodeReading, packReadings, READINGS_CONTENT_TYPE, resolveStreamId, streamIdFor, unpackReadings } from "./readings";
 export type { Reading } from "./readings";
 export { fetchStream, verifyRecords, verifyStream } from "./verify";
-export type { ProblemKind, StreamProblem, StreamReport, VerifiedRecord, VerifyOptions } from "./verify";
+export type { NodeHolding, ProblemKind, StreamProblem, StreamReport, VerifiedRecord, VerifyOptions } from "./verify";
