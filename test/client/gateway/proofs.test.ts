@@ -64,7 +64,7 @@ test("the gateway stores each confirmed record's proof, durably; the verifier us
     // Each record confirmed before the next is published: each by a milestone of its own.
     await until(`record ${i} confirmed`, () => node.node.streamRecords(fromHex(streamId), 0, 10).every((r) => node.node.getMetadata(r.id)?.confirmedBy != null));
   }
-  await until("five stored proofs", () => gw.outbox.proofs(streamId).length === 5);
+  await until("five stored proofs", () => gw.outbox.proofs(streamId).length === 5 && proofEvents.length === 5);
   expect(proofEvents.sort()).toEqual([0, 1, 2, 3, 4]);
   expect(gw.outbox.awaitingProofs(undefined, 100)).toEqual([]);
   await gw.close();
