@@ -76,7 +76,19 @@ async function main(): Promise<void> {
     essences.push(bytes);
     signatures.push(new Uint8Array(edSign(null, signingHash(bytes), who.key)));
   }
-  let parents: string[] = (await call("selectParents", { count: 8 })).result.parents;
+  // The first parents: a node that is busy (ERR_TOO_MANY_IN_FLIGHT) or briefly behind its
+  // milestones (ERR_NOT_SYNCED, e.g. right after a restart) is asked again for up to a minute; any
+  // other answer without parents stops the worker naming it.
+  let parents: string[] = [];
+  for (const t0 = Date.now(); ; await new Promise((r) => setTimeout(r, 100))) {
+    const m = await call("selectParents", { count: 8 });
+    if (m.result) {
+      parents = m.result.parents;
+      break;
+    }
+    const code = String(m.error?.code ?? "no answer");
+    if (!/ERR_NOT_SYNCED|ERR_TOO_MANY_IN_FLIGHT|ERR_RATE_LIMITED/.test(code) || Date.now() - t0 > 60_000) throw new Error(`selectParents: ${code} ${m.error?.message ?? ""}`);
+  }
   // One refresh at a time: on a slow node, one every 25 ms regardless piled up past the
   // connection's in-flight limit (ERR_TOO_MANY_IN_FLIGHT for the submissions beside them).
   let refreshing = false;
