@@ -201,6 +201,19 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     return (this.store.state.get(STATE.pruningIndex) as number | undefined) ?? 0;
   }
 
+  /** The milestone of the snapshot this node's directory was imported from (0: it started from the genesis). */
+  get snapshotIndex(): number {
+    return (this.store.state.get(STATE.snapshotIndex) as number | undefined) ?? 0;
+  }
+
+  /**
+   * The highest milestone whose cone this node does not hold: its pruning index, or the snapshot it
+   * was started from (0: it holds the whole history).
+   */
+  get historyFloor(): number {
+    return Math.max(this.pruningIndex, this.snapshotIndex);
+  }
+
   /** Pruning on this node (node/pruning/pruner.ts), set by the composition root; absent: an archive node. */
   pruner?: { readonly index: number; readonly depth: number };
 

@@ -60,7 +60,8 @@ export interface NodeInfo {
   /** The committee in force for the next milestone; `reachable`: the members this node knows to be up now. */
   committee: CommitteeInfo;
   /** Pruning: transactions confirmed at or below `index` may have been deleted here (0: none); `depth`: milestones kept whole, or "off" (an archive node). */
-  pruning: { index: number; depth: number | "off" };
+  /** `snapshotIndex`: the milestone of the snapshot the node started from (0: from the genesis); it holds no history at or below it. */
+  pruning: { index: number; depth: number | "off"; snapshotIndex: number };
   /** The LMDB file: pages holding data (freed pages are reused, the file never shrinks), the page size, the file's size. */
   database: { pagesInUse: number; pageSize: number; fileBytes: number };
 }
@@ -240,7 +241,7 @@ export interface StreamPage {
   firstSequence: number | null;
   /** The highest sequence the node lists for the stream (null: none). */
   lastSequence: number | null;
-  /** The node's pruning index (0: it pruned nothing). */
+  /** The highest milestone whose history the node does not hold: its pruning index, or the snapshot it started from (0: it holds all). */
   pruningIndex: number;
 }
 

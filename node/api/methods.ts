@@ -102,10 +102,16 @@ function notFound(what: string): never {
   throw new ApiError(E.NOT_FOUND, `${what} not found`);
 }
 
-/** A transaction the node does not store: ERR_PRUNED once it pruned (it may have been deleted), ERR_NOT_FOUND otherwise. */
+/**
+ * A transaction the node does not store: ERR_PRUNED once it holds no history below some milestone
+ * (it pruned, or it started from a snapshot: the transaction may be below), ERR_NOT_FOUND otherwise.
+ */
 function txNotStored(node: TangleNode, id: string): never {
-  const pruningIndex = node.pruningIndex;
-  if (pruningIndex > 0) throw new ApiError(E.PRUNED, `transaction ${id} not stored: unknown, or pruned (confirmed at or below milestone ${pruningIndex}, or never confirmed and older)`, { pruningIndex });
+  const pruningIndex = node.historyFloor;
+  if (pruningIndex > 0) {
+    const why = node.pruningIndex >= node.snapshotIndex ? "pruned" : "below the snapshot this node started from";
+    throw new ApiError(E.PRUNED, `transaction ${id} not stored: unknown, or ${why} (confirmed at or below milestone ${pruningIndex}, or never confirmed and older)`, { pruningIndex });
+  }
   notFound(`transaction ${id}`);
 }
 
@@ -137,7 +143,7 @@ export function createMethods(ctx: MethodContext): Methods {
       latestMilestoneAgeMs: node.latestMilestone ? Math.max(0, node.now() - node.latestMilestone.timestamp) : null,
       coordinatorPublicKeys: node.committeeInfo().members,
       committee: committeeInfo(node, ctx.peering),
-      pruning: { index: node.pruningIndex, depth: node.pruner?.depth ?? "off" },
+      pruning: { index: node.pruningIndex, depth: node.pruner?.depth ?? "off", snapshotIndex: node.snapshotIndex },
       database: databaseInfo(node),
     }) satisfies WireResult<"getNodeInfo">,
 
@@ -318,7 +324,7 @@ export function createMethods(ctx: MethodContext): Methods {
       // The bounds are read after the records: a pruning step in between can only raise the first
       // sequence, so what the page lacks below its first record is always below firstSequence.
       const bounds = node.store.streamBounds(streamId);
-      const pruningIndex = node.pruningIndex;
+      const pruningIndex = node.historyFloor;
       return {
         streamId: toHex(streamId),
         records,

@@ -24,7 +24,6 @@ import { isMilestone } from "../../client/protocol/payloads/milestone";
 import { validateTransaction } from "../validation/pipeline";
 import type { Logger } from "../logger";
 import type { TangleNode } from "../tangle-node";
-import { STATE } from "../storage/schema";
 import type { Peer } from "./peer";
 import { PEER_LIMITS } from "./protocol";
 
@@ -39,7 +38,7 @@ interface Claim {
 
 /** The highest milestone whose cone `node` does not hold: its pruning index, or the snapshot milestone it was imported at. */
 export function prunedMilestoneIndexOf(node: TangleNode): number {
-  return Math.max(node.pruningIndex, (node.store.state.get(STATE.snapshotIndex) as number | undefined) ?? 0);
+  return node.historyFloor;
 }
 
 /** Why sync cannot go on from the peers connected: each peer ahead pruned the cone of `next`; the lowest of them holds cones from `prunedBelow` on. */

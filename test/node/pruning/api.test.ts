@@ -77,7 +77,7 @@ test("an archive node (--pruning off) keeps everything and answers ERR_NOT_FOUND
   const page = await archive.client!.getStream(new Uint8Array(32).fill(8));
   expect([page.records.map((r) => r.id), page.firstSequence, page.lastSequence, page.pruningIndex]).toEqual([[id], 0, 0, 0]);
   const info = await archive.client!.getNodeInfo();
-  expect(info.pruning).toEqual({ index: 0, depth: "off" });
+  expect(info.pruning).toEqual({ index: 0, depth: "off", snapshotIndex: 0 });
   const err = await errorOf(archive.client!.getTransaction(toHex(new Uint8Array(32).fill(1))));
   expect(err.code).toBe("ERR_NOT_FOUND");
 });

@@ -132,6 +132,14 @@ test("a node started with --bootstrap snapshot imports a peer's verified snapsho
   }
   const r = await rootsAtOneMilestone(D, C, { txId: pay, index: 0 });
   expect(r.roots[0]).toBe(r.roots[1]);
+  // History below the snapshot is not held on D: a record confirmed there is ERR_PRUNED with the
+  // snapshot's index (not ERR_NOT_FOUND), and getNodeInfo names the snapshot D started from.
+  expect((await D.call("getNodeInfo")).pruning).toMatchObject({ snapshotIndex: N });
+  expect((await C.call("getNodeInfo")).pruning).toMatchObject({ snapshotIndex: 0 });
+  for (const method of ["getTransaction", "getTransactionMetadata", "getInclusionProof"]) {
+    const a = await D.c.raw(method, { id: records[0] });
+    expect({ method, code: a.error?.code, data: a.error?.data }).toEqual({ method, code: "ERR_PRUNED", data: { pruningIndex: N } });
+  }
 
   // New transactions submitted to D: a spend of an output the snapshot carried, and a record; confirmed on D and on C.
   const owner = owners[0];
