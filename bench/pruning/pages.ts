@@ -8,7 +8,8 @@
  * ledger index went on and that (pruned) the oldest records are gone and so are their stream index
  * entries, or (archive) all are there. The pruned run also prints which sub-databases grew between
  * the first prune and the end (pages each), and the bytes a kept milestone takes (its transaction,
- * record, id, metadata and issuer entries: keys and values, without B-tree overhead).
+ * in `tx` or, pruned, `keptTx`; its record, id and metadata entries, and its issuer entry until it
+ * is pruned: keys and values, without B-tree overhead).
  *
  *   node dist/bench/pruning/pages.js [--seconds 25] [--rate 200] [--depth 20]
  */
@@ -17,6 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { attach, signTransaction, stampSync } from "../../client/protocol/build";
+import { decodeTransaction } from "../../client/protocol/codec";
 import { fromHex, toHex } from "../../client/protocol/bytes";
 import { keyPairFromSeed, addressOf } from "../../client/protocol/keys";
 import { PROTOCOL_VERSION } from "../../client/protocol/limits";
@@ -56,7 +58,7 @@ interface PageStat {
 
 /** Pages of each sub-database. */
 function pagesByDb(store: Store): Record<string, number> {
-  const dbs = { tx: store.tx, ids: store.ids, meta: store.meta, approvers: store.approvers, utxo: store.utxo, spent: store.spent, balances: store.balances, received: store.received, milestones: store.milestones, streams: store.streams, issuers: store.issuers, state: store.state };
+  const dbs = { tx: store.tx, keptTx: store.keptTx, ids: store.ids, meta: store.meta, approvers: store.approvers, utxo: store.utxo, spent: store.spent, balances: store.balances, received: store.received, milestones: store.milestones, streams: store.streams, issuers: store.issuers, state: store.state };
   const out: Record<string, number> = {};
   for (const [name, db] of Object.entries(dbs)) {
     const st = db.getStats() as PageStat;
@@ -73,11 +75,12 @@ function milestoneBytes(store: Store, from: number, to: number): number {
     const record = store.getMilestone(m);
     const seq = record && store.seqOf(record.id);
     if (!record || seq === undefined) continue;
-    const value = store.tx.getBinaryFast(keys.seq(seq))!;
-    total += 8 + value.length; // tx: seq -> id || bytes
+    const value = store.storedValueBySeq(seq)!;
+    total += 8 + value.length; // tx or keptTx: seq -> id || bytes
     total += 32 + 8; // ids
     total += 8 + 16; // meta
-    total += 32 + 8 + 32; // issuers (key only)
+    const d = decodeTransaction(store.getTransactionBytes(record.id)!);
+    if (d.ok && store.issuers.doesExist(keys.issuer(d.value.tx.issuer, d.value.tx.timestamp, record.id))) total += 32 + 8 + 32; // issuers (key only; gone once pruned)
     total += 4 + store.milestones.getBinary(keys.milestone(m))!.length; // the record (msgpack)
     n++;
   }

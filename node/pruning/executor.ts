@@ -32,7 +32,9 @@
  * Kept whatever their age: the ledger state (unspent outputs, balances, received; a pruned
  * transfer's spent records go with it),
  * every milestone record and milestone transaction (the committee chain is rebuilt from them at
- * open), the solid entry points, and each stream's head.
+ * open), the solid entry points, and each stream's head. A pruned milestone's transaction moves
+ * from `tx` to `keptTx` in the write that finishes its milestone (schema.ts), and its `issuers`
+ * entry goes: left among the deleted arrivals, each held most of a page in use on its own.
  */
 import { decodeTransaction } from "../../client/protocol/codec";
 import { compareBytes, toHex } from "../../client/protocol/bytes";
@@ -182,6 +184,7 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
           // The milestone's id list goes with its transactions; the record keeps the header and the count.
           const current = store.getMilestone(m);
           if (current && current.included.length) store.milestones.put(keys.milestone(m), { ...current, included: [], includedCount: current.included.length });
+          if (milestoneSeq !== undefined) keepMilestone(store, milestoneSeq);
           store.state.put(STATE.prunedThrough, m);
           if (below > from) store.state.put(STATE.prunedArrivalsBelow, below);
         }
@@ -191,6 +194,20 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
     }
   }
   return deleted;
+}
+
+/**
+ * Inside a write: a pruned milestone's transaction, kept forever, joins the others in `keptTx`,
+ * appended densely (schema.ts); its `issuers` entry goes (the milestone is found by its index, and
+ * left among the coordinator's pruned checkpoints the entry held a sparse page in use).
+ */
+function keepMilestone(store: Store, seq: number): void {
+  const value = store.storedValueBySeq(seq);
+  if (!value) return;
+  const id = Uint8Array.from(value.subarray(0, 32));
+  const tx = decodeAt(store, seq);
+  if (tx) store.issuers.remove(keys.issuer(tx.issuer, tx.timestamp, id));
+  store.moveToKept(seq);
 }
 
 /** Tells the options' listeners what a batch did; returns how many transactions it deleted. */
@@ -208,7 +225,7 @@ function unconfirmedArrivals(store: Store, from: number, below: number): Uint8Ar
     const seq = readSeq(key as Buffer);
     const m = decodeMeta(seq, value);
     if (m.confirmedBy !== undefined || m.milestoneIndex !== undefined) continue;
-    const v = store.tx.getBinaryFast(keys.seq(seq));
+    const v = store.storedValueBySeq(seq);
     if (v) out.push(Uint8Array.from(v.subarray(0, 32)));
   }
   return out.reverse();
@@ -284,7 +301,7 @@ function keptApprover(store: Store, seq: number, pass: Pass): boolean {
 function doomed(store: Store, seq: number, pass: Pass): boolean {
   let v = pass.doomed.get(seq);
   if (v === undefined) {
-    const id = store.tx.getBinaryFast(keys.seq(seq));
+    const id = store.storedValueBySeq(seq);
     v = seq < pass.arrivalsBelow && !(id && pass.isEntry.has(toHex(id.subarray(0, 32)))) && !keptApprover(store, seq, pass);
     pass.doomed.set(seq, v);
   }
@@ -299,7 +316,7 @@ function addEntry(pass: Pass, id: Uint8Array): void {
 }
 
 function decodeAt(store: Store, seq: number): Transaction | undefined {
-  const value = store.tx.getBinaryFast(keys.seq(seq));
+  const value = store.storedValueBySeq(seq);
   const d = value ? decodeTransaction(Uint8Array.from(value.subarray(32))) : undefined;
   return d?.ok ? d.value.tx : undefined;
 }

@@ -28,7 +28,7 @@ const pagesOf = (s: PageStat | undefined): number => (s ? (s.treeBranchPageCount
 
 export function databasePages(store: Store): DatabasePages {
   const root = store.root.getStats() as PageStat & { root?: PageStat; free?: PageStat; lastPageNumber?: number };
-  const dbs = [store.tx, store.ids, store.meta, store.approvers, store.utxo, store.spent, store.balances, store.received, store.milestones, store.streams, store.issuers, store.state];
+  const dbs = [store.tx, store.keptTx, store.ids, store.meta, store.approvers, store.utxo, store.spent, store.balances, store.received, store.milestones, store.streams, store.issuers, store.state];
   let pages = 2 + pagesOf(root.root) + pagesOf(root.free);
   for (const db of dbs) pages += pagesOf(db.getStats() as PageStat);
   const pageSize = root.root?.pageSize ?? root.pageSize ?? 4096;

@@ -32,6 +32,7 @@ import { MAX_TRANSACTION_BYTES } from "../../client/protocol/limits";
  */
 export const ENTRY_SIZES: Partial<Record<string, { key: [number, number]; value: [number, number] }>> = {
   [DB.tx]: { key: [8, 8], value: [33, 32 + MAX_TRANSACTION_BYTES] },
+  [DB.keptTx]: { key: [8, 8], value: [33, 32 + MAX_TRANSACTION_BYTES] },
   [DB.ids]: { key: [32, 32], value: [8, 8] },
   // received ms, confirmed by, milestone index, then the conflict reason (a short code) when there is one
   [DB.meta]: { key: [8, 8], value: [16, 16 + 256] },

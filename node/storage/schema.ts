@@ -11,6 +11,7 @@
  * | db         | key                                   | value                                        |
  * |------------|---------------------------------------|----------------------------------------------|
  * | tx         | seq u64 BE                            | id (32) ‖ serialized transaction             |
+ * | keptTx     | seq u64 BE                            | id (32) ‖ serialized transaction: a pruned milestone's (below) |
  * | ids        | id (32)                               | seq u64 BE                                   |
  * | meta       | seq u64 BE                            | received ms u64 LE ‖ confirmed by u32 LE ‖ milestone index u32 LE ‖ conflict (UTF-8; absent when none) |
  * | approvers  | parent seq u64 BE ‖ child seq u64 BE  | empty                                        |
@@ -24,10 +25,19 @@
  * | state      | string                                | msgpack (schema version, genesis hash, ledger index, state hash) |
  *
  * In `meta`, 0xffffffff stands for "none" (not confirmed; not a milestone).
+ *
+ * `keptTx` holds the transactions of milestones that pruning went past (node/pruning/executor.ts
+ * moves each one there from `tx` in the write that finishes its milestone), so the transactions
+ * kept forever are appended densely in a tree of their own instead of each being left alone in a
+ * `tx` page among pruned arrivals (LMDB merges a page only under a quarter full: about 1.5 pages
+ * in use a kept milestone, measured). Same key and value as `tx`; an arrival is in one of the two,
+ * and the store's readers (Store.getTransactionBytesBySeq, arrivals, ...) look in both. A directory
+ * written before keeps its pruned milestones' transactions in `tx`, where they are still read.
  */
 
 export const DB = {
   tx: "tx",
+  keptTx: "keptTx",
   ids: "ids",
   meta: "meta",
   approvers: "approvers",

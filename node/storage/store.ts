@@ -97,6 +97,8 @@ export interface MilestoneWrite {
 export class Store {
   readonly root: RootDatabase;
   readonly tx: BinDb;
+  /** Pruned milestones' transactions, moved out of `tx` (schema.ts); read them through the methods below. */
+  readonly keptTx: BinDb;
   readonly ids: BinDb;
   readonly meta: BinDb;
   readonly approvers: BinDb;
@@ -140,6 +142,7 @@ export class Store {
     }
     const bin = (name: string) => this.root.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" });
     this.tx = bin(DB.tx);
+    this.keptTx = bin(DB.keptTx);
     this.ids = bin(DB.ids);
     this.meta = bin(DB.meta);
     this.approvers = bin(DB.approvers);
@@ -259,12 +262,41 @@ export class Store {
    * with them (and `id` when the caller looked it up by id); ERR_STORAGE_CORRUPT when they fail.
    */
   getTransactionBytesBySeq(seq: number, id?: Uint8Array): Uint8Array | undefined {
-    const v = this.tx.getBinaryFast(keys.seq(seq));
+    const v = this.storedValueBySeq(seq);
     if (!v) return undefined;
     const bytes = Uint8Array.from(v.subarray(32));
     const damage = this.checkId(seq, id ?? v.subarray(0, 32), bytes, id ? v.subarray(0, 32) : undefined);
     if (damage) throw damage;
     return bytes;
+  }
+
+  /**
+   * The stored value (id (32) ‖ bytes) of the transaction at arrival `seq`, from `tx` or, for a
+   * pruned milestone, `keptTx` (schema.ts); unchecked. Without `options` it is lmdb's shared
+   * buffer, valid until the next read: copy what you keep. `options.transaction` reads in that
+   * read transaction (a copy).
+   */
+  storedValueBySeq(seq: number, options?: { transaction?: unknown }): Buffer | undefined {
+    const key = keys.seq(seq);
+    if (options) {
+      const o = options as Parameters<BinDb["get"]>[1];
+      return this.tx.get(key, o) ?? this.keptTx.get(key, o);
+    }
+    return this.tx.getBinaryFast(key) ?? this.keptTx.getBinaryFast(key);
+  }
+
+  /**
+   * Inside a write (pruning, node/pruning/executor.ts): moves the transaction at arrival `seq`
+   * from `tx` to `keptTx`, where the transactions kept forever are appended densely. Returns
+   * whether it moved one (false: not in `tx`).
+   */
+  moveToKept(seq: number): boolean {
+    const key = keys.seq(seq);
+    const v = this.tx.getBinary(key);
+    if (!v) return false;
+    this.keptTx.put(key, Buffer.from(v));
+    this.tx.remove(key);
+    return true;
   }
 
   /**
@@ -325,7 +357,8 @@ export class Store {
     const value = Buffer.allocUnsafe(32 + bytes.length);
     value.set(id, 0);
     value.set(bytes, 32);
-    await this.written(this.tx.put(keys.seq(seq), value));
+    const db = this.keptTx.doesExist(keys.seq(seq)) ? this.keptTx : this.tx;
+    await this.written(db.put(keys.seq(seq), value));
     this.damaged.delete(idHex);
     return true;
   }
@@ -342,8 +375,9 @@ export class Store {
 
   /** Next arrival sequence number: one past the last stored transaction. */
   nextSeq(): number {
-    for (const key of this.tx.getKeys({ reverse: true, limit: 1 })) return readSeq(key as Buffer) + 1;
-    return 0;
+    let next = 0;
+    for (const db of [this.tx, this.keptTx]) for (const key of db.getKeys({ reverse: true, limit: 1 })) next = Math.max(next, readSeq(key as Buffer) + 1);
+    return next;
   }
 
   /**
@@ -379,7 +413,7 @@ export class Store {
     if (seq === undefined) return [];
     const out: Uint8Array[] = [];
     for (const key of this.approvers.getKeys({ start: keys.approver(seq, 0), end: keys.approver(seq + 1, 0) })) {
-      const child = this.tx.getBinaryFast((key as Buffer).subarray(8, 16));
+      const child = this.storedValueBySeq(readSeq((key as Buffer).subarray(8, 16)));
       if (child) out.push(Uint8Array.from(child.subarray(0, 32)));
     }
     return out;
@@ -390,11 +424,41 @@ export class Store {
    * one is recorded (`damagedTransactions`) and left out.
    */
   *arrivals(fromSeq = 0): Generator<{ seq: number; id: Uint8Array; bytes: Uint8Array }> {
-    for (const { key, value } of this.tx.getRange({ start: keys.seq(fromSeq) })) {
-      const seq = readSeq(key as Buffer);
+    for (const { seq, value } of this.storedValues(fromSeq)) {
       const id = Uint8Array.from(value.subarray(0, 32));
       const bytes = Uint8Array.from(value.subarray(32));
       if (!this.checkId(seq, id, bytes)) yield { seq, id, bytes };
+    }
+  }
+
+  /**
+   * Every stored value (id ‖ bytes) from arrival `fromSeq` on, in arrival order, unchecked: `tx`
+   * and `keptTx` merged (schema.ts). Each value is valid until the generator goes on.
+   */
+  *storedValues(fromSeq = 0): Generator<{ seq: number; value: Buffer }> {
+    const start = keys.seq(fromSeq);
+    // Each side's seq is read as soon as its entry is (a key may share lmdb's buffer).
+    const side = (db: BinDb) => {
+      const it = db.getRange({ start })[Symbol.iterator]();
+      const step = () => {
+        const n = it.next();
+        return n.done ? undefined : { seq: readSeq(n.value.key as Buffer), value: n.value.value };
+      };
+      return { step, head: step(), end: () => it.return?.() };
+    };
+    const a = side(this.tx);
+    const b = side(this.keptTx);
+    try {
+      while (a.head || b.head) {
+        const s = !b.head || (a.head && a.head.seq < b.head.seq) ? a : b;
+        const e = s.head!;
+        s.head = s.step();
+        yield e;
+      }
+    } finally {
+      // A caller that stops early ends both cursors (their read transactions) now.
+      a.end();
+      b.end();
     }
   }
 

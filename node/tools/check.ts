@@ -23,7 +23,7 @@ import { decodeTransaction } from "../../client/protocol/codec";
 import { toHex } from "../../client/protocol/bytes";
 import { blake2b256 } from "../../core-wasm/src/blake2b";
 import type { Genesis } from "../ledger/genesis";
-import { keys, readSeq, STATE } from "../storage/schema";
+import { readSeq, STATE } from "../storage/schema";
 import { Store } from "../storage/store";
 import { damagedMessage, DatabaseDamagedError, openFailure } from "../storage/preflight";
 import { checkDatabaseFile } from "../storage/page-walk";
@@ -104,10 +104,10 @@ export async function checkDatabase(dataDir: string, genesis: Genesis): Promise<
 async function checkRecords(store: Store, genesis: Genesis): Promise<CheckReport> {
   const damaged: DamagedEntry[] = [];
   let transactions = 0;
-  // Arrival table: the bytes hash to the id stored with them, and the id index points back.
-  for (const { key, value } of store.tx.getRange({})) {
+  // Arrival tables (`tx` and the pruned milestones' `keptTx`): the bytes hash to the id stored
+  // with them, and the id index points back.
+  for (const { seq, value } of store.storedValues()) {
     transactions++;
-    const seq = readSeq(key as Buffer);
     const id = value.subarray(0, 32);
     const idHex = toHex(id);
     if (toHex(blake2b256(value.subarray(32))) !== idHex) damaged.push({ id: idHex, seq, why: "the stored bytes do not hash to the id" });
@@ -116,7 +116,7 @@ async function checkRecords(store: Store, genesis: Genesis): Promise<CheckReport
   // Id index: every entry names an arrival that holds that id.
   for (const { key, value } of store.ids.getRange({})) {
     const seq = readSeq(value);
-    const stored = store.tx.getBinary(keys.seq(seq));
+    const stored = store.storedValueBySeq(seq);
     if (!stored || toHex(stored.subarray(0, 32)) !== toHex(key as Buffer)) {
       if (!damaged.some((d) => d.seq === seq)) damaged.push({ id: toHex(key as Buffer), seq, why: "the id index names an arrival that holds another transaction or none" });
     }
