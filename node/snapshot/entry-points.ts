@@ -30,10 +30,32 @@ export const ENTRY_POINT_MILESTONES = 15;
 const YIELD_EVERY = 4096;
 
 /**
- * The entry points of `store` at milestone `index`, ascending. Reads in `txn` when given (a running
- * node's snapshot), yielding to the event loop every few thousand rows when `yieldTurns`.
+ * What one call read of a store's metadata table that the next call at the same or a later
+ * milestone may take as read (a running node's periodic snapshots, node/snapshot/periodic.ts): a
+ * row that was confirmed at or below the earlier milestone stays so (confirmations are final and
+ * rows are only ever deleted), so only the rows stored since and those that were unconfirmed then
+ * are read again. Arrivals are numbered and committed in order (one write queue), so the rows a
+ * read transaction sees are all those below the highest seq it sees. Without it every file read
+ * the whole table, O(history) every `--snapshot-interval` milestones on an archive node.
  */
-export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTransaction, yieldTurns = false): Promise<Uint8Array[]> {
+export class EntryPointCursor {
+  /** The arrival seq the next call reads from: every row below it was read by an earlier call. */
+  from = 0;
+  /** The milestone index of the last call. */
+  index = 0;
+  /** Arrival seqs below `from` that were not confirmed by `index` when read. */
+  unconfirmed: number[] = [];
+  /** Metadata rows the last call read (range rows and the unconfirmed ones read again). */
+  rowsRead = 0;
+}
+
+/**
+ * The entry points of `store` at milestone `index`, ascending. Reads in `txn` when given (a running
+ * node's snapshot), yielding to the event loop every few thousand rows when `yieldTurns`. With
+ * `cursor` (from the previous call on this store) it reads only the metadata rows stored since
+ * that call and those unconfirmed then, and moves the cursor on; the answer is the same.
+ */
+export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTransaction, yieldTurns = false, cursor?: EntryPointCursor): Promise<Uint8Array[]> {
   const opts = txn ? { transaction: txn } : {};
   const confirmedBy = (seq: number): number | undefined => {
     const m = store.meta.get(keys.seq(seq), opts);
@@ -43,15 +65,19 @@ export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTr
   // The store's own entry points (an import's, a pruned node's), by id.
   const inherited = new Map<string, Uint8Array>();
   for (const e of (store.state.get(STATE.solidEntryPoints, opts) as Uint8Array[] | undefined) ?? []) inherited.set(Buffer.from(e).toString("hex"), Uint8Array.from(e));
+  // A cursor of a later milestone than this one (not expected) is no help: everything is read.
+  const start = cursor && cursor.index <= index ? cursor : undefined;
+  const unconfirmed: number[] = [];
   let n = 0;
-  for (const { key, value } of store.meta.getRange(opts)) {
-    if (yieldTurns && ++n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const seq = readSeq(key as Buffer);
+  /** Names the parents of the stored transaction at `seq` when it is not confirmed by `index`. */
+  const visit = (seq: number, value: Buffer): void => {
+    n++;
     const c = decodeMeta(seq, value).confirmedBy;
-    if (c !== undefined && c <= index) continue;
+    if (c !== undefined && c <= index) return;
+    unconfirmed.push(seq);
     const stored = store.tx.get(keys.seq(seq), opts);
     const d = stored ? decodeTransaction(Uint8Array.from(stored.subarray(32))) : undefined;
-    if (!d?.ok) continue;
+    if (!d?.ok) return;
     for (const p of d.value.tx.parents) {
       const ps = store.ids.get(Buffer.from(p), opts);
       if (!ps) {
@@ -63,7 +89,23 @@ export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTr
       const pc = confirmedBy(readSeq(ps));
       if (pc !== undefined && pc <= index) found.set(Buffer.from(p).toString("hex"), Uint8Array.from(p));
     }
+  };
+  const turn = async () => {
+    if (yieldTurns && n % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  for (const seq of start?.unconfirmed ?? []) {
+    const value = store.meta.get(keys.seq(seq), opts); // gone: pruned since
+    if (value) visit(seq, value);
+    await turn();
   }
+  let next = start?.from ?? 0;
+  for (const { key, value } of store.meta.getRange({ start: keys.seq(next), ...opts })) {
+    const seq = readSeq(key as Buffer);
+    visit(seq, value);
+    next = seq + 1;
+    await turn();
+  }
+  if (cursor) Object.assign(cursor, { from: next, index, unconfirmed, rowsRead: n });
   // What the last milestones confirmed: the inherited entry points among it first (the id lists
   // that would name them are pruned, or were never here below an import)…
   const low = Math.max(1, index - ENTRY_POINT_MILESTONES + 1);

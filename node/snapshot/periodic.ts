@@ -9,7 +9,9 @@
  *
  * The node goes on while a file is written: everything is read in one LMDB read transaction (the
  * ledger index, the milestone records, the `utxo` table), so the file is the state at N even while
- * later milestones apply, and the loop yields to the event loop every few thousand entries. Unlike
+ * later milestones apply, and the loop yields to the event loop every few thousand entries; of the
+ * milestone records and the metadata it reads only what is new since the file before it
+ * (LiveSnapshotCursor), so neither its reads nor its heap grow with the history. Unlike
  * `tangle snapshot create` it does not recompute the ledger root (at a million entries that is
  * seconds of one core the node needs); a file is never trusted for having been written, every
  * verifier and importer recomputes the root. At most one file is written at a time: a milestone that
@@ -27,7 +29,7 @@ import type { Transaction as LmdbTransaction } from "lmdb";
 import { fail, SnapshotErrorCode as E } from "./errors";
 import { SnapshotReader, SnapshotWriter } from "./file";
 import { compareKeys, SnapshotEntry, SnapshotHeader } from "./format";
-import { solidEntryPoints } from "./entry-points";
+import { EntryPointCursor, solidEntryPoints } from "./entry-points";
 
 /** Entries written between two yields to the event loop. */
 const YIELD_EVERY = 4096;
@@ -72,34 +74,64 @@ export function snapshotFileName(name: string): { kind: "full"; index: number } 
 }
 
 /**
+ * What a node's earlier live snapshots read that holds for every later one, so that each file reads
+ * what is new since the one before, not the history (one per store; node/snapshot/entry-points.ts):
+ * the entry points' cursor over the metadata table, and the milestone records read so far with the
+ * committee changes among them (applied milestones never change). Before it each file read every
+ * milestone record into one array, each with the ids its milestone confirmed: the whole confirmed
+ * history in the heap while the file was written, which on an archive node under load grew until
+ * the node ran out of heap (docs/operations.md, Memory).
+ */
+export class LiveSnapshotCursor {
+  readonly entryPoints = new EntryPointCursor();
+  /** Milestone records below this index were read (the next read starts here). */
+  changesFrom = 1;
+  /** The transactions of the milestones below `changesFrom` that carry a committee change, by index. */
+  readonly changes = new Map<number, Uint8Array>();
+  /** Milestone records the last file read to find committee changes. */
+  recordsRead = 0;
+}
+
+/**
  * Writes a full snapshot of `store` at its ledger index as of now, reading in one read transaction
  * while the node goes on. Resolves once the file is synced and in place. With `deltaFrom` (a full
  * snapshot file of this network below the ledger index) it writes the delta from that file instead.
+ * With `cursor` (the one of this store's earlier files) it reads only what is new since them.
  */
-export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: string, deltaFrom?: string): Promise<WrittenSnapshot> {
+export async function writeLiveSnapshot(store: Store, genesis: Genesis, out: string, deltaFrom?: string, cursor = new LiveSnapshotCursor()): Promise<WrittenSnapshot> {
   const t0 = performance.now();
   const txn = store.root.useReadTransaction();
   try {
     const index = (store.state.get(STATE.ledgerIndex, { transaction: txn }) as number | undefined) ?? 0;
     if (index === 0) fail(E.NO_MILESTONE, "no milestone applied yet");
-    const records = [...store.milestones.getRange({ end: keys.milestone(index + 1), transaction: txn })].map((r) => r.value);
     const txOf = (i: number, id: Uint8Array): Uint8Array => {
       const bytes = store.getTransactionBytes(id); // milestone transactions never change once stored
       if (!bytes) fail(E.MILESTONE, `no transaction stored for milestone ${i}`);
       return bytes;
     };
-    const last = records[records.length - 1];
+    const last = store.milestones.get(keys.milestone(index), { transaction: txn });
     if (!last || last.index !== index) fail(E.MILESTONE, `no record of milestone ${index}`);
     const milestone = txOf(index, last.id);
     const d = decodeTransaction(milestone);
     if (!d.ok || d.value.tx.payload.type !== "milestone") fail(E.MILESTONE, `the stored milestone ${index} does not decode as a milestone`);
-    const changes: Uint8Array[] = [];
-    for (const r of records.slice(0, -1)) {
+    // The committee changes below N: the records since the last file's (one at a time, never the
+    // history at once), added to those found before.
+    if (cursor.changesFrom > index) {
+      cursor.changes.clear(); // a cursor of a later milestone (not expected): read them all again
+      cursor.changesFrom = 1;
+    }
+    let recordsRead = 0;
+    for (const { value: r } of store.milestones.getRange({ start: keys.milestone(cursor.changesFrom), end: keys.milestone(index), transaction: txn })) {
+      recordsRead++;
       const bytes = txOf(r.index, r.id);
       const c = decodeTransaction(bytes);
-      if (c.ok && c.value.tx.payload.type === "milestone" && c.value.tx.payload.committeeChange) changes.push(bytes);
+      if (c.ok && c.value.tx.payload.type === "milestone" && c.value.tx.payload.committeeChange) cursor.changes.set(r.index, bytes);
+      if (recordsRead % YIELD_EVERY === 0) await nextTurn();
     }
-    const entryPoints = await solidEntryPoints(store, index, txn, true);
+    cursor.changesFrom = index;
+    cursor.recordsRead = recordsRead;
+    const changes = [...cursor.changes].sort((a, b) => a[0] - b[0]).map(([, bytes]) => bytes);
+    const entryPoints = await solidEntryPoints(store, index, txn, true, cursor.entryPoints);
     const ledgerRoot = d.value.tx.payload.ledgerRoot;
     const header = { networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone, changes, entryPoints };
     if (deltaFrom) return await writeLiveDelta(store, txn, header, deltaFrom, out, t0);
@@ -212,6 +244,8 @@ async function writeLiveDelta(store: Store, txn: LmdbTransaction, h: Omit<Snapsh
 export class PeriodicSnapshots {
   private writing?: Promise<void>;
   private closed = false;
+  /** What the files written so far read that holds for the next (one file at a time uses it). */
+  private readonly cursor = new LiveSnapshotCursor();
 
   constructor(private readonly o: PeriodicSnapshotOptions) {
     if (!Number.isInteger(o.interval) || o.interval < 1) throw new RangeError(`snapshot interval ${o.interval}`);
@@ -245,7 +279,7 @@ export class PeriodicSnapshots {
     try {
       fs.mkdirSync(this.o.dir, { recursive: true });
       // Due at `due`; the index actually written is the ledger's when the read begins (it may have moved on).
-      const w = await writeLiveSnapshot(this.o.store, this.o.genesis, file);
+      const w = await writeLiveSnapshot(this.o.store, this.o.genesis, file, undefined, this.cursor);
       const named = path.join(this.o.dir, `full-${w.index}.snap`);
       if (named !== file) fs.renameSync(file, named);
       this.o.log("written", { ...w, file: named });
@@ -262,7 +296,7 @@ export class PeriodicSnapshots {
       const base = fs.existsSync(this.o.dir) ? this.files().filter((x) => x.kind === "full" && x.index < due).sort((a, b) => b.index - a.index)[0] : undefined;
       if (!base) return;
       file = path.join(this.o.dir, `delta-${base.index}-${due}.snap`);
-      const w = await writeLiveSnapshot(this.o.store, this.o.genesis, file, path.join(this.o.dir, base.f));
+      const w = await writeLiveSnapshot(this.o.store, this.o.genesis, file, path.join(this.o.dir, base.f), this.cursor);
       const named = path.join(this.o.dir, `delta-${base.index}-${w.index}.snap`);
       if (named !== file) fs.renameSync(file, named);
       this.o.log("written", { ...w, file: named });

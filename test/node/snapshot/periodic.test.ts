@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { toHex } from "../../../client/protocol/bytes";
+import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { addressOf, keyPairFromSeed } from "../../../client/protocol/keys";
 import { devCoordinatorSeed, devGenesis, devWalletSeed } from "../../../node/networks/dev";
 import { attach, milestonePayload, signMilestone, signTransaction, stampSync } from "../../../client/protocol/build";
@@ -23,7 +23,8 @@ import { requiredDifficulty } from "../../../node/validation/pipeline";
 import { genesisTransactionId } from "../../../node/ledger/genesis";
 import { compareKeys, importSnapshot, SnapshotReader, SnapshotWriter, verifySnapshot } from "../../../node/snapshot";
 import { startTestNode, TestNode } from "../../support/node";
-import { buildTx, cleanupDirs, tmpDir } from "../_helpers";
+import { ENTRY_POINT_MILESTONES } from "../../../node/snapshot/entry-points";
+import { buildTx, cleanupDirs, dataPayload, tmpDir } from "../_helpers";
 
 let t: TestNode | undefined;
 afterAll(async () => {
@@ -120,4 +121,60 @@ test("files written while milestones change a ledger of 30,000 outputs are each 
     if (v.ok) expect(v.entries).toBeLessThan(outputs.length);
   }
   expect(logs().filter((l) => (l as { entries?: number }).entries !== undefined).length).toBeGreaterThanOrEqual(4);
+}, 90_000);
+
+test("a running node's later snapshots read the arrivals since the last one, not the history: metadata rows and milestone records counted", async () => {
+  t = await startTestNode({ snapshotInterval: 2, milestoneIntervalMs: 50 });
+  const node = t.node;
+  const store = node.store;
+  // Rows the snapshot writer reads from the metadata and milestone tables: real LMDB reads, counted
+  // on their way out (range rows; point reads made inside a read transaction, as the writer's are).
+  const read = { meta: 0, milestones: 0 };
+  const counted = (db: typeof store.meta | typeof store.milestones, name: keyof typeof read) => {
+    const range = db.getRange.bind(db) as (o?: object) => Iterable<unknown>;
+    const get = db.get.bind(db) as (k: unknown, o?: { transaction?: unknown }) => unknown;
+    jest.spyOn(db, "getRange").mockImplementation(((o?: object) =>
+      (function* () {
+        for (const row of range(o)) {
+          read[name]++;
+          yield row;
+        }
+      })()) as never);
+    jest.spyOn(db, "get").mockImplementation(((k: unknown, o?: { transaction?: unknown }) => {
+      if (o?.transaction) read[name]++;
+      return get(k, o);
+    }) as never);
+  };
+  counted(store.meta, "meta");
+  counted(store.milestones, "milestones");
+  // A history of 2,000 data records on 8 streams, then quiet.
+  const key = keyPairFromSeed(randomBytes(32));
+  const streams = Array.from({ length: 8 }, () => ({ id: Uint8Array.from(randomBytes(32)), seq: 0, prev: new Uint8Array(32) }));
+  let last = "";
+  for (let i = 0; i < 2000; i++) {
+    const s = streams[i % streams.length];
+    const r = await node.submit(buildTx(node, key, dataPayload(s.id, s.seq++, s.prev)));
+    s.prev = fromHex(r.id);
+    last = r.id;
+  }
+  const confirmedAt = await until(() => node.getMetadata(last)?.confirmedBy ?? undefined);
+  const written = () => t!.logs.filter((l) => l.msg === "snapshot written") as unknown as { index: number }[];
+  await until(() => (written().filter((w) => w.index > confirmedAt).length >= 2 && node.ledgerIndex >= 80 ? true : undefined), 40_000);
+  const stored = node.storedTransactions;
+  expect(stored).toBeGreaterThan(2000);
+  read.meta = 0;
+  read.milestones = 0;
+  const before = written().length;
+  await until(() => (written().length >= before + 2 ? true : undefined));
+  const snapshots = written().length - before; // one more may have begun meanwhile: counted in
+  const arrived = node.storedTransactions - stored;
+  // Each file read the transactions stored since the one before (the milestones and little else
+  // while quiet), never the 2,000 records below; and the milestone records of its window.
+  expect(read.meta).toBeLessThanOrEqual((snapshots + 1) * (arrived + 2 * 2 + 8));
+  expect(read.meta * 10).toBeLessThan(stored);
+  expect(read.milestones).toBeLessThanOrEqual((snapshots + 1) * (ENTRY_POINT_MILESTONES + 2 * 2 + 2));
+  expect(read.milestones * 2).toBeLessThan(node.ledgerIndex);
+  jest.restoreAllMocks();
+  await t.close();
+  t = undefined;
 }, 90_000);
