@@ -13,7 +13,8 @@
  *    each batch one write; the last batch of a milestone also empties its record's id list
  *    (keeping the count) and records it as done (`prunedThrough`, `prunedArrivalsBelow`).
  *    Deletions are idempotent: after a crash the store says where they stopped and they go on
- *    from there.
+ *    from there. Last, one write rewrites the records whose id lists were emptied, unchanged, so
+ *    that they fill pages of their own (`repackRecords`).
  *
  * Never confirmed: a transaction that arrived before the pruning index's milestone and that no
  * milestone up to the ledger index confirmed has left the recent window (the planner's walk floor),
@@ -165,7 +166,8 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
     deleted += report(pass!, o);
     await o.between?.();
   }
-  for (let m = prunedThroughOf(store) + 1; m <= index; m++) {
+  const firstShrunk = prunedThroughOf(store) + 1;
+  for (let m = firstShrunk; m <= index; m++) {
     const record = store.getMilestone(m);
     const included = record?.included ?? [];
     // The milestone's own arrival bounds the unconfirmed ones that may go with it.
@@ -193,7 +195,29 @@ export async function finishPruning(store: Store, o: FinishOptions = {}): Promis
       await o.between?.();
     }
   }
+  if (firstShrunk <= index) await repackRecords(store, firstShrunk, index);
   return deleted;
+}
+
+/**
+ * Rewrites the milestone records `from`..`to`, whose id lists were just emptied, unchanged, in one
+ * write: deleted, then put back. Emptied in place, a record shrinks from its id list's size (about
+ * 1 KB at 20 transactions a milestone) to its header's and stays in its page, which LMDB merges
+ * with a neighbour only on a deletion, so the pages of the pruned records were left a fifth full.
+ * Deleted, their pages are freed or merged, and put back they fill the pages of the records
+ * pruned before them. Measured (bench/pruning/pages.ts, 224 milestones of about 25 ids pruned in
+ * steps of 4): 37 pages grown instead of 74. Rewriting 4 or 16 records more behind each step's
+ * (so that a write empties a whole page of records emptied over several steps) did no better (36
+ * to 42; LMDB keeps a page's lower bound in its parent, so a record put back while its page still
+ * holds others goes back there). The content is the same, so a crash before this write leaves
+ * only sparser pages.
+ */
+async function repackRecords(store: Store, from: number, to: number): Promise<void> {
+  await store.root.transaction(() => {
+    const records = [...store.milestones.getRange({ start: keys.milestone(from), end: keys.milestone(to + 1) })].map(({ key, value }) => ({ key: Buffer.from(key as Buffer), value }));
+    for (const { key } of records) store.milestones.remove(key);
+    for (const { key, value } of records) store.milestones.put(key, value);
+  });
 }
 
 /**

@@ -83,13 +83,14 @@ function keptBytes(store: Store, id: Uint8Array): number {
   return n;
 }
 
-test("pruned milestones' transactions pack at their data size: the pages of tx, keptTx and issuers grow by what the kept milestones hold over the page size", async () => {
+test("pruned milestones pack at their data size: the pages of tx, keptTx and issuers, and of the milestone records, grow by what the kept milestones hold over the page size", async () => {
   const dir = tmpDir();
   const b = await build(dir);
   const store = b.node.store;
   const pageSize = (store.root.getStats() as PageStat).pageSize ?? 4096;
   await pruneTo(store, MILESTONES - 2);
   const before = txPages(store);
+  const recordsBefore = pagesOf(store.milestones);
   // As many milestones again, pruned as deep: what stays unpruned is the same, what is kept doubles.
   await grow(b, MILESTONES);
   await pruneTo(store, 2 * MILESTONES - 2);
@@ -98,6 +99,11 @@ test("pruned milestones' transactions pack at their data size: the pages of tx, 
   // Dense: the kept bytes over the page size, at LMDB's fill of appended pages, and a page of slack for a tree's edge.
   const bound = Math.ceil(kept / pageSize / 0.7) + 2;
   expect({ grown, kept, withinBound: grown <= bound }).toEqual({ grown, kept, withinBound: true });
+  // The milestone records, their id lists emptied: the same.
+  const recordsGrown = pagesOf(store.milestones) - recordsBefore;
+  const recordBytes = b.milestones.slice(MILESTONES - 2, 2 * MILESTONES - 2).reduce((n, _, i) => n + 4 + store.milestones.getBinary(keys.milestone(MILESTONES - 1 + i))!.length + 10, 0);
+  const recordsBound = Math.ceil(recordBytes / pageSize / 0.7) + 2;
+  expect({ recordsGrown, recordBytes, withinBound: recordsGrown <= recordsBound }).toEqual({ recordsGrown, recordBytes, withinBound: true });
   // Everything the milestones up to the index confirmed is gone; each milestone transaction stays.
   for (const m of b.milestones) expect(b.node.getTransactionBytes(m)).toBeDefined();
   await b.node.close();
