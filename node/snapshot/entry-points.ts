@@ -75,7 +75,7 @@ export async function solidEntryPoints(store: Store, index: number, txn?: LmdbTr
     const c = decodeMeta(seq, value).confirmedBy;
     if (c !== undefined && c <= index) return;
     unconfirmed.push(seq);
-    const stored = store.tx.get(keys.seq(seq), opts);
+    const stored = store.storedValueBySeq(seq, opts);
     const d = stored ? decodeTransaction(Uint8Array.from(stored.subarray(32))) : undefined;
     if (!d?.ok) return;
     for (const p of d.value.tx.parents) {
