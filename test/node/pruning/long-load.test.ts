@@ -36,7 +36,7 @@ const TRANSFER_EVERY = 10;
 const DEPTH = 8;
 /** The load goes on until the ledger index reaches this many depths (so most of it runs pruned, whatever the machine's speed). */
 const LOAD_DEPTHS = 8;
-/** Pages a kept milestone may take (measured 1.4: bench/pruning/pages.ts; docs/storage.md, Measured). */
+/** Pages a kept milestone may take: measured 1.4 before pruned milestones were packed into keptTx, about 0.42 since (bench/pruning/pages.ts; docs/storage.md, Measured); 2 leaves room for small runs. */
 const PAGES_PER_MILESTONE = 2;
 
 let t: TestNode | undefined;
