@@ -95,22 +95,47 @@ test(`a disk filled and freed ${CYCLES} times under three writers, then a kill -
     lastHealth = `${r.status} ${await r.text()}; ${Math.floor(freeBytes() / MiB)} MiB free`;
     return r.status;
   };
+  // Until the node says it is full: the writers fill the last megabytes (and the node's headroom)
+  // at the speed of the machine, so the wait goes on while acknowledgements still come, and fails
+  // once 20 s pass with neither a new one nor a 503 (or after 120 s in all), naming what it saw.
+  const untilFull = async (what: string) => {
+    const t0 = Date.now();
+    let seen = acked.length;
+    let progressAt = t0;
+    for (;;) {
+      if ((await health()) === 503) return;
+      if (acked.length > seen) [seen, progressAt] = [acked.length, Date.now()];
+      if (Date.now() - progressAt > 20_000 || Date.now() - t0 > 120_000) {
+        throw new Error(`${what}: no 503 after ${Date.now() - t0} ms (${acked.length} acknowledged, the last ${Date.now() - progressAt} ms ago; refusals ${JSON.stringify(refusals)}; health ${lastHealth})`);
+      }
+      await sleep(100);
+    }
+  };
   let fullSeen = 0;
-  for (let cycle = 0; cycle < CYCLES; cycle++) {
-    fill(filler, (RESERVE_MIB + 1 + rnd.next() * 2) * MiB);
-    await until(rnd.why(`cycle ${cycle}: the node refusing writes`), async () => (await health()) === 503, 20_000, 100);
-    fullSeen++;
-    await sleep(300 + rnd.next() * 700);
-    expect({ exitCode: proc.child.exitCode, signal: proc.child.signalCode }).toEqual({ exitCode: null, signal: null });
-    fs.rmSync(filler);
-    await until(rnd.why(`cycle ${cycle}: writes resumed`), async () => (await health()) === 200, 20_000, 100).catch((err: Error) => {
-      throw new Error(`${err.message}; last /health: ${lastHealth}`);
-    });
-    await sleep(300 + rnd.next() * 700);
-  }
-  // Once more full, then killed there, and restarted on a bigger disk.
-  fill(filler, (RESERVE_MIB + 1) * MiB);
-  await until(rnd.why("the node refusing writes before the kill"), async () => (await health()) === 503, 20_000, 100);
+  // A failure below stops the writers and waits for their last calls while the node still
+  // answers, so none of them rejects later in whatever suite this worker runs next.
+  const stopWritersOnFailure = async (err: unknown) => {
+    stop = true;
+    await Promise.allSettled(writers);
+    throw err;
+  };
+  await (async () => {
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      fill(filler, (RESERVE_MIB + 1 + rnd.next() * 2) * MiB);
+      await untilFull(rnd.why(`cycle ${cycle}: the node refusing writes`));
+      fullSeen++;
+      await sleep(300 + rnd.next() * 700);
+      expect({ exitCode: proc.child.exitCode, signal: proc.child.signalCode }).toEqual({ exitCode: null, signal: null });
+      fs.rmSync(filler);
+      await until(rnd.why(`cycle ${cycle}: writes resumed`), async () => (await health()) === 200, 20_000, 100).catch((err: Error) => {
+        throw new Error(`${err.message}; last /health: ${lastHealth}`);
+      });
+      await sleep(300 + rnd.next() * 700);
+    }
+    // Once more full, then killed there, and restarted on a bigger disk.
+    fill(filler, (RESERVE_MIB + 1) * MiB);
+    await untilFull(rnd.why("the node refusing writes before the kill"));
+  })().catch(stopWritersOnFailure);
   stop = true;
   await Promise.all(writers);
   await proc.stop("SIGKILL");
