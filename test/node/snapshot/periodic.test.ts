@@ -121,6 +121,8 @@ test("files written while milestones change a ledger of 30,000 outputs are each 
     if (v.ok) expect(v.entries).toBeLessThan(outputs.length);
   }
   expect(logs().filter((l) => (l as { entries?: number }).entries !== undefined).length).toBeGreaterThanOrEqual(4);
+  await t.close();
+  t = undefined;
 }, 90_000);
 
 test("a running node's later snapshots read the arrivals since the last one, not the history: metadata rows and milestone records counted", async () => {
