@@ -14,6 +14,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { TangleNode } from "./tangle-node";
 import type { TangleWindow } from "./window";
 import type { Store } from "./storage/store";
+import { databasePages } from "./pruning/pages";
 import type { MilestoneEvent } from "./events";
 import type { PeerManager } from "./peering/peers";
 
@@ -90,6 +91,19 @@ export function createNodeMetrics(sources: MetricSources): NodeMetrics {
   readGauge(registry, "tangle_milestone_index", "index of the last applied milestone", () => node.ledgerIndex);
   readGauge(registry, "tangle_stored_transactions", "transactions stored", () => node.storedTransactions);
   readGauge(registry, "tangle_database_bytes", "size of the database file", () => store.sizeBytes());
+  new Gauge({
+    name: "tangle_database_pages",
+    help: "LMDB pages in use by table (sub-database); table=\"lmdb\" is LMDB's own (meta pages, main database, free list)",
+    labelNames: ["table"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (store.closed) return; // the environment is gone (the node is closing)
+      const p = databasePages(store);
+      for (const [table, n] of Object.entries(p.tables)) this.set({ table }, n);
+      this.set({ table: "lmdb" }, p.overheadPages);
+    },
+  });
   readGauge(registry, "tangle_connections", "open API connections", sources.connections);
   // Memory beyond the library's defaults: the peak, the split of the resident set (mapped database
   // pages are file-backed), the V8 heap as the benchmarks have always read it, and the WASM window.

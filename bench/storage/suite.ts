@@ -105,6 +105,11 @@ export interface Figures {
   heap: number;
   restartMs: number;
   pruningIndex: number;
+  /** The confirmed milestone index at the checkpoint. */
+  ledgerIndex?: number;
+  /** Pages in use by table (getNodeInfo.database.tables; absent from a node that does not report it). */
+  tables?: Record<string, number>;
+  pageSize?: number;
 }
 
 /**
@@ -318,7 +323,7 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
       ledgerIndex = after.confirmedMilestoneIndex;
       pruningIndex = after.pruning.index;
 
-      const db = before.database as { pagesInUse: number; pageSize: number; fileBytes: number };
+      const db = before.database as { pagesInUse: number; pageSize: number; fileBytes: number; tables?: Record<string, number> };
       const fig: Figures = {
         stored: before.storedTransactions,
         throughput: Math.round(acked / Math.max(0.001, seconds)),
@@ -328,6 +333,9 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
         heap: m.heap,
         restartMs: Math.round(restartMs),
         pruningIndex: before.pruning.index,
+        ledgerIndex: before.confirmedMilestoneIndex,
+        tables: db.tables,
+        pageSize: db.pageSize,
       };
       figures.push(fig);
       const params = { storedTransactions: fig.stored, pruning, memoryLimit: limit };
@@ -337,6 +345,7 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
       results.push({ name: "database", params: { ...params, pageSize: db.pageSize }, metric: "pages-in-use", value: db.pagesInUse, unit: "pages" });
       results.push({ name: "database", params, metric: "in-use", value: MiB(db.pagesInUse * db.pageSize), unit: "MiB" });
       results.push({ name: "database", params, metric: "file", value: MiB(db.fileBytes), unit: "MiB" });
+      for (const [table, pages] of Object.entries(db.tables ?? {})) results.push({ name: "database-table", params: { ...params, table }, metric: "pages-in-use", value: pages, unit: "pages" });
       results.push({ name: "db-size", params, metric: "bytes-per-transaction", value: Math.round(m.db / fig.stored), unit: "B" });
       results.push({ name: "pruning", params, metric: "pruning-index", value: fig.pruningIndex, unit: "milestone" });
       results.push({ name: "pruning", params, metric: "ledger-index", value: before.confirmedMilestoneIndex, unit: "milestone" });
@@ -382,7 +391,10 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
     if (kills) throw new Error(`storage bench: the node was killed for memory ${kills} time(s) under a ${limit} limit`);
     const summary = flatness(figures, pruning);
     results.push(...summary);
-    for (const s of summary) log(`storage: flatness ${s.metric}: ${s.value.toFixed(2)} x (${thousands(Number(s.params.from))} → ${thousands(Number(s.params.to))} stored)`);
+    for (const s of summary) {
+      if (s.name === "storage-flatness") log(`storage: flatness ${s.metric}: ${s.value.toFixed(2)} x (${thousands(Number(s.params.from))} → ${thousands(Number(s.params.to))} stored)`);
+      else log(`storage: growth ${s.metric}${s.params.table ? ` (${s.params.table})` : ""}: ${thousands(s.value)} ${s.unit} (${thousands(Number(s.params.from))} → ${thousands(Number(s.params.to))} stored)`);
+    }
     if (!summary.length) log(`storage: no flatness summary: ${prunes ? "fewer than two checkpoints after the first prune" : "fewer than two checkpoints"}`);
     return results;
   } finally {
@@ -411,5 +423,31 @@ export function flatness(figures: readonly Figures[], pruning: number | "off"): 
     { name: "storage-flatness", params, metric: "rss", value: ratio(last.rss, base.rss), unit: "x" },
     { name: "storage-flatness", params, metric: "heap", value: ratio(last.heap, base.heap), unit: "x" },
     { name: "storage-flatness", params, metric: "restart", value: ratio(last.restartMs, base.restartMs), unit: "x" },
+    ...growth(base, last, params),
   ];
+}
+
+/**
+ * What the pages in use grew by between two checkpoints, per transaction stored and per milestone
+ * confirmed in between, and by table (the tables that grew, largest first): on a pruned node, what
+ * it keeps forever (milestones, stream heads, the ledger) against an archive node's whole history.
+ */
+export function growth(base: Figures, last: Figures, params: Record<string, unknown>): BenchResult[] {
+  const pageSize = last.pageSize ?? 4096;
+  const grown = (last.pagesInUse - base.pagesInUse) * pageSize;
+  const out: BenchResult[] = [];
+  const stored = last.stored - base.stored;
+  if (stored > 0) out.push({ name: "storage-growth", params, metric: "bytes-per-transaction", value: Math.round(grown / stored), unit: "B" });
+  const milestones = (last.ledgerIndex ?? 0) - (base.ledgerIndex ?? 0);
+  if (base.ledgerIndex !== undefined && last.ledgerIndex !== undefined && milestones > 0) {
+    out.push({ name: "storage-growth", params, metric: "bytes-per-milestone", value: Math.round(grown / milestones), unit: "B" });
+  }
+  if (base.tables && last.tables) {
+    const rows = Object.keys(last.tables)
+      .map((table) => ({ table, pages: last.tables![table] - (base.tables![table] ?? 0) }))
+      .filter((r) => r.pages !== 0)
+      .sort((a, b) => b.pages - a.pages);
+    for (const r of rows) out.push({ name: "storage-growth", params: { ...params, table: r.table }, metric: "table-pages", value: r.pages, unit: "pages" });
+  }
+  return out;
 }

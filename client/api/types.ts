@@ -63,7 +63,8 @@ export interface NodeInfo {
   /** `snapshotIndex`: the milestone of the snapshot the node started from (0: from the genesis); it holds no history at or below it. */
   pruning: { index: number; depth: number | "off"; snapshotIndex: number };
   /** The LMDB file: pages holding data (freed pages are reused, the file never shrinks), the page size, the file's size. */
-  database: { pagesInUse: number; pageSize: number; fileBytes: number };
+  /** `tables`: pages in use by each LMDB sub-database (docs/storage.md, the schema); the rest of `pagesInUse` is LMDB's own. */
+  database: { pagesInUse: number; pageSize: number; fileBytes: number; tables: Record<string, number> };
 }
 
 export interface CommitteeInfo {

@@ -118,7 +118,7 @@ const TABLE = {
   ERR_UNKNOWN_METHOD: { layer: "api", meaning: "no such method" },
   ERR_BAD_PARAMS: { layer: "api", meaning: "a parameter is missing, of the wrong type or out of range (the message names it)" },
   ERR_NOT_FOUND: { layer: "api", meaning: "no such transaction, milestone or path" },
-  ERR_PRUNED: { layer: "api", meaning: "the node does not store the transaction and has pruned history: it is unknown, or was confirmed at or below the pruning index (in the error's data), or never confirmed and older than it, and deleted here; an archive node or a stored inclusion proof has it" },
+  ERR_PRUNED: { layer: "api", meaning: "the node does not store the transaction and has pruned history: it is unknown, or was confirmed at or below the pruning index (in the error's data), or never confirmed and older than it, and deleted here; an archive node or a stored inclusion proof has it. To a peer: its transaction is older than this node's history and is not stored again" },
   ERR_NOT_CONFIRMED: { layer: "api", meaning: "the transaction is stored but no milestone has confirmed it yet: no inclusion proof exists" },
   ERR_RATE_LIMITED: { layer: "api", meaning: "more requests per second than allowed; repeated refusals close the connection", close: 1008 },
   ERR_TOO_MANY_IN_FLIGHT: { layer: "api", meaning: "too many requests of this connection are being processed" },

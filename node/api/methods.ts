@@ -345,10 +345,10 @@ export function createMethods(ctx: MethodContext): Methods {
  * messages and applied milestones: peering/committee-relay.ts), this node's own key counted when it
  * is a member.
  */
-/** LMDB pages holding data, the page size and the file's size (node/pruning/pages.ts). */
+/** LMDB pages holding data (by table), the page size and the file's size (node/pruning/pages.ts). */
 function databaseInfo(node: TangleNode): WireResult<"getNodeInfo">["database"] {
-  const { pagesInUse, pageSize, fileBytes } = databasePages(node.store);
-  return { pagesInUse, pageSize, fileBytes };
+  const { pagesInUse, pageSize, fileBytes, tables } = databasePages(node.store);
+  return { pagesInUse, pageSize, fileBytes, tables };
 }
 
 function committeeInfo(node: TangleNode, peering: PeerManager | undefined): WireResult<"getNodeInfo">["committee"] {

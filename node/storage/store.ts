@@ -197,7 +197,14 @@ export class Store {
     this.writeFailedListeners.push(listener);
   }
 
+  /** Set once close() begins: nothing reads the environment after. */
+  get closed(): boolean {
+    return this._closed;
+  }
+  private _closed = false;
+
   async close(): Promise<void> {
+    this._closed = true;
     this.mappedWatcher?.stop(); // before the map goes away
     try {
       await this.root.close();

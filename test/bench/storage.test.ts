@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Figures, flatness } from "../../bench/storage/suite";
+import { DB } from "../../node/storage/schema";
 import { start, tangle } from "../cli/_run";
 
 jest.setTimeout(90_000);
@@ -68,6 +69,17 @@ test("tangle bench storage --pruning off, a short run: per-checkpoint figures, s
       }
     }
     expect(rows("pruning", "pruning-index").map((x: any) => x.value)).toEqual([0, 0]);
+    // Pages in use by table at each checkpoint (getNodeInfo.database.tables): the 13 of the schema,
+    // adding up to less than all pages in use; the records went into tx, ids and streams.
+    const tables = rows("database-table", "pages-in-use");
+    expect(tables).toHaveLength(2 * 13);
+    for (const cp of checkpoints) {
+      const mine = tables.filter((x: any) => x.params.storedTransactions === cp.params.storedTransactions);
+      expect(mine.map((x: any) => x.params.table).sort()).toEqual(Object.values(DB).sort());
+      const total = rows("database", "pages-in-use").find((x: any) => x.params.storedTransactions === cp.params.storedTransactions).value;
+      expect(mine.reduce((a: number, x: any) => a + x.value, 0)).toBeLessThan(total);
+      for (const t of ["tx", "ids", "streams"]) expect(mine.find((x: any) => x.params.table === t).value).toBeGreaterThan(10);
+    }
     // An archive keeps everything: every sampled record stored, none answered ERR_PRUNED.
     for (const x of [...rows("sample-newest", "stored"), ...rows("sample-first", "stored")]) expect(x.value).toBe(x.params.sampled);
     for (const x of [...rows("sample-newest", "pruned"), ...rows("sample-first", "pruned")]) expect(x.value).toBe(0);
@@ -131,7 +143,7 @@ test("flatness: pruned, from the first checkpoint after the first prune to the l
     restartMs: 2000 * scale,
   });
   const figures = [at(100, 0, 1), at(200, 0, 2), at(300, 40, 4), at(400, 80, 5)];
-  const pruned = flatness(figures, 50);
+  const pruned = flatness(figures, 50).filter((x) => x.name === "storage-flatness");
   expect(pruned.map((x) => [x.metric, x.value])).toEqual([
     ["throughput", 1.25],
     ["pages-in-use", 1.25],
@@ -141,10 +153,41 @@ test("flatness: pruned, from the first checkpoint after the first prune to the l
     ["restart", 1.25],
   ]);
   for (const x of pruned) expect(x.params).toEqual({ pruning: 50, from: 300, to: 400 });
-  const archive = flatness(figures, "off");
+  const archive = flatness(figures, "off").filter((x) => x.name === "storage-flatness");
+  expect(archive).toHaveLength(6);
   for (const x of archive) expect([x.params.from, x.params.to, x.value]).toEqual([100, 400, 5]);
   // No base, or the base is the last checkpoint: no summary.
   expect(flatness(figures.slice(0, 2), 50)).toEqual([]);
   expect(flatness(figures.slice(0, 3), 50)).toEqual([]);
   expect(flatness(figures.slice(0, 1), "off")).toEqual([]);
+});
+
+test("growth after the first prune: bytes of pages in use per transaction and per milestone, and the tables that grew, largest first", () => {
+  const at = (stored: number, pruningIndex: number, ledgerIndex: number, tables: Record<string, number>): Figures => ({
+    stored,
+    pruningIndex,
+    ledgerIndex,
+    tables,
+    pageSize: 4096,
+    pagesInUse: Object.values(tables).reduce((a, b) => a + b, 0) + 5,
+    throughput: 3000,
+    fileBytes: 2 ** 26,
+    rss: 2 ** 27,
+    heap: 2 ** 25,
+    restartMs: 2000,
+  });
+  const figures = [at(1000, 0, 10, { tx: 500, milestones: 10, streams: 40 }), at(3000, 20, 110, { tx: 900, milestones: 60, streams: 40 }), at(5000, 120, 210, { tx: 880, milestones: 110, streams: 50 })];
+  const g = flatness(figures, 50).filter((x) => x.name === "storage-growth");
+  // From the second checkpoint (the first pruned) to the third: 2,000 stored, 100 milestones,
+  // pages 1,005 → 1,045: 40 pages of 4,096 bytes.
+  expect(g.map((x) => [x.metric, x.params.table, x.value])).toEqual([
+    ["bytes-per-transaction", undefined, Math.round((40 * 4096) / 2000)],
+    ["bytes-per-milestone", undefined, Math.round((40 * 4096) / 100)],
+    ["table-pages", "milestones", 50],
+    ["table-pages", "streams", 10],
+    ["table-pages", "tx", -20],
+  ]);
+  // A node that reports no tables (an older build): the totals only.
+  const bare = figures.map(({ tables: _t, ...f }) => f);
+  expect(flatness(bare, 50).filter((x) => x.name === "storage-growth").map((x) => x.metric)).toEqual(["bytes-per-transaction", "bytes-per-milestone"]);
 });

@@ -258,6 +258,8 @@ test("GET /health and /metrics", async () => {
     "tangle_tips",
     "tangle_milestone_index",
     "tangle_database_bytes",
+    'tangle_database_pages{table="tx"}',
+    'tangle_database_pages{table="lmdb"}',
     "tangle_connections",
     "nodejs_heap_total_bytes",
     "tangle_wasm_memory_bytes",

@@ -7,7 +7,8 @@
 import { fromHex, toHex } from "../../../client/protocol/bytes";
 import { NodeApiError } from "../../../client/api/errors";
 import { startTestNode, TestNode } from "../../support/node";
-import { alice, buildTx, dataPayload } from "../_helpers";
+import { DB } from "../../../node/storage/schema";
+import { alice, buildTx, dataPayload, until } from "../_helpers";
 
 let pruned: TestNode;
 let archive: TestNode;
@@ -17,13 +18,6 @@ afterAll(async () => {
   await archive?.close();
 });
 
-async function until(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function errorOf(p: Promise<unknown>): Promise<NodeApiError> {
   try {
@@ -66,6 +60,14 @@ test("a pruned transaction answers ERR_PRUNED with the pruning index; getNodeInf
   expect(info.database.pageSize).toBeGreaterThanOrEqual(4096);
   expect(info.database.pagesInUse).toBeGreaterThan(2);
   expect(info.database.pagesInUse * info.database.pageSize).toBeLessThanOrEqual(info.database.fileBytes);
+  // By table: every sub-database of the schema, together less than all pages in use (LMDB's own meta
+  // pages are the rest); the kept milestones' transactions are in keptTx, the stream head in tx.
+  const tables = info.database.tables;
+  expect(Object.keys(tables).sort()).toEqual(Object.values(DB).sort());
+  const sum = Object.values(tables).reduce((a, b) => a + b, 0);
+  expect(sum).toBeLessThan(info.database.pagesInUse);
+  expect(sum).toBeGreaterThan(info.database.pagesInUse - 64);
+  for (const t of ["tx", "keptTx", "milestones", "ids", "meta", "streams", "state"]) expect(tables[t]).toBeGreaterThan(0);
 });
 
 test("an archive node (--pruning off) keeps everything and answers ERR_NOT_FOUND for what it does not know", async () => {
