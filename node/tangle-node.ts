@@ -32,6 +32,7 @@ import { verifyEd25519 } from "./crypto/ed25519";
 import { VerifyPool } from "./crypto/verify-pool";
 import { NodeError, NodeErrorCode } from "./errors";
 import { Code } from "../client/protocol/codes";
+import { DEFAULT_URTS } from "../core-wasm/src/graph-types";
 import { DecodedCache, newDecodedCache, storedConeView } from "./cone-view";
 import { milestoneOf } from "./payloads";
 import { CommitteeChain } from "./validation/committee";
@@ -214,6 +215,25 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     return Math.max(this.pruningIndex, this.snapshotIndex);
   }
 
+  /** The timestamp of the history floor's milestone, for the floor it was read at. */
+  private floorTime = { index: 0, timestamp: 0 };
+
+  /**
+   * Whether a transaction attached at `timestamp` is older than this node's history: attached before
+   * the history floor's milestone by more than a client may backdate one (maxPastMs) plus the
+   * milestones after which TIP-3 makes it lazy (below max depth), so no milestone above the floor
+   * can confirm it any more. Such a transaction from a peer (an archive node, one syncing from the
+   * genesis, a replay) was confirmed below the floor and pruned here, or never will be: stored
+   * again, it would be taken for unconfirmed, its parents asked for, down to the floor.
+   */
+  private predatesHistory(timestamp: number): boolean {
+    const floor = this.historyFloor;
+    if (floor === 0) return false;
+    if (this.floorTime.index !== floor) this.floorTime = { index: floor, timestamp: this.store.getMilestone(floor)?.timestamp ?? 0 };
+    if (this.floorTime.timestamp === 0) return false;
+    return timestamp < this.floorTime.timestamp - this.params.maxPastMs - DEFAULT_URTS.belowMaxDepth * this.milestoneIntervalMs;
+  }
+
   /** Pruning on this node (node/pruning/pruner.ts), set by the composition root; absent: an archive node. */
   pruner?: { readonly index: number; readonly depth: number };
 
@@ -285,6 +305,9 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     if (!v.ok) throw new NodeError(v.code, v.message);
     const { idHex, tx } = v.value;
     opts.onValid?.(tx);
+    if (opts.source !== undefined && this.predatesHistory(tx.timestamp)) {
+      throw new NodeError(NodeErrorCode.PRUNED, `a transaction of ${new Date(tx.timestamp).toISOString()} is older than this node's history (milestone ${this.historyFloor}): not stored again`);
+    }
     // Checked above already when the id was computed there (validation itself does not wait).
     if (!id && (await this.known(idHex, v.value.id))) return { id: idHex, duplicate: true };
     // From here until its write is under way, others waiting for this transaction need not ask peers.

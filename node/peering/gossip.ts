@@ -38,6 +38,7 @@ export class Gossip {
   /** Unasked transactions not taken while behind. */
   skippedBehind = 0;
 
+
   constructor(
     private readonly node: TangleNode,
     private readonly log: Logger,
@@ -62,6 +63,13 @@ export class Gossip {
       await this.node.submit(bytes, { id: idBytes, source: peer.key, maxPastMs: Number.POSITIVE_INFINITY, solidifyTimeoutMs: PEER_LIMITS.solidifyTimeoutMs });
     } catch (err) {
       const code = (err as { code?: string }).code ?? Code.ERR_INTERNAL;
+      // Older than this node's history (a pruned or snapshot-started node): valid, never taken here,
+      // and not asked for again (it stays seen, so repeats are dropped on the id; counted in
+      // tangle_transactions_rejected_total{code="ERR_PRUNED"}).
+      if (code === NodeErrorCode.PRUNED) {
+        this.requests.delete(id);
+        return;
+      }
       if (!BENIGN.has(code)) penalize(`invalid transaction: ${code}`);
       else {
         // A transaction we could not take yet (e.g. it never solidified) may be offered again, and

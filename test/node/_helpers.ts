@@ -101,3 +101,12 @@ export function buildMilestone(node: TangleNode, o: MilestoneOptions = {}): { by
   const bytes = attach(signed, parents, node.now());
   return { bytes: stampSync(bytes, requiredDifficulty(bytes.length, node.params.baseDifficulty)), payload, parents };
 }
+
+/** Waits until `cond` holds, polling every 20 ms; throws after `ms`. */
+export async function until(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

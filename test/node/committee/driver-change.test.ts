@@ -92,6 +92,7 @@ test("a change not queued here, or another one, is not signed; the same proposal
   expect(await driver.receive(p)).toBe(true);
   const sigs = signedBy(sent, me);
   expect(sigs).toHaveLength(1);
+  if (p.t !== "cprop") throw new Error("expected a proposal");
   const hash = signingHash(milestoneEssence(PROTOCOL_VERSION, node.params.networkId, p.parents, p.fields));
   expect(sigs[0].t === "csig" && toHex(sigs[0].essenceHash)).toBe(toHex(hash));
 });

@@ -9,7 +9,7 @@
  */
 import { fromHex } from "../../../client/protocol/bytes";
 import { startTestNode, TestNode } from "../../support/node";
-import { alice, buildTx, dataPayload } from "../_helpers";
+import { alice, buildTx, dataPayload, until } from "../_helpers";
 
 jest.setTimeout(120_000);
 
@@ -18,13 +18,6 @@ afterAll(async () => {
   for (const n of nodes.reverse()) await n.close();
 });
 
-async function until(cond: () => boolean, ms = 45_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 test("a node syncing from genesis from an archive node reaches the pruned coordinator's ledger", async () => {
   // Depth 10 (0.6 s): an archive node that lags behind a little still finds the cones it asks for.
@@ -41,15 +34,15 @@ test("a node syncing from genesis from an archive node reaches the pruned coordi
     ids.push(prev);
     await new Promise((r) => setTimeout(r, 80));
   }
-  await until(() => c.pruningIndex >= 4 && !c.hasTransaction(ids[0]));
-  await until(() => archive.node.ledgerIndex >= c.ledgerIndex - 1);
+  await until(() => c.pruningIndex >= 4 && !c.hasTransaction(ids[0]), 45_000);
+  await until(() => archive.node.ledgerIndex >= c.ledgerIndex - 1, 45_000);
   expect(archive.node.pruningIndex).toBe(0);
   for (const id of ids) expect(archive.node.hasTransaction(id)).toBe(true);
 
   const target = archive.node.ledgerIndex;
   const follower = await startTestNode({ coordinator: false, pruning: "off", peer: [archive.url] });
   nodes.push(follower);
-  await until(() => follower.node.ledgerIndex >= target);
+  await until(() => follower.node.ledgerIndex >= target, 45_000);
   expect(follower.node.getMilestone(target)?.stateHash).toBe(archive.node.getMilestone(target)?.stateHash);
   for (const id of ids) expect(follower.node.getMetadata(id)?.confirmedBy).toBe(archive.node.getMetadata(id)?.confirmedBy);
   expect(follower.node.diverged).toBeUndefined();
@@ -59,7 +52,7 @@ test("a node syncing from genesis from an archive node reaches the pruned coordi
   const stuck = await startTestNode({ coordinator: false, pruning: "off", peer: [coordinator.url], client: true });
   nodes.push(stuck);
   const at = c.ledgerIndex;
-  await until(() => c.ledgerIndex > at + 5);
+  await until(() => c.ledgerIndex > at + 5, 45_000);
   expect(stuck.node.ledgerIndex).toBeLessThan(c.pruningIndex);
   expect(stuck.node.diverged).toBeUndefined();
   const why = /^cannot sync milestone 1 \(at 0 of \d+\): the peers pruned below (\d+): boot from a snapshot \(--bootstrap snapshot\) or peer with an archive node$/;
@@ -81,7 +74,7 @@ test("a node syncing from genesis from an archive node reaches the pruned coordi
   // An archive node as a second peer: it holds the cones, and the node syncs from it.
   stuck.started.peering.addPeer(archive.url);
   const reach = archive.node.ledgerIndex;
-  await until(() => stuck.node.ledgerIndex >= reach);
+  await until(() => stuck.node.ledgerIndex >= reach, 45_000);
   expect(stuck.node.getMilestone(reach)?.stateHash).toBe(archive.node.getMilestone(reach)?.stateHash);
   expect((await stuck.client!.getNodeInfo()).syncProblem).toBeNull();
 });

@@ -151,7 +151,7 @@ test("a running node's later snapshots read the arrivals since the last one, not
   counted(store.milestones, "milestones");
   // A history of 2,000 data records on 8 streams, then quiet.
   const key = keyPairFromSeed(randomBytes(32));
-  const streams = Array.from({ length: 8 }, () => ({ id: Uint8Array.from(randomBytes(32)), seq: 0, prev: new Uint8Array(32) }));
+  const streams = Array.from({ length: 8 }, () => ({ id: Uint8Array.from(randomBytes(32)), seq: 0, prev: new Uint8Array(32) as Uint8Array }));
   let last = "";
   for (let i = 0; i < 2000; i++) {
     const s = streams[i % streams.length];
