@@ -7,7 +7,7 @@
  * A full snapshot's ledger root is computed while it is written and compared with milestone N's
  * before the file is put in place: a damaged database gives no file (ERR_SNAPSHOT_LEDGER_ROOT).
  * A delta against a full snapshot file is a sorted merge of that file's entries with the `utxo`
- * table, made three times (count, deleted keys, entries) so that the counts go up front and
+ * table (delta.ts), made three times (count, deleted keys, entries) so that the counts go up front and
  * nothing is held in memory; it is then verified on its base (its root among the rest) and removed
  * if it does not verify.
  */
@@ -23,10 +23,11 @@ import { LedgerTree } from "../ledger/ledger-tree";
 import { keys, STATE } from "../storage/schema";
 import { StorageError, Store } from "../storage/store";
 import { fail, SnapshotErrorCode as E } from "./errors";
-import { compareKeys, SnapshotEntry, SnapshotHeader, SnapshotKind } from "./format";
-import { SnapshotReader, SnapshotWriter } from "./file";
+import type { SnapshotEntry } from "./format";
+import { SnapshotWriter } from "./file";
 import { SnapshotSummary, verifySnapshot } from "./verify";
 import { solidEntryPoints } from "./entry-points";
+import { DeltaHeaderStart, writeDeltaFile } from "./delta";
 
 /** What a written file holds: the verifier's summary of it, less what only reading it tells. */
 export type CreatedSnapshot = Pick<SnapshotSummary, "kind" | "index" | "milestoneId" | "ledgerRoot" | "entryRecords" | "deletedRecords" | "committeeChanges" | "entryPoints" | "bytes" | "checksum" | "base">;
@@ -74,7 +75,7 @@ export async function createSnapshot(dataDir: string, out: string, genesisIn: Ge
     }
     const entryPoints = await solidEntryPoints(store, index);
     const header = { networkId: genesis.networkId, genesisId: genesisTransactionId(genesis), index, ledgerRoot, milestone: milestoneBytes, changes, entryPoints };
-    const made = opts.deltaFrom ? writeDelta(store, out, header, opts.deltaFrom) : writeFull(store, out, header);
+    const made = opts.deltaFrom ? await writeDelta(store, out, header, opts.deltaFrom) : writeFull(store, out, header);
     if (opts.deltaFrom) {
       // A delta's root is the base's tree changed by it: checked as a verifier will, before it is kept.
       const v = await verifySnapshot(out, genesis, { base: opts.deltaFrom });
@@ -96,7 +97,7 @@ function milestoneTx(store: Store, index: number): Uint8Array {
   return bytes;
 }
 
-type HeaderStart = Omit<SnapshotHeader, "kind" | "base" | "deletedCount" | "entryCount">;
+type HeaderStart = DeltaHeaderStart;
 
 function writeFull(store: Store, out: string, h: HeaderStart): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges" | "entryPoints"> {
   const count = store.utxo.getCount();
@@ -124,83 +125,8 @@ function writeFull(store: Store, out: string, h: HeaderStart): Omit<CreatedSnaps
   }
 }
 
-type Change = { op: "delete"; key: Uint8Array } | { op: "set"; key: Uint8Array; value: Uint8Array };
-
-/** The changes from `base` to `current` (both in key order): keys only in base deleted, new or changed values set. */
-function* diff(base: Iterator<SnapshotEntry>, current: Iterator<SnapshotEntry>): Generator<Change> {
-  let b = base.next();
-  let c = current.next();
-  while (!b.done || !c.done) {
-    const order = b.done ? 1 : c.done ? -1 : compareKeys(b.value.key, c.value.key);
-    if (order < 0) {
-      yield { op: "delete", key: b.value.key };
-      b = base.next();
-    } else if (order > 0) {
-      yield { op: "set", key: c.value.key, value: c.value.value };
-      c = current.next();
-    } else {
-      if (!equalBytes(b.value.value, c.value.value)) yield { op: "set", key: c.value.key, value: c.value.value };
-      b = base.next();
-      c = current.next();
-    }
-  }
-}
-
-/** Opens the base for one merge pass: a full snapshot of this network below `index`. */
-function openBase(file: string, h: HeaderStart): SnapshotReader {
-  const r = SnapshotReader.open(file);
-  const bh = r.header;
-  if (bh.networkId !== h.networkId || !equalBytes(bh.genesisId, h.genesisId)) {
-    r.close();
-    fail(E.WRONG_NETWORK, `the base snapshot ${file} is of another network or genesis`);
-  }
-  if (bh.kind !== "full" || bh.index >= h.index) {
-    r.close();
-    fail(E.BASE, `a delta is made from a full snapshot below milestone ${h.index}; ${file} is a ${bh.kind} snapshot at ${bh.index}`);
-  }
-  return r;
-}
-
-function* basePass(file: string, h: HeaderStart, store: Store): Generator<Change, SnapshotReader> {
-  const r = openBase(file, h);
-  try {
-    yield* diff(r.entries(), storeEntries(store));
-  } catch (err) {
-    r.close();
-    throw err;
-  }
-  return r;
-}
-
-function writeDelta(store: Store, out: string, h: HeaderStart, baseFile: string): Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges" | "entryPoints"> {
-  // Pass 1: the counts (and the base's checksum).
-  let deleted = 0;
-  let set = 0;
-  const counting = basePass(baseFile, h, store);
-  let step = counting.next();
-  for (; !step.done; step = counting.next()) step.value.op === "delete" ? deleted++ : set++;
-  const baseReader = step.value;
-  const baseHeader = baseReader.header;
-  baseReader.finish();
-  const base = { index: baseHeader.index, ledgerRoot: baseHeader.ledgerRoot };
-  const w = SnapshotWriter.create(out, { ...h, kind: "delta", base, deletedCount: deleted, entryCount: set });
-  try {
-    // Pass 2: the deleted keys; pass 3: the entries.
-    for (const op of ["delete", "set"] as const) {
-      const pass = basePass(baseFile, h, store);
-      let s = pass.next();
-      for (; !s.done; s = pass.next()) {
-        const c = s.value;
-        if (c.op !== op) continue;
-        if (c.op === "delete") w.addDeleted(c.key);
-        else w.addEntry(c.key, c.value);
-      }
-      s.value.finish();
-    }
-    const { bytes, checksum } = w.finish();
-    return { kind: "delta", entryRecords: set, deletedRecords: deleted, bytes, checksum: toHex(checksum), base: { index: base.index, ledgerRoot: toHex(base.ledgerRoot) } };
-  } catch (err) {
-    w.abort();
-    throw err;
-  }
+/** The delta from the full file `baseFile` to the directory's unspent outputs (delta.ts). */
+async function writeDelta(store: Store, out: string, h: HeaderStart, baseFile: string): Promise<Omit<CreatedSnapshot, "index" | "milestoneId" | "ledgerRoot" | "committeeChanges" | "entryPoints">> {
+  const d = await writeDeltaFile(out, h, baseFile, () => storeEntries(store));
+  return { kind: "delta", entryRecords: d.set, deletedRecords: d.deleted, bytes: d.bytes, checksum: toHex(d.checksum), base: { index: d.base.index, ledgerRoot: toHex(d.base.ledgerRoot) } };
 }

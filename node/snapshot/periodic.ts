@@ -27,9 +27,10 @@ import { decodeOutputValue, keys, STATE } from "../storage/schema";
 import type { Store } from "../storage/store";
 import type { Transaction as LmdbTransaction } from "lmdb";
 import { fail, SnapshotErrorCode as E } from "./errors";
-import { SnapshotReader, SnapshotWriter } from "./file";
-import { compareKeys, SnapshotEntry, SnapshotHeader } from "./format";
+import { SnapshotWriter } from "./file";
+import type { SnapshotEntry } from "./format";
 import { EntryPointCursor, solidEntryPoints } from "./entry-points";
+import { DeltaHeaderStart, writeDeltaFile } from "./delta";
 
 /** Entries written between two yields to the event loop. */
 const YIELD_EVERY = 4096;
@@ -167,78 +168,10 @@ async function* liveEntries(store: Store, txn: LmdbTransaction): AsyncGenerator<
   }
 }
 
-type Change = { op: "delete"; key: Uint8Array } | { op: "set"; key: Uint8Array; value: Uint8Array };
-
-/** One sorted merge of the base file's entries with the live table: what a delta from the base holds. */
-async function* liveDiff(base: SnapshotReader, store: Store, txn: LmdbTransaction): AsyncGenerator<Change> {
-  for (const _ of base.deletedKeys()); // a full file has none
-  const B = base.entries();
-  const C = liveEntries(store, txn);
-  let b = B.next();
-  let c = await C.next();
-  while (!b.done || !c.done) {
-    const order = b.done ? 1 : c.done ? -1 : compareKeys(b.value.key, c.value.key);
-    if (order < 0) {
-      yield { op: "delete", key: b.value.key };
-      b = B.next();
-    } else if (order > 0) {
-      yield { op: "set", key: c.value.key, value: c.value.value };
-      c = await C.next();
-    } else {
-      const same = b.value.value.length === c.value.value.length && compareKeys(b.value.value, c.value.value) === 0;
-      if (!same) yield { op: "set", key: c.value.key, value: c.value.value };
-      b = B.next();
-      c = await C.next();
-    }
-  }
-}
-
-/**
- * The delta from the full file `baseFile` to the state in `txn` (header: milestone N's): three
- * merges of the file with the table (the counts, the deleted keys, the entries), so that the counts
- * go up front and neither is held in memory; each read of the base ends on its checksum.
- */
-async function writeLiveDelta(store: Store, txn: LmdbTransaction, h: Omit<SnapshotHeader, "kind" | "base" | "deletedCount" | "entryCount">, baseFile: string, out: string, t0: number): Promise<WrittenSnapshot> {
-  const open = () => {
-    const r = SnapshotReader.open(baseFile);
-    const bh = r.header;
-    if (bh.kind !== "full" || bh.index >= h.index || bh.networkId !== h.networkId || compareKeys(bh.genesisId, h.genesisId) !== 0) {
-      r.close();
-      fail(E.BASE, `a delta at ${h.index} is made from a full snapshot of this network below it; ${baseFile} is a ${bh.kind} snapshot at ${bh.index}`);
-    }
-    return r;
-  };
-  let deleted = 0;
-  let set = 0;
-  const first = open();
-  try {
-    for await (const c of liveDiff(first, store, txn)) c.op === "delete" ? deleted++ : set++;
-    first.finish();
-  } finally {
-    first.close();
-  }
-  const base = { index: first.header.index, ledgerRoot: first.header.ledgerRoot };
-  const w = SnapshotWriter.create(out, { ...h, kind: "delta", base, deletedCount: deleted, entryCount: set });
-  try {
-    for (const op of ["delete", "set"] as const) {
-      const r = open();
-      try {
-        for await (const c of liveDiff(r, store, txn)) {
-          if (c.op !== op) continue;
-          if (c.op === "delete") w.addDeleted(c.key);
-          else w.addEntry(c.key, c.value);
-        }
-        r.finish();
-      } finally {
-        r.close();
-      }
-    }
-    const { bytes } = w.finish();
-    return { file: out, kind: "delta", base: base.index, index: h.index, ledgerRoot: toHex(h.ledgerRoot), entries: set, deleted, bytes, ms: Math.round(performance.now() - t0) };
-  } catch (err) {
-    w.abort();
-    throw err;
-  }
+/** The delta from the full file `baseFile` to the `utxo` table in `txn` (delta.ts; header: milestone N's). */
+async function writeLiveDelta(store: Store, txn: LmdbTransaction, h: DeltaHeaderStart, baseFile: string, out: string, t0: number): Promise<WrittenSnapshot> {
+  const d = await writeDeltaFile(out, h, baseFile, () => liveEntries(store, txn));
+  return { file: out, kind: "delta", base: d.base.index, index: h.index, ledgerRoot: toHex(h.ledgerRoot), entries: d.set, deleted: d.deleted, bytes: d.bytes, ms: Math.round(performance.now() - t0) };
 }
 
 export class PeriodicSnapshots {
