@@ -19,6 +19,7 @@ import { PowSearcher, POW_BATCH_TRIALS } from "../../core-wasm/src/pow";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 import { openRawClient } from "../lib/raw-client";
+import { IDENTITIES, newSensor, SensorState } from "./sensors";
 
 interface Job {
   url: string;
@@ -35,13 +36,18 @@ interface Job {
    * "move": one output of the whole amount, so the chain lasts and the unspent set does not grow. */
   transfers?: "split" | "move";
   seed: string;
+  /**
+   * The sensors to publish as (IDENTITIES of them): each one's key seed, stream and next sequence,
+   * so that a later run goes on with the same streams (the storage bench: a city's sensors publish
+   * for the whole run). Absent: new random sensors, each starting its stream at sequence 0.
+   */
+  sensors?: SensorState[];
   /** Attach and stamp everything before the timed part (throughput runs: the generator must not be
    * the bottleneck; these records attach to tips of preparation time, so few get confirmed). */
   prestamp: boolean;
 }
 
 const job = workerData as Job;
-const IDENTITIES = 50;
 
 async function main(): Promise<void> {
   // The gateway key from its 32-byte seed (PKCS#8 wrapping of an Ed25519 private key, RFC 8410).
@@ -53,15 +59,17 @@ async function main(): Promise<void> {
   const conn = await openRawClient(job.url);
   const call = conn.call;
   // Pre-sign the data records, spread over the sensor identities.
-  const identities = Array.from({ length: IDENTITIES }, () => {
-    const k = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), randomBytes(32)]), format: "der", type: "pkcs8" });
+  const sensors = job.sensors ?? Array.from({ length: IDENTITIES }, newSensor);
+  if (sensors.length !== IDENTITIES) throw new Error(`a gateway publishes for ${IDENTITIES} sensors, not ${sensors.length}`);
+  const identities = sensors.map((x) => {
+    const k = createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(x.seed, "hex")]), format: "der", type: "pkcs8" });
     return { key: k, pub: new Uint8Array(createPublicKey(k).export({ format: "der", type: "spki" }).subarray(12)) };
   });
   const essences: Uint8Array[] = [];
   const signatures: Uint8Array[] = [];
   // Each sensor publishes one stream; its records carry increasing sequence numbers (the link to
   // the previous record is a non-zero stand-in: ids are only known once records are attached).
-  const streams = identities.map(() => ({ id: randomBytes(32), next: 0 }));
+  const streams = sensors.map((x) => ({ id: fromHex(x.streamId), next: x.next }));
   for (let i = 0; i < job.count; i++) {
     const who = identities[i % IDENTITIES];
     const stream = streams[i % IDENTITIES];
@@ -202,7 +210,10 @@ async function main(): Promise<void> {
   });
   clearInterval(refresh);
   conn.close();
-  parentPort!.postMessage({ type: "done", acks, rejected, t0, sent: i });
+  // Each sensor's next sequence: past every record of its stream that was signed for a position
+  // below i (record j is sensor j % IDENTITIES's; the positions a transfer took leave a gap).
+  const next: SensorState[] = sensors.map((x, k) => ({ ...x, next: x.next + Math.max(0, Math.ceil((i - k) / IDENTITIES)) }));
+  parentPort!.postMessage({ type: "done", acks, rejected, t0, sent: i, sensors: next });
 }
 
 main().catch((err) => parentPort!.postMessage({ type: "error", message: (err as Error).stack }));

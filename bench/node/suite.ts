@@ -20,6 +20,7 @@ import { devGenesis, devWalletSeed } from "../../node/networks/dev";
 import { requiredDifficulty } from "../../node/validation/pipeline";
 import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
 import { BenchNode, startBenchNode } from "../lib/processes";
+import type { SensorState } from "./sensors";
 import { PROTOCOL_VERSION } from "../../client/protocol/limits";
 
 const GATEWAYS = 4;
@@ -62,7 +63,7 @@ export async function fund(node: BenchNode, seeds: string[]): Promise<{ txId: st
  * One timed run. Gateway g talks to nodes[g % nodes.length]; confirmations are observed on
  * nodes[0] (the coordinator); CPU is summed and RSS maxed over the nodes.
  */
-export async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000, transfers: "split" | "move" = "split") {
+export async function runLoad(nodes: BenchNode[], label: string, offered: number, durationMs: number, funding: { txId: string; index: number; amount: string }[], seeds: string[], maxPerGateway = 20_000, transfers: "split" | "move" = "split", sensors?: SensorState[][]) {
   const node = nodes[0];
   const confirmedAt = new Map<string, number>();
   node.client.on("push", ({ topic, data }: { topic: string; data: any }) => {
@@ -87,6 +88,7 @@ export async function runLoad(nodes: BenchNode[], label: string, offered: number
         funding: funding[g] ?? null,
         transfers,
         seed,
+        sensors: sensors?.[g],
       },
     }),
   );
@@ -103,7 +105,7 @@ export async function runLoad(nodes: BenchNode[], label: string, offered: number
   const t0 = performance.now();
   const rssSamples: number[] = [];
   const sampler = setInterval(() => rssSamples.push(stats().rssBytes), 250);
-  const done = workers.map((w) => new Promise<{ acks: Ack[]; rejected: Record<string, number>; sent: number }>((resolve, reject) => {
+  const done = workers.map((w) => new Promise<{ acks: Ack[]; rejected: Record<string, number>; sent: number; sensors: SensorState[] }>((resolve, reject) => {
     w.on("message", (m) => m.type === "done" && resolve(m));
     w.on("message", (m) => m.type === "error" && reject(new Error(m.message)));
   }));
@@ -150,7 +152,8 @@ export async function runLoad(nodes: BenchNode[], label: string, offered: number
       out.push({ name: "node-throughput-timeline", params: { ...params, second: sec + 1 }, metric: "acknowledged", value: perSecond.get(sec) ?? 0, unit: "tx/s" });
     }
   }
-  return { results: out, acks };
+  // Each gateway's sensors with their next sequences, to go on with in a later run.
+  return { results: out, acks, sensors: results.map((r) => r.sensors) };
 }
 
 export async function runNodeSuite(opts: SuiteOptions = {}): Promise<BenchResult[]> {

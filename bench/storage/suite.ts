@@ -2,7 +2,8 @@
  * Storage benchmark against a real node process (dev network, its own coordinator, 250 ms
  * milestones), pruned at a small depth (default) or as an archive (`--pruning off`): does the cost
  * of the node stay flat as the stored history grows? Four gateway threads send signed, stamped
- * data records (each sensor publishing its own stream) with every tenth a value transfer, at an
+ * data records (each sensor publishing its own stream; the same 200 sensors for the whole run,
+ * each going on with its stream from chunk to chunk) with every tenth a value transfer, at an
  * offered rate, attached to fresh tips, in chunks of at most 100,000 transactions; each chunk's
  * gateways are funded from the dev wallet and chain their transfers for the whole chunk (each moves
  * its whole amount on, so the unspent set does not grow with the run).
@@ -39,6 +40,7 @@ import { addressOf, keyPairFromSeed } from "../../client/protocol/keys";
 import { BenchResult, median, percentile, SuiteOptions } from "../lib/report";
 import { BenchNode, startBenchNode } from "../lib/processes";
 import { fund, runLoad } from "../node/suite";
+import { IDENTITIES, newSensor, SensorState } from "../node/sensors";
 
 const GATEWAYS = 4;
 const NODE_ARGS = ["--network", "dev", "--coordinator-key", "dev", "--milestone-interval-ms", "250", "--no-remote-pow"];
@@ -233,6 +235,10 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
   const figures: Figures[] = [];
   try {
     for (let k = 0; k < 100 && (await node.client.request<any>("getNodeInfo")).confirmedMilestoneIndex < 1; k++) await sleep(50);
+    // The city's sensors: the same for the whole run, each going on with its stream from chunk to
+    // chunk (new sensors in every chunk left each one's newest record behind as a stream head,
+    // which pruning keeps: a growth no steady city has).
+    let sensors: SensorState[][] = Array.from({ length: GATEWAYS }, () => Array.from({ length: IDENTITIES }, newSensor));
     for (const [c, target] of checkpoints.entries()) {
       let acked = 0;
       let seconds = 0;
@@ -251,7 +257,8 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
         for (const t = Date.now(); !(await node.client.request<any>("getOutputs", { address: funded })).outputs.length; await sleep(250)) {
           if (Date.now() - t > 60_000) throw new Error("storage bench: the gateways' funding was not confirmed within 60 s");
         }
-        const r = await runLoad([node], "storage", rate, (n / Math.min(rate, managed)) * 1000, funding, seeds, undefined, "move");
+        const r = await runLoad([node], "storage", rate, (n / Math.min(rate, managed)) * 1000, funding, seeds, undefined, "move", sensors);
+        sensors = r.sensors;
         const rejected = r.results.filter((x) => x.name === "node-rejected").reduce((a, x) => a + x.value, 0);
         if (rejected > n / 100) {
           const codes = r.results.filter((x) => x.name === "node-rejected").map((x) => `${x.params.code} ${x.value}`);
@@ -346,6 +353,10 @@ export async function runStorageSuite(opts: SuiteOptions = {}): Promise<BenchRes
       results.push({ name: "database", params, metric: "in-use", value: MiB(db.pagesInUse * db.pageSize), unit: "MiB" });
       results.push({ name: "database", params, metric: "file", value: MiB(db.fileBytes), unit: "MiB" });
       for (const [table, pages] of Object.entries(db.tables ?? {})) results.push({ name: "database-table", params: { ...params, table }, metric: "pages-in-use", value: pages, unit: "pages" });
+      // The sensors go on with their streams: as many as at the start, each one's sequence grown.
+      const nexts = sensors.flat().map((x) => x.next);
+      results.push({ name: "sensors", params, metric: "streams", value: nexts.length, unit: "streams" });
+      results.push({ name: "sensors", params, metric: "records-per-stream-max", value: Math.max(...nexts), unit: "records" });
       results.push({ name: "db-size", params, metric: "bytes-per-transaction", value: Math.round(m.db / fig.stored), unit: "B" });
       results.push({ name: "pruning", params, metric: "pruning-index", value: fig.pruningIndex, unit: "milestone" });
       results.push({ name: "pruning", params, metric: "ledger-index", value: before.confirmedMilestoneIndex, unit: "milestone" });

@@ -69,6 +69,12 @@ test("tangle bench storage --pruning off, a short run: per-checkpoint figures, s
       }
     }
     expect(rows("pruning", "pruning-index").map((x: any) => x.value)).toEqual([0, 0]);
+    // The same 200 sensors for the whole run, each going on with its stream from chunk to chunk.
+    const streams = rows("sensors", "streams");
+    expect(streams.map((x: any) => x.value)).toEqual([200, 200]);
+    const perStream = rows("sensors", "records-per-stream-max").map((x: any) => x.value);
+    expect(perStream[0]).toBeGreaterThan(0);
+    expect(perStream[1]).toBeGreaterThan(perStream[0]);
     // Pages in use by table at each checkpoint (getNodeInfo.database.tables): the 13 of the schema,
     // adding up to less than all pages in use; the records went into tx, ids and streams.
     const tables = rows("database-table", "pages-in-use");
