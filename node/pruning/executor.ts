@@ -372,7 +372,7 @@ function pruneTransaction(store: Store, first: Uint8Array, pass: Pass): void {
     if (v !== "delete") continue;
     const tx = decodeAt(store, seq);
     const listed = listedStreamKey(store, tx, id);
-    if (listed) pruneStream(store, listed, pass, work);
+    if (listed) pruneStream(store, listed, pass, work, { id, seq, tx });
     else removeTransaction(store, seq, id, tx, pass, work);
   }
 }
@@ -384,7 +384,7 @@ function pruneTransaction(store: Store, first: Uint8Array, pass: Pass): void {
  * or below `sweepThrough`, or never confirmed), so a write stays near its batch's size. Entries
  * whose transaction is not stored (left by a node version that kept the index) are dropped.
  */
-function pruneStream(store: Store, trigger: Buffer, pass: Pass, work: Uint8Array[]): void {
+function pruneStream(store: Store, trigger: Buffer, pass: Pass, work: Uint8Array[], known: { id: Uint8Array; seq: number; tx: Transaction | undefined }): void {
   const streamId = trigger.subarray(0, 32);
   const end = Buffer.concat([streamId, Buffer.alloc(8, 0xff), Buffer.of(0)]);
   let start = keys.stream(streamId, 0);
@@ -393,15 +393,21 @@ function pruneStream(store: Store, trigger: Buffer, pass: Pass, work: Uint8Array
     for (const { key, value } of store.streams.getRange({ start, end, limit: 1 })) entry = { key: Buffer.from(key as Buffer), id: Uint8Array.from(value) };
     if (!entry) return;
     const next = Buffer.concat([entry.key, Buffer.of(0)]);
-    const seq = store.seqOf(entry.id);
+    // The trigger's transaction was looked up and judged "delete" by the caller (pruneTransaction).
+    const isTrigger = compareBytes(entry.id, known.id) === 0;
+    const seq = isTrigger ? known.seq : store.seqOf(entry.id);
     if (seq !== undefined) {
-      const v = verdict(store, seq, toHex(entry.id), pass);
-      if (v === "entry") addEntry(pass, entry.id);
-      if (v !== "delete") return;
       const confirmedBy = store.getMetaBySeq(seq)?.confirmedBy;
-      if (Buffer.compare(entry.key, trigger) > 0 && confirmedBy !== undefined && confirmedBy > pass.sweepThrough) return; // its own pass comes
+      // Past the trigger, a record confirmed above `sweepThrough` is judged in its own milestone's
+      // pass: this one stops here without judging it (that pass finds the same verdict).
+      if (Buffer.compare(entry.key, trigger) > 0 && confirmedBy !== undefined && confirmedBy > pass.sweepThrough) return;
+      if (!isTrigger) {
+        const v = verdict(store, seq, toHex(entry.id), pass);
+        if (v === "entry") addEntry(pass, entry.id);
+        if (v !== "delete") return;
+      }
       if (confirmedBy !== undefined && isHead(store, next, end)) return; // the stream's head stays
-      removeTransaction(store, seq, entry.id, decodeAt(store, seq), pass, work);
+      removeTransaction(store, seq, entry.id, isTrigger ? known.tx : decodeAt(store, seq), pass, work);
     }
     store.streams.remove(entry.key);
     start = next;
