@@ -38,7 +38,6 @@ export class Gossip {
   /** Unasked transactions not taken while behind. */
   skippedBehind = 0;
 
-
   constructor(
     private readonly node: TangleNode,
     private readonly log: Logger,
