@@ -35,8 +35,6 @@ export const NodeErrorCode = {
   MILESTONE_EQUIVOCATION: Code.ERR_MILESTONE_EQUIVOCATION,
   /** The disk is below the free-space reserve, or a write failed for want of space; nothing was stored. */
   STORAGE_FULL: Code.ERR_STORAGE_FULL,
-  /** From a peer: a transaction older than this node's history (its pruning index or snapshot), not stored again. */
-  PRUNED: Code.ERR_PRUNED,
 } as const;
 
 export type NodeErrorCode = CodeOf<typeof NodeErrorCode>;

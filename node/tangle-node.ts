@@ -306,7 +306,7 @@ export class TangleNode extends TypedEmitter<NodeEvents> {
     const { idHex, tx } = v.value;
     opts.onValid?.(tx);
     if (opts.source !== undefined && this.predatesHistory(tx.timestamp)) {
-      throw new NodeError(NodeErrorCode.PRUNED, `a transaction of ${new Date(tx.timestamp).toISOString()} is older than this node's history (milestone ${this.historyFloor}): not stored again`);
+      throw new NodeError(Code.ERR_PRUNED as NodeErrorCode, `a transaction of ${new Date(tx.timestamp).toISOString()} is older than this node's history (milestone ${this.historyFloor}): not stored again`);
     }
     // Checked above already when the id was computed there (validation itself does not wait).
     if (!id && (await this.known(idHex, v.value.id))) return { id: idHex, duplicate: true };

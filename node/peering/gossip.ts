@@ -64,8 +64,8 @@ export class Gossip {
       const code = (err as { code?: string }).code ?? Code.ERR_INTERNAL;
       // Older than this node's history (a pruned or snapshot-started node): valid, never taken here,
       // and not asked for again (it stays seen, so repeats are dropped on the id; counted in
-      // tangle_transactions_rejected_total{code="ERR_PRUNED"}).
-      if (code === NodeErrorCode.PRUNED) {
+      // tangle_transactions_rejected_total under its code).
+      if (code === Code.ERR_PRUNED) {
         this.requests.delete(id);
         return;
       }
